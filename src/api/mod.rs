@@ -1,0 +1,279 @@
+//! Wire types of the HTTP API, shared by the server (which serialises them) and the client
+//! (which deserialises them): one definition, so the two sides cannot drift apart.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::domain::{InstitutionKind, ReaderApplication, ReaderModel, ReaderStatus, SubsidyClaim};
+
+/// The one error shape of every error response: `{"error": {"code": "...", "message": "..."}}`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+/// `code` is stable for programs; `message` is fit to show an operator.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ErrorDetail {
+    pub code: String,
+    pub message: String,
+}
+
+/// Which part of a field matched a query, as character (not byte) ranges, for highlighting.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct MatchSpan {
+    /// `name`, `name_kana`, `code` or `phone`.
+    pub field: String,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// One row of a lookup: enough to pick the right institution while the caller talks.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct InstitutionSummary {
+    pub code: String,
+    pub name: String,
+    pub name_kana: Option<String>,
+    pub kind: InstitutionKind,
+    pub prefecture: String,
+    pub city: String,
+    pub reader_status: ReaderStatus,
+    /// Why it matched (`exact_code`, `name_prefix`, `reading_substring`, `fuzzy`, ...).
+    pub match_kind: String,
+    pub score: f64,
+    pub highlights: Vec<MatchSpan>,
+}
+
+/// The answer to `GET /v1/institutions?q=`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct LookupResponse {
+    pub query: String,
+    pub results: Vec<InstitutionSummary>,
+}
+
+/// `GET /v1/institutions/{code}`: the header of the institution screen.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct InstitutionDetail {
+    pub code: String,
+    /// Set when the code's check digit is not the one the rules expect.
+    pub check_digit_warning: Option<String>,
+    pub name: String,
+    pub name_kana: Option<String>,
+    pub kana_inferred: bool,
+    pub kind: InstitutionKind,
+    pub prefecture: String,
+    pub city: String,
+    pub postal_code: String,
+    pub address: String,
+    pub phone: Option<String>,
+    pub large_chain: bool,
+    pub reader_application: ReaderApplicationView,
+}
+
+/// A reader application as the operator sees it, with what the rules say about it today.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ReaderApplicationView {
+    #[serde(flatten)]
+    pub application: ReaderApplication,
+    pub model: Option<ReaderModel>,
+    pub free_units: u32,
+    pub selection_deadline: NaiveDate,
+    /// Days from the business date to the selection deadline (negative once past).
+    pub days_left: i64,
+    /// A sentence for the operator about what the rules say now (deadline, what happens).
+    pub rule_note: String,
+}
+
+/// Who called and how the operator made sure it was them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Verification {
+    /// The operator called back the registered phone number.
+    CallbackRegisteredPhone,
+    /// The caller read back the registered details (address, code, ...).
+    RegisteredDetails,
+}
+
+/// `PUT /v1/institutions/{code}/reader-application`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ChangeReaderApplication {
+    pub model_id: String,
+    pub units: u32,
+    pub caller_name: String,
+    pub caller_role: String,
+    pub verification: Verification,
+    /// The open call to attach the change to, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_id: Option<i64>,
+}
+
+/// The answer to a successful change: the new state and the 受付番号 to read back.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ChangeReceipt {
+    pub receipt_no: String,
+    pub before: ReaderApplication,
+    pub application: ReaderApplicationView,
+}
+
+/// `GET /v1/institutions/{code}/subsidy`: the claim, if any, and the calculator's answer.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SubsidyView {
+    pub claim: Option<SubsidyClaim>,
+    pub kind: InstitutionKind,
+    pub large_chain: bool,
+    pub units: u32,
+    /// The cap of the row that applies, and the payable amount at that cap.
+    pub cost_cap_yen: u64,
+    pub max_payable_yen: u64,
+    pub rule_note: String,
+}
+
+/// One FAQ entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct FaqEntry {
+    pub id: String,
+    pub question: String,
+    pub answer: String,
+    pub category: String,
+    #[serde(default)]
+    pub keywords: Vec<String>,
+}
+
+/// One ranked FAQ answer.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct FaqHit {
+    #[serde(flatten)]
+    pub entry: FaqEntry,
+    pub score: f64,
+}
+
+/// The answer to `GET /v1/faq?q=`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct FaqResponse {
+    pub query: String,
+    pub results: Vec<FaqHit>,
+}
+
+/// One 変更履歴 event.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AuditEvent {
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    pub operator: String,
+    /// `reader_application.change`, `reader_application.cancel_deadline`, `faq.edit`, ...
+    pub action: String,
+    pub code: Option<String>,
+    pub receipt_no: Option<String>,
+    /// Free-form details: caller, verification, before, after.
+    pub detail: serde_json::Value,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// 応対記録 as listed and shown.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Call {
+    pub id: i64,
+    pub operator: String,
+    pub started_at: DateTime<Utc>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub code: Option<String>,
+    pub note: String,
+    /// 受付番号 of the changes made during the call.
+    pub receipts: Vec<String>,
+}
+
+/// Roles of an API token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Operator,
+    Supervisor,
+    /// Read-only FAQ access for the portal chatbot.
+    Service,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Operator => "operator",
+            Role::Supervisor => "supervisor",
+            Role::Service => "service",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Role> {
+        [Role::Operator, Role::Supervisor, Role::Service].into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+/// `GET /v1/me`: who the token belongs to and the server's business date, for the status bar.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Me {
+    pub name: String,
+    pub role: Role,
+    pub business_date: NaiveDate,
+    /// True when the date is fixed by `--as-of` (the console says "demo date").
+    pub date_fixed: bool,
+    pub selection_deadline: NaiveDate,
+}
+
+/// `POST /v1/calls`: start a call, optionally already attached to an institution.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct StartCall {
+    pub code: Option<String>,
+}
+
+/// `PATCH /v1/calls/{id}`: attach an institution, set the note, close the call.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct UpdateCall {
+    pub code: Option<String>,
+    pub note: Option<String>,
+    #[serde(default)]
+    pub close: bool,
+}
+
+/// `GET /v1/dashboard`: what a supervisor watches.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Dashboard {
+    pub business_date: NaiveDate,
+    pub selection_deadline: NaiveDate,
+    pub days_left: i64,
+    pub undecided_total: u64,
+    pub undecided_by_prefecture: Vec<PrefectureUndecided>,
+    pub changes_today: u64,
+}
+
+/// Undecided (機種未定) applications left in one prefecture.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PrefectureUndecided {
+    pub prefecture: String,
+    pub undecided: u64,
+}
+
+/// `POST /v1/batch/deadline` (supervisors): cancel 機種未定 applications past the deadline.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct DeadlineBatchRequest {
+    pub dry_run: bool,
+}
+
+/// What the deadline batch did (or would do, on a dry run).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct DeadlineBatchResult {
+    pub dry_run: bool,
+    pub cancelled: u64,
+    pub sample_codes: Vec<String>,
+    pub message: String,
+}
+
+/// One server-sent event of `/v1/events` (`data:` is this JSON).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerEvent {
+    /// A reader application changed (by anyone, including the deadline batch).
+    ApplicationChanged { code: String, version: i64, operator: String, receipt_no: Option<String> },
+    /// Institutions were imported or corrected; search results may have changed.
+    InstitutionsChanged,
+    /// The FAQ changed.
+    FaqChanged,
+}

@@ -1,0 +1,10 @@
+//! The figures behind `madoguchi bench`: printed measurements, not timed tests.
+//!
+//! - `search`: per-keystroke lookup latency against a memmem floor and fzf.
+//! - `relevance_institutions` / `relevance_faq`: recall@1/@5 (@10) on our own test sets.
+//! - `load`: lookups/s and changes/s against a running server from a second process.
+
+pub mod load;
+pub mod relevance_faq;
+pub mod relevance_institutions;
+pub mod search;

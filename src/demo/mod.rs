@@ -1,0 +1,1 @@
+//! Deterministic demo data for the whole of Japan (see `generate`).

@@ -1,0 +1,1 @@
+//! 変更履歴: the append-only, hash-chained audit trail.

@@ -1,0 +1,1 @@
+//! 応対記録: one phone call an operator took.

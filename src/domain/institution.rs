@@ -1,0 +1,170 @@
+//! 医療機関等: the institution record, its kind, and the 10-digit 医療機関コード.
+
+use serde::{Deserialize, Serialize};
+
+/// The four kinds of 医療機関等; the kind decides the free reader quota and the subsidy row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum InstitutionKind {
+    Hospital,
+    MedicalClinic,
+    DentalClinic,
+    Pharmacy,
+}
+
+impl InstitutionKind {
+    /// Every kind, in display order.
+    pub const ALL: [InstitutionKind; 4] = [
+        InstitutionKind::Hospital,
+        InstitutionKind::MedicalClinic,
+        InstitutionKind::DentalClinic,
+        InstitutionKind::Pharmacy,
+    ];
+
+    /// The wire / CSV name (`hospital`, `medical_clinic`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InstitutionKind::Hospital => "hospital",
+            InstitutionKind::MedicalClinic => "medical_clinic",
+            InstitutionKind::DentalClinic => "dental_clinic",
+            InstitutionKind::Pharmacy => "pharmacy",
+        }
+    }
+
+    /// Parses the wire / CSV name.
+    pub fn parse(s: &str) -> Option<InstitutionKind> {
+        InstitutionKind::ALL.into_iter().find(|k| k.as_str() == s.trim())
+    }
+
+    /// The Japanese label an operator reads (病院, 診療所, 歯科診療所, 薬局).
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            InstitutionKind::Hospital => "病院",
+            InstitutionKind::MedicalClinic => "診療所",
+            InstitutionKind::DentalClinic => "歯科診療所",
+            InstitutionKind::Pharmacy => "薬局",
+        }
+    }
+}
+
+/// A 医療機関コード known to be ten ASCII digits. Whether its check digit is right is a
+/// separate question ([`CodeCheck`]): a few real codes fail it and must still be accepted.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct InstitutionCode(String);
+
+/// The outcome of parsing a code typed by an operator: the code, and a warning when its
+/// check digit is not the one either real rule expects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeCheck {
+    pub code: InstitutionCode,
+    /// `Some(expected_digit)` when the last digit does not match the rule for its prefecture.
+    pub expected_check_digit: Option<u8>,
+}
+
+/// Why a string is not an institution code at all.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CodeError {
+    #[error("「{input}」は医療機関コードではありません: 数字10桁で入力してください（{found}桁でした）")]
+    WrongLength { input: String, found: usize },
+    #[error("「{input}」は医療機関コードではありません: 数字以外の文字「{ch}」が含まれています")]
+    NotADigit { input: String, ch: char },
+    #[error("「{input}」の都道府県番号 {prefecture:02} はありません（01〜47 または 51〜97）")]
+    BadPrefecture { input: String, prefecture: u8 },
+}
+
+impl InstitutionCode {
+    /// Parses a code typed any way an operator might: full-width digits, spaces, hyphens.
+    /// A wrong check digit is not an error: it comes back as `expected_check_digit`.
+    pub fn parse(input: &str) -> Result<CodeCheck, CodeError> {
+        let mut digits = String::with_capacity(10);
+        for ch in input.chars() {
+            match ch {
+                '0'..='9' => digits.push(ch),
+                '０'..='９' => digits.push(char::from(b'0' + (ch as u32 - '０' as u32) as u8)),
+                ' ' | '\u{3000}' | '-' | '－' | 'ー' | '‐' | '−' | '—' | '_' | '.' => {}
+                _ => {
+                    return Err(CodeError::NotADigit { input: input.to_string(), ch });
+                }
+            }
+        }
+        if digits.len() != 10 {
+            return Err(CodeError::WrongLength { input: input.to_string(), found: digits.len() });
+        }
+        let prefecture: u8 = digits[..2].parse().unwrap_or(0);
+        if !(1..=47).contains(&prefecture) && !(51..=97).contains(&prefecture) {
+            return Err(CodeError::BadPrefecture { input: input.to_string(), prefecture });
+        }
+        let expected = expected_check_digit(&digits);
+        let actual = digits.as_bytes()[9] - b'0';
+        Ok(CodeCheck {
+            code: InstitutionCode(digits),
+            expected_check_digit: (expected != actual).then_some(expected),
+        })
+    }
+
+    /// The ten digits.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Wraps ten digits already validated elsewhere (database rows). Returns `None` unless
+    /// the string is exactly ten ASCII digits.
+    pub fn from_digits(s: &str) -> Option<InstitutionCode> {
+        (s.len() == 10 && s.bytes().all(|b| b.is_ascii_digit())).then(|| InstitutionCode(s.to_string()))
+    }
+}
+
+/// The check digit the rule for this code's prefecture expects: Luhn over the last seven
+/// digits (six digits plus the check digit) in prefectures 11–14 (埼玉, 千葉, 東京, 神奈川), Luhn over all ten elsewhere.
+/// `digits` must be ten ASCII digits.
+pub fn expected_check_digit(digits: &str) -> u8 {
+    let prefecture: u8 = digits[..2].parse().unwrap_or(0);
+    let body = if (11..=14).contains(&prefecture) { &digits[3..9] } else { &digits[..9] };
+    luhn_check_digit(body)
+}
+
+/// The Luhn digit that completes `body` (ASCII digits): doubling starts at the rightmost digit.
+fn luhn_check_digit(body: &str) -> u8 {
+    let sum: u32 = body
+        .bytes()
+        .rev()
+        .enumerate()
+        .map(|(i, b)| {
+            let d = u32::from(b - b'0');
+            if i % 2 == 0 {
+                let x = d * 2;
+                if x > 9 { x - 9 } else { x }
+            } else {
+                d
+            }
+        })
+        .sum();
+    ((10 - sum % 10) % 10) as u8
+}
+
+impl std::fmt::Display for InstitutionCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// One 医療機関等 as the master data knows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Institution {
+    pub code: InstitutionCode,
+    pub name: String,
+    /// Katakana reading, if known.
+    pub name_kana: Option<String>,
+    /// True when `name_kana` was inferred at import rather than given; an operator's
+    /// correction sets it back to false.
+    pub kana_inferred: bool,
+    pub kind: InstitutionKind,
+    pub prefecture: String,
+    pub city: String,
+    pub postal_code: String,
+    pub address: String,
+    pub phone: Option<String>,
+    /// 大型チェーン薬局 (only meaningful for pharmacies).
+    pub large_chain: bool,
+}

@@ -1,0 +1,18 @@
+//! Pure domain rules and types: no I/O, no clocks, no SQL, no HTTP.
+//!
+//! Names follow the glossary in DESIGN.md. Every rule that can refuse something returns a
+//! [`RuleError`] whose message an operator can read aloud to a caller.
+
+pub mod audit;
+pub mod call;
+pub mod error;
+pub mod institution;
+pub mod policy;
+pub mod reader;
+pub mod subsidy;
+
+pub use error::RuleError;
+pub use institution::{CodeCheck, CodeError, Institution, InstitutionCode, InstitutionKind};
+pub use policy::Policy;
+pub use reader::{ReaderApplication, ReaderModel, ReaderStatus};
+pub use subsidy::{SubsidyClaim, SubsidyStatus};
