@@ -46,6 +46,9 @@ pub struct UpsertCounts {
     pub updated: u64,
 }
 
+/// The pure domain rule a change runs inside the write transaction, given the current state.
+pub type ChangeRule = Box<dyn FnOnce(&ReaderApplication) -> Result<ReaderApplication, RuleError> + Send>;
+
 /// A request to change one reader application, with everything the transaction needs.
 /// `rule` is the pure domain rule, called inside the write transaction with the current state.
 pub struct ChangeCommand {
@@ -56,7 +59,7 @@ pub struct ChangeCommand {
     pub request_hash: String,
     pub operator: String,
     pub request: ChangeReaderApplication,
-    pub rule: Box<dyn FnOnce(&ReaderApplication) -> Result<ReaderApplication, RuleError> + Send>,
+    pub rule: ChangeRule,
 }
 
 /// The stored answer to a change, returned again verbatim when the same key is retried.
