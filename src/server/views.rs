@@ -5,7 +5,9 @@
 use chrono::NaiveDate;
 
 use crate::api::{InstitutionDetail, ReaderApplicationView};
-use crate::domain::{CodeCheck, Institution, InstitutionKind, Policy, ReaderApplication, ReaderModel, reader};
+use crate::domain::{
+    CodeCheck, Institution, InstitutionKind, Policy, ReaderApplication, ReaderModel, reader,
+};
 
 /// The application as the operator sees it today.
 pub fn application_view(

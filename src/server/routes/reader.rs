@@ -8,9 +8,9 @@ use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
 use super::find_institution;
+use crate::api::Role;
 use crate::api::{ChangeReaderApplication, ChangeReceipt, ReaderApplicationView, ServerEvent};
 use crate::domain::reader::{ReaderChange, apply_change, reinstate};
-use crate::api::Role;
 use crate::domain::{InstitutionKind, ReaderApplication, ReaderModel, ReaderStatus};
 use crate::server::auth::{Caller, hex};
 use crate::server::error::ApiError;
