@@ -1,6 +1,9 @@
 //! Finding things the way operators type them. Pure code, no I/O.
 //!
 //! - `normalize`: one pipeline for keys and queries (NFKC, kana, width, case, variants).
+//! - `variants`: the variant kanji table (嶋/島, 髙/高 ...) with its sources.
+//! - `romaji`: romaji typed with the IME off, read as kana.
+//! - `reading`: readings inferred for names imported without one.
 //! - `institution_index`: the in-memory institution lookup (codes, phones, names, readings,
 //!   romaji, fuzzy), ranked.
 //! - `faq_index`: BM25 over dictionary-free Japanese tokens for the FAQ.
@@ -9,6 +12,8 @@ pub mod faq_index;
 pub mod institution_index;
 pub mod normalize;
 pub mod reading;
+pub mod romaji;
+pub mod variants;
 
 pub use faq_index::FaqIndex;
-pub use institution_index::{InstitutionIndex, MatchKind, SearchHit};
+pub use institution_index::{IndexMemory, InstitutionIndex, MatchKind, SearchHit};
