@@ -171,11 +171,14 @@ pub fn reading_key_mapped(folded: &str) -> (String, Vec<u32>) {
             other => other,
         };
         // Long vowels: おう / おお / お, ゆう / ゆ, ああ / あ ... all collapse to the short vowel.
-        let long = match (prev.and_then(vowel_of), c) {
-            (Some('o'), 'う' | 'お') => true,
-            (Some('u'), 'う') | (Some('a'), 'あ') | (Some('i'), 'い') | (Some('e'), 'え') => true,
-            _ => false,
-        };
+        let long = matches!(
+            (prev.and_then(vowel_of), c),
+            (Some('o'), 'う' | 'お')
+                | (Some('u'), 'う')
+                | (Some('a'), 'あ')
+                | (Some('i'), 'い')
+                | (Some('e'), 'え')
+        );
         if long {
             continue;
         }
