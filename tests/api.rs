@@ -49,7 +49,11 @@ fn server() -> &'static TestServer {
     SERVER.get_or_init(|| {
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("rt");
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("rt");
             rt.block_on(async move {
                 let dir = tempfile::tempdir().expect("tempdir");
                 let db = dir.path().join("api.db").to_string_lossy().into_owned();
@@ -79,9 +83,16 @@ fn server() -> &'static TestServer {
                     .await
                     .expect("insert bad-digit institution");
                 let mut tokens = HashMap::new();
-                for (name, role) in [("operator", Role::Operator), ("supervisor", Role::Supervisor), ("service", Role::Service)] {
+                for (name, role) in [
+                    ("operator", Role::Operator),
+                    ("supervisor", Role::Supervisor),
+                    ("service", Role::Service),
+                ] {
                     let token = format!("test-token-{name}");
-                    store.add_operator(&format!("テスト{name}"), role, &hash_token(&token)).await.expect("add operator");
+                    store
+                        .add_operator(&format!("テスト{name}"), role, &hash_token(&token))
+                        .await
+                        .expect("add operator");
                     tokens.insert(name, token);
                 }
                 let as_of = NaiveDate::from_ymd_opt(2021, 7, 15).expect("date");
@@ -90,13 +101,8 @@ fn server() -> &'static TestServer {
                     .expect("state");
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
                 let base = format!("http://{}", listener.local_addr().expect("addr"));
-                tx.send(TestServer {
-                    base,
-                    tokens,
-                    taken: Mutex::new(HashSet::new()),
-                    bad_digit_code: bad,
-                })
-                .expect("send");
+                tx.send(TestServer { base, tokens, taken: Mutex::new(HashSet::new()), bad_digit_code: bad })
+                    .expect("send");
                 madoguchi::server::run(listener, state, std::future::pending()).await.expect("serve");
                 drop(dir);
             });
@@ -142,8 +148,11 @@ async fn fresh_institution(kind: InstitutionKind) -> String {
         InstitutionKind::DentalClinic => "歯科",
         InstitutionKind::Pharmacy => "薬局",
     };
-    let found: LookupResponse =
-        get(&format!("/v1/institutions?q={}&limit=200", urlencode(word)), "operator").await.json().await.expect("lookup");
+    let found: LookupResponse = get(&format!("/v1/institutions?q={}&limit=200", urlencode(word)), "operator")
+        .await
+        .json()
+        .await
+        .expect("lookup");
     let mut taken = server().taken.lock().expect("lock");
     for r in found.results {
         if r.kind == kind
@@ -170,7 +179,11 @@ async fn models() -> Vec<String> {
 async fn change_body(code: &str) -> (ReaderApplicationView, ChangeReaderApplication) {
     let view = client("operator").reader_application(code).await.expect("application");
     let models = models().await;
-    let model = models.iter().find(|m| Some(*m) != view.application.model_id.as_ref()).expect("another model").clone();
+    let model = models
+        .iter()
+        .find(|m| Some(*m) != view.application.model_id.as_ref())
+        .expect("another model")
+        .clone();
     let body = ChangeReaderApplication {
         model_id: model,
         units: 1,
@@ -263,7 +276,8 @@ async fn institution_400_for_a_non_code_404_for_an_unknown_one_and_a_check_digit
     assert_eq!(d.code, code);
     assert!(d.check_digit_warning.is_none(), "generated codes have valid check digits");
     // Full-width digits are accepted.
-    let wide: String = code.chars().map(|c| char::from_u32(c as u32 - '0' as u32 + '０' as u32).unwrap_or(c)).collect();
+    let wide: String =
+        code.chars().map(|c| char::from_u32(c as u32 - '0' as u32 + '０' as u32).unwrap_or(c)).collect();
     assert_eq!(client("operator").institution(&wide).await.expect("full-width").code, code);
 }
 
@@ -283,7 +297,12 @@ async fn application_get_sends_its_version_as_etag() {
 async fn change_needs_if_match_and_idempotency_key_428() {
     let code = fresh_institution(InstitutionKind::MedicalClinic).await;
     let (view, body) = change_body(&code).await;
-    let resp = put_application(&code, "operator").header("Idempotency-Key", "k-428a").json(&body).send().await.expect("req");
+    let resp = put_application(&code, "operator")
+        .header("Idempotency-Key", "k-428a")
+        .json(&body)
+        .send()
+        .await
+        .expect("req");
     expect_error(resp, StatusCode::PRECONDITION_REQUIRED).await;
     let resp = put_application(&code, "operator")
         .header("If-Match", format!("\"{}\"", view.application.version))
@@ -327,14 +346,18 @@ async fn change_succeeds_once_replays_and_refuses_a_reused_key_with_another_body
     assert_eq!(again.status(), StatusCode::OK);
     let again: ChangeReceipt = again.json().await.expect("receipt");
     assert_eq!(again.receipt_no, first.receipt_no, "the first answer again");
-    assert_eq!(again.application.application.version, first.application.application.version, "nothing changed");
+    assert_eq!(
+        again.application.application.version, first.application.application.version,
+        "nothing changed"
+    );
 
     let mut other = body.clone();
     other.caller_name = "別の人".into();
     expect_error(send(other).await, StatusCode::UNPROCESSABLE_ENTITY).await;
 
     let events: Vec<AuditEvent> = client("operator").audit(Some(&code)).await.expect("audit");
-    let mine: Vec<_> = events.iter().filter(|e| e.receipt_no.as_deref() == Some(first.receipt_no.as_str())).collect();
+    let mine: Vec<_> =
+        events.iter().filter(|e| e.receipt_no.as_deref() == Some(first.receipt_no.as_str())).collect();
     assert_eq!(mine.len(), 1, "one audit event: {events:?}");
     assert_eq!(mine[0].operator, "テストoperator");
     let detail = mine[0].detail.to_string();
@@ -416,11 +439,13 @@ async fn framework_errors_share_the_error_shape() {
     expect_error(resp, StatusCode::BAD_REQUEST).await;
     // Unknown route → 404, wrong method → 405.
     expect_error(get("/v1/nothing-here", "operator").await, StatusCode::NOT_FOUND).await;
-    let resp = http().delete(url("/v1/institutions")).bearer_auth(token("operator")).send().await.expect("req");
+    let resp =
+        http().delete(url("/v1/institutions")).bearer_auth(token("operator")).send().await.expect("req");
     expect_error(resp, StatusCode::METHOD_NOT_ALLOWED).await;
     // Body over the limit → 413.
     let big = json!({"code": null, "padding": "x".repeat(100 * 1024)});
-    let resp = http().post(url("/v1/calls")).bearer_auth(token("operator")).json(&big).send().await.expect("req");
+    let resp =
+        http().post(url("/v1/calls")).bearer_auth(token("operator")).json(&big).send().await.expect("req");
     expect_error(resp, StatusCode::PAYLOAD_TOO_LARGE).await;
 }
 
@@ -435,7 +460,10 @@ async fn events_stream_reports_a_change() {
         .expect("change");
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
-        let ev = tokio::time::timeout_at(deadline, rx.recv()).await.expect("event within 10 s").expect("stream open");
+        let ev = tokio::time::timeout_at(deadline, rx.recv())
+            .await
+            .expect("event within 10 s")
+            .expect("stream open");
         if let ServerEvent::ApplicationChanged { code: c, version, receipt_no, .. } = ev {
             if c == code {
                 assert_eq!(version, receipt.application.application.version);
@@ -452,7 +480,14 @@ async fn calls_start_update_and_list() {
     let c = client("operator");
     let call = c.start_call(None).await.expect("start");
     let call = c
-        .update_call(call.id, &madoguchi::api::UpdateCall { code: Some(code.clone()), note: Some("機種の相談".into()), close: true })
+        .update_call(
+            call.id,
+            &madoguchi::api::UpdateCall {
+                code: Some(code.clone()),
+                note: Some("機種の相談".into()),
+                close: true,
+            },
+        )
         .await
         .expect("update");
     assert_eq!(call.code.as_deref(), Some(code.as_str()));
@@ -500,7 +535,11 @@ async fn faq_search_and_supervisor_edit() {
         keywords: vec!["ぴよぴよ".into()],
     };
     client("supervisor").put_faq(&edited).await.expect("put");
-    let found = Client::new(&server().base, Some(token("service"))).expect("client").faq("ぴよぴよ", 5).await.expect("faq");
+    let found = Client::new(&server().base, Some(token("service")))
+        .expect("client")
+        .faq("ぴよぴよ", 5)
+        .await
+        .expect("faq");
     assert_eq!(found.results.first().map(|h| h.entry.id.as_str()), Some("test-zz"));
     expect_error(get("/v1/faq?q=", "service").await, StatusCode::BAD_REQUEST).await;
 }

@@ -18,7 +18,12 @@ fn seeded_db() -> &'static Path {
     let (_, path) = DB.get_or_init(|| {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("cli.db");
-        let out = madoguchi().args(["seed", "--db"]).arg(&path).args(["--institutions", "500"]).output().expect("run");
+        let out = madoguchi()
+            .args(["seed", "--db"])
+            .arg(&path)
+            .args(["--institutions", "500"])
+            .output()
+            .expect("run");
         assert!(out.status.success(), "seed failed: {}", String::from_utf8_lossy(&out.stderr));
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.contains("秒"), "seed reports the time taken: {stderr}");
@@ -29,7 +34,9 @@ fn seeded_db() -> &'static Path {
 
 fn madoguchi() -> Command {
     let mut cmd = Command::cargo_bin("madoguchi").expect("binary built");
-    cmd.env_remove("MADOGUCHI_TOKEN").env("HOME", std::env::temp_dir()).env("XDG_CONFIG_HOME", std::env::temp_dir());
+    cmd.env_remove("MADOGUCHI_TOKEN")
+        .env("HOME", std::env::temp_dir())
+        .env("XDG_CONFIG_HOME", std::env::temp_dir());
     cmd
 }
 
@@ -37,7 +44,8 @@ fn madoguchi() -> Command {
 fn json(args: &[&str]) -> Value {
     let out = madoguchi().args(args).arg("--db").arg(seeded_db()).output().expect("run");
     assert!(out.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
 }
 
 /// A code of `kind` whose application may be changed, found through `lookup`.
@@ -47,7 +55,9 @@ fn changeable(word: &str, kind: &str, skip: usize) -> String {
         .as_array()
         .expect("results")
         .iter()
-        .filter(|r| r["kind"] == kind && (r["reader_status"] == "selected" || r["reader_status"] == "not_applied"))
+        .filter(|r| {
+            r["kind"] == kind && (r["reader_status"] == "selected" || r["reader_status"] == "not_applied")
+        })
         .nth(skip)
         .and_then(|r| r["code"].as_str())
         .map(str::to_string)
@@ -85,7 +95,8 @@ fn lookup_show_and_change_as_json() {
         .find(|id| Some(id.to_string()) != current)
         .expect("another model")
         .to_string();
-    let receipt = json(&["change", &code, "--model", &model, "--caller", "鈴木一郎", "--role", "院長", "--json"]);
+    let receipt =
+        json(&["change", &code, "--model", &model, "--caller", "鈴木一郎", "--role", "院長", "--json"]);
     assert!(receipt["receipt_no"].as_str().is_some_and(|r| !r.is_empty()), "{receipt}");
     let after = json(&["show", &code, "--json"]);
     assert_eq!(after["reader_application"]["model_id"], model.as_str());
@@ -154,10 +165,19 @@ fn subsidy_calc_reproduces_the_table() {
         assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
         serde_json::from_slice(&out.stdout).expect("json")
     };
-    assert_eq!(run(&["--kind", "medical-clinic", "--units", "1", "--cost", "429000"])["payable_yen"], 321_000);
+    assert_eq!(
+        run(&["--kind", "medical-clinic", "--units", "1", "--cost", "429000"])["payable_yen"],
+        321_000
+    );
     assert_eq!(run(&["--kind", "hospital", "--units", "1", "--cost", "3000000"])["payable_yen"], 1_050_000);
-    assert_eq!(run(&["--kind", "pharmacy", "--units", "1", "--cost", "429000", "--large-chain"])["payable_yen"], 214_000);
-    madoguchi().args(["subsidy", "calc", "--kind", "pharmacy", "--units", "2", "--cost", "1"]).assert().failure();
+    assert_eq!(
+        run(&["--kind", "pharmacy", "--units", "1", "--cost", "429000", "--large-chain"])["payable_yen"],
+        214_000
+    );
+    madoguchi()
+        .args(["subsidy", "calc", "--kind", "pharmacy", "--units", "2", "--cost", "1"])
+        .assert()
+        .failure();
 }
 
 #[test]
@@ -198,12 +218,14 @@ fn import_is_all_or_nothing_unless_skip_bad_rows() {
          4710000020,インポート第二医院,,medical_clinic,沖縄県,900-0002,那覇市港町2-2,,\n\
          12345,壊れた行,,hospital,沖縄県,900-0003,那覇市,,\n",
     );
-    let out = madoguchi().args(["import", "institutions"]).arg(&csv).arg("--db").arg(&db).output().expect("run");
+    let out =
+        madoguchi().args(["import", "institutions"]).arg(&csv).arg("--db").arg(&db).output().expect("run");
     assert!(!out.status.success(), "a bad row refuses the file");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains('4'), "names the bad line (4): {stderr}");
     let none: Value = {
-        let out = madoguchi().args(["lookup", "インポート", "--json", "--db"]).arg(&db).output().expect("run");
+        let out =
+            madoguchi().args(["lookup", "インポート", "--json", "--db"]).arg(&db).output().expect("run");
         serde_json::from_slice(&out.stdout).expect("json")
     };
     assert_eq!(none["results"].as_array().map(Vec::len), Some(0), "nothing imported");
@@ -221,7 +243,8 @@ fn import_is_all_or_nothing_unless_skip_bad_rows() {
     assert_eq!(report["rejected"].as_array().map(Vec::len), Some(1), "{report}");
     assert_eq!(report["rejected"][0]["line"], 4, "{report}");
     let some: Value = {
-        let out = madoguchi().args(["lookup", "インポート第一", "--json", "--db"]).arg(&db).output().expect("run");
+        let out =
+            madoguchi().args(["lookup", "インポート第一", "--json", "--db"]).arg(&db).output().expect("run");
         serde_json::from_slice(&out.stdout).expect("json")
     };
     assert_eq!(some["results"][0]["code"], "4710000012");
@@ -268,7 +291,11 @@ fn query_commands_work_against_a_server_with_a_token() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("served.db");
     madoguchi().args(["seed", "--institutions", "200", "--db"]).arg(&db).assert().success();
-    let out = madoguchi().args(["operator", "add", "田中", "--role", "operator", "--db"]).arg(&db).output().expect("run");
+    let out = madoguchi()
+        .args(["operator", "add", "田中", "--role", "operator", "--db"])
+        .arg(&db)
+        .output()
+        .expect("run");
     let token = String::from_utf8(out.stdout).expect("utf-8").trim().to_string();
     let server = serve(&db);
     let out = madoguchi()
@@ -279,7 +306,10 @@ fn query_commands_work_against_a_server_with_a_token() {
     let v: Value = serde_json::from_slice(&out.stdout).expect("json");
     assert!(!v["results"].as_array().expect("results").is_empty());
     // A bad token: non-zero, one line that says so.
-    let out = madoguchi().args(["lookup", "病院", "--server", &server.base, "--token", "wrong"]).output().expect("run");
+    let out = madoguchi()
+        .args(["lookup", "病院", "--server", &server.base, "--token", "wrong"])
+        .output()
+        .expect("run");
     assert!(!out.status.success());
     assert_eq!(String::from_utf8_lossy(&out.stderr).trim().lines().count(), 1);
     // The token from the environment works too.

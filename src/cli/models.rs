@@ -22,7 +22,9 @@ pub async fn run(args: ModelsArgs) -> anyhow::Result<()> {
     if args.json {
         return output::json(&models);
     }
-    output::lines(models.iter().map(|m| {
-        format!("{}  {} {}{}", m.id, m.maker, m.name, if m.sample { "（サンプル）" } else { "" })
-    }))
+    output::lines(
+        models.iter().map(|m| {
+            format!("{}  {} {}{}", m.id, m.maker, m.name, if m.sample { "（サンプル）" } else { "" })
+        }),
+    )
 }
