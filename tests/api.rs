@@ -35,10 +35,10 @@ fn bad_digit_code() -> String {
     let body = "011234567";
     for last in 0..10u8 {
         let code = format!("{body}{last}");
-        if let Ok(check) = InstitutionCode::parse(&code) {
-            if check.expected_check_digit.is_some() {
-                return code;
-            }
+        if let Ok(check) = InstitutionCode::parse(&code)
+            && check.expected_check_digit.is_some()
+        {
+            return code;
         }
     }
     unreachable!("nine of ten digits are wrong")
@@ -464,12 +464,12 @@ async fn events_stream_reports_a_change() {
             .await
             .expect("event within 10 s")
             .expect("stream open");
-        if let ServerEvent::ApplicationChanged { code: c, version, receipt_no, .. } = ev {
-            if c == code {
-                assert_eq!(version, receipt.application.application.version);
-                assert_eq!(receipt_no.as_deref(), Some(receipt.receipt_no.as_str()));
-                break;
-            }
+        if let ServerEvent::ApplicationChanged { code: c, version, receipt_no, .. } = ev
+            && c == code
+        {
+            assert_eq!(version, receipt.application.application.version);
+            assert_eq!(receipt_no.as_deref(), Some(receipt.receipt_no.as_str()));
+            break;
         }
     }
 }
