@@ -599,9 +599,11 @@ async fn shutdown_ends_event_streams_and_stops_the_server() {
     let server = tokio::spawn(madoguchi::server::run(listener, state, async move {
         let _ = stopped.await;
     }));
-    let mut events = Client::new(&base, Some("stop-token".into())).expect("client").events().await.expect("subscribe");
+    let mut events =
+        Client::new(&base, Some("stop-token".into())).expect("client").events().await.expect("subscribe");
     stop.send(()).expect("signal");
-    let ended = tokio::time::timeout(Duration::from_secs(10), server).await.expect("server stops within 10 s");
+    let ended =
+        tokio::time::timeout(Duration::from_secs(10), server).await.expect("server stops within 10 s");
     ended.expect("task").expect("clean exit");
     let closed = tokio::time::timeout(Duration::from_secs(5), events.recv()).await.expect("stream ends");
     assert!(closed.is_none(), "the event stream closed");
