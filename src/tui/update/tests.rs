@@ -1,0 +1,1 @@
+//! Unit tests of `update()`: state + action → state + effects, no terminal, no server.
