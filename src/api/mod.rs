@@ -277,3 +277,48 @@ pub enum ServerEvent {
     /// The FAQ changed.
     FaqChanged,
 }
+
+/// The body of a 412 answer: the error, and the application as it stands now, so the
+/// console can show what changed and offer to redo the change on the fresh state.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct StaleBody {
+    pub error: ErrorDetail,
+    pub current: ReaderApplicationView,
+}
+
+/// `PUT /v1/institutions/{code}/reading`: an operator's correction of the katakana reading.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SetReading {
+    pub name_kana: String,
+}
+
+/// `POST /v1/operators` (supervisors): issue a token for a new operator.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct NewOperator {
+    pub name: String,
+    pub role: Role,
+}
+
+/// The answer to `POST /v1/operators`: the token, shown once (only its hash is stored).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct IssuedToken {
+    pub name: String,
+    pub role: Role,
+    pub token: String,
+}
+
+/// `GET /v1/audit/verify` (supervisors): the hash chain checked end to end.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AuditVerifyResult {
+    pub ok: bool,
+    pub events: u64,
+    /// The first sequence number whose hash or link is wrong.
+    pub first_broken_seq: Option<i64>,
+}
+
+/// `GET /healthz`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Health {
+    pub status: String,
+    pub institutions: u64,
+}

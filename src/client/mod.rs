@@ -1,14 +1,27 @@
 //! The HTTP client of the API, used by the console and the CLI: one method per endpoint,
 //! embedded server or remote, one path.
 //!
-//! CONTRACT (filled in by the server/client work): signatures below are what the console
-//! codes against; bodies are placeholders until then.
+//! Errors are sorted by what the caller does about them ([`ClientError`]): retry when
+//! offline, redo on the fresh state when stale, show the server's words otherwise.
+
+mod sse;
+
+use std::time::Duration;
+
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 use crate::api::{
-    AuditEvent, Call, ChangeReaderApplication, ChangeReceipt, Dashboard, DeadlineBatchResult, FaqResponse,
-    InstitutionDetail, LookupResponse, Me, ReaderApplicationView, ServerEvent, SubsidyView, UpdateCall,
+    AuditEvent, AuditVerifyResult, Call, ChangeReaderApplication, ChangeReceipt, Dashboard,
+    DeadlineBatchRequest, DeadlineBatchResult, ErrorBody, FaqEntry, FaqResponse, Health, InstitutionDetail,
+    IssuedToken, LookupResponse, Me, NewOperator, ReaderApplicationView, Role, ServerEvent, SetReading,
+    StaleBody, StartCall, SubsidyView, UpdateCall,
 };
 use crate::domain::ReaderModel;
+
+/// How long one ordinary request may take before the client calls the server unreachable.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// What can go wrong talking to the server, sorted by what the console does about it.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -28,6 +41,12 @@ pub enum ClientError {
     Decode(String),
 }
 
+impl ClientError {
+    fn from_reqwest(e: reqwest::Error) -> ClientError {
+        if e.is_decode() { ClientError::Decode(e.to_string()) } else { ClientError::Offline(e.to_string()) }
+    }
+}
+
 /// A connection to one madoguchi server with one operator's token.
 #[derive(Debug, Clone)]
 pub struct Client {
@@ -39,7 +58,11 @@ pub struct Client {
 impl Client {
     /// `base_url` like `http://127.0.0.1:8080` (no trailing `/v1`).
     pub fn new(base_url: &str, token: Option<String>) -> Result<Client, ClientError> {
-        let http = reqwest::Client::builder().build().map_err(|e| ClientError::Offline(e.to_string()))?;
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .tcp_nodelay(true)
+            .build()
+            .map_err(|e| ClientError::Offline(e.to_string()))?;
         Ok(Client { base: base_url.trim_end_matches('/').to_string(), token, http })
     }
 
@@ -48,64 +71,188 @@ impl Client {
         &self.base
     }
 
+    fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        let rb = self.http.request(method, format!("{}{}", self.base, path));
+        match &self.token {
+            Some(t) => rb.bearer_auth(t),
+            None => rb,
+        }
+    }
+
+    async fn send<T: DeserializeOwned>(rb: RequestBuilder) -> Result<T, ClientError> {
+        let resp = rb.timeout(REQUEST_TIMEOUT).send().await.map_err(ClientError::from_reqwest)?;
+        let resp = check(resp).await?;
+        resp.json::<T>().await.map_err(ClientError::from_reqwest)
+    }
+
+    async fn get<T: DeserializeOwned>(&self, path: &str, query: &[(&str, String)]) -> Result<T, ClientError> {
+        Client::send(self.request(Method::GET, path).query(query)).await
+    }
+
+    async fn with_body<B: Serialize, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: &B,
+    ) -> Result<T, ClientError> {
+        Client::send(self.request(method, path).json(body)).await
+    }
+
+    /// `GET /healthz`: is the server up (no token needed).
     pub async fn health(&self) -> Result<(), ClientError> {
-        let _ = (&self.http, &self.token);
-        todo!()
+        let _: Health = self.get("/healthz", &[]).await?;
+        Ok(())
     }
     pub async fn me(&self) -> Result<Me, ClientError> {
-        todo!()
+        self.get("/v1/me", &[]).await
     }
-    pub async fn lookup(&self, _q: &str, _limit: u32) -> Result<LookupResponse, ClientError> {
-        todo!()
+    pub async fn lookup(&self, q: &str, limit: u32) -> Result<LookupResponse, ClientError> {
+        self.get("/v1/institutions", &[("q", q.to_string()), ("limit", limit.to_string())]).await
     }
-    pub async fn institution(&self, _code: &str) -> Result<InstitutionDetail, ClientError> {
-        todo!()
+    pub async fn institution(&self, code: &str) -> Result<InstitutionDetail, ClientError> {
+        self.get(&format!("/v1/institutions/{}", seg(code)), &[]).await
     }
     pub async fn reader_models(&self) -> Result<Vec<ReaderModel>, ClientError> {
-        todo!()
+        self.get("/v1/reader-models", &[]).await
     }
     /// The application and its ETag (version) for `If-Match`.
-    pub async fn reader_application(&self, _code: &str) -> Result<ReaderApplicationView, ClientError> {
-        todo!()
+    pub async fn reader_application(&self, code: &str) -> Result<ReaderApplicationView, ClientError> {
+        self.get(&format!("/v1/institutions/{}/reader-application", seg(code)), &[]).await
     }
     /// Changes the application; retrying with the same `idempotency_key` and body is safe.
     pub async fn change_reader_application(
         &self,
-        _code: &str,
-        _if_match: i64,
-        _idempotency_key: &str,
-        _body: &ChangeReaderApplication,
+        code: &str,
+        if_match: i64,
+        idempotency_key: &str,
+        body: &ChangeReaderApplication,
     ) -> Result<ChangeReceipt, ClientError> {
-        todo!()
+        let rb = self
+            .request(Method::PUT, &format!("/v1/institutions/{}/reader-application", seg(code)))
+            .header(reqwest::header::IF_MATCH, format!("\"{if_match}\""))
+            .header("Idempotency-Key", idempotency_key)
+            .json(body);
+        Client::send(rb).await
     }
-    pub async fn subsidy(&self, _code: &str) -> Result<SubsidyView, ClientError> {
-        todo!()
+    /// An operator's correction of an institution's reading.
+    pub async fn set_reading(&self, code: &str, name_kana: &str) -> Result<InstitutionDetail, ClientError> {
+        let body = SetReading { name_kana: name_kana.to_string() };
+        self.with_body(Method::PUT, &format!("/v1/institutions/{}/reading", seg(code)), &body).await
     }
-    pub async fn faq(&self, _q: &str, _limit: u32) -> Result<FaqResponse, ClientError> {
-        todo!()
+    pub async fn subsidy(&self, code: &str) -> Result<SubsidyView, ClientError> {
+        self.get(&format!("/v1/institutions/{}/subsidy", seg(code)), &[]).await
     }
-    pub async fn audit(&self, _code: Option<&str>) -> Result<Vec<AuditEvent>, ClientError> {
-        todo!()
+    pub async fn faq(&self, q: &str, limit: u32) -> Result<FaqResponse, ClientError> {
+        self.get("/v1/faq", &[("q", q.to_string()), ("limit", limit.to_string())]).await
     }
-    pub async fn start_call(&self, _code: Option<&str>) -> Result<Call, ClientError> {
-        todo!()
+    /// Adds or replaces one FAQ entry (supervisors).
+    pub async fn put_faq(&self, entry: &FaqEntry) -> Result<FaqEntry, ClientError> {
+        self.with_body(Method::PUT, &format!("/v1/faq/{}", seg(&entry.id)), entry).await
     }
-    pub async fn update_call(&self, _id: i64, _update: &UpdateCall) -> Result<Call, ClientError> {
-        todo!()
+    pub async fn audit(&self, code: Option<&str>) -> Result<Vec<AuditEvent>, ClientError> {
+        let mut q = vec![("limit", "1000".to_string())];
+        if let Some(c) = code {
+            q.push(("code", c.to_string()));
+        }
+        self.get("/v1/audit", &q).await
+    }
+    /// Checks the audit hash chain end to end (supervisors).
+    pub async fn verify_audit(&self) -> Result<AuditVerifyResult, ClientError> {
+        self.get("/v1/audit/verify", &[]).await
+    }
+    /// Issues a token for a new operator (supervisors); the token is in the answer only.
+    pub async fn add_operator(&self, name: &str, role: Role) -> Result<IssuedToken, ClientError> {
+        self.with_body(Method::POST, "/v1/operators", &NewOperator { name: name.to_string(), role }).await
+    }
+    pub async fn start_call(&self, code: Option<&str>) -> Result<Call, ClientError> {
+        self.with_body(Method::POST, "/v1/calls", &StartCall { code: code.map(str::to_string) }).await
+    }
+    pub async fn update_call(&self, id: i64, update: &UpdateCall) -> Result<Call, ClientError> {
+        self.with_body(Method::PATCH, &format!("/v1/calls/{id}"), update).await
     }
     /// Calls of today (business date), optionally for one institution, newest first.
-    pub async fn calls(&self, _code: Option<&str>) -> Result<Vec<Call>, ClientError> {
-        todo!()
+    pub async fn calls(&self, code: Option<&str>) -> Result<Vec<Call>, ClientError> {
+        let mut q = vec![("today", "true".to_string())];
+        if let Some(c) = code {
+            q.push(("code", c.to_string()));
+        }
+        self.get("/v1/calls", &q).await
     }
     pub async fn dashboard(&self) -> Result<Dashboard, ClientError> {
-        todo!()
+        self.get("/v1/dashboard", &[]).await
     }
-    pub async fn deadline_batch(&self, _dry_run: bool) -> Result<DeadlineBatchResult, ClientError> {
-        todo!()
+    pub async fn deadline_batch(&self, dry_run: bool) -> Result<DeadlineBatchResult, ClientError> {
+        self.with_body(Method::POST, "/v1/batch/deadline", &DeadlineBatchRequest { dry_run }).await
     }
     /// Subscribes to `/v1/events`; events arrive on the returned receiver until the
     /// connection drops (then the receiver closes and the caller resubscribes).
     pub async fn events(&self) -> Result<tokio::sync::mpsc::Receiver<ServerEvent>, ClientError> {
-        todo!()
+        let resp = self
+            .request(Method::GET, "/v1/events")
+            .header(reqwest::header::ACCEPT, "text/event-stream")
+            .send()
+            .await
+            .map_err(ClientError::from_reqwest)?;
+        let resp = check(resp).await?;
+        let (tx, rx) = tokio::sync::mpsc::channel(64);
+        tokio::spawn(sse::pump(resp, tx));
+        Ok(rx)
+    }
+}
+
+/// Turns an error answer into the matching [`ClientError`], in the server's words.
+async fn check(resp: Response) -> Result<Response, ClientError> {
+    let status = resp.status();
+    if status.is_success() {
+        return Ok(resp);
+    }
+    let bytes = resp.bytes().await.map_err(ClientError::from_reqwest)?;
+    if status == StatusCode::PRECONDITION_FAILED
+        && let Ok(stale) = serde_json::from_slice::<StaleBody>(&bytes)
+    {
+        return Err(ClientError::Stale {
+            message: stale.error.message,
+            current: Some(Box::new(stale.current)),
+        });
+    }
+    match serde_json::from_slice::<ErrorBody>(&bytes) {
+        Ok(body) if status == StatusCode::PRECONDITION_FAILED => {
+            Err(ClientError::Stale { message: body.error.message, current: None })
+        }
+        Ok(body) => Err(ClientError::Api {
+            status: status.as_u16(),
+            code: body.error.code,
+            message: body.error.message,
+        }),
+        Err(_) => Err(ClientError::Api {
+            status: status.as_u16(),
+            code: "http".to_string(),
+            message: format!("サーバーがエラーを返しました (HTTP {})", status.as_u16()),
+        }),
+    }
+}
+
+/// Percent-encodes one path segment (codes and FAQ ids are typed by people).
+fn seg(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_segments_are_percent_encoded() {
+        assert_eq!(seg("1310012345"), "1310012345");
+        assert_eq!(seg("a/b c"), "a%2Fb%20c");
+        assert_eq!(seg("あ"), "%E3%81%82");
     }
 }

@@ -82,7 +82,8 @@ impl InstitutionCode {
             match ch {
                 '0'..='9' => digits.push(ch),
                 '０'..='９' => digits.push(char::from(b'0' + (ch as u32 - '０' as u32) as u8)),
-                ' ' | '\u{3000}' | '-' | '－' | 'ー' | '‐' | '−' | '—' | '_' | '.' => {}
+                '-' | '－' | 'ー' | 'ｰ' | '‐' | '‑' | '−' | '—' | '―' | '_' | '.' => {}
+                c if c.is_whitespace() => {}
                 _ => {
                     return Err(CodeError::NotADigit { input: input.to_string(), ch });
                 }
@@ -167,4 +168,145 @@ pub struct Institution {
     pub phone: Option<String>,
     /// 大型チェーン薬局 (only meaningful for pharmacies).
     pub large_chain: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every code of `data/real_codes.tsv` (the regional health bureaus' public lists) with the
+    /// rule it follows: Luhn over ten digits, or over the last seven in prefectures 11–14.
+    const REAL_CODES: [(&str, &str, &str); 12] = [
+        ("0110113719", "NTT東日本札幌病院", "luhn10"),
+        ("0410210017", "石巻赤十字病院", "luhn10"),
+        ("2310100736", "杉田病院", "luhn10"),
+        ("3410110013", "中電病院", "luhn10"),
+        ("4710112014", "オリブ山病院", "luhn10"),
+        ("2739900021", "大阪大学歯学部附属病院", "luhn10"),
+        ("1310314732", "虎の門病院", "luhn7"),
+        ("1310270751", "聖路加国際病院", "luhn7"),
+        ("1310110049", "浜田病院", "luhn7"),
+        ("1410100065", "平和病院", "luhn7"),
+        ("1110301762", "与野中央病院", "luhn7"),
+        ("1210110163", "中村古峡記念病院", "luhn7"),
+    ];
+
+    #[test]
+    fn every_real_code_passes_its_rule() {
+        for (code, name, rule) in REAL_CODES {
+            let check = InstitutionCode::parse(code).unwrap();
+            assert_eq!(check.code.as_str(), code);
+            assert_eq!(check.expected_check_digit, None, "{name} {code} ({rule})");
+            let prefecture: u8 = code[..2].parse().unwrap();
+            assert_eq!((11..=14).contains(&prefecture), rule == "luhn7", "{name}");
+        }
+    }
+
+    #[test]
+    fn every_wrong_digit_is_a_warning_with_the_expected_digit() {
+        for (code, name, _) in REAL_CODES {
+            let right = code.as_bytes()[9] - b'0';
+            for wrong in (0..10u8).filter(|&d| d != right) {
+                let typed = format!("{}{}", &code[..9], wrong);
+                let check = InstitutionCode::parse(&typed).unwrap();
+                assert_eq!(check.code.as_str(), typed, "still accepted");
+                assert_eq!(check.expected_check_digit, Some(right), "{name} typed {typed}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_seven_digit_rule_ignores_the_first_three_digits() {
+        // In Tokyo only the last seven count: changing the 点数表 digit keeps the check.
+        let check = InstitutionCode::parse("1330314732").unwrap();
+        assert_eq!(check.expected_check_digit, None);
+        // Outside 11–14 all ten count.
+        let check = InstitutionCode::parse("0130113719").unwrap();
+        assert!(check.expected_check_digit.is_some());
+    }
+
+    #[test]
+    fn typed_any_way_an_operator_might() {
+        for typed in [
+            "1310314732",
+            "１３１０３１４７３２",
+            "13 1 03 1473 2",
+            "13-1-03-1473-2",
+            "１３－１－０３－１４７３－２",
+            "13ー1ー03ー1473ー2",
+            "\u{3000}1310314732\t",
+            " 131 031 4732 ",
+        ] {
+            let check = InstitutionCode::parse(typed).unwrap_or_else(|e| panic!("{typed:?}: {e}"));
+            assert_eq!(check.code.as_str(), "1310314732", "{typed:?}");
+            assert_eq!(check.expected_check_digit, None);
+        }
+    }
+
+    #[test]
+    fn garbage_is_not_a_code() {
+        assert!(matches!(InstitutionCode::parse(""), Err(CodeError::WrongLength { found: 0, .. })));
+        assert!(matches!(InstitutionCode::parse("131031473"), Err(CodeError::WrongLength { found: 9, .. })));
+        assert!(matches!(
+            InstitutionCode::parse("13103147321"),
+            Err(CodeError::WrongLength { found: 11, .. })
+        ));
+        assert!(matches!(InstitutionCode::parse("13103147a2"), Err(CodeError::NotADigit { ch: 'a', .. })));
+        assert!(matches!(
+            InstitutionCode::parse("あかいクリニック"),
+            Err(CodeError::NotADigit { ch: 'あ', .. })
+        ));
+        assert!(matches!(InstitutionCode::parse("🦀"), Err(CodeError::NotADigit { .. })));
+        let err = InstitutionCode::parse("１２３").unwrap_err().to_string();
+        assert!(err.contains("数字10桁"), "{err}");
+    }
+
+    #[test]
+    fn prefecture_numbers() {
+        assert!(matches!(
+            InstitutionCode::parse("0010113719"),
+            Err(CodeError::BadPrefecture { prefecture: 0, .. })
+        ));
+        assert!(matches!(
+            InstitutionCode::parse("4810113719"),
+            Err(CodeError::BadPrefecture { prefecture: 48, .. })
+        ));
+        assert!(matches!(
+            InstitutionCode::parse("5010113719"),
+            Err(CodeError::BadPrefecture { prefecture: 50, .. })
+        ));
+        assert!(matches!(
+            InstitutionCode::parse("9810113719"),
+            Err(CodeError::BadPrefecture { prefecture: 98, .. })
+        ));
+        // 51–97 (a prefecture that ran out of numbers) are accepted, Luhn over ten digits.
+        for pref in ["51", "63", "97"] {
+            let body = format!("{pref}1011371");
+            let digit = expected_check_digit(&format!("{body}0"));
+            let check = InstitutionCode::parse(&format!("{body}{digit}")).unwrap();
+            assert_eq!(check.expected_check_digit, None);
+        }
+    }
+
+    #[test]
+    fn luhn_digit_matches_the_textbook_example() {
+        // 7992739871 → check digit 3 (the classic Luhn example).
+        assert_eq!(luhn_check_digit("7992739871"), 3);
+    }
+
+    #[test]
+    fn from_digits_only_takes_ten_ascii_digits() {
+        assert!(InstitutionCode::from_digits("1310314732").is_some());
+        assert!(InstitutionCode::from_digits("131031473").is_none());
+        assert!(InstitutionCode::from_digits("１３１０３１４７３２").is_none());
+    }
+
+    #[test]
+    fn kinds_round_trip() {
+        for k in InstitutionKind::ALL {
+            assert_eq!(InstitutionKind::parse(k.as_str()), Some(k));
+        }
+        assert_eq!(InstitutionKind::parse(" pharmacy "), Some(InstitutionKind::Pharmacy));
+        assert_eq!(InstitutionKind::parse("clinic"), None);
+    }
 }

@@ -13,6 +13,6 @@ pub mod subsidy;
 
 pub use error::RuleError;
 pub use institution::{CodeCheck, CodeError, Institution, InstitutionCode, InstitutionKind};
-pub use policy::Policy;
-pub use reader::{ReaderApplication, ReaderModel, ReaderStatus};
+pub use policy::{Policy, PolicyError};
+pub use reader::{ReaderApplication, ReaderChange, ReaderModel, ReaderStatus};
 pub use subsidy::{SubsidyClaim, SubsidyStatus};

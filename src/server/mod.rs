@@ -1,1 +1,296 @@
-//! TODO
+//! The axum API server.
+//!
+//! - `state.rs`: [`AppState`] (store, policy, business clock, indexes, events).
+//! - `routes/`: one module per resource, merged in [`router`].
+//! - `auth.rs`: bearer tokens and roles; `error.rs`: [`ApiError`] and the one error shape;
+//!   `extract.rs`: extractors whose rejections use that shape.
+//! - `events.rs`: `/v1/events` (SSE); `openapi.rs`: `/openapi.json`; `views.rs`: the
+//!   operator-facing views built from stored rows.
+//! - [`run`] serves until a shutdown future resolves; [`start_embedded`] runs one in-process
+//!   on a loopback port for the console and the CLI.
+
+pub mod auth;
+pub mod error;
+pub mod events;
+pub mod extract;
+pub mod openapi;
+pub mod routes;
+pub mod state;
+pub mod subsidy;
+pub mod views;
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::http::header::{ALLOW, CONTENT_TYPE};
+use axum::response::Response;
+use axum::routing::{get, post, put};
+use chrono::NaiveDate;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+
+pub use error::ApiError;
+pub use state::{AppState, Clock};
+
+use crate::api::Role;
+use crate::domain::Policy;
+use crate::store::{OperatorRecord, Store, StoreError};
+
+/// Largest request body accepted (413 beyond).
+pub const BODY_LIMIT: usize = 64 * 1024;
+/// Longest a request may take (408 beyond); `/v1/events` is exempt.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// Why the server could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("データベース: {0}")]
+    Store(#[from] StoreError),
+    #[error("{addr} で待ち受けできません: {source}")]
+    Bind { addr: String, source: std::io::Error },
+    #[error("サーバーが止まりました: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Other(String),
+}
+
+/// Every route of the API with its layers: body limit, timeout (not for SSE), panics and
+/// framework errors rewritten into the one error shape, request tracing.
+pub fn router(state: AppState) -> Router {
+    use routes::{admin, audit, calls, faq, institutions, reader};
+    let api = Router::new()
+        .route("/healthz", get(admin::healthz))
+        .route("/openapi.json", get(openapi_json))
+        .route("/v1/me", get(admin::me))
+        .route("/v1/institutions", get(institutions::lookup))
+        .route("/v1/institutions/{code}", get(institutions::detail))
+        .route("/v1/institutions/{code}/reading", put(institutions::set_reading))
+        .route("/v1/institutions/{code}/subsidy", get(institutions::subsidy))
+        .route(
+            "/v1/institutions/{code}/reader-application",
+            get(reader::get_application).put(reader::change_application),
+        )
+        .route("/v1/reader-models", get(reader::models))
+        .route("/v1/faq", get(faq::search))
+        .route("/v1/faq/{id}", put(faq::put))
+        .route("/v1/audit", get(audit::list))
+        .route("/v1/audit/verify", get(audit::verify))
+        .route("/v1/calls", post(calls::start).get(calls::list))
+        .route("/v1/calls/{id}", axum::routing::patch(calls::update))
+        .route("/v1/dashboard", get(admin::dashboard))
+        .route("/v1/batch/deadline", post(admin::deadline_batch))
+        .route("/v1/operators", post(admin::add_operator))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT));
+    Router::new()
+        .merge(api)
+        .route("/v1/events", get(events::events))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(CatchPanicLayer::custom(on_panic))
+        .layer(axum::middleware::map_response(error_shape))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// This document.
+#[utoipa::path(get, path = "/openapi.json", tag = "meta",
+    responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json")))]
+pub async fn openapi_json() -> axum::Json<utoipa::openapi::OpenApi> {
+    axum::Json(openapi::ApiDoc::openapi())
+}
+
+async fn not_found() -> ApiError {
+    ApiError::NotFound("そのURLはありません（API は /v1/ の下、説明は /openapi.json）".to_string())
+}
+
+fn on_panic(_payload: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("a request handler panicked");
+    let (code, message) = error::message_for_status(StatusCode::INTERNAL_SERVER_ERROR);
+    error::error_response(StatusCode::INTERNAL_SERVER_ERROR, code, message)
+}
+
+/// Rewrites any error answer that is not already our JSON (405, a timeout's 408, ...) into
+/// the one error shape, keeping the `Allow` header of a 405.
+async fn error_shape(resp: Response) -> Response {
+    let status = resp.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return resp;
+    }
+    let is_json =
+        resp.headers().get(CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if is_json {
+        return resp;
+    }
+    let allow = resp.headers().get(ALLOW).cloned();
+    let (code, message) = error::message_for_status(status);
+    let mut new = error::error_response(status, code, message);
+    if let Some(allow) = allow {
+        new.headers_mut().insert(ALLOW, allow);
+    }
+    new
+}
+
+/// Serves `state` on `listener` until `shutdown` resolves, then stops taking requests, ends
+/// event streams and waits for requests in flight.
+pub async fn run(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(state.clone());
+    let signal_state = state.clone();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            tracing::info!("shutting down");
+            signal_state.begin_shutdown();
+        })
+        .await
+}
+
+/// Resolves on Ctrl-C or SIGTERM: the shutdown future of `madoguchi serve`.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
+
+/// A server running in this process on a loopback port, for the console and the CLI.
+pub struct Embedded {
+    /// `http://127.0.0.1:PORT`.
+    pub base_url: String,
+    /// A supervisor token that exists only in this process (the local user).
+    pub token: String,
+    /// The operator name of that token.
+    pub operator: String,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+impl Embedded {
+    /// A client for this server with the local user's token.
+    pub fn client(&self) -> Result<crate::client::Client, crate::client::ClientError> {
+        crate::client::Client::new(&self.base_url, Some(self.token.clone()))
+    }
+
+    /// Stops the server and waits for requests in flight.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for Embedded {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// Options of an embedded server beyond the database.
+pub struct EmbeddedOptions<'a> {
+    pub as_of: Option<NaiveDate>,
+    pub policy: Policy,
+    /// Seed an empty database with demo data (the console does; CLI commands never do).
+    pub seed_if_empty: Option<SeedOptions>,
+    /// Progress lines while seeding and loading.
+    pub progress: &'a (dyn Fn(&str) + Sync),
+}
+
+/// Opens the store (creating and migrating a missing database), seeds it only when asked and
+/// empty, binds 127.0.0.1:0 and serves with an in-memory supervisor token for the local user.
+pub async fn start_embedded(db: &str, options: EmbeddedOptions<'_>) -> Result<Embedded, ServeError> {
+    let store = open_store(db).await?;
+    if let Some(seed) = &options.seed_if_empty
+        && store.all_institutions().await?.is_empty()
+    {
+        (options.progress)("初回起動: デモデータを作成しています…");
+        seed_store(store.as_ref(), seed, options.progress).await?;
+    }
+    start_with_store(store, options.as_of, options.policy).await
+}
+
+/// What to generate when seeding demo data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SeedOptions {
+    /// Number of institutions (default: the national scale).
+    pub institutions: Option<usize>,
+    pub seed: u64,
+}
+
+/// Opens the database named by `db` (SQLite path or PostgreSQL URL).
+/// (Until the store lands on main: refuses.)
+pub async fn open_store(db: &str) -> Result<Arc<dyn Store>, ServeError> {
+    Err(ServeError::Other(format!("store not available yet for {db}")))
+}
+
+/// Generates demo data and loads it into `store`.
+/// (Until the demo generator lands on main: refuses.)
+pub async fn seed_store(
+    store: &dyn Store,
+    options: &SeedOptions,
+    progress: &(dyn Fn(&str) + Sync),
+) -> Result<(), ServeError> {
+    let _ = (store, options, progress);
+    Err(ServeError::Other("demo data generator not available yet".to_string()))
+}
+
+/// Serves an already opened store on 127.0.0.1:0 with an in-memory supervisor token.
+pub async fn start_with_store(
+    store: Arc<dyn Store>,
+    as_of: Option<NaiveDate>,
+    policy: Policy,
+) -> Result<Embedded, ServeError> {
+    let token = auth::new_token().map_err(|e| ServeError::Other(e.to_string()))?;
+    let operator = local_operator_name();
+    let mut local = HashMap::new();
+    local.insert(auth::hash_token(&token), OperatorRecord { name: operator.clone(), role: Role::Supervisor });
+    let clock = as_of.map(Clock::Fixed).unwrap_or(Clock::Real);
+    let state = AppState::load(store, policy, clock, local).await?;
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|source| ServeError::Bind { addr: "127.0.0.1:0".to_string(), source })?;
+    let addr = listener.local_addr()?;
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(run(listener, state, async move {
+        let _ = rx.await;
+    }));
+    Ok(Embedded { base_url: format!("http://{addr}"), token, operator, shutdown: Some(tx), task: Some(task) })
+}
+
+/// The local user's name for the audit trail: `$USER` (or `local`), marked as local.
+fn local_operator_name() -> String {
+    let user = std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_default();
+    let user = user.trim();
+    if user.is_empty() { "local".to_string() } else { format!("{user}@local") }
+}

@@ -1,0 +1,396 @@
+//! Dictionary-free Japanese tokens for the FAQ index.
+//!
+//! Owns the script-preserving normaliser (`normalize`), the synonym table (`Synonyms`) and the
+//! tokenizer (`tokenize`). Unlike `super::normalize::fold`, which turns katakana into hiragana
+//! (right for names), this keeps scripts apart: a katakana run is a loan word and a good term on
+//! its own, while hiragana is mostly grammar.
+//!
+//! Tokens, after normalisation:
+//! - kanji: every character and every adjacent pair (1- and 2-grams), plus a pair that skips
+//!   short okurigana (申し込み, 申込み and 申込 all give 申込; 問い合わせ gives 問合);
+//! - katakana: the whole run and its 2-grams (long vowel marks dropped, small kana made large,
+//!   ヴ read as ブ, so ｶｰﾄﾞﾘｰﾀﾞｰ, カードリーダ and カードリーダー meet);
+//! - ASCII letters and digits: each run, plus digit groups joined across hyphens
+//!   (0800-080-4583 also gives 08000804583);
+//! - hiragana: 2-grams only when `TokenOptions::hiragana_bigrams` is set (measured: see
+//!   `crate::bench::relevance_faq`).
+
+use unicode_normalization::UnicodeNormalization;
+
+/// The script a normalised character belongs to; runs of one script make tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Script {
+    Kanji,
+    Katakana,
+    Hiragana,
+    Alnum,
+    Other,
+}
+
+fn script(c: char) -> Script {
+    match c {
+        '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' | '\u{F900}'..='\u{FAFF}' | '々' | '〆' => {
+            Script::Kanji
+        }
+        '\u{20000}'..='\u{2FFFF}' => Script::Kanji,
+        'ァ'..='ヺ' => Script::Katakana,
+        'ぁ'..='ゖ' => Script::Hiragana,
+        c if c.is_ascii_alphanumeric() => Script::Alnum,
+        c if c.is_alphanumeric() && !c.is_ascii() && (c as u32) < 0x3000 => Script::Alnum,
+        _ => Script::Other,
+    }
+}
+
+/// Small kana read as their large forms, so ウェブ/ウエブ and キャンセル/キヤンセル meet.
+fn large_kana(c: char) -> char {
+    match c {
+        'ァ' | 'ィ' | 'ゥ' | 'ェ' | 'ォ' | 'ッ' | 'ャ' | 'ュ' | 'ョ' | 'ヮ' | 'ぁ' | 'ぃ' | 'ぅ' | 'ぇ'
+        | 'ぉ' | 'っ' | 'ゃ' | 'ゅ' | 'ょ' | 'ゎ' => char::from_u32(c as u32 + 1).unwrap_or(c),
+        'ヵ' => 'カ',
+        'ヶ' => 'ケ',
+        'ヴ' => 'ブ',
+        _ => c,
+    }
+}
+
+/// Normalises text for FAQ matching without changing its script: NFKC (full-width ASCII and
+/// half-width katakana become standard), lower case, small kana made large, ヴ→ブ, and long
+/// vowel marks (ー, and a hyphen or wave dash right after katakana) dropped inside katakana.
+/// Everything that is not a letter, digit or kana becomes a single space.
+pub fn normalize(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut prev_kata = false;
+    let mut prev_space = true;
+    for c in s.nfkc().flat_map(char::to_lowercase) {
+        let is_long_mark = matches!(c, 'ー' | '〜' | '~' | '‐' | '－' | '-' | '―' | '−');
+        if is_long_mark && prev_kata {
+            continue;
+        }
+        let c = large_kana(c);
+        match script(c) {
+            Script::Other if c == '-' => {
+                // Kept between digits so phone numbers can be joined; otherwise a separator.
+                out.push('-');
+                prev_space = false;
+                prev_kata = false;
+            }
+            Script::Other => {
+                if !prev_space {
+                    out.push(' ');
+                    prev_space = true;
+                }
+                prev_kata = false;
+            }
+            sc => {
+                out.push(c);
+                prev_space = false;
+                prev_kata = sc == Script::Katakana;
+            }
+        }
+    }
+    out.trim_end().to_string()
+}
+
+/// Which optional token families to emit (the knobs the relevance bench measures).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TokenOptions {
+    /// Hiragana 2-grams (the public-set evidence says they hurt; measured again on ours).
+    pub hiragana_bigrams: bool,
+    /// Katakana 2-grams besides whole runs (the evidence says they help partial loan words).
+    pub katakana_bigrams: bool,
+    /// Kanji pairs that skip short okurigana (申し込み → 申込).
+    pub okurigana_bigrams: bool,
+}
+
+impl Default for TokenOptions {
+    fn default() -> Self {
+        TokenOptions { hiragana_bigrams: true, katakana_bigrams: true, okurigana_bigrams: true }
+    }
+}
+
+/// Single hiragana that are particles, never okurigana: a pair is not formed across them.
+fn is_particle(c: char) -> bool {
+    matches!(c, 'を' | 'が' | 'は' | 'の' | 'に' | 'へ' | 'と' | 'で' | 'も' | 'や' | 'か' | 'よ' | 'ね')
+}
+
+/// Splits already-normalised text into tokens (see the module doc for the families).
+pub fn tokenize_normalized(text: &str, opts: TokenOptions, out: &mut Vec<String>) {
+    let chars: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let sc = if chars[i] == '-' { Script::Other } else { script(chars[i]) };
+        let start = i;
+        while i < chars.len() && chars[i] != '-' && script(chars[i]) == sc {
+            i += 1;
+        }
+        if i == start {
+            i += 1;
+            continue;
+        }
+        let run = &chars[start..i];
+        match sc {
+            Script::Kanji => {
+                for (k, c) in run.iter().enumerate() {
+                    out.push(c.to_string());
+                    if let Some(next) = run.get(k + 1) {
+                        out.push([*c, *next].iter().collect());
+                    }
+                }
+                if opts.okurigana_bigrams {
+                    okurigana_pair(&chars, i, out);
+                }
+            }
+            Script::Katakana => {
+                out.push(run.iter().collect());
+                if opts.katakana_bigrams && run.len() > 2 {
+                    for w in run.windows(2) {
+                        out.push(w.iter().collect());
+                    }
+                }
+            }
+            Script::Hiragana => {
+                if opts.hiragana_bigrams {
+                    if run.len() == 1 {
+                        continue;
+                    }
+                    for w in run.windows(2) {
+                        out.push(w.iter().collect());
+                    }
+                }
+            }
+            Script::Alnum => {
+                out.push(run.iter().collect());
+                joined_digits(&chars, start, i, out);
+            }
+            Script::Other => {}
+        }
+    }
+}
+
+/// After a kanji run ending at `end`, if one or two hiragana (not a particle) and then a kanji
+/// follow, emits the pair of kanji around them: the okurigana-free spelling.
+fn okurigana_pair(chars: &[char], end: usize, out: &mut Vec<String>) {
+    let mut j = end;
+    while j < chars.len() && j - end < 3 && script(chars[j]) == Script::Hiragana {
+        j += 1;
+    }
+    let gap = j - end;
+    if (1..=2).contains(&gap)
+        && !is_particle(chars[end])
+        && j < chars.len()
+        && script(chars[j]) == Script::Kanji
+    {
+        out.push([chars[end - 1], chars[j]].iter().collect());
+    }
+}
+
+/// For a digit run that starts a hyphenated group of digit runs (0800-080-4583), emits the
+/// digits joined, so a number typed with or without hyphens meets.
+fn joined_digits(chars: &[char], start: usize, end: usize, out: &mut Vec<String>) {
+    let is_digits = |r: &[char]| !r.is_empty() && r.iter().all(char::is_ascii_digit);
+    if !is_digits(&chars[start..end]) || (start > 0 && chars[start - 1] == '-') {
+        return;
+    }
+    let mut joined: String = chars[start..end].iter().collect();
+    let mut parts = 1;
+    let mut i = end;
+    while i < chars.len() && chars[i] == '-' {
+        let s = i + 1;
+        let mut e = s;
+        while e < chars.len() && chars[e].is_ascii_digit() {
+            e += 1;
+        }
+        if e == s {
+            break;
+        }
+        joined.extend(&chars[s..e]);
+        parts += 1;
+        i = e;
+    }
+    if parts > 1 {
+        out.push(joined);
+    }
+}
+
+/// Groups of words that mean the same thing to a caller; each variant is rewritten to the
+/// group's first word before tokenising, in entries and queries alike.
+pub const SYNONYM_GROUPS: &[&[&str]] = &[
+    // The product's own words (issue 3).
+    &["カードリーダー", "読み取り機", "読取機", "読み取り装置", "読取装置", "読み取り端末", "リーダー機"],
+    &["補助", "助成", "補てん", "補填"],
+    &[
+        "未定",
+        "まだ決まっていない",
+        "決まっていない",
+        "まだ決めていない",
+        "決めていない",
+        "未選択",
+        "選んでいない",
+    ],
+    // Callers' words for the same institution kinds.
+    &["診療所", "クリニック", "医院"],
+    &["歯科", "歯医者"],
+    &["薬局", "ドラッグストア", "調剤薬局"],
+    // Everyday words for administrative ones.
+    &["無償", "無料", "タダ", "ただで"],
+    &["期限", "締め切り", "締切", "しめきり", "〆切", "いつまで"],
+    &["キャンセル", "取り消し", "取消", "取りやめ", "取り下げ"],
+    &["支払", "振込", "振り込み", "入金", "支給", "もらえる", "受け取れる"],
+    &["金額", "いくら", "何円"],
+    &["個人番号", "マイナンバー"],
+    &["保険証", "被保険者証"],
+    &["レセコン", "レセプトコンピュータ", "レセプトコンピューター"],
+    &["電子カルテ", "電カル"],
+    &["コールセンター", "問い合わせ窓口", "問合せ窓口", "サポートセンター", "ヘルプデスク"],
+    &["説明会", "セミナー", "ウェビナー"],
+    &["アーカイブ", "録画", "見逃し配信", "後から見"],
+    &["メール", "eメール", "e-mail", "email"],
+    &["ログイン", "サインイン"],
+    &["変更", "変え", "切り替え", "切替"],
+];
+
+/// The synonym table, normalised once, longest variant first so that the longest match wins.
+pub struct Synonyms {
+    /// (normalised variant, normalised canonical form), longest variant first.
+    rules: Vec<(Vec<char>, String)>,
+}
+
+impl Synonyms {
+    /// Builds the table from groups of words (the first word of a group is its canonical form).
+    pub fn new(groups: &[&[&str]]) -> Synonyms {
+        let mut rules = Vec::new();
+        for group in groups {
+            let Some(first) = group.first() else { continue };
+            let canonical = normalize(first);
+            for variant in group.iter().skip(1) {
+                let v = normalize(variant);
+                if !v.is_empty() && v != canonical {
+                    rules.push((v.chars().collect::<Vec<char>>(), canonical.clone()));
+                }
+            }
+        }
+        rules.sort_by_key(|r| std::cmp::Reverse(r.0.len()));
+        Synonyms { rules }
+    }
+
+    /// Rewrites every variant in normalised `text` to its canonical form, left to right,
+    /// longest match first.
+    pub fn apply(&self, text: &str) -> String {
+        if self.rules.is_empty() {
+            return text.to_string();
+        }
+        let chars: Vec<char> = text.chars().collect();
+        let mut out = String::with_capacity(text.len());
+        let mut i = 0;
+        'outer: while i < chars.len() {
+            for (variant, canonical) in &self.rules {
+                if chars[i..].starts_with(variant) {
+                    out.push_str(canonical);
+                    i += variant.len();
+                    continue 'outer;
+                }
+            }
+            out.push(chars[i]);
+            i += 1;
+        }
+        out
+    }
+}
+
+impl Default for Synonyms {
+    fn default() -> Self {
+        Synonyms::new(SYNONYM_GROUPS)
+    }
+}
+
+/// Normalises, applies synonyms and tokenises `text`.
+pub fn tokenize(text: &str, synonyms: &Synonyms, opts: TokenOptions) -> Vec<String> {
+    let mut out = Vec::new();
+    tokenize_normalized(&synonyms.apply(&normalize(text)), opts, &mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toks(s: &str) -> Vec<String> {
+        tokenize(s, &Synonyms::new(&[]), TokenOptions::default())
+    }
+
+    #[test]
+    fn card_reader_spellings_meet() {
+        let a = normalize("ｶｰﾄﾞﾘｰﾀﾞｰ");
+        assert_eq!(a, normalize("カードリーダ"));
+        assert_eq!(a, normalize("カードリーダー"));
+        assert_eq!(a, normalize("カ－ドリ－ダ－"));
+        assert_eq!(a, "カドリダ");
+    }
+
+    #[test]
+    fn normalize_keeps_scripts_and_folds_width() {
+        assert_eq!(normalize("ＡＢＣ１２３　テスト"), "abc123 テスト");
+        assert_eq!(normalize("ひらがな・カタカナ"), "ひらがな カタカナ");
+        assert_eq!(normalize("ウェブ"), normalize("ウエブ"));
+        assert_eq!(normalize("ヴィ"), "ブイ");
+    }
+
+    #[test]
+    fn kanji_unigrams_and_bigrams() {
+        assert_eq!(toks("補助金"), ["補", "補助", "助", "助金", "金"]);
+    }
+
+    #[test]
+    fn okurigana_variants_share_a_pair() {
+        for s in ["申込", "申し込み", "申込み"] {
+            assert!(toks(s).contains(&"申込".to_string()), "{s}: {:?}", toks(s));
+        }
+        assert!(toks("問い合わせ").contains(&"問合".to_string()));
+        // A particle is not okurigana: 機種を選ぶ gives no 種選.
+        assert!(!toks("機種を選ぶ").contains(&"種選".to_string()));
+    }
+
+    #[test]
+    fn katakana_runs_and_bigrams() {
+        let t = toks("シカクです");
+        assert!(t.contains(&"シカク".to_string()));
+        assert!(t.contains(&"シカ".to_string()));
+        assert!(t.contains(&"です".to_string()));
+    }
+
+    #[test]
+    fn phone_numbers_join_across_hyphens() {
+        let t = toks("0800-080-4583");
+        assert!(t.contains(&"08000804583".to_string()));
+        assert!(t.contains(&"0800".to_string()));
+        assert!(toks("０８００－０８０４５８３").contains(&"08000804583".to_string()));
+        assert!(toks("08000804583").contains(&"08000804583".to_string()));
+    }
+
+    #[test]
+    fn hiragana_bigrams_only_when_asked() {
+        let opts = TokenOptions { hiragana_bigrams: true, ..TokenOptions::default() };
+        let t = tokenize("いつまで", &Synonyms::new(&[]), opts);
+        assert_eq!(t, ["いつ", "つま", "まで"]);
+        let off = TokenOptions { hiragana_bigrams: false, ..TokenOptions::default() };
+        assert!(tokenize("いつまで", &Synonyms::new(&[]), off).is_empty());
+    }
+
+    #[test]
+    fn synonyms_rewrite_to_canonical() {
+        let s = Synonyms::default();
+        assert_eq!(s.apply(&normalize("読み取り機")), normalize("カードリーダー"));
+        assert_eq!(s.apply(&normalize("助成金")), "補助金");
+        assert_eq!(s.apply(&normalize("機種がまだ決まっていない")), "機種が未定");
+        assert_eq!(s.apply(&normalize("機種未定")), "機種未定");
+    }
+
+    #[test]
+    fn odd_input_never_panics() {
+        for s in ["", " ", "\u{301}", "ー", "-", "--1-", "🙂🙂", "\u{0}\u{7f}", "々々", "a-", "1-"] {
+            let _ = tokenize(s, &Synonyms::default(), TokenOptions::default());
+        }
+        let long = "あ".repeat(10_000);
+        assert_eq!(toks(&long).len(), 9_999);
+    }
+}

@@ -1,0 +1,38 @@
+//! `/v1/events`: server-sent events of [`ServerEvent`] so consoles see each other's changes.
+//! Each subscriber reads the broadcast channel; a subscriber too slow to keep up skips what
+//! it missed (the console re-reads the open institution anyway). Streams end on shutdown.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use futures_util::{Stream, StreamExt};
+use tokio_stream::wrappers::BroadcastStream;
+
+use super::auth::Caller;
+use super::error::ApiError;
+use super::state::AppState;
+
+/// The stream of changes, with a keep-alive comment every 15 seconds.
+#[utoipa::path(get, path = "/v1/events", tag = "events",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "text/event-stream; each `data:` is a ServerEvent as JSON",
+            content_type = "text/event-stream", body = crate::api::ServerEvent),
+        (status = 401, description = "No or unknown token", body = crate::api::ErrorBody),
+        (status = 403, description = "Role may not subscribe", body = crate::api::ErrorBody),
+    ))]
+pub async fn events(
+    caller: Caller,
+    State(state): State<AppState>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    caller.staff()?;
+    let stream = BroadcastStream::new(state.events.subscribe())
+        .filter_map(|item| async move {
+            let event = item.ok()?;
+            Event::default().json_data(&event).ok().map(Ok)
+        })
+        .take_until(state.shutdown_signal());
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}

@@ -1,0 +1,153 @@
+//! Routes about the service itself and its people: health, who am I, the dashboard, the
+//! deadline batch and issuing operator tokens.
+
+use axum::extract::State;
+use chrono::Utc;
+
+use crate::api::{
+    Dashboard, DeadlineBatchRequest, DeadlineBatchResult, Health, IssuedToken, Me, NewOperator,
+    PrefectureUndecided, ServerEvent,
+};
+use crate::server::auth::{Caller, hash_token, new_token};
+use crate::server::error::ApiError;
+use crate::server::extract::AppJson;
+use crate::server::state::{AppState, jst};
+
+/// Liveness, no token needed.
+#[utoipa::path(get, path = "/healthz", tag = "meta",
+    responses((status = 200, description = "The server is up", body = Health)))]
+pub async fn healthz(State(state): State<AppState>) -> AppJson<Health> {
+    let institutions = state.lookup.read().map(|l| l.len() as u64).unwrap_or(0);
+    AppJson(Health { status: "ok".to_string(), institutions })
+}
+
+/// Who the token belongs to and the business date (for the status bar).
+#[utoipa::path(get, path = "/v1/me", tag = "meta",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The operator and the business date", body = Me),
+        (status = 401, description = "No or unknown token", body = crate::api::ErrorBody),
+        (status = 403, description = "The service role may only search the FAQ", body = crate::api::ErrorBody),
+    ))]
+pub async fn me(caller: Caller, State(state): State<AppState>) -> Result<AppJson<Me>, ApiError> {
+    caller.staff()?;
+    Ok(AppJson(Me {
+        name: caller.name,
+        role: caller.role,
+        business_date: state.clock.today(),
+        date_fixed: state.clock.is_fixed(),
+        selection_deadline: state.policy.selection_deadline,
+    }))
+}
+
+/// What a supervisor watches: undecided applications by prefecture, days left, today's changes.
+#[utoipa::path(get, path = "/v1/dashboard", tag = "admin",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The dashboard", body = Dashboard),
+        (status = 401, description = "No or unknown token", body = crate::api::ErrorBody),
+        (status = 403, description = "Role may not read the dashboard", body = crate::api::ErrorBody),
+    ))]
+pub async fn dashboard(
+    caller: Caller,
+    State(state): State<AppState>,
+) -> Result<AppJson<Dashboard>, ApiError> {
+    caller.staff()?;
+    let today = state.clock.today();
+    let deadline = state.policy.selection_deadline;
+    let by_pref = state.store.undecided_by_prefecture().await?;
+    let undecided_total = by_pref.iter().map(|p| p.undecided).sum();
+    // Audit times are real times: count the changes made on the real Japan date.
+    let real_today = Utc::now().with_timezone(&jst()).date_naive();
+    let changes_today = state
+        .store
+        .audit(None, 10_000)
+        .await?
+        .iter()
+        .filter(|e| {
+            e.action.starts_with("reader_application")
+                && e.at.with_timezone(&jst()).date_naive() == real_today
+        })
+        .count() as u64;
+    Ok(AppJson(Dashboard {
+        business_date: today,
+        selection_deadline: deadline,
+        days_left: (deadline - today).num_days(),
+        undecided_total,
+        undecided_by_prefecture: by_pref
+            .into_iter()
+            .map(|p| PrefectureUndecided { prefecture: p.prefecture, undecided: p.undecided })
+            .collect(),
+        changes_today,
+    }))
+}
+
+/// Cancels 機種未定 applications once the selection deadline has passed (supervisors;
+/// `dry_run` only counts them, any day).
+#[utoipa::path(post, path = "/v1/batch/deadline", tag = "admin", request_body = DeadlineBatchRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "What was (or would be) cancelled", body = DeadlineBatchResult),
+        (status = 400, description = "Bad JSON", body = crate::api::ErrorBody),
+        (status = 401, description = "No or unknown token", body = crate::api::ErrorBody),
+        (status = 403, description = "Not a supervisor", body = crate::api::ErrorBody),
+        (status = 409, description = "The deadline has not passed yet", body = crate::api::ErrorBody),
+        (status = 413, description = "Body too large", body = crate::api::ErrorBody),
+    ))]
+pub async fn deadline_batch(
+    caller: Caller,
+    State(state): State<AppState>,
+    AppJson(req): AppJson<DeadlineBatchRequest>,
+) -> Result<AppJson<DeadlineBatchResult>, ApiError> {
+    caller.supervisor()?;
+    let today = state.clock.today();
+    let deadline = state.policy.selection_deadline;
+    if !req.dry_run && today <= deadline {
+        return Err(ApiError::Refused(format!(
+            "機種選定の期限（{}）がまだ来ていないので、締切処理はできません（試算 dry_run はできます）",
+            deadline.format("%Y年%-m月%-d日")
+        )));
+    }
+    let report = state.store.run_deadline_batch(deadline, &caller.name, req.dry_run).await?;
+    if !req.dry_run && report.cancelled > 0 {
+        state.reload_institutions().await?;
+        state.publish(ServerEvent::InstitutionsChanged);
+    }
+    let message = if req.dry_run {
+        format!("試算: 機種未定の申込 {} 件がキャンセルの対象です", report.cancelled)
+    } else {
+        format!("機種未定の申込 {} 件をキャンセルしました", report.cancelled)
+    };
+    Ok(AppJson(DeadlineBatchResult {
+        dry_run: report.dry_run,
+        cancelled: report.cancelled,
+        sample_codes: report.sample_codes,
+        message,
+    }))
+}
+
+/// Issues a token for a new operator (supervisors). The token is in this answer only.
+#[utoipa::path(post, path = "/v1/operators", tag = "admin", request_body = NewOperator,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The new token (shown once)", body = IssuedToken),
+        (status = 400, description = "Bad JSON", body = crate::api::ErrorBody),
+        (status = 401, description = "No or unknown token", body = crate::api::ErrorBody),
+        (status = 403, description = "Not a supervisor", body = crate::api::ErrorBody),
+        (status = 413, description = "Body too large", body = crate::api::ErrorBody),
+        (status = 422, description = "Empty name, or the role is not known", body = crate::api::ErrorBody),
+    ))]
+pub async fn add_operator(
+    caller: Caller,
+    State(state): State<AppState>,
+    AppJson(req): AppJson<NewOperator>,
+) -> Result<AppJson<IssuedToken>, ApiError> {
+    caller.supervisor()?;
+    let name = req.name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(ApiError::unprocessable("invalid_name", "オペレーター名を1〜100文字で入れてください"));
+    }
+    let token = new_token()?;
+    state.store.add_operator(name, req.role, &hash_token(&token)).await?;
+    Ok(AppJson(IssuedToken { name: name.to_string(), role: req.role, token }))
+}

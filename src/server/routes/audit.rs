@@ -1,0 +1,65 @@
+//! `/v1/audit`: the 変更履歴 and the check of its hash chain.
+
+use axum::extract::State;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::{limit, parse_code};
+use crate::api::{AuditEvent, AuditVerifyResult};
+use crate::server::auth::Caller;
+use crate::server::error::ApiError;
+use crate::server::extract::{AppJson, AppQuery};
+use crate::server::state::AppState;
+
+/// Query of `GET /v1/audit`.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct AuditParams {
+    /// Only events about this institution.
+    pub code: Option<String>,
+    /// 1..=1000, default 100.
+    pub limit: Option<u32>,
+}
+
+/// Audit events, oldest first.
+#[utoipa::path(get, path = "/v1/audit", tag = "audit", params(AuditParams),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Events, oldest first", body = Vec<AuditEvent>),
+        (status = 400, description = "Not an institution code, or limit out of range", body = crate::api::ErrorBody),
+        (status = 401, description = "No or unknown token", body = crate::api::ErrorBody),
+        (status = 403, description = "Role may not read the audit trail", body = crate::api::ErrorBody),
+    ))]
+pub async fn list(
+    caller: Caller,
+    State(state): State<AppState>,
+    AppQuery(p): AppQuery<AuditParams>,
+) -> Result<AppJson<Vec<AuditEvent>>, ApiError> {
+    caller.staff()?;
+    let n = limit(p.limit, 100, 1000)?;
+    let code = match p.code.as_deref() {
+        Some(raw) => Some(parse_code(raw)?.code.as_str().to_string()),
+        None => None,
+    };
+    Ok(AppJson(state.store.audit(code.as_deref(), n).await?))
+}
+
+/// Checks the hash chain end to end (supervisors).
+#[utoipa::path(get, path = "/v1/audit/verify", tag = "audit",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Events checked and the first broken link, if any", body = AuditVerifyResult),
+        (status = 401, description = "No or unknown token", body = crate::api::ErrorBody),
+        (status = 403, description = "Not a supervisor", body = crate::api::ErrorBody),
+    ))]
+pub async fn verify(
+    caller: Caller,
+    State(state): State<AppState>,
+) -> Result<AppJson<AuditVerifyResult>, ApiError> {
+    caller.supervisor()?;
+    let v = state.store.verify_audit().await?;
+    Ok(AppJson(AuditVerifyResult {
+        ok: v.first_broken_seq.is_none(),
+        events: v.events,
+        first_broken_seq: v.first_broken_seq,
+    }))
+}

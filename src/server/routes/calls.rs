@@ -1,0 +1,104 @@
+//! `/v1/calls`: 応対記録 — start a call, attach an institution, note it, close it, list today's.
+
+use axum::extract::State;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::parse_code;
+use crate::api::{Call, StartCall, UpdateCall};
+use crate::server::auth::Caller;
+use crate::server::error::ApiError;
+use crate::server::extract::{AppJson, AppPath, AppQuery};
+use crate::server::state::AppState;
+
+/// Checks an optional code in a call body: 400 if malformed, 404 if unknown.
+async fn known_code(state: &AppState, code: Option<&str>) -> Result<Option<String>, ApiError> {
+    match code {
+        None => Ok(None),
+        Some(raw) => {
+            let (check, _) = super::find_institution(state, raw).await?;
+            Ok(Some(check.code.as_str().to_string()))
+        }
+    }
+}
+
+/// Starts a call (the timer in the status bar), optionally already for an institution.
+#[utoipa::path(post, path = "/v1/calls", tag = "calls", request_body = StartCall,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The new call", body = Call),
+        (status = 400, description = "Bad JSON or not an institution code", body = crate::api::ErrorBody),
+        (status = 401, description = "No or unknown token", body = crate::api::ErrorBody),
+        (status = 403, description = "Role may not log calls", body = crate::api::ErrorBody),
+        (status = 404, description = "No institution with this code", body = crate::api::ErrorBody),
+        (status = 413, description = "Body too large", body = crate::api::ErrorBody),
+    ))]
+pub async fn start(
+    caller: Caller,
+    State(state): State<AppState>,
+    AppJson(body): AppJson<StartCall>,
+) -> Result<AppJson<Call>, ApiError> {
+    caller.staff()?;
+    let code = known_code(&state, body.code.as_deref()).await?;
+    Ok(AppJson(state.store.start_call(&caller.name, code.as_deref(), state.clock.now()).await?))
+}
+
+/// Attaches an institution, sets the note, or closes the call.
+#[utoipa::path(patch, path = "/v1/calls/{id}", tag = "calls", request_body = UpdateCall,
+    params(("id" = i64, Path, description = "Call id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The call as it stands", body = Call),
+        (status = 400, description = "Bad JSON, bad id or not an institution code", body = crate::api::ErrorBody),
+        (status = 401, description = "No or unknown token", body = crate::api::ErrorBody),
+        (status = 403, description = "Role may not log calls", body = crate::api::ErrorBody),
+        (status = 404, description = "No such call or institution", body = crate::api::ErrorBody),
+        (status = 413, description = "Body too large", body = crate::api::ErrorBody),
+        (status = 422, description = "Note too long", body = crate::api::ErrorBody),
+    ))]
+pub async fn update(
+    caller: Caller,
+    State(state): State<AppState>,
+    AppPath(id): AppPath<i64>,
+    AppJson(body): AppJson<UpdateCall>,
+) -> Result<AppJson<Call>, ApiError> {
+    caller.staff()?;
+    if body.note.as_deref().is_some_and(|n| n.chars().count() > 4000) {
+        return Err(ApiError::unprocessable("note_too_long", "メモは4000文字までです"));
+    }
+    let code = known_code(&state, body.code.as_deref()).await?;
+    let ended_at = body.close.then(|| state.clock.now());
+    Ok(AppJson(state.store.update_call(id, code.as_deref(), body.note.as_deref(), ended_at).await?))
+}
+
+/// Query of `GET /v1/calls`.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct CallsParams {
+    /// Only calls about this institution.
+    pub code: Option<String>,
+    /// Only calls started on today's business date.
+    pub today: Option<bool>,
+}
+
+/// Calls, newest first.
+#[utoipa::path(get, path = "/v1/calls", tag = "calls", params(CallsParams),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Calls, newest first", body = Vec<Call>),
+        (status = 400, description = "Bad query or not an institution code", body = crate::api::ErrorBody),
+        (status = 401, description = "No or unknown token", body = crate::api::ErrorBody),
+        (status = 403, description = "Role may not read calls", body = crate::api::ErrorBody),
+    ))]
+pub async fn list(
+    caller: Caller,
+    State(state): State<AppState>,
+    AppQuery(p): AppQuery<CallsParams>,
+) -> Result<AppJson<Vec<Call>>, ApiError> {
+    caller.staff()?;
+    let code = match p.code.as_deref() {
+        Some(raw) => Some(parse_code(raw)?.code.as_str().to_string()),
+        None => None,
+    };
+    let since = p.today.unwrap_or(false).then(|| state.clock.start_of_today());
+    Ok(AppJson(state.store.calls(code.as_deref(), since).await?))
+}

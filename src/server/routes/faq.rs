@@ -1,0 +1,77 @@
+//! `/v1/faq`: ranked FAQ search (also for the chatbot's read-only `service` token) and
+//! supervisors' edits.
+
+use axum::extract::State;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::{limit, query};
+use crate::api::{FaqEntry, FaqHit, FaqResponse, ServerEvent};
+use crate::server::auth::Caller;
+use crate::server::error::ApiError;
+use crate::server::extract::{AppJson, AppPath, AppQuery};
+use crate::server::state::AppState;
+
+/// Query of `GET /v1/faq`.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct FaqParams {
+    /// The caller's question, as typed.
+    pub q: Option<String>,
+    /// 1..=50, default 10.
+    pub limit: Option<u32>,
+}
+
+/// Ranked FAQ entries with scores. Any role, including `service`.
+#[utoipa::path(get, path = "/v1/faq", tag = "faq", params(FaqParams),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Ranked entries, best first", body = FaqResponse),
+        (status = 400, description = "Empty or too long query, limit out of range", body = crate::api::ErrorBody),
+        (status = 401, description = "No or unknown token", body = crate::api::ErrorBody),
+    ))]
+pub async fn search(
+    _caller: Caller,
+    State(state): State<AppState>,
+    AppQuery(p): AppQuery<FaqParams>,
+) -> Result<AppJson<FaqResponse>, ApiError> {
+    let q = query(p.q)?;
+    let n = limit(p.limit, 10, 50)?;
+    let corpus = state.faq.read().map_err(|_| ApiError::Internal("faq index poisoned".into()))?;
+    let results = corpus
+        .index
+        .search(&q, n as usize)
+        .into_iter()
+        .filter_map(|(doc, score)| corpus.entries.get(doc).map(|e| FaqHit { entry: e.clone(), score }))
+        .collect();
+    Ok(AppJson(FaqResponse { query: q, results }))
+}
+
+/// Adds or replaces one entry (supervisors); the id in the path wins over the body's.
+#[utoipa::path(put, path = "/v1/faq/{id}", tag = "faq",
+    params(("id" = String, Path, description = "FAQ entry id")),
+    request_body = FaqEntry,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The stored entry", body = FaqEntry),
+        (status = 400, description = "Bad JSON", body = crate::api::ErrorBody),
+        (status = 401, description = "No or unknown token", body = crate::api::ErrorBody),
+        (status = 403, description = "Not a supervisor", body = crate::api::ErrorBody),
+        (status = 413, description = "Body too large", body = crate::api::ErrorBody),
+        (status = 422, description = "Empty question or answer", body = crate::api::ErrorBody),
+    ))]
+pub async fn put(
+    caller: Caller,
+    State(state): State<AppState>,
+    AppPath(id): AppPath<String>,
+    AppJson(mut entry): AppJson<FaqEntry>,
+) -> Result<AppJson<FaqEntry>, ApiError> {
+    caller.supervisor()?;
+    entry.id = id.trim().to_string();
+    if entry.id.is_empty() || entry.question.trim().is_empty() || entry.answer.trim().is_empty() {
+        return Err(ApiError::unprocessable("invalid_faq", "FAQ には id・質問・回答がすべて必要です"));
+    }
+    state.store.upsert_faq(std::slice::from_ref(&entry), &caller.name).await?;
+    state.reload_faq().await?;
+    state.publish(ServerEvent::FaqChanged);
+    Ok(AppJson(entry))
+}

@@ -1,0 +1,134 @@
+//! `/v1/institutions`: lookup, the institution screen's header, reading corrections and the
+//! subsidy view.
+
+use axum::extract::State;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::{find_institution, limit, query};
+use crate::api::{InstitutionDetail, LookupResponse, ServerEvent, SetReading, SubsidyView};
+use crate::server::auth::Caller;
+use crate::server::error::ApiError;
+use crate::server::extract::{AppJson, AppPath, AppQuery};
+use crate::server::state::AppState;
+use crate::server::views::{application_view, institution_detail};
+
+/// Query of `GET /v1/institutions`.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct LookupParams {
+    /// Name, reading (kana or romaji), code or phone number, as typed.
+    pub q: Option<String>,
+    /// 1..=200, default 20.
+    pub limit: Option<u32>,
+}
+
+/// Ranked lookup over every institution.
+#[utoipa::path(get, path = "/v1/institutions", tag = "institutions", params(LookupParams),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Ranked results, best first", body = LookupResponse),
+        (status = 400, description = "Empty or too long query, limit out of range", body = crate::api::ErrorBody),
+        (status = 401, description = "No or unknown token", body = crate::api::ErrorBody),
+        (status = 403, description = "Role may not look up institutions", body = crate::api::ErrorBody),
+    ))]
+pub async fn lookup(
+    caller: Caller,
+    State(state): State<AppState>,
+    AppQuery(p): AppQuery<LookupParams>,
+) -> Result<AppJson<LookupResponse>, ApiError> {
+    caller.staff()?;
+    let q = query(p.q)?;
+    let n = limit(p.limit, 20, 200)?;
+    let results = {
+        let index = state.lookup.read().map_err(|_| ApiError::Internal("lookup index poisoned".into()))?;
+        index.search(&q, n as usize)
+    };
+    Ok(AppJson(LookupResponse { query: q, results }))
+}
+
+/// One institution with its reader application as of the business date.
+#[utoipa::path(get, path = "/v1/institutions/{code}", tag = "institutions",
+    params(("code" = String, Path, description = "医療機関コード (10 digits; full-width and hyphens accepted)")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The institution; `check_digit_warning` set when the check digit is off", body = InstitutionDetail),
+        (status = 400, description = "Not an institution code", body = crate::api::ErrorBody),
+        (status = 401, description = "No or unknown token", body = crate::api::ErrorBody),
+        (status = 403, description = "Role may not read institutions", body = crate::api::ErrorBody),
+        (status = 404, description = "No institution with this code", body = crate::api::ErrorBody),
+    ))]
+pub async fn detail(
+    caller: Caller,
+    State(state): State<AppState>,
+    AppPath(code): AppPath<String>,
+) -> Result<AppJson<InstitutionDetail>, ApiError> {
+    caller.staff()?;
+    let (check, row) = find_institution(&state, &code).await?;
+    let app = state.store.application(check.code.as_str()).await?;
+    let models = state.store.reader_models().await?;
+    let view = application_view(&state.policy, state.clock.today(), row.institution.kind, app, &models);
+    Ok(AppJson(institution_detail(&check, row.institution, view)))
+}
+
+/// An operator's correction of the katakana reading (replaces an inferred one).
+#[utoipa::path(put, path = "/v1/institutions/{code}/reading", tag = "institutions",
+    params(("code" = String, Path, description = "医療機関コード")),
+    request_body = SetReading,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The institution with the new reading", body = InstitutionDetail),
+        (status = 400, description = "Not an institution code, or bad JSON", body = crate::api::ErrorBody),
+        (status = 401, description = "No or unknown token", body = crate::api::ErrorBody),
+        (status = 403, description = "Role may not correct readings", body = crate::api::ErrorBody),
+        (status = 404, description = "No institution with this code", body = crate::api::ErrorBody),
+        (status = 413, description = "Body too large", body = crate::api::ErrorBody),
+        (status = 422, description = "Empty reading", body = crate::api::ErrorBody),
+    ))]
+pub async fn set_reading(
+    caller: Caller,
+    State(state): State<AppState>,
+    AppPath(code): AppPath<String>,
+    AppJson(body): AppJson<SetReading>,
+) -> Result<AppJson<InstitutionDetail>, ApiError> {
+    caller.staff()?;
+    let (check, _) = find_institution(&state, &code).await?;
+    let kana = body.name_kana.trim();
+    if kana.is_empty() || kana.chars().count() > 200 {
+        return Err(ApiError::unprocessable("invalid_reading", "読みを1〜200文字で入れてください"));
+    }
+    state.store.set_reading(check.code.as_str(), kana, &caller.name).await?;
+    let (check, row) = find_institution(&state, check.code.as_str()).await?;
+    if let Ok(mut index) = state.lookup.write() {
+        index.upsert(&row.institution, row.reader_status);
+    }
+    state.publish(ServerEvent::InstitutionsChanged);
+    let app = state.store.application(check.code.as_str()).await?;
+    let models = state.store.reader_models().await?;
+    let view = application_view(&state.policy, state.clock.today(), row.institution.kind, app, &models);
+    Ok(AppJson(institution_detail(&check, row.institution, view)))
+}
+
+/// The institution's subsidy claim, if any, and what the calculator says applies to it.
+#[utoipa::path(get, path = "/v1/institutions/{code}/subsidy", tag = "institutions",
+    params(("code" = String, Path, description = "医療機関コード")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Claim and calculator answer", body = SubsidyView),
+        (status = 400, description = "Not an institution code", body = crate::api::ErrorBody),
+        (status = 401, description = "No or unknown token", body = crate::api::ErrorBody),
+        (status = 403, description = "Role may not read subsidies", body = crate::api::ErrorBody),
+        (status = 404, description = "No institution with this code", body = crate::api::ErrorBody),
+    ))]
+pub async fn subsidy(
+    caller: Caller,
+    State(state): State<AppState>,
+    AppPath(code): AppPath<String>,
+) -> Result<AppJson<SubsidyView>, ApiError> {
+    caller.staff()?;
+    let (check, row) = find_institution(&state, &code).await?;
+    let claim = state.store.subsidy_claim(check.code.as_str()).await?;
+    let app = state.store.application(check.code.as_str()).await?;
+    let inst = &row.institution;
+    let units = claim.as_ref().map(|c| c.units).unwrap_or(app.units).max(1);
+    Ok(AppJson(crate::server::subsidy::subsidy_view(inst.kind, inst.large_chain, units, claim)))
+}

@@ -1,0 +1,330 @@
+//! `AppState`: what every handler shares — the store, the policy, the business clock, the
+//! in-memory search indexes with the rows they were built from, the event channel and the
+//! shutdown signal.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc};
+use tokio::sync::{broadcast, watch};
+
+use crate::api::{FaqEntry, InstitutionSummary, MatchSpan, ServerEvent};
+use crate::domain::{Institution, InstitutionKind, Policy, ReaderStatus};
+use crate::search::{FaqIndex, InstitutionIndex};
+use crate::store::{InstitutionRow, OperatorRecord, Store, StoreError};
+
+/// Japan time (UTC+9, no daylight saving): every business date is a date here.
+pub fn jst() -> FixedOffset {
+    FixedOffset::east_opt(9 * 3600).expect("UTC+9 is a valid offset")
+}
+
+/// The business clock: a fixed `--as-of` date (demos, tests) or the real clock in Japan time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Clock {
+    Fixed(NaiveDate),
+    Real,
+}
+
+impl Clock {
+    /// Today's business date in Japan.
+    pub fn today(&self) -> NaiveDate {
+        match self {
+            Clock::Fixed(d) => *d,
+            Clock::Real => Utc::now().with_timezone(&jst()).date_naive(),
+        }
+    }
+
+    /// Now; with a fixed date, that date at the real Japan time of day, so that calls
+    /// recorded during a demo fall on the demo's business date.
+    pub fn now(&self) -> DateTime<Utc> {
+        match self {
+            Clock::Real => Utc::now(),
+            Clock::Fixed(d) => {
+                let time = Utc::now().with_timezone(&jst()).time();
+                jst_to_utc(*d, time)
+            }
+        }
+    }
+
+    /// The first instant of today's business date, in UTC.
+    pub fn start_of_today(&self) -> DateTime<Utc> {
+        jst_to_utc(self.today(), NaiveTime::MIN)
+    }
+
+    pub fn is_fixed(&self) -> bool {
+        matches!(self, Clock::Fixed(_))
+    }
+}
+
+fn jst_to_utc(date: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
+    match jst().from_local_datetime(&date.and_time(time)).single() {
+        Some(t) => t.with_timezone(&Utc),
+        None => Utc::now(),
+    }
+}
+
+/// What a lookup row shows, kept compact (prefecture and city strings are shared).
+#[derive(Debug, Clone)]
+struct Summary {
+    code: Box<str>,
+    name: Box<str>,
+    name_kana: Option<Box<str>>,
+    kind: InstitutionKind,
+    prefecture: Arc<str>,
+    city: Arc<str>,
+    reader_status: ReaderStatus,
+}
+
+/// The institution index plus, per document, the summary it answers with; kept current
+/// after every change so a lookup shows the reader status of now.
+pub struct LookupIndex {
+    index: InstitutionIndex,
+    rows: Vec<Summary>,
+    by_code: HashMap<Box<str>, u32>,
+    places: HashMap<Arc<str>, ()>,
+}
+
+impl LookupIndex {
+    /// Builds the index from every institution row (consumed: the index keeps what it needs).
+    pub fn build(rows: Vec<InstitutionRow>) -> LookupIndex {
+        let (institutions, statuses): (Vec<Institution>, Vec<ReaderStatus>) =
+            rows.into_iter().map(|r| (r.institution, r.reader_status)).unzip();
+        let index = InstitutionIndex::build(&institutions);
+        let mut me = LookupIndex { index, rows: Vec::new(), by_code: HashMap::new(), places: HashMap::new() };
+        me.rows.reserve(institutions.len());
+        for (doc, (inst, status)) in institutions.into_iter().zip(statuses).enumerate() {
+            let summary = me.summary(inst, status);
+            me.by_code.insert(summary.code.clone(), doc as u32);
+            me.rows.push(summary);
+        }
+        me
+    }
+
+    fn intern(&mut self, s: String) -> Arc<str> {
+        if let Some((k, _)) = self.places.get_key_value(s.as_str()) {
+            return k.clone();
+        }
+        let k: Arc<str> = Arc::from(s);
+        self.places.insert(k.clone(), ());
+        k
+    }
+
+    fn summary(&mut self, inst: Institution, reader_status: ReaderStatus) -> Summary {
+        Summary {
+            code: inst.code.as_str().into(),
+            name: inst.name.into_boxed_str(),
+            name_kana: inst.name_kana.map(String::into_boxed_str),
+            kind: inst.kind,
+            prefecture: self.intern(inst.prefecture),
+            city: self.intern(inst.city),
+            reader_status,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// Adds or replaces one institution after an import or a reading correction.
+    pub fn upsert(&mut self, inst: &Institution, reader_status: ReaderStatus) {
+        let doc = self.index.upsert(inst) as usize;
+        let summary = self.summary(inst.clone(), reader_status);
+        self.by_code.insert(summary.code.clone(), doc as u32);
+        if doc < self.rows.len() {
+            self.rows[doc] = summary;
+        } else {
+            self.rows.push(summary);
+        }
+    }
+
+    /// Records a new reader status (after a change) so lookups show it.
+    pub fn set_status(&mut self, code: &str, status: ReaderStatus) {
+        if let Some(&doc) = self.by_code.get(code)
+            && let Some(row) = self.rows.get_mut(doc as usize)
+        {
+            row.reader_status = status;
+        }
+    }
+
+    /// Ranked lookup results.
+    pub fn search(&self, query: &str, limit: usize) -> Vec<InstitutionSummary> {
+        self.index
+            .search(query, limit)
+            .into_iter()
+            .filter_map(|hit| {
+                let row = self.rows.get(hit.doc as usize)?;
+                Some(InstitutionSummary {
+                    code: row.code.to_string(),
+                    name: row.name.to_string(),
+                    name_kana: row.name_kana.as_deref().map(str::to_string),
+                    kind: row.kind,
+                    prefecture: row.prefecture.to_string(),
+                    city: row.city.to_string(),
+                    reader_status: row.reader_status,
+                    match_kind: hit.kind.as_str().to_string(),
+                    score: hit.score,
+                    highlights: hit
+                        .highlights
+                        .iter()
+                        .map(|&(field, start, end)| MatchSpan { field: field.to_string(), start, end })
+                        .collect(),
+                })
+            })
+            .collect()
+    }
+}
+
+/// The FAQ entries and their index (document `i` is `entries[i]`).
+pub struct FaqCorpus {
+    pub entries: Vec<FaqEntry>,
+    pub index: FaqIndex,
+}
+
+impl FaqCorpus {
+    pub fn build(entries: Vec<FaqEntry>) -> FaqCorpus {
+        let index = FaqIndex::build(&entries);
+        FaqCorpus { entries, index }
+    }
+}
+
+/// How long a token that checked out is trusted without asking the store again.
+const TOKEN_CACHE_TTL: Duration = Duration::from_secs(60);
+
+/// Everything the handlers share; cloned cheaply into each one.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Shared>,
+}
+
+/// The shared part of [`AppState`].
+pub struct Shared {
+    pub store: Arc<dyn Store>,
+    pub policy: Policy,
+    pub clock: Clock,
+    pub lookup: RwLock<LookupIndex>,
+    pub faq: RwLock<FaqCorpus>,
+    pub events: broadcast::Sender<ServerEvent>,
+    /// Tokens that live only in this process (the embedded server's local supervisor).
+    local_tokens: HashMap<String, OperatorRecord>,
+    token_cache: Mutex<HashMap<String, (OperatorRecord, Instant)>>,
+    shutdown: watch::Sender<bool>,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.inner
+    }
+}
+
+impl AppState {
+    /// Loads the indexes from the store; `local_tokens` maps token hashes to operators that
+    /// exist only in this process.
+    pub async fn load(
+        store: Arc<dyn Store>,
+        policy: Policy,
+        clock: Clock,
+        local_tokens: HashMap<String, OperatorRecord>,
+    ) -> Result<AppState, StoreError> {
+        let rows = store.all_institutions().await?;
+        let faq = store.faq_entries().await?;
+        let lookup = tokio::task::spawn_blocking(move || LookupIndex::build(rows))
+            .await
+            .map_err(|e| StoreError::Invalid(format!("building the lookup index failed: {e}")))?;
+        let (events, _) = broadcast::channel(256);
+        let (shutdown, _) = watch::channel(false);
+        Ok(AppState {
+            inner: Arc::new(Shared {
+                store,
+                policy,
+                clock,
+                lookup: RwLock::new(lookup),
+                faq: RwLock::new(FaqCorpus::build(faq)),
+                events,
+                local_tokens,
+                token_cache: Mutex::new(HashMap::new()),
+                shutdown,
+            }),
+        })
+    }
+
+    /// Broadcasts an event to every `/v1/events` subscriber (none listening is fine).
+    pub fn publish(&self, event: ServerEvent) {
+        let _ = self.events.send(event);
+    }
+
+    /// Tells long-lived responses (SSE) to end, so graceful shutdown can finish.
+    pub fn begin_shutdown(&self) {
+        self.shutdown.send_replace(true);
+    }
+
+    /// Resolves when shutdown has begun.
+    pub fn shutdown_signal(&self) -> impl std::future::Future<Output = ()> + Send + use<> {
+        let mut rx = self.shutdown.subscribe();
+        async move {
+            let _ = rx.wait_for(|s| *s).await;
+        }
+    }
+
+    /// The operator a token hash belongs to: local tokens, then a short cache, then the store.
+    pub async fn operator_for(&self, token_hash: &str) -> Result<Option<OperatorRecord>, StoreError> {
+        if let Some(op) = self.local_tokens.get(token_hash) {
+            return Ok(Some(op.clone()));
+        }
+        if let Ok(cache) = self.token_cache.lock()
+            && let Some((op, at)) = cache.get(token_hash)
+            && at.elapsed() < TOKEN_CACHE_TTL
+        {
+            return Ok(Some(op.clone()));
+        }
+        let found = self.store.operator_by_token_hash(token_hash).await?;
+        if let (Some(op), Ok(mut cache)) = (&found, self.token_cache.lock()) {
+            if cache.len() > 10_000 {
+                cache.clear();
+            }
+            cache.insert(token_hash.to_string(), (op.clone(), Instant::now()));
+        }
+        Ok(found)
+    }
+
+    /// Rebuilds the lookup index from the store (after a bulk change such as the deadline batch).
+    pub async fn reload_institutions(&self) -> Result<(), StoreError> {
+        let rows = self.store.all_institutions().await?;
+        let lookup = tokio::task::spawn_blocking(move || LookupIndex::build(rows))
+            .await
+            .map_err(|e| StoreError::Invalid(format!("building the lookup index failed: {e}")))?;
+        if let Ok(mut guard) = self.lookup.write() {
+            *guard = lookup;
+        }
+        Ok(())
+    }
+
+    /// Rebuilds the FAQ index from the store.
+    pub async fn reload_faq(&self) -> Result<(), StoreError> {
+        let entries = self.store.faq_entries().await?;
+        let corpus = FaqCorpus::build(entries);
+        if let Ok(mut guard) = self.faq.write() {
+            *guard = corpus;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixed_clock_day_starts_at_jst_midnight() {
+        let d = NaiveDate::from_ymd_opt(2021, 7, 15).expect("date");
+        let c = Clock::Fixed(d);
+        assert_eq!(c.today(), d);
+        assert_eq!(c.start_of_today().to_rfc3339(), "2021-07-14T15:00:00+00:00");
+        assert_eq!(c.now().with_timezone(&jst()).date_naive(), d);
+    }
+}
