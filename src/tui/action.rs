@@ -79,23 +79,47 @@ pub enum Action {
     #[serde(skip)]
     MeLoaded(Reply<Me>),
     #[serde(skip)]
-    LookupDone { seq: u64, reply: Reply<LookupResponse> },
+    LookupDone {
+        seq: u64,
+        reply: Reply<LookupResponse>,
+    },
     #[serde(skip)]
-    InstitutionLoaded { code: String, reply: Reply<InstitutionDetail> },
+    InstitutionLoaded {
+        code: String,
+        reply: Reply<InstitutionDetail>,
+    },
     #[serde(skip)]
-    SubsidyLoaded { code: String, reply: Reply<SubsidyView> },
+    SubsidyLoaded {
+        code: String,
+        reply: Reply<SubsidyView>,
+    },
     #[serde(skip)]
-    AuditLoaded { code: String, reply: Reply<Vec<AuditEvent>> },
+    AuditLoaded {
+        code: String,
+        reply: Reply<Vec<AuditEvent>>,
+    },
     #[serde(skip)]
-    InstitutionCallsLoaded { code: String, reply: Reply<Vec<Call>> },
+    InstitutionCallsLoaded {
+        code: String,
+        reply: Reply<Vec<Call>>,
+    },
     #[serde(skip)]
     ModelsLoaded(Reply<Vec<ReaderModel>>),
     #[serde(skip)]
-    ApplicationLoaded { code: String, reply: Reply<ReaderApplicationView> },
+    ApplicationLoaded {
+        code: String,
+        reply: Reply<ReaderApplicationView>,
+    },
     #[serde(skip)]
-    ChangeDone { key: String, reply: Reply<ChangeReceipt> },
+    ChangeDone {
+        key: String,
+        reply: Reply<ChangeReceipt>,
+    },
     #[serde(skip)]
-    FaqDone { seq: u64, reply: Reply<FaqResponse> },
+    FaqDone {
+        seq: u64,
+        reply: Reply<FaqResponse>,
+    },
     #[serde(skip)]
     CallSaved(Reply<Call>),
     #[serde(skip)]

@@ -155,18 +155,15 @@ impl Effects {
 /// retried after a pause.
 async fn subscribe(client: Client, tx: mpsc::Sender<Action>) {
     loop {
-        match client.events().await {
-            Ok(mut rx) => {
-                if tx.send(Action::EventsConnected(true)).await.is_err() {
+        if let Ok(mut rx) = client.events().await {
+            if tx.send(Action::EventsConnected(true)).await.is_err() {
+                return;
+            }
+            while let Some(ev) = rx.recv().await {
+                if tx.send(Action::ServerEvent(ev)).await.is_err() {
                     return;
                 }
-                while let Some(ev) = rx.recv().await {
-                    if tx.send(Action::ServerEvent(ev)).await.is_err() {
-                        return;
-                    }
-                }
             }
-            Err(_) => {}
         }
         if tx.send(Action::EventsConnected(false)).await.is_err() {
             return;
@@ -179,7 +176,9 @@ async fn subscribe(client: Client, tx: mpsc::Sender<Action>) {
 /// send releases and repeats would double an IME burst).
 pub fn event_to_action(keymap: &Keymap, state: &State, ev: Event) -> Option<Action> {
     match ev {
-        Event::Key(k) if k.kind == KeyEventKind::Press => keymap.resolve(state.context(), state.text_focus(), &k),
+        Event::Key(k) if k.kind == KeyEventKind::Press => {
+            keymap.resolve(state.context(), state.text_focus(), &k)
+        }
         Event::Paste(s) => Some(Action::Paste(s)),
         Event::Resize(w, h) => Some(Action::Resize(w, h)),
         _ => None,

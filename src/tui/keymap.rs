@@ -151,7 +151,8 @@ impl Chord {
             } else if rest.chars().count() > 1 && (lower.starts_with("alt-") || lower.starts_with("alt+")) {
                 alt = true;
                 rest = &rest[4..];
-            } else if rest.chars().count() > 1 && (lower.starts_with("shift-") || lower.starts_with("shift+")) {
+            } else if rest.chars().count() > 1 && (lower.starts_with("shift-") || lower.starts_with("shift+"))
+            {
                 shift = true;
                 rest = &rest[6..];
             } else {
@@ -434,7 +435,8 @@ impl Keymap {
                 let what = Action::BINDABLE.get(idx).map(|(_, d)| *d).unwrap_or(action);
                 by_action.entry(idx).or_insert_with(|| (Vec::new(), what)).0.push(chord.to_string());
             }
-            let lines = by_action.into_values().map(|(keys, what)| (keys.join(" / "), what.to_string())).collect();
+            let lines =
+                by_action.into_values().map(|(keys, what)| (keys.join(" / "), what.to_string())).collect();
             out.push(HelpSection { context: ctx, lines });
         }
         out
@@ -453,7 +455,9 @@ pub struct HelpSection {
 fn parse_layer(file: &str, text: &str) -> Result<Layer, KeymapError> {
     let table: toml::Table = toml::from_str(text).map_err(|e| {
         let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(0);
-        KeymapError { file: file.into(), line, message: format!("TOML として読めません: {}", e.message()) }
+        KeymapError {
+            file: file.into(), line, message: format!("TOML として読めません: {}", e.message())
+        }
     })?;
     let err = |line: usize, message: String| KeymapError { file: file.into(), line, message };
     let mut layer = Layer { base: None, set: Vec::new() };
@@ -462,7 +466,10 @@ fn parse_layer(file: &str, text: &str) -> Result<Layer, KeymapError> {
             match value.as_str() {
                 Some(b) => layer.base = Some(b.to_string()),
                 None => {
-                    return Err(err(find_line(text, None, "base"), "base には文字列を指定してください".into()));
+                    return Err(err(
+                        find_line(text, None, "base"),
+                        "base には文字列を指定してください".into(),
+                    ));
                 }
             }
             continue;
@@ -475,7 +482,10 @@ fn parse_layer(file: &str, text: &str) -> Result<Layer, KeymapError> {
             ));
         };
         let Some(keys) = value.as_table() else {
-            return Err(err(find_line(text, None, section), format!("{section} は [{section}] の表にしてください")));
+            return Err(err(
+                find_line(text, None, section),
+                format!("{section} は [{section}] の表にしてください"),
+            ));
         };
         let mut seen: BTreeMap<Chord, (&str, &str)> = BTreeMap::new();
         // In file order, so a clash is reported on the later of the two lines.
@@ -497,19 +507,25 @@ fn parse_layer(file: &str, text: &str) -> Result<Layer, KeymapError> {
             if chord.alt && !chord.ctrl {
                 return Err(err(
                     line,
-                    format!("[{section}] {key}: Alt だけの組み合わせは端末のメニューに取られるので使えません"),
+                    format!(
+                        "[{section}] {key}: Alt だけの組み合わせは端末のメニューに取られるので使えません"
+                    ),
                 ));
             }
             if ctx.has_text_field() && chord.is_ime_function_key() {
                 return Err(err(
                     line,
-                    format!("[{section}] {key}: F6〜F10 は文字入力中に IME が変換に使うため、この画面には割り当てられません"),
+                    format!(
+                        "[{section}] {key}: F6〜F10 は文字入力中に IME が変換に使うため、この画面には割り当てられません"
+                    ),
                 ));
             }
             if ctx.has_text_field() && chord.is_plain_char() {
                 return Err(err(
                     line,
-                    format!("[{section}] {key}: 文字キーは入力欄の文字になるため割り当てられません。Ctrl との組み合わせにしてください"),
+                    format!(
+                        "[{section}] {key}: 文字キーは入力欄の文字になるため割り当てられません。Ctrl との組み合わせにしてください"
+                    ),
                 ));
             }
             if let Some((other_key, other_action)) = seen.get(&chord)
@@ -529,7 +545,9 @@ fn parse_layer(file: &str, text: &str) -> Result<Layer, KeymapError> {
                 let Some(name) = Action::BINDABLE.iter().map(|(n, _)| *n).find(|n| *n == action) else {
                     return Err(err(
                         line,
-                        format!("[{section}] {key}: 動作「{action}」は不明です (F1 のヘルプと README に一覧があります)"),
+                        format!(
+                            "[{section}] {key}: 動作「{action}」は不明です (F1 のヘルプと README に一覧があります)"
+                        ),
                     ));
                 };
                 Some(name)
@@ -634,7 +652,8 @@ mod tests {
 
     #[test]
     fn user_file_layers_key_by_key() {
-        let k = Keymap::layered("my.toml", "[global]\n\"ctrl-x\" = \"quit\"\n\"ctrl-q\" = \"none\"\n").expect("ok");
+        let k = Keymap::layered("my.toml", "[global]\n\"ctrl-x\" = \"quit\"\n\"ctrl-q\" = \"none\"\n")
+            .expect("ok");
         assert_eq!(k.action_name(Context::Global, &Chord::parse("ctrl-x").expect("k")), Some("quit"));
         assert_eq!(k.action_name(Context::Global, &Chord::parse("ctrl-q").expect("k")), None);
         // the rest of the default is still there
@@ -645,7 +664,8 @@ mod tests {
 
     #[test]
     fn errors_name_file_line_and_problem() {
-        let e = Keymap::layered("my.toml", "[global]\nf1 = \"help\"\nf2 = \"fly\"\n").expect_err("unknown action");
+        let e = Keymap::layered("my.toml", "[global]\nf1 = \"help\"\nf2 = \"fly\"\n")
+            .expect_err("unknown action");
         assert_eq!((e.file.as_str(), e.line), ("my.toml", 3));
         assert!(e.message.contains("fly"), "{}", e.message);
 
@@ -683,6 +703,9 @@ mod tests {
         let k = Keymap::layered("my.toml", "[global]\n\"ctrl-x\" = \"quit\"\n").expect("ok");
         let help = k.help_lines();
         let global = help.iter().find(|s| s.context == Context::Global).expect("global");
-        assert!(global.lines.iter().any(|(keys, what)| keys.contains("Ctrl-X") && what == "終了"), "{global:?}");
+        assert!(
+            global.lines.iter().any(|(keys, what)| keys.contains("Ctrl-X") && what == "終了"),
+            "{global:?}"
+        );
     }
 }

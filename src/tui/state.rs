@@ -304,10 +304,9 @@ impl State {
         match self.context() {
             Context::Lookup | Context::Faq => true,
             Context::Calls => self.calls.current.is_some(),
-            Context::Dialog => self
-                .dialog
-                .as_ref()
-                .is_some_and(|d| matches!(d.stage, DialogStage::Editing) && d.field == DialogField::CallerName),
+            Context::Dialog => self.dialog.as_ref().is_some_and(|d| {
+                matches!(d.stage, DialogStage::Editing) && d.field == DialogField::CallerName
+            }),
             _ => false,
         }
     }
@@ -319,11 +318,12 @@ impl State {
 
     /// The first key bound to `action` in the current context or globally, for hints.
     pub fn hint_key(&self, action: &str) -> Option<&str> {
+        // Global first: the screen's own aliases (Ctrl-P for Up) are for the initiated.
         let ctx = self.context();
         self.hints
             .iter()
-            .find(|(c, _, a)| *c == ctx && *a == action)
-            .or_else(|| self.hints.iter().find(|(c, _, a)| *c == Context::Global && *a == action))
+            .find(|(c, _, a)| *c == Context::Global && *a == action)
+            .or_else(|| self.hints.iter().find(|(c, _, a)| *c == ctx && *a == action))
             .map(|(_, k, _)| k.as_str())
     }
 }

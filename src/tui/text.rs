@@ -33,8 +33,7 @@ impl Symbols {
 }
 
 /// Full-width katakana for the half-width forms U+FF66..U+FF9D, in code point order.
-const HALFWIDTH_KATAKANA: &str =
-    "ヲァィゥェォャュョッーアイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワン";
+const HALFWIDTH_KATAKANA: &str = "ヲァィゥェォャュョッーアイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワン";
 
 /// The text as the console draws it: half-width katakana become full-width, with their
 /// (semi-)voiced marks composed (ｶﾞ → ガ). unicode-width (and so ratatui) counts ﾞ as zero
@@ -83,8 +82,8 @@ pub fn display(s: &str) -> String {
 /// ガ for カ + ﾞ (step 1), パ for ハ + ﾟ (step 2), ヴ for ウ + ﾞ.
 fn voiced(base: char, step: u32) -> Option<char> {
     let b = base as u32;
-    let voiceable = matches!(b, 0x30AB..=0x30C8 if b % 2 == 1 || b >= 0x30C4)
-        && !matches!(b, 0x30C3 | 0x30C5 | 0x30C7);
+    let voiceable =
+        matches!(b, 0x30AB..=0x30C8 if b % 2 == 1 || b >= 0x30C4) && !matches!(b, 0x30C3 | 0x30C5 | 0x30C7);
     let hatsu = matches!(b, 0x30CF | 0x30D2 | 0x30D5 | 0x30D8 | 0x30DB);
     match step {
         1 if b == 0x30A6 => Some('ヴ'),
@@ -153,6 +152,33 @@ pub fn truncate(s: &str, max: usize, ellipsis: &str) -> String {
     out
 }
 
+/// Breaks `s` into lines of at most `cells` cells, on cluster boundaries. Japanese has no
+/// spaces to break at, so this wraps by character (a space at a break is dropped); a word
+/// wrapper would leave a half-empty line before every long run of kana and kanji.
+pub fn wrap(s: &str, cells: usize) -> Vec<String> {
+    let s = display(s);
+    let cells = cells.max(2);
+    let mut out = Vec::new();
+    for para in s.split('\n') {
+        let mut line = String::new();
+        let mut used = 0;
+        for cl in clusters(para) {
+            let w = width(cl);
+            if used + w > cells {
+                out.push(std::mem::take(&mut line));
+                used = 0;
+                if cl == " " {
+                    continue;
+                }
+            }
+            line.push_str(cl);
+            used += w;
+        }
+        out.push(line);
+    }
+    out
+}
+
 /// `truncate`, then pads with spaces to exactly `cells` cells (for table columns).
 pub fn fit(s: &str, cells: usize, ellipsis: &str) -> String {
     let mut t = truncate(s, cells, ellipsis);
@@ -180,7 +206,8 @@ pub fn highlight_pieces(
     let s = shown.as_str();
     let cut = truncate(s, max, ellipsis);
     let was_cut = cut != s;
-    let body_chars = if was_cut { cut.chars().count() - ellipsis.chars().count() } else { cut.chars().count() };
+    let body_chars =
+        if was_cut { cut.chars().count() - ellipsis.chars().count() } else { cut.chars().count() };
     let mut pieces: Vec<(String, bool)> = Vec::new();
     for (i, c) in cut.chars().enumerate() {
         let hl = i < body_chars && ranges.iter().any(|&(a, b)| i >= a && i < b);
@@ -197,7 +224,7 @@ pub fn yen(v: u64) -> String {
     let s = v.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -275,6 +302,14 @@ mod tests {
         // highlight ranges follow the composition
         let p = highlight_pieces("ﾔｼﾞﾏ", &[(1, 3)], 20, "…");
         assert_eq!(p, vec![("ヤ".to_string(), false), ("ジ".to_string(), true), ("マ".to_string(), false)]);
+    }
+
+    #[test]
+    fn wrap_breaks_by_cells() {
+        let w = wrap("機種未定の申込は 2021-08-01 までに機種を選んでください", 20);
+        assert!(w.iter().all(|l| width(l) <= 20), "{w:?}");
+        assert_eq!(w[0], "機種未定の申込は 202");
+        assert_eq!(wrap("a\nb", 10), vec!["a", "b"]);
     }
 
     #[test]

@@ -36,7 +36,10 @@ pub fn attach(state: &mut State) -> Vec<Effect> {
         return vec![];
     };
     state.calls.saving = true;
-    vec![Effect::UpdateCall { id: call.id, update: UpdateCall { code: Some(code), note: None, close: false } }]
+    vec![Effect::UpdateCall {
+        id: call.id,
+        update: UpdateCall { code: Some(code), note: None, close: false },
+    }]
 }
 
 /// Closes the current call, saving its note.
@@ -71,7 +74,10 @@ pub fn key(state: &mut State, action: Action) -> Vec<Effect> {
             let Some(call) = c.current.as_ref() else { return start(state) };
             c.saving = true;
             let note = Some(c.note.value().to_string());
-            return vec![Effect::UpdateCall { id: call.id, update: UpdateCall { code: None, note, close: false } }];
+            return vec![Effect::UpdateCall {
+                id: call.id,
+                update: UpdateCall { code: None, note, close: false },
+            }];
         }
         Action::Refresh => return vec![Effect::LoadCalls],
         Action::Back => super::pop_screen(state),

@@ -16,7 +16,8 @@ use super::super::text::{VERIFICATIONS, ui};
 pub fn open(state: &mut State) -> Vec<Effect> {
     let Some(inst) = state.institution.as_ref() else { return vec![] };
     let Some(detail) = inst.detail.get() else {
-        state.message = Some((Level::Warn, "医療機関の情報を読み込み中です。表示されてから F4 を押してください".into()));
+        state.message =
+            Some((Level::Warn, "医療機関の情報を読み込み中です。表示されてから F4 を押してください".into()));
         return vec![];
     };
     let current = detail.reader_application.clone();
@@ -157,7 +158,8 @@ fn editing(state: &mut State, action: Action) -> Vec<Effect> {
             changed = true;
             match d.field {
                 DialogField::Model if models_len > 0 => {
-                    d.model_idx = if up { d.model_idx.saturating_sub(1) } else { (d.model_idx + 1).min(models_len - 1) }
+                    d.model_idx =
+                        if up { d.model_idx.saturating_sub(1) } else { (d.model_idx + 1).min(models_len - 1) }
                 }
                 DialogField::Units => {
                     let max = d.current.free_units.max(1);
@@ -180,7 +182,8 @@ fn editing(state: &mut State, action: Action) -> Vec<Effect> {
                 }
                 DialogField::CallerName => {
                     changed = false;
-                    d.field = if up { fields[pos.saturating_sub(1)] } else { fields[(pos + 1) % fields.len()] };
+                    d.field =
+                        if up { fields[pos.saturating_sub(1)] } else { fields[(pos + 1) % fields.len()] };
                 }
                 DialogField::Model => changed = false,
             }
@@ -214,7 +217,11 @@ fn close_without_reload(state: &mut State) -> Vec<Effect> {
 /// The change body the fields describe, or what is missing (and the field to go to).
 pub fn body(state: &State) -> Result<ChangeReaderApplication, (DialogField, &'static str)> {
     let d = state.dialog.as_ref().ok_or((DialogField::Model, ui::MODEL_REQUIRED))?;
-    let model = state.models.get().and_then(|m| m.get(d.model_idx)).ok_or((DialogField::Model, ui::MODEL_REQUIRED))?;
+    let model = state
+        .models
+        .get()
+        .and_then(|m| m.get(d.model_idx))
+        .ok_or((DialogField::Model, ui::MODEL_REQUIRED))?;
     let caller = d.caller.value().trim();
     if caller.is_empty() {
         return Err((DialogField::CallerName, ui::CALLER_REQUIRED));
@@ -265,7 +272,12 @@ fn submit(state: &mut State) -> Vec<Effect> {
     let Some(d) = state.dialog.as_mut() else { return vec![] };
     d.idempotency_key = Some(key.clone());
     d.stage = DialogStage::Submitting { attempt: 1 };
-    vec![Effect::Change { code: d.code.clone(), if_match: d.current.application.version, idempotency_key: key, body: b }]
+    vec![Effect::Change {
+        code: d.code.clone(),
+        if_match: d.current.application.version,
+        idempotency_key: key,
+        body: b,
+    }]
 }
 
 /// Resends the change after a dropped connection: same key, same body, same If-Match.
@@ -276,7 +288,12 @@ pub fn retry(state: &mut State) -> Vec<Effect> {
         return vec![];
     };
     d.stage = DialogStage::Submitting { attempt: attempt + 1 };
-    vec![Effect::Change { code: d.code.clone(), if_match: d.current.application.version, idempotency_key: key, body: b }]
+    vec![Effect::Change {
+        code: d.code.clone(),
+        if_match: d.current.application.version,
+        idempotency_key: key,
+        body: b,
+    }]
 }
 
 pub fn change_done(state: &mut State, key: &str, reply: Reply<ChangeReceipt>) -> Vec<Effect> {

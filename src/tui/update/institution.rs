@@ -59,7 +59,9 @@ pub fn loaded(state: &mut State, action: Action) -> Vec<Effect> {
         Action::InstitutionLoaded { code, reply } if code == inst.code => {
             inst.detail = Loadable::from_reply(reply)
         }
-        Action::SubsidyLoaded { code, reply } if code == inst.code => inst.subsidy = Loadable::from_reply(reply),
+        Action::SubsidyLoaded { code, reply } if code == inst.code => {
+            inst.subsidy = Loadable::from_reply(reply)
+        }
         Action::AuditLoaded { code, reply } if code == inst.code => inst.audit = Loadable::from_reply(reply),
         Action::InstitutionCallsLoaded { code, reply } if code == inst.code => {
             inst.calls = Loadable::from_reply(reply)

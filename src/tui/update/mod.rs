@@ -61,7 +61,8 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             vec![Effect::LoadDashboard]
         }
         Action::Quit => {
-            let dialog_open = state.dialog.as_ref().is_some_and(|d| !matches!(d.stage, DialogStage::Receipt(_)));
+            let dialog_open =
+                state.dialog.as_ref().is_some_and(|d| !matches!(d.stage, DialogStage::Receipt(_)));
             if dialog_open || state.calls.current.is_some() {
                 state.confirm_quit = true;
             } else {
@@ -159,7 +160,13 @@ fn server_event(state: &mut State, ev: ServerEvent) -> Vec<Effect> {
     let mut fx = Vec::new();
     match ev {
         ServerEvent::ApplicationChanged { code, version, operator, receipt_no } => {
-            fx.extend(institution::changed_elsewhere(state, &code, version, &operator, receipt_no.as_deref()));
+            fx.extend(institution::changed_elsewhere(
+                state,
+                &code,
+                version,
+                &operator,
+                receipt_no.as_deref(),
+            ));
             if state.screen == Screen::Dashboard {
                 fx.push(Effect::LoadDashboard);
             }

@@ -44,7 +44,10 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect) {
             let key = state.hint_key("start_call").unwrap_or("Ctrl-O");
             let lines = vec![
                 Line::raw("応対中の通話はありません。"),
-                Line::from(vec![Span::styled(key.to_string(), th.key()), Span::raw(" で応対を開始します（タイマーが動きます）。")]),
+                Line::from(vec![
+                    Span::styled(key.to_string(), th.key()),
+                    Span::raw(" で応対を開始します（タイマーが動きます）。"),
+                ]),
             ];
             frame.render_widget(Paragraph::new(lines), inner);
         }
@@ -63,7 +66,8 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect) {
                 .skip(offset)
                 .take(h)
                 .map(|(i, call)| {
-                    let end = call.ended_at.map(|e| jst(e).format("%H:%M").to_string()).unwrap_or("応対中".into());
+                    let end =
+                        call.ended_at.map(|e| jst(e).format("%H:%M").to_string()).unwrap_or("応対中".into());
                     let t = format!(
                         "{} #{} {}-{} {} {} {}",
                         if i == c.selected { s.cursor } else { " " },

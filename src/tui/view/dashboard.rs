@@ -4,11 +4,11 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
 
 use super::super::state::{BatchStage, Loadable, State};
 use super::super::text::{self, ui};
-use super::{Theme, sym};
+use super::{Theme, sym, wrap_lines};
 
 pub fn draw(state: &State, frame: &mut Frame, area: Rect) {
     let th = Theme::of(state);
@@ -16,7 +16,8 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect) {
     let d = &state.dashboard;
     let batch_h = if matches!(d.batch, BatchStage::Idle) { 0 } else { 6 };
     let [summary_area, table_area, batch_area] =
-        Layout::vertical([Constraint::Length(3), Constraint::Min(1), Constraint::Length(batch_h)]).areas(area);
+        Layout::vertical([Constraint::Length(4), Constraint::Min(1), Constraint::Length(batch_h)])
+            .areas(area);
     let block = th.block(format!(" {} ", ui::DASHBOARD_TITLE));
     let data = match &d.data {
         Loadable::Loaded(data) => data,
@@ -30,15 +31,20 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect) {
         }
     };
     let days = if data.days_left >= 0 {
-        Span::styled(format!("あと{}日", data.days_left), if data.days_left <= 7 { th.error() } else { th.strong() })
+        Span::styled(
+            format!("あと{}日", data.days_left),
+            if data.days_left <= 7 { th.error() } else { th.strong() },
+        )
     } else {
         Span::styled(format!("{}日経過", -data.days_left), th.error())
     };
-    let summary = Line::from(vec![
-        Span::raw(format!("業務日 {}  選定期限 {} ", data.business_date, data.selection_deadline)),
-        days,
-        Span::raw(format!("  機種未定 残り {}件  本日の変更 {}件", data.undecided_total, data.changes_today)),
-    ]);
+    let summary = vec![
+        Line::from(vec![
+            Span::raw(format!("業務日 {}  選定期限 {} ", data.business_date, data.selection_deadline)),
+            days,
+        ]),
+        Line::raw(format!("機種未定 残り {}件  本日の変更 {}件", data.undecided_total, data.changes_today)),
+    ];
     frame.render_widget(Paragraph::new(summary).block(block), summary_area);
 
     let block = th.block(" 都道府県別 機種未定 ");
@@ -51,7 +57,13 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect) {
         .undecided_by_prefecture
         .iter()
         .skip(skip)
-        .map(|p| text::fit(&format!("{} {:>6}件", text::fit(&p.prefecture, 8, s.ellipsis), p.undecided), col_w, s.ellipsis))
+        .map(|p| {
+            text::fit(
+                &format!("{} {:>6}件", text::fit(&p.prefecture, 8, s.ellipsis), p.undecided),
+                col_w,
+                s.ellipsis,
+            )
+        })
         .collect();
     let per_col = rows.max(1);
     let lines: Vec<Line> = (0..rows)
@@ -87,6 +99,8 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect) {
             BatchStage::Failed(e) => vec![Line::styled(e.clone(), th.error())],
             BatchStage::Idle => vec![],
         };
-        frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), batch_area);
+        let inner = block.inner(batch_area);
+        frame.render_widget(block, batch_area);
+        frame.render_widget(Paragraph::new(wrap_lines(lines, inner.width)), inner);
     }
 }

@@ -5,7 +5,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
 
 use crate::api::{ReaderApplicationView, Verification};
 use crate::domain::ReaderModel;
@@ -13,14 +13,17 @@ use crate::domain::ReaderModel;
 use super::super::state::{ChangeDialog, DialogField, DialogStage, State};
 use super::super::text::{self, VERIFICATIONS, ui, verification_label};
 use super::institution::{model_label, status_summary};
-use super::{Theme, centered, clear_popup, receipt_font, set_caret, sym};
+use super::{Theme, centered, clear_popup, receipt_font, set_caret, sym, wrap_lines};
 
 pub fn draw(state: &State, frame: &mut Frame, body: Rect) {
     let Some(d) = state.dialog.as_ref() else { return };
     let th = Theme::of(state);
     let area = centered(body, 76, 20);
     clear_popup(frame.buffer_mut(), area);
-    let title = format!(" カードリーダー申込の変更 {} ", text::truncate(&d.institution_name, 40, sym(state).ellipsis));
+    let title = format!(
+        " カードリーダー申込の変更 {} ",
+        text::truncate(&d.institution_name, 40, sym(state).ellipsis)
+    );
     let block = th.block(title);
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -66,7 +69,10 @@ pub fn draw(state: &State, frame: &mut Frame, body: Rect) {
                     Style::new().add_modifier(Modifier::BOLD | Modifier::REVERSED),
                 )),
             }
-            v.push(Line::from(vec![Span::raw("受付番号: "), Span::styled(r.receipt_no.clone(), th.strong())]));
+            v.push(Line::from(vec![
+                Span::raw("受付番号: "),
+                Span::styled(r.receipt_no.clone(), th.strong()),
+            ]));
             v.push(Line::raw(""));
             v.push(Line::raw(format!("変更後: {}", status_summary(&r.application))));
             v.push(Line::raw(text::display(&r.application.rule_note)));
@@ -77,7 +83,7 @@ pub fn draw(state: &State, frame: &mut Frame, body: Rect) {
             v
         }
     };
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+    frame.render_widget(Paragraph::new(wrap_lines(lines, inner.width)), inner);
 }
 
 fn big_row(row: &str, ascii: bool) -> Line<'static> {
@@ -110,7 +116,13 @@ fn model(state: &State, d: &ChangeDialog) -> Option<ReaderModel> {
     state.models.get().and_then(|m| m.get(d.model_idx)).cloned()
 }
 
-fn editing(state: &State, d: &ChangeDialog, frame: &mut Frame, inner: Rect, th: &Theme) -> Vec<Line<'static>> {
+fn editing(
+    state: &State,
+    d: &ChangeDialog,
+    frame: &mut Frame,
+    inner: Rect,
+    th: &Theme,
+) -> Vec<Line<'static>> {
     let s = sym(state);
     let label = |f: DialogField, t: &str| {
         let style = if d.field == f { th.focus() } else { th.dim() };
@@ -121,13 +133,20 @@ fn editing(state: &State, d: &ChangeDialog, frame: &mut Frame, inner: Rect, th: 
     match state.models.get() {
         Some(models) if !models.is_empty() => {
             for (i, m) in models.iter().enumerate() {
-                let first = if i == 0 { label(DialogField::Model, "機種") } else { Span::raw(" ".repeat(10)) };
+                let first =
+                    if i == 0 { label(DialogField::Model, "機種") } else { Span::raw(" ".repeat(10)) };
                 let mark = if i == d.model_idx { format!("{:<2}", s.cursor) } else { "  ".into() };
                 let style = if i == d.model_idx { th.strong() } else { Style::new() };
-                v.push(Line::from(vec![first, Span::raw(format!(" {mark}")), Span::styled(model_label(m), style)]));
+                v.push(Line::from(vec![
+                    first,
+                    Span::raw(format!(" {mark}")),
+                    Span::styled(model_label(m), style),
+                ]));
             }
         }
-        _ => v.push(Line::from(vec![label(DialogField::Model, "機種"), Span::raw(" 機種一覧を読み込み中...")])),
+        _ => {
+            v.push(Line::from(vec![label(DialogField::Model, "機種"), Span::raw(" 機種一覧を読み込み中...")]))
+        }
     }
     if d.fields().contains(&DialogField::Units) {
         v.push(Line::from(vec![
@@ -148,7 +167,11 @@ fn editing(state: &State, d: &ChangeDialog, frame: &mut Frame, inner: Rect, th: 
         Span::raw(format!(" {}", ui::ROLES.get(d.role_idx).copied().unwrap_or("その他"))),
         Span::styled("  (Up/Down)", th.dim()),
     ]));
-    v.push(Line::from(vec![label(DialogField::Verification, "本人確認"), Span::raw(" "), verification_span(d.verification, th)]));
+    v.push(Line::from(vec![
+        label(DialogField::Verification, "本人確認"),
+        Span::raw(" "),
+        verification_span(d.verification, th),
+    ]));
     for vv in VERIFICATIONS {
         let mark = if d.verification == Some(vv) { "(*)" } else { "( )" };
         v.push(Line::raw(format!("{}{mark} {}", " ".repeat(11), verification_label(vv))));
@@ -221,7 +244,9 @@ fn stale(
             let want = model(state, d).map(|m| model_label(&m)).unwrap_or_default();
             v.push(Line::raw(format!("ご依頼    : {want} {}台", d.units)));
             v.push(Line::raw(""));
-            v.push(Line::raw("お電話の方に現在の内容を伝え、それでも変更する場合は最新の状態でやり直します。"));
+            v.push(Line::raw(
+                "お電話の方に現在の内容を伝え、それでも変更する場合は最新の状態でやり直します。",
+            ));
             v.push(key_line(state, th, &[("confirm", "最新の状態でやり直す"), ("back", "取消")]));
         }
         None => {

@@ -4,11 +4,11 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
 
 use super::super::state::{Screen, State};
 use super::super::text::{self, ui};
-use super::{Theme, set_caret, sym};
+use super::{Theme, set_caret, sym, wrap_lines};
 
 pub fn draw(state: &State, frame: &mut Frame, area: Rect) {
     let th = Theme::of(state);
@@ -16,7 +16,8 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect) {
     let f = &state.faq;
     let [input_area, rest] = Layout::vertical([Constraint::Length(3), Constraint::Min(1)]).areas(area);
     let (shown, caret) = f.input.visible(input_area.width.saturating_sub(2) as usize);
-    let status = if f.loading { format!(" 検索中{} ", s.ellipsis) } else { format!(" {}件 ", f.results.len()) };
+    let status =
+        if f.loading { format!(" 検索中{} ", s.ellipsis) } else { format!(" {}件 ", f.results.len()) };
     let block = th.block(format!(" {} ", ui::FAQ_TITLE)).title_bottom(Line::raw(status).right_aligned());
     frame.render_widget(Paragraph::new(shown).block(block), input_area);
     if state.screen == Screen::Faq && !state.confirm_quit {
@@ -29,14 +30,20 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect) {
     let inner = block.inner(list_area);
     frame.render_widget(block, list_area);
     if let Some(e) = &f.error {
-        frame.render_widget(Paragraph::new(e.clone()).style(th.error()).wrap(Wrap { trim: false }), inner);
+        frame.render_widget(
+            Paragraph::new(wrap_lines(vec![Line::styled(e.clone(), th.error())], inner.width)),
+            inner,
+        );
     } else if f.results.is_empty() {
         let msg = if f.shown_query.is_empty() {
             ui::FAQ_HINT.to_string()
         } else {
-            format!("「{}」に合う質問はありません。言い換えるか、短い語で試してください（例: 期限、補助金、台数）", f.shown_query)
+            format!(
+                "「{}」に合う質問はありません。言い換えるか、短い語で試してください（例: 期限、補助金、台数）",
+                f.shown_query
+            )
         };
-        frame.render_widget(Paragraph::new(msg).wrap(Wrap { trim: false }), inner);
+        frame.render_widget(Paragraph::new(wrap_lines(vec![Line::raw(msg)], inner.width)), inner);
     } else {
         let h = inner.height as usize;
         let offset = f.selected.saturating_sub(h.saturating_sub(1));
@@ -48,7 +55,8 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect) {
             .take(h)
             .map(|(i, hit)| {
                 let mark = if i == f.selected { s.cursor } else { " " };
-                let t = text::fit(&format!("{mark} {}", hit.entry.question), inner.width as usize, s.ellipsis);
+                let t =
+                    text::fit(&format!("{mark} {}", hit.entry.question), inner.width as usize, s.ellipsis);
                 if i == f.selected { Line::styled(t, th.selected()) } else { Line::raw(t) }
             })
             .collect();
@@ -58,13 +66,16 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect) {
     let block = th.block(" 回答 ");
     match f.results.get(f.selected) {
         Some(hit) => {
-            let mut lines = vec![Line::styled(text::display(&hit.entry.question), th.strong()), Line::raw("")];
+            let mut lines =
+                vec![Line::styled(text::display(&hit.entry.question), th.strong()), Line::raw("")];
             lines.extend(hit.entry.answer.lines().map(|l| Line::raw(text::display(l))));
             lines.push(Line::raw(""));
             lines.push(Line::styled(format!("分類: {}", hit.entry.category), th.dim()));
+            let inner = block.inner(answer_area);
+            frame.render_widget(block, answer_area);
             frame.render_widget(
-                Paragraph::new(lines).block(block).wrap(Wrap { trim: false }).scroll((f.answer_scroll, 0)),
-                answer_area,
+                Paragraph::new(wrap_lines(lines, inner.width)).scroll((f.answer_scroll, 0)),
+                inner,
             );
         }
         None => frame.render_widget(Paragraph::new("").block(block), answer_area),

@@ -4,14 +4,14 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Tabs, Wrap};
+use ratatui::widgets::{Paragraph, Tabs};
 
 use crate::api::{AuditEvent, Call, InstitutionDetail, ReaderApplicationView, SubsidyView};
 use crate::domain::SubsidyStatus;
 
 use super::super::state::{InstitutionState, Loadable, State, Tab};
 use super::super::text;
-use super::{Theme, jst, sym};
+use super::{Theme, jst, sym, wrap_lines};
 
 pub fn draw(state: &State, frame: &mut Frame, area: Rect) {
     let th = Theme::of(state);
@@ -38,13 +38,15 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect) {
         Tab::History => loadable(&inst.audit, |a| history_lines(state, a, &th)),
         Tab::Calls => loadable(&inst.calls, |c| call_lines(state, c, &th)),
     };
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((inst.scroll, 0)), inner);
+    frame.render_widget(Paragraph::new(wrap_lines(lines, inner.width)).scroll((inst.scroll, 0)), inner);
 }
 
 fn loadable<T>(l: &Loadable<T>, f: impl FnOnce(&T) -> Vec<Line<'static>>) -> Vec<Line<'static>> {
     match l {
         Loadable::Idle | Loadable::Loading => vec![Line::raw("読み込み中...")],
-        Loadable::Failed(e) => vec![Line::raw(format!("読み込めませんでした: {e}")), Line::raw("Ctrl-R で再読み込み")],
+        Loadable::Failed(e) => {
+            vec![Line::raw(format!("読み込めませんでした: {e}")), Line::raw("Ctrl-R で再読み込み")]
+        }
         Loadable::Loaded(t) => f(t),
     }
 }
@@ -82,8 +84,10 @@ fn draw_header(state: &State, inst: &InstitutionState, frame: &mut Frame, area: 
     frame.render_widget(Paragraph::new(lines).block(block), area);
     if let Some(n) = &inst.notice {
         let y = area.y + area.height - 1;
-        let line = Line::styled(format!(" {} ", text::truncate(n, w.saturating_sub(2), s.ellipsis)), th.warn());
-        frame.render_widget(Paragraph::new(line), Rect { x: area.x + 1, y, width: area.width - 2, height: 1 });
+        let line =
+            Line::styled(format!(" {} ", text::truncate(n, w.saturating_sub(2), s.ellipsis)), th.warn());
+        frame
+            .render_widget(Paragraph::new(line), Rect { x: area.x + 1, y, width: area.width - 2, height: 1 });
     }
 }
 
@@ -127,7 +131,7 @@ fn deadline_span(r: &ReaderApplicationView, th: &Theme) -> Span<'static> {
 
 fn reader_lines(state: &State, r: &ReaderApplicationView, th: &Theme) -> Vec<Line<'static>> {
     let a = &r.application;
-    let label = |s: &str| Span::styled(format!("{s:<10}"), th.dim());
+    let label = |s: &str| Span::styled(text::fit(s, 10, ""), th.dim());
     let model = r.model.as_ref().map(model_label).unwrap_or_else(|| "なし".into());
     let applied = a.applied_on.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_else(|| "なし".into());
     let mut v = vec![
@@ -142,7 +146,10 @@ fn reader_lines(state: &State, r: &ReaderApplicationView, th: &Theme) -> Vec<Lin
     ];
     if a.status == crate::domain::ReaderStatus::Undecided && r.days_left < 0 {
         v.push(Line::styled(
-            format!("{} 期限を過ぎた機種未定の申込は、期限処理でキャンセル扱いになります。", sym(state).warning),
+            format!(
+                "{} 期限を過ぎた機種未定の申込は、期限処理でキャンセル扱いになります。",
+                sym(state).warning
+            ),
             th.error(),
         ));
     }
@@ -160,12 +167,16 @@ fn subsidy_status(s: SubsidyStatus) -> &'static str {
 }
 
 fn subsidy_lines(s: &SubsidyView, th: &Theme) -> Vec<Line<'static>> {
-    let label = |t: &str| Span::styled(format!("{t:<12}"), th.dim());
-    let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or("-".into());
+    let label = |t: &str| Span::styled(text::fit(t, 12, ""), th.dim());
+    let date =
+        |d: Option<chrono::NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or("-".into());
     let mut v = Vec::new();
     match &s.claim {
         Some(c) => {
-            v.push(Line::from(vec![label("申請状況"), Span::styled(subsidy_status(c.status).to_string(), th.strong())]));
+            v.push(Line::from(vec![
+                label("申請状況"),
+                Span::styled(subsidy_status(c.status).to_string(), th.strong()),
+            ]));
             v.push(Line::from(vec![label("事業額"), Span::raw(text::yen(c.project_cost_yen))]));
             v.push(Line::from(vec![label("補助額"), Span::raw(text::yen(c.payable_yen))]));
             v.push(Line::from(vec![label("台数"), Span::raw(format!("{}台", c.units))]));
@@ -184,7 +195,10 @@ fn subsidy_lines(s: &SubsidyView, th: &Theme) -> Vec<Line<'static>> {
     v.push(Line::raw(""));
     let chain = if s.large_chain { "（大型チェーン薬局）" } else { "" };
     v.push(Line::styled("この医療機関の補助上限（計算）", th.title()));
-    v.push(Line::from(vec![label("区分"), Span::raw(format!("{}{} {}台", s.kind.label_ja(), chain, s.units))]));
+    v.push(Line::from(vec![
+        label("区分"),
+        Span::raw(format!("{}{} {}台", s.kind.label_ja(), chain, s.units)),
+    ]));
     v.push(Line::from(vec![label("対象事業額"), Span::raw(format!("{}まで", text::yen(s.cost_cap_yen)))]));
     v.push(Line::from(vec![label("補助上限"), Span::styled(text::yen(s.max_payable_yen), th.strong())]));
     v.push(Line::raw(text::display(&s.rule_note)));
@@ -231,7 +245,8 @@ fn detail_summary(d: &serde_json::Value, arrow: &str) -> String {
     }
     let side = |k: &str| {
         d.get(k).map(|v| {
-            let status = v.get("status").and_then(|s| s.as_str()).and_then(crate::domain::ReaderStatus::parse);
+            let status =
+                v.get("status").and_then(|s| s.as_str()).and_then(crate::domain::ReaderStatus::parse);
             let model = v.get("model_id").and_then(|m| m.as_str()).unwrap_or("-");
             let units = v.get("units").and_then(|u| u.as_u64()).unwrap_or(0);
             format!("{} {} {}台", status.map(|s| s.label_ja()).unwrap_or("?"), model, units)
@@ -258,8 +273,11 @@ fn call_lines(state: &State, calls: &[Call], th: &Theme) -> Vec<Line<'static>> {
         .flat_map(|c| {
             let at = jst(c.started_at).format("%m-%d %H:%M");
             let open = if c.ended_at.is_none() { "（応対中）" } else { "" };
-            let receipts =
-                if c.receipts.is_empty() { String::new() } else { format!(" 受付 {}", c.receipts.join(", ")) };
+            let receipts = if c.receipts.is_empty() {
+                String::new()
+            } else {
+                format!(" 受付 {}", c.receipts.join(", "))
+            };
             vec![
                 Line::from(vec![
                     Span::styled(format!("{at} "), th.dim()),

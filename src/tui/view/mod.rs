@@ -18,7 +18,7 @@ use ratatui::Frame;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph, Wrap};
+use ratatui::widgets::{Clear, Paragraph};
 
 use super::state::{Level, Screen, State};
 use super::text::{self, Symbols, ui};
@@ -36,9 +36,13 @@ pub fn view(state: &State, frame: &mut Frame) {
         too_small(state, frame, area);
         return;
     }
-    let [body, message, hints, status] =
-        Layout::vertical([Constraint::Min(1), Constraint::Length(1), Constraint::Length(1), Constraint::Length(1)])
-            .areas(area);
+    let [body, message, hints, status] = Layout::vertical([
+        Constraint::Min(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
     match state.screen {
         Screen::Lookup => lookup::draw(state, frame, body),
         Screen::Institution => institution::draw(state, frame, body),
@@ -93,7 +97,9 @@ fn draw_message(state: &State, frame: &mut Frame, area: Rect) {
 fn hint_actions(state: &State) -> &'static [(&'static str, &'static str)] {
     use super::keymap::Context;
     match state.context() {
-        Context::Lookup => &[("confirm", "開く"), ("faq", "FAQ"), ("calls", "応対"), ("help", "ヘルプ"), ("quit", "終了")],
+        Context::Lookup => {
+            &[("confirm", "開く"), ("faq", "FAQ"), ("calls", "応対"), ("help", "ヘルプ"), ("quit", "終了")]
+        }
         Context::Institution => &[
             ("change", "変更"),
             ("next", "タブ"),
@@ -103,14 +109,21 @@ fn hint_actions(state: &State) -> &'static [(&'static str, &'static str)] {
             ("back", "戻る"),
             ("help", "ヘルプ"),
         ],
-        Context::Dialog => &[("next", "次の項目"), ("up", "選択"), ("confirm", "次へ・確定"), ("back", "取消")],
-        Context::Faq => &[("down", "次の質問"), ("page_down", "回答送り"), ("copy", "回答コピー"), ("back", "戻る")],
-        Context::Calls => &[
-            ("start_call", "開始"),
-            ("confirm", "メモ保存"),
-            ("close_call", "終了"),
-            ("back", "戻る"),
-        ],
+        Context::Dialog
+            if state
+                .dialog
+                .as_ref()
+                .is_some_and(|d| matches!(d.stage, super::state::DialogStage::Editing)) =>
+        {
+            &[("next", "次の項目"), ("up", "選択"), ("confirm", "次へ・確定"), ("back", "取消")]
+        }
+        Context::Dialog => &[],
+        Context::Faq => {
+            &[("down", "次の質問"), ("page_down", "回答送り"), ("copy", "回答コピー"), ("back", "戻る")]
+        }
+        Context::Calls => {
+            &[("start_call", "開始"), ("confirm", "メモ保存"), ("close_call", "終了"), ("back", "戻る")]
+        }
         Context::Dashboard => &[("deadline_batch", "期限処理(試行)"), ("refresh", "更新"), ("back", "戻る")],
         Context::Help | Context::Global => &[("down", "スクロール"), ("back", "戻る")],
     }
@@ -135,7 +148,8 @@ fn draw_hints(state: &State, frame: &mut Frame, area: Rect) {
 
 /// Japan time, for everything the operator reads.
 pub(crate) fn jst(t: DateTime<Utc>) -> DateTime<FixedOffset> {
-    let offset = FixedOffset::east_opt(9 * 3600).unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"));
+    let offset =
+        FixedOffset::east_opt(9 * 3600).unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"));
     t.with_timezone(&offset)
 }
 
@@ -143,21 +157,26 @@ fn draw_status(state: &State, frame: &mut Frame, area: Rect) {
     let th = Theme::of(state);
     let s = sym(state);
     let mut parts: Vec<String> = Vec::new();
+    // The call timer first: it must survive any truncation.
+    if let Some(secs) = state.call_seconds() {
+        let id = state.calls.current.as_ref().map(|c| c.id).unwrap_or(0);
+        parts.push(format!("通話#{id} {}", text::mm_ss(secs)));
+    }
     match state.me.get() {
-        Some(me) => parts.push(format!("{}({})", me.name, me.role.as_str())),
+        Some(me) => parts.push(me.name.clone()),
         None => parts.push("未ログイン".into()),
     }
     let conn = if state.connected { "接続中" } else { "未接続" };
     parts.push(format!("{} {}", state.server_label, conn));
     if let Some(me) = state.me.get() {
-        let demo = if me.date_fixed { " デモ日付" } else { "" };
+        let demo = if me.date_fixed { "(デモ日付)" } else { "" };
         parts.push(format!("{}{}", me.business_date.format("%Y-%m-%d"), demo));
         let days = (me.selection_deadline - me.business_date).num_days();
-        parts.push(if days >= 0 { format!("選定期限まで{days}日") } else { format!("選定期限を{}日経過", -days) });
-    }
-    if let Some(secs) = state.call_seconds() {
-        let id = state.calls.current.as_ref().map(|c| c.id).unwrap_or(0);
-        parts.push(format!("通話#{id} {}", text::mm_ss(secs)));
+        parts.push(if days >= 0 {
+            format!("期限まで{days}日")
+        } else {
+            format!("期限を{}日経過", -days)
+        });
     }
     let line = format!(" {}", parts.join(&format!(" {} ", s.separator)));
     let line = text::fit(&line, area.width as usize, s.ellipsis);
@@ -180,7 +199,46 @@ fn confirm_quit(state: &State, frame: &mut Frame, body: Rect) {
             Span::raw(" 戻る"),
         ]),
     ];
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(th.block(" 終了の確認 ")), area);
+    let block = th.block(" 終了の確認 ");
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    frame.render_widget(Paragraph::new(wrap_lines(lines, inner.width)), inner);
+}
+
+/// Wraps lines to `width` cells by character, keeping each span's style. Used instead of
+/// ratatui's word wrap, which breaks Japanese only at spaces and so leaves a half-empty line
+/// before every long run of kana and kanji.
+pub(crate) fn wrap_lines(lines: Vec<Line<'static>>, width: u16) -> Vec<Line<'static>> {
+    let w = (width as usize).max(2);
+    let mut out = Vec::new();
+    for line in lines {
+        let style = line.style;
+        let mut cur: Vec<Span<'static>> = Vec::new();
+        let mut used = 0;
+        for span in line.spans {
+            let mut buf = String::new();
+            for cl in text::clusters(&text::display(&span.content)) {
+                let cw = text::width(cl);
+                if used + cw > w && used > 0 {
+                    if !buf.is_empty() {
+                        cur.push(Span::styled(std::mem::take(&mut buf), span.style));
+                    }
+                    out.push(Line::from(std::mem::take(&mut cur)).style(style));
+                    used = 0;
+                    if cl == " " {
+                        continue;
+                    }
+                }
+                buf.push_str(cl);
+                used += cw;
+            }
+            if !buf.is_empty() {
+                cur.push(Span::styled(buf, span.style));
+            }
+        }
+        out.push(Line::from(cur).style(style));
+    }
+    out
 }
 
 /// A `w`×`h` rectangle centred in `r` (clipped to it).
