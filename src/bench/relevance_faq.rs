@@ -78,6 +78,8 @@ pub struct Recall {
     pub at1: f64,
     pub at5: f64,
     pub at10: f64,
+    /// Mean reciprocal rank within the top 10 (finer-grained than recall on a small set).
+    pub mrr: f64,
 }
 
 /// A question whose answer was not ranked first: what was expected and what came first.
@@ -115,11 +117,14 @@ pub fn evaluate(
     }
     let index = FaqIndex::build_with(entries, params);
     let mut counts = [[0usize; 4]; 2]; // [split][queries, @1, @5, @10]
+    let mut rr = [0.0f64; 2];
     let mut misses = Vec::new();
     for case in cases {
         let hits = index.search(&case.query, 10);
         let rank = hits.iter().position(|&(doc, _)| case.expected.contains(&entries[doc].id)).map(|r| r + 1);
-        let c = &mut counts[usize::from(case.split == Split::Heldout)];
+        let half = usize::from(case.split == Split::Heldout);
+        rr[half] += rank.map_or(0.0, |r| 1.0 / r as f64);
+        let c = &mut counts[half];
         c[0] += 1;
         for (slot, k) in [(1, 1), (2, 5), (3, 10)] {
             if rank.is_some_and(|r| r <= k) {
@@ -136,16 +141,22 @@ pub fn evaluate(
             });
         }
     }
-    let recall = |c: [usize; 4]| {
+    let recall = |c: [usize; 4], rr: f64| {
         let n = c[0].max(1) as f64;
-        Recall { queries: c[0], at1: c[1] as f64 / n, at5: c[2] as f64 / n, at10: c[3] as f64 / n }
+        Recall {
+            queries: c[0],
+            at1: c[1] as f64 / n,
+            at5: c[2] as f64 / n,
+            at10: c[3] as f64 / n,
+            mrr: rr / n,
+        }
     };
     let all = [0, 1, 2, 3].map(|i| counts[0][i] + counts[1][i]);
     Ok(FaqRelevance {
         entries: entries.len(),
-        tune: recall(counts[0]),
-        heldout: recall(counts[1]),
-        all: recall(all),
+        tune: recall(counts[0], rr[0]),
+        heldout: recall(counts[1], rr[1]),
+        all: recall(all, rr[0] + rr[1]),
         misses,
     })
 }
@@ -159,8 +170,8 @@ impl fmt::Display for Recall {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{:>3} questions  recall@1 {:.3}  recall@5 {:.3}  recall@10 {:.3}",
-            self.queries, self.at1, self.at5, self.at10
+            "{:>3} questions  recall@1 {:.3}  recall@5 {:.3}  recall@10 {:.3}  MRR {:.3}",
+            self.queries, self.at1, self.at5, self.at10, self.mrr
         )
     }
 }
@@ -251,13 +262,21 @@ mod tests {
             FaqParams { tokens: TokenOptions { okurigana_bigrams: false, ..tokens }, ..base },
             "-okurigana pairs",
         ));
+        variants.push(no(
+            FaqParams { tokens: TokenOptions { kana_bridge: false, ..tokens }, ..base },
+            "-kana bridge",
+        ));
         variants.push(no(FaqParams { w_question: 1.0, ..base }, "question x1"));
         variants.push(no(FaqParams { w_question: 3.0, ..base }, "question x3"));
         variants.push(no(FaqParams { w_keywords: 1.0, ..base }, "keywords x1"));
         variants.push(no(FaqParams { w_keywords: 0.0, ..base }, "no keywords"));
         variants.push(no(FaqParams { w_answer: 0.5, ..base }, "answer x0.5"));
-        for k1 in [0.8, 1.5, 2.0] {
+        for k1 in [0.5, 1.2, 1.5] {
             variants.push(no(FaqParams { k1, ..base }, &format!("k1 {k1}")));
+        }
+        variants.push(no(FaqParams { per_field_norm: !base.per_field_norm, ..base }, "toggle per-field"));
+        for b_short in [0.0, 0.3, 0.75] {
+            variants.push(no(FaqParams { b_short, ..base }, &format!("b_short {b_short}")));
         }
         for b in [0.3, 0.5, 0.9] {
             variants.push(no(FaqParams { b, ..base }, &format!("b {b}")));
@@ -268,11 +287,29 @@ mod tests {
                 &format!("prf {d}/{t}/{w}"),
             ));
         }
+        // The hidden evaluation's entries have a question and an answer only: measure that too.
+        let bare: Vec<FaqEntry> = entries
+            .iter()
+            .map(|e| FaqEntry { category: String::new(), keywords: Vec::new(), ..e.clone() })
+            .collect();
         for (name, p) in variants {
             let r = evaluate(&entries, &cases, p).expect("evaluates");
+            let q = evaluate(&bare, &cases, p).expect("evaluates");
             println!(
-                "{name:<20} tune @1 {:.3} @5 {:.3} @10 {:.3} | held @1 {:.3} @5 {:.3} @10 {:.3}",
-                r.tune.at1, r.tune.at5, r.tune.at10, r.heldout.at1, r.heldout.at5, r.heldout.at10
+                "{name:<18} tune @1 {:.3} @5 {:.3} mrr {:.3} | held @1 {:.3} @5 {:.3} mrr {:.3} \
+                 | Q+A only: tune @1 {:.3} @5 {:.3} mrr {:.3} held @1 {:.3} @5 {:.3} mrr {:.3}",
+                r.tune.at1,
+                r.tune.at5,
+                r.tune.mrr,
+                r.heldout.at1,
+                r.heldout.at5,
+                r.heldout.mrr,
+                q.tune.at1,
+                q.tune.at5,
+                q.tune.mrr,
+                q.heldout.at1,
+                q.heldout.at5,
+                q.heldout.mrr
             );
         }
     }

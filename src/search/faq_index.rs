@@ -18,8 +18,15 @@ use super::faq_tokens::{Synonyms, TokenOptions, tokenize};
 pub struct FaqParams {
     /// BM25 term-frequency saturation.
     pub k1: f64,
-    /// BM25 length normalisation (0 = none, 1 = full).
+    /// BM25 length normalisation (0 = none, 1 = full): of the whole entry, or of the answer
+    /// with `per_field_norm`.
     pub b: f64,
+    /// Length normalisation of the short fields (question, category, keywords) with
+    /// `per_field_norm`.
+    pub b_short: f64,
+    /// BM25F proper: normalise each field by its own average length before weighting, so a
+    /// long answer does not dilute a question that matches.
+    pub per_field_norm: bool,
     /// Weight of a term in the question (callers ask questions; the question counts double).
     pub w_question: f64,
     /// Weight of a term in the answer.
@@ -45,8 +52,10 @@ pub struct FaqParams {
 impl Default for FaqParams {
     fn default() -> Self {
         FaqParams {
-            k1: 1.2,
+            k1: 0.8,
             b: 0.75,
+            b_short: 0.3,
+            per_field_norm: true,
             w_question: 2.0,
             w_answer: 1.0,
             w_category: 0.5,
@@ -102,25 +111,48 @@ impl FaqIndex {
             doc_len: Vec::with_capacity(entries.len()),
             avg_len: 0.0,
         };
-        for (doc, entry) in entries.iter().enumerate() {
+        // Pass 1: each entry's tokens per field, with their weights, and field lengths.
+        let mut per_doc: Vec<[Vec<(u32, f64)>; 4]> = Vec::with_capacity(entries.len());
+        let mut field_len_sum = [0.0f64; 4];
+        for entry in entries {
+            let keywords = entry.keywords.join(" ");
+            let texts = [entry.question.as_str(), entry.answer.as_str(), entry.category.as_str(), &keywords];
+            let fields: [Vec<(u32, f64)>; 4] = texts.map(|text| {
+                tokenize(text, &index.synonyms, params.tokens)
+                    .into_iter()
+                    .map(|token| {
+                        let w = token_weight(&token, &params);
+                        (index.term_id(token), w)
+                    })
+                    .collect()
+            });
+            for (f, toks) in fields.iter().enumerate() {
+                field_len_sum[f] += toks.iter().map(|t| t.1).sum::<f64>();
+            }
+            per_doc.push(fields);
+        }
+        let n = entries.len().max(1) as f64;
+        let field_avg = field_len_sum.map(|sum| (sum / n).max(1.0));
+        let weights = [params.w_question, params.w_answer, params.w_category, params.w_keywords];
+        let field_b = [params.b_short, params.b, params.b_short, params.b_short];
+        // Pass 2: each entry's weighted term frequencies (per-field length-normalised when
+        // `per_field_norm`, else normalised later on the entry's whole weighted length).
+        for (doc, fields) in per_doc.into_iter().enumerate() {
             let mut tf: HashMap<u32, f64> = HashMap::new();
             let mut len = 0.0;
-            let keywords = entry.keywords.join(" ");
-            let fields = [
-                (entry.question.as_str(), params.w_question),
-                (entry.answer.as_str(), params.w_answer),
-                (entry.category.as_str(), params.w_category),
-                (keywords.as_str(), params.w_keywords),
-            ];
-            for (text, weight) in fields {
-                if weight <= 0.0 {
+            for (f, toks) in fields.iter().enumerate() {
+                if weights[f] <= 0.0 {
                     continue;
                 }
-                for token in tokenize(text, &index.synonyms, params.tokens) {
-                    let w = weight * token_weight(&token, &params);
-                    let id = index.term_id(token);
-                    *tf.entry(id).or_insert(0.0) += w;
-                    len += w;
+                let flen: f64 = toks.iter().map(|t| t.1).sum();
+                let norm = if params.per_field_norm {
+                    1.0 - field_b[f] + field_b[f] * flen / field_avg[f]
+                } else {
+                    1.0
+                };
+                for &(id, w) in toks {
+                    *tf.entry(id).or_insert(0.0) += weights[f] * w / norm;
+                    len += weights[f] * w;
                 }
             }
             let mut terms: Vec<(u32, f32)> = tf.into_iter().map(|(t, f)| (t, f as f32)).collect();
@@ -181,7 +213,11 @@ impl FaqIndex {
             let idf = self.idf(term);
             for &(doc, tf) in &self.postings[term as usize] {
                 let tf = f64::from(tf);
-                let norm = k1 * (1.0 - b + b * self.doc_len[doc as usize] / self.avg_len);
+                let norm = if self.params.per_field_norm {
+                    k1
+                } else {
+                    k1 * (1.0 - b + b * self.doc_len[doc as usize] / self.avg_len)
+                };
                 scores[doc as usize] += qw * idf * tf * (k1 + 1.0) / (tf + norm);
             }
         }

@@ -56,12 +56,21 @@ fn large_kana(c: char) -> char {
 /// Normalises text for FAQ matching without changing its script: NFKC (full-width ASCII and
 /// half-width katakana become standard), lower case, small kana made large, ヴ→ブ, and long
 /// vowel marks (ー, and a hyphen or wave dash right after katakana) dropped inside katakana.
-/// Everything that is not a letter, digit or kana becomes a single space.
+/// Thousands separators inside numbers are dropped (2,101,000 → 2101000). Everything else that
+/// is not a letter, digit or kana becomes a single space.
 pub fn normalize(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut prev_kata = false;
     let mut prev_space = true;
-    for c in s.nfkc().flat_map(char::to_lowercase) {
+    let chars: Vec<char> = s.nfkc().flat_map(char::to_lowercase).collect();
+    for (i, &c) in chars.iter().enumerate() {
+        // A thousands separator inside a number goes: 2,101,000 is one number, 2101000.
+        if c == ',' && out.ends_with(|p: char| p.is_ascii_digit()) {
+            let digit = |k: usize| chars.get(k).is_some_and(char::is_ascii_digit);
+            if digit(i + 1) && digit(i + 2) && digit(i + 3) && !digit(i + 4) {
+                continue;
+            }
+        }
         let is_long_mark = matches!(c, 'ー' | '〜' | '~' | '‐' | '－' | '-' | '―' | '−');
         if is_long_mark && prev_kata {
             continue;
@@ -91,6 +100,14 @@ pub fn normalize(s: &str) -> String {
     out.trim_end().to_string()
 }
 
+/// The hiragana for a katakana letter (ヷ-ヺ have none and stay as they are).
+fn to_hiragana(c: char) -> char {
+    match c {
+        'ァ'..='ヶ' => char::from_u32(c as u32 - 0x60).unwrap_or(c),
+        _ => c,
+    }
+}
+
 /// Which optional token families to emit (the knobs the relevance bench measures).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TokenOptions {
@@ -100,11 +117,19 @@ pub struct TokenOptions {
     pub katakana_bigrams: bool,
     /// Kanji pairs that skip short okurigana (申し込み → 申込).
     pub okurigana_bigrams: bool,
+    /// Katakana runs also give their 2-grams in hiragana (with `hiragana_bigrams`), so ごみ and
+    /// ゴミ, しかく and シカク meet at the low weight of hiragana terms.
+    pub kana_bridge: bool,
 }
 
 impl Default for TokenOptions {
     fn default() -> Self {
-        TokenOptions { hiragana_bigrams: true, katakana_bigrams: true, okurigana_bigrams: true }
+        TokenOptions {
+            hiragana_bigrams: true,
+            katakana_bigrams: true,
+            okurigana_bigrams: true,
+            kana_bridge: true,
+        }
     }
 }
 
@@ -144,6 +169,12 @@ pub fn tokenize_normalized(text: &str, opts: TokenOptions, out: &mut Vec<String>
                 out.push(run.iter().collect());
                 if opts.katakana_bigrams && run.len() > 2 {
                     for w in run.windows(2) {
+                        out.push(w.iter().collect());
+                    }
+                }
+                if opts.kana_bridge && opts.hiragana_bigrams {
+                    let hira: Vec<char> = run.iter().map(|&c| to_hiragana(c)).collect();
+                    for w in hira.windows(2) {
                         out.push(w.iter().collect());
                     }
                 }
@@ -333,6 +364,7 @@ mod tests {
         assert_eq!(normalize("ひらがな・カタカナ"), "ひらがな カタカナ");
         assert_eq!(normalize("ウェブ"), normalize("ウエブ"));
         assert_eq!(normalize("ヴィ"), "ブイ");
+        assert_eq!(normalize("2,101,000円、3,4,1234"), "2101000円 3 4 1234");
     }
 
     #[test]
@@ -356,6 +388,10 @@ mod tests {
         assert!(t.contains(&"シカク".to_string()));
         assert!(t.contains(&"シカ".to_string()));
         assert!(t.contains(&"です".to_string()));
+        // The kana bridge: シカク also gives しか/かく, so しかく typed in hiragana meets it.
+        assert!(t.contains(&"かく".to_string()));
+        let off = TokenOptions { kana_bridge: false, ..TokenOptions::default() };
+        assert!(!tokenize("シカク", &Synonyms::new(&[]), off).contains(&"かく".to_string()));
     }
 
     #[test]
