@@ -137,3 +137,64 @@ async fn a_bad_path_is_a_clear_error() {
     let err = SqliteStore::open(file.join("db.sqlite").to_str().expect("utf-8")).await.expect_err("fails");
     assert!(err.to_string().contains("cannot create the folder"), "{err}");
 }
+
+/// The child side of `killed_writer_loses_no_acknowledged_change`: changes one application
+/// over and over, printing `ACK <version>` after each commit, until it is killed. Ignored in
+/// normal runs; the parent runs it with `MADOGUCHI_CHILD_DB` set.
+#[tokio::test]
+#[ignore = "run only as the child of killed_writer_loses_no_acknowledged_change"]
+async fn child_writer() {
+    use std::io::Write;
+    let Ok(db) = std::env::var("MADOGUCHI_CHILD_DB") else { return };
+    let store = SqliteStore::open(&db).await.expect("child opens");
+    let mut version = store.application(CLINIC).await.expect("reads").version;
+    loop {
+        let model = if version % 2 == 0 { "caora" } else { "sample-a" };
+        let out = store
+            .change_application(select_model(CLINIC, version, &format!("kill-{version}"), model, None))
+            .await
+            .expect("child changes");
+        version = out.after.version;
+        let mut stdout = std::io::stdout();
+        let _ = writeln!(stdout, "ACK {version}");
+        let _ = stdout.flush();
+    }
+}
+
+/// Killing the server process (SIGKILL, no chance to clean up) loses no acknowledged change:
+/// every version the child reported as committed is in the file afterwards, and the audit
+/// chain is intact.
+#[tokio::test]
+async fn killed_writer_loses_no_acknowledged_change() {
+    use std::io::BufRead;
+    let f = SqliteFixture::new().await;
+    seeded(&f).await;
+    let exe = std::env::current_exe().expect("test binary");
+    let mut child = std::process::Command::new(exe)
+        .args(["--exact", "child_writer", "--ignored", "--nocapture", "--test-threads=1"])
+        .env("MADOGUCHI_CHILD_DB", &f.path)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawns the child");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let mut last_ack = 0_i64;
+    for line in std::io::BufReader::new(stdout).lines() {
+        let line = line.expect("reads the child");
+        if let Some(v) = line.strip_prefix("ACK ") {
+            last_ack = v.trim().parse().expect("a version");
+            if last_ack >= 200 {
+                break;
+            }
+        }
+    }
+    child.kill().expect("kills the child");
+    let _ = child.wait();
+    assert!(last_ack >= 200, "the child stopped early at {last_ack}");
+    let store = SqliteStore::open(f.path.to_str().expect("utf-8")).await.expect("reopens after the kill");
+    let version = store.application(CLINIC).await.expect("reads").version;
+    assert!(version >= last_ack, "acknowledged version {last_ack} lost: the file has {version}");
+    let v = store.verify_audit().await.expect("verifies");
+    assert_eq!(v.first_broken_seq, None);
+    assert_eq!(v.events as i64, version - 1, "one event per committed change");
+}

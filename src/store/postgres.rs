@@ -18,8 +18,14 @@ type Conn = PgConnection;
 type DbRow = sqlx::postgres::PgRow;
 type ThisStore = PostgresStore;
 
-/// The channel of change notifications.
+/// The channel of change notifications (of a database using the `public` schema; a
+/// deployment in schema S uses `madoguchi_changes_S`, so deployments sharing one database do
+/// not hear each other).
 pub const CHANGES_CHANNEL: &str = "madoguchi_changes";
+
+/// SQL naming the channel of the connection's schema (see [`CHANGES_CHANNEL`]).
+const CHANNEL_SQL: &str = "CASE WHEN current_schema() = 'public' THEN 'madoguchi_changes' \
+     ELSE 'madoguchi_changes_' || current_schema() END";
 
 /// Advisory lock keys (arbitrary constants, unique to madoguchi).
 const MIGRATION_LOCK: i64 = 0x6d61_646f_0001;
@@ -65,11 +71,13 @@ impl PostgresStore {
         self.pool.begin().await
     }
 
-    /// Subscribes to `madoguchi_changes`; the receiver yields every change any server made.
+    /// Subscribes to `madoguchi_changes` (of this schema); the receiver yields every change any server made.
     /// The listener reconnects by itself; the channel closes when the receiver is dropped.
     async fn listen(&self) -> Result<Option<tokio::sync::mpsc::Receiver<ServerEvent>>, StoreError> {
+        let channel: String =
+            sqlx::query_scalar(&format!("SELECT {CHANNEL_SQL}")).fetch_one(&self.pool).await?;
         let mut listener = PgListener::connect(&self.url).await?;
-        listener.listen(CHANGES_CHANNEL).await?;
+        listener.listen(&channel).await?;
         let (tx, rx) = tokio::sync::mpsc::channel(256);
         tokio::spawn(async move {
             loop {
@@ -110,7 +118,7 @@ async fn lock_audit_chain(conn: &mut Conn) -> Result<(), StoreError> {
 /// Queues a notification; PostgreSQL delivers it only if the transaction commits.
 async fn notify(conn: &mut Conn, event: &ServerEvent) -> Result<(), StoreError> {
     let payload = serde_json::to_string(event).map_err(|e| StoreError::Invalid(e.to_string()))?;
-    sqlx::query("SELECT pg_notify($1, $2)").bind(CHANGES_CHANNEL).bind(payload).execute(&mut *conn).await?;
+    sqlx::query(&format!("SELECT pg_notify({CHANNEL_SQL}, $1)")).bind(payload).execute(&mut *conn).await?;
     Ok(())
 }
 
