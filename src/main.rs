@@ -1,3 +1,47 @@
-//! The `madoguchi` binary: parses the command line and dispatches (see `cli/`).
+//! The `madoguchi` binary: sets up logging, parses the command line and dispatches (see
+//! `cli/`). A failure prints one line saying what to do and exits non-zero; a closed pipe
+//! (`madoguchi lookup x | head`) exits 0 quietly.
 
-fn main() {}
+use std::process::ExitCode;
+
+use clap::Parser;
+use madoguchi::cli::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // The console owns the terminal: log only when asked. Otherwise warnings (info for serve).
+    let default = match &cli.command {
+        Some(Command::Serve(_)) => "info",
+        None => "off",
+        _ => "warn",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("MADOGUCHI_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("madoguchi: 実行環境を準備できません: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(madoguchi::cli::run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            let reason: Vec<String> = e.chain().map(|c| c.to_string()).collect();
+            eprintln!("madoguchi: {}", reason.join(": ").replace('\n', " "));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            || c.downcast_ref::<serde_json::Error>()
+                .and_then(|j| j.io_error_kind())
+                .is_some_and(|k| k == std::io::ErrorKind::BrokenPipe)
+    })
+}

@@ -1,1 +1,86 @@
-//! TODO
+//! The command line (clap): the console by default, the server, and commands for scripts.
+//! One file per subcommand; `anyhow` is used here and in `main.rs` only.
+//!
+//! Every query command talks to the API through [`crate::client::Client`]: to `--server URL`
+//! with a token, or to a server started in this process over `--db PATH` (default: the
+//! user's data folder). A missing database is created and migrated, never seeded.
+
+pub mod audit;
+pub mod bench;
+pub mod change;
+pub mod code;
+pub mod console;
+pub mod faq;
+pub mod import;
+pub mod lookup;
+pub mod models;
+pub mod operator;
+pub mod output;
+pub mod seed;
+pub mod serve;
+pub mod show;
+pub mod subsidy;
+pub mod target;
+
+use clap::{Parser, Subcommand};
+
+/// madoguchi (窓口): the console and API of the online eligibility verification call center.
+#[derive(Debug, Parser)]
+#[command(name = "madoguchi", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub console: console::ConsoleArgs,
+}
+
+/// The subcommands; none opens the console.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the API server.
+    Serve(serve::ServeArgs),
+    /// Create demo data for the whole country (replaces what the database holds).
+    Seed(seed::SeedArgs),
+    /// Import institutions from a CSV file.
+    Import(import::ImportArgs),
+    /// Search the FAQ, or import FAQ entries (`faq import FILE.jsonl`).
+    Faq(faq::FaqArgs),
+    /// Manage operator tokens.
+    Operator(operator::OperatorArgs),
+    /// Look up institutions by name, reading, romaji, code or phone.
+    Lookup(lookup::LookupArgs),
+    /// Show one institution and its reader application.
+    Show(show::ShowArgs),
+    /// The reader model catalog (ids for `change --model`).
+    Models(models::ModelsArgs),
+    /// Change the model (and units) of a reader application.
+    Change(change::ChangeArgs),
+    /// Subsidy calculator.
+    Subsidy(subsidy::SubsidyArgs),
+    /// Check an institution code.
+    Code(code::CodeArgs),
+    /// The audit trail.
+    Audit(audit::AuditArgs),
+    /// Measurements: search latency, relevance, server load.
+    Bench(bench::BenchArgs),
+}
+
+/// Runs the parsed command line.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        None => console::run(cli.console).await,
+        Some(Command::Serve(a)) => serve::run(a).await,
+        Some(Command::Seed(a)) => seed::run(a).await,
+        Some(Command::Import(a)) => import::run(a).await,
+        Some(Command::Faq(a)) => faq::run(a).await,
+        Some(Command::Operator(a)) => operator::run(a).await,
+        Some(Command::Lookup(a)) => lookup::run(a).await,
+        Some(Command::Show(a)) => show::run(a).await,
+        Some(Command::Models(a)) => models::run(a).await,
+        Some(Command::Change(a)) => change::run(a).await,
+        Some(Command::Subsidy(a)) => subsidy::run(a),
+        Some(Command::Code(a)) => code::run(a),
+        Some(Command::Audit(a)) => audit::run(a).await,
+        Some(Command::Bench(a)) => bench::run(a).await,
+    }
+}

@@ -200,6 +200,19 @@ impl Client {
     }
 }
 
+/// A fresh `Idempotency-Key` for one change (reuse it only to retry that same change).
+pub fn new_idempotency_key() -> String {
+    let mut buf = [0u8; 16];
+    if getrandom::fill(&mut buf).is_err() {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default();
+        buf = nanos.to_le_bytes();
+    }
+    buf.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// Turns an error answer into the matching [`ClientError`], in the server's words.
 async fn check(resp: Response) -> Result<Response, ClientError> {
     let status = resp.status();

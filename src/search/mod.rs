@@ -1,6 +1,9 @@
 //! Finding things the way operators type them. Pure code, no I/O.
 //!
 //! - `normalize`: one pipeline for keys and queries (NFKC, kana, width, case, variants).
+//! - `variants`: the variant kanji table (嶋/島, 髙/高 ...) with its sources.
+//! - `romaji`: romaji typed with the IME off, read as kana.
+//! - `reading`: readings inferred for names imported without one.
 //! - `institution_index`: the in-memory institution lookup (codes, phones, names, readings,
 //!   romaji, fuzzy), ranked.
 //! - `faq_tokens`: the script-preserving normaliser, synonyms and tokens the FAQ index uses.
@@ -11,6 +14,8 @@ pub mod faq_tokens;
 pub mod institution_index;
 pub mod normalize;
 pub mod reading;
+pub mod romaji;
+pub mod variants;
 
 pub use faq_index::FaqIndex;
-pub use institution_index::{InstitutionIndex, MatchKind, SearchHit};
+pub use institution_index::{IndexMemory, InstitutionIndex, MatchKind, SearchHit};

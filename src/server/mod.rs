@@ -188,6 +188,8 @@ pub struct Embedded {
     pub token: String,
     /// The operator name of that token.
     pub operator: String,
+    /// Institutions in the database when the server started.
+    pub institutions: usize,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
 }
@@ -248,21 +250,21 @@ pub struct SeedOptions {
     pub seed: u64,
 }
 
-/// Opens the database named by `db` (SQLite path or PostgreSQL URL).
-/// (Until the store lands on main: refuses.)
+/// Opens the database named by `db` (SQLite path or PostgreSQL URL), creating and migrating
+/// a missing one. (Refuses until the store lands on main.)
 pub async fn open_store(db: &str) -> Result<Arc<dyn Store>, ServeError> {
-    Err(ServeError::Other(format!("store not available yet for {db}")))
+    Err(ServeError::Other(format!("データベース {db}: ストアはまだ組み込まれていません")))
 }
 
-/// Generates demo data and loads it into `store`.
-/// (Until the demo generator lands on main: refuses.)
+/// Generates demo data and loads it into `store`, with progress lines.
 pub async fn seed_store(
     store: &dyn Store,
     options: &SeedOptions,
     progress: &(dyn Fn(&str) + Sync),
 ) -> Result<(), ServeError> {
-    let _ = (store, options, progress);
-    Err(ServeError::Other("demo data generator not available yet".to_string()))
+    let data = crate::demo::generate(options.institutions, options.seed, progress);
+    store.load_seed(&data, progress).await?;
+    Ok(())
 }
 
 /// Serves an already opened store on 127.0.0.1:0 with an in-memory supervisor token.
@@ -277,6 +279,7 @@ pub async fn start_with_store(
     local.insert(auth::hash_token(&token), OperatorRecord { name: operator.clone(), role: Role::Supervisor });
     let clock = as_of.map(Clock::Fixed).unwrap_or(Clock::Real);
     let state = AppState::load(store, policy, clock, local).await?;
+    let institutions = state.lookup.read().map(|l| l.len()).unwrap_or(0);
     let listener = TcpListener::bind("127.0.0.1:0")
         .await
         .map_err(|source| ServeError::Bind { addr: "127.0.0.1:0".to_string(), source })?;
@@ -285,7 +288,14 @@ pub async fn start_with_store(
     let task = tokio::spawn(run(listener, state, async move {
         let _ = rx.await;
     }));
-    Ok(Embedded { base_url: format!("http://{addr}"), token, operator, shutdown: Some(tx), task: Some(task) })
+    Ok(Embedded {
+        base_url: format!("http://{addr}"),
+        token,
+        operator,
+        institutions,
+        shutdown: Some(tx),
+        task: Some(task),
+    })
 }
 
 /// The local user's name for the audit trail: `$USER` (or `local`), marked as local.

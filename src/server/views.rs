@@ -1,21 +1,13 @@
 //! Building the operator-facing views of the API (`ReaderApplicationView`,
 //! `InstitutionDetail`) from stored rows, the policy and the business date, with the
-//! sentences that tell an operator what the rules say today.
+//! domain's sentences that tell an operator what the rules say today.
 
 use chrono::NaiveDate;
 
 use crate::api::{InstitutionDetail, ReaderApplicationView};
 use crate::domain::{
-    CodeCheck, Institution, InstitutionKind, Policy, ReaderApplication, ReaderModel, ReaderStatus,
+    CodeCheck, Institution, InstitutionKind, Policy, ReaderApplication, ReaderModel, reader,
 };
-
-/// Free readers for this kind of institution under the policy.
-pub fn free_units(policy: &Policy, kind: InstitutionKind) -> u32 {
-    match kind {
-        InstitutionKind::Hospital => policy.free_units_hospital,
-        _ => policy.free_units_other,
-    }
-}
 
 /// The application as the operator sees it today.
 pub fn application_view(
@@ -25,41 +17,15 @@ pub fn application_view(
     application: ReaderApplication,
     models: &[ReaderModel],
 ) -> ReaderApplicationView {
-    let deadline = policy.selection_deadline;
-    let days_left = (deadline - today).num_days();
     let model = application.model_id.as_ref().and_then(|id| models.iter().find(|m| &m.id == id)).cloned();
-    let rule_note = rule_note(application.status, deadline, days_left);
+    let rule_note = reader::rule_note(policy, today, kind, &application);
     ReaderApplicationView {
         application,
         model,
-        free_units: free_units(policy, kind),
-        selection_deadline: deadline,
-        days_left,
+        free_units: policy.free_units(kind),
+        selection_deadline: policy.selection_deadline,
+        days_left: policy.days_left(today),
         rule_note,
-    }
-}
-
-/// What the rules say about an application in this state, in a sentence to read aloud.
-pub fn rule_note(status: ReaderStatus, deadline: NaiveDate, days_left: i64) -> String {
-    let d = deadline.format("%Y年%-m月%-d日");
-    match status {
-        ReaderStatus::NotApplied => {
-            "カードリーダーの申込はありません。申込はポータルサイトから行えます。".to_string()
-        }
-        ReaderStatus::Undecided if days_left > 0 => format!(
-            "機種未定です。{d}までに機種を選んでください（あと{days_left}日）。選ばれないままだとキャンセル扱いになります。"
-        ),
-        ReaderStatus::Undecided if days_left == 0 => {
-            format!(
-                "機種未定です。今日（{d}）が機種選定の期限です。選ばれないままだとキャンセル扱いになります。"
-            )
-        }
-        ReaderStatus::Undecided => {
-            format!("機種選定の期限（{d}）を過ぎました。機種未定のままの申込は締切処理でキャンセルされます。")
-        }
-        ReaderStatus::Selected => "機種選定済です。発送前なので機種・台数を変更できます。".to_string(),
-        ReaderStatus::Shipped => "発送済のため、機種・台数は変更できません。".to_string(),
-        ReaderStatus::Cancelled => "キャンセル済です。申込し直しは監督者に相談してください。".to_string(),
     }
 }
 
@@ -101,14 +67,6 @@ mod tests {
 
     fn date(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).expect("date")
-    }
-
-    #[test]
-    fn undecided_note_counts_days_and_says_what_happens_after() {
-        let deadline = date(2021, 8, 1);
-        assert!(rule_note(ReaderStatus::Undecided, deadline, 17).contains("あと17日"));
-        assert!(rule_note(ReaderStatus::Undecided, deadline, 0).contains("今日"));
-        assert!(rule_note(ReaderStatus::Undecided, deadline, -1).contains("過ぎました"));
     }
 
     #[test]

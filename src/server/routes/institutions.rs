@@ -130,5 +130,11 @@ pub async fn subsidy(
     let app = state.store.application(check.code.as_str()).await?;
     let inst = &row.institution;
     let units = claim.as_ref().map(|c| c.units).unwrap_or(app.units).max(1);
-    Ok(AppJson(crate::server::subsidy::subsidy_view(inst.kind, inst.large_chain, units, claim)))
+    Ok(AppJson(crate::server::subsidy::subsidy_view(
+        &state.policy,
+        inst.kind,
+        inst.large_chain,
+        units,
+        claim,
+    )))
 }

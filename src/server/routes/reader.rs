@@ -8,9 +8,10 @@ use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
 use super::find_institution;
+use crate::api::Role;
 use crate::api::{ChangeReaderApplication, ChangeReceipt, ReaderApplicationView, ServerEvent};
-use crate::domain::reader::{ReaderChange, apply_change};
-use crate::domain::{InstitutionKind, ReaderApplication, ReaderModel};
+use crate::domain::reader::{ReaderChange, apply_change, reinstate};
+use crate::domain::{InstitutionKind, ReaderApplication, ReaderModel, ReaderStatus};
 use crate::server::auth::{Caller, hex};
 use crate::server::error::ApiError;
 use crate::server::extract::{AppJson, AppPath};
@@ -174,6 +175,7 @@ pub async fn change_application(
     let today = state.clock.today();
     let policy = state.policy.clone();
     let change = ReaderChange { model_id: body.model_id.clone(), units: body.units };
+    let supervisor = caller.role == Role::Supervisor;
     let cmd = ChangeCommand {
         code: code.clone(),
         expected_version,
@@ -182,7 +184,12 @@ pub async fn change_application(
         operator: caller.name.clone(),
         request: body.clone(),
         rule: Box::new(move |current: &ReaderApplication| {
-            apply_change(&policy, today, kind, current, &change)
+            // Only a supervisor may reopen a cancelled application.
+            if supervisor && current.status == ReaderStatus::Cancelled {
+                reinstate(&policy, today, kind, current, &change)
+            } else {
+                apply_change(&policy, today, kind, current, &change)
+            }
         }),
     };
     let outcome = match state.store.change_application(cmd).await {

@@ -1,0 +1,87 @@
+//! `madoguchi` with no subcommand: the operator console, on a remote server (`--server`) or
+//! on a server started in this process over the local database, seeded on first run.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, anyhow};
+use chrono::NaiveDate;
+use clap::Args;
+
+use super::target::{default_db, demo_date, load_config, load_policy};
+use crate::client::Client;
+use crate::server::{EmbeddedOptions, SeedOptions};
+use crate::tui::ConsoleConfig;
+
+/// Options of the console (given before any subcommand).
+#[derive(Debug, Clone, Args)]
+pub struct ConsoleArgs {
+    /// Connect to this API server instead of running one in-process.
+    #[arg(long, value_name = "URL", conflicts_with = "db")]
+    pub server: Option<String>,
+    /// Token for --server (else MADOGUCHI_TOKEN, else the config file).
+    #[arg(long, env = "MADOGUCHI_TOKEN", hide_env_values = true, value_name = "TOKEN")]
+    pub token: Option<String>,
+    /// Database of the in-process server (default: the user's data folder; demo data is
+    /// created on first run).
+    #[arg(long, value_name = "PATH_OR_URL")]
+    pub db: Option<String>,
+    /// Business date of the in-process server (default: the demo date 2021-07-15).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub as_of: Option<NaiveDate>,
+    /// Policy file of the in-process server.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// A keymap file layered over the defaults.
+    #[arg(long, value_name = "FILE")]
+    pub keymap: Option<PathBuf>,
+    /// ASCII borders and symbols (for terminals that draw box characters two cells wide).
+    #[arg(long)]
+    pub ascii: bool,
+}
+
+/// Opens the console.
+pub async fn run(args: ConsoleArgs) -> anyhow::Result<()> {
+    let config = load_config()?;
+    let server = args.server.clone().or(if args.db.is_none() { config.server.clone() } else { None });
+    let keymap_path = args.keymap.clone();
+    if let Some(url) = server {
+        let token = args.token.clone().or(config.token).ok_or_else(|| {
+            anyhow!("{url} 用のトークンがありません。--token、環境変数 MADOGUCHI_TOKEN、設定ファイルのどれかで指定してください")
+        })?;
+        let client = Client::new(&url, Some(token))?;
+        client
+            .me()
+            .await
+            .with_context(|| format!("{url} に接続できません。URL とトークンを確かめてください"))?;
+        let config = ConsoleConfig { client, server_label: url, keymap_path, ascii: args.ascii };
+        crate::tui::run(config).await?;
+        return Ok(());
+    }
+    let db = match &args.db {
+        Some(db) => db.clone(),
+        None => default_db()?,
+    };
+    let policy = load_policy(args.policy.as_ref())?;
+    let progress = |line: &str| eprintln!("madoguchi: {line}");
+    let embedded = crate::server::start_embedded(
+        &db,
+        EmbeddedOptions {
+            as_of: Some(args.as_of.unwrap_or_else(demo_date)),
+            policy,
+            seed_if_empty: Some(SeedOptions { institutions: None, seed: super::seed::DEFAULT_SEED }),
+            progress: &progress,
+        },
+    )
+    .await
+    .with_context(|| format!("データベース {db} で起動できません"))?;
+    let client = embedded.client()?;
+    let result = crate::tui::run(ConsoleConfig {
+        client,
+        server_label: "embedded".to_string(),
+        keymap_path,
+        ascii: args.ascii,
+    })
+    .await;
+    embedded.shutdown().await;
+    Ok(result?)
+}

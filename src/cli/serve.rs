@@ -1,0 +1,52 @@
+//! `madoguchi serve`: the API server until Ctrl-C or SIGTERM.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use chrono::NaiveDate;
+use clap::Args;
+use tokio::net::TcpListener;
+
+use super::target::{default_db, load_policy};
+use crate::server::{AppState, Clock};
+
+/// Options of `serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// SQLite path or postgres:// URL (default: the user's data folder; created if missing).
+    #[arg(long, value_name = "PATH_OR_URL")]
+    pub db: Option<String>,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    pub listen: String,
+    /// Fix the business date (demos, tests); default: today in Japan.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub as_of: Option<NaiveDate>,
+    /// Policy file (dates, quotas, subsidy table); default: the built-in policy.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+}
+
+/// Serves until a signal.
+pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    let db = match &args.db {
+        Some(db) => db.clone(),
+        None => default_db()?,
+    };
+    let policy = load_policy(args.policy.as_ref())?;
+    let store =
+        crate::server::open_store(&db).await.with_context(|| format!("データベース {db} を開けません"))?;
+    let clock = args.as_of.map(Clock::Fixed).unwrap_or(Clock::Real);
+    let state = AppState::load(store, policy, clock, Default::default())
+        .await
+        .with_context(|| format!("データベース {db} を読めません"))?;
+    let listener = TcpListener::bind(&args.listen).await.with_context(|| {
+        format!("{} で待ち受けできません。--listen で別のアドレスを指定してください", args.listen)
+    })?;
+    let addr = listener.local_addr()?;
+    let count = state.lookup.read().map(|l| l.len()).unwrap_or(0);
+    eprintln!("madoguchi: http://{addr} で待ち受けています（医療機関 {count} 件, 営業日 {}）", clock.today());
+    crate::server::run(listener, state, crate::server::shutdown_signal()).await?;
+    eprintln!("madoguchi: 停止しました");
+    Ok(())
+}
