@@ -13,6 +13,7 @@ pub mod console;
 pub mod faq;
 pub mod import;
 pub mod lookup;
+pub mod models;
 pub mod operator;
 pub mod output;
 pub mod seed;
@@ -50,6 +51,8 @@ pub enum Command {
     Lookup(lookup::LookupArgs),
     /// Show one institution and its reader application.
     Show(show::ShowArgs),
+    /// The reader model catalog (ids for `change --model`).
+    Models(models::ModelsArgs),
     /// Change the model (and units) of a reader application.
     Change(change::ChangeArgs),
     /// Subsidy calculator.
@@ -73,6 +76,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Operator(a)) => operator::run(a).await,
         Some(Command::Lookup(a)) => lookup::run(a).await,
         Some(Command::Show(a)) => show::run(a).await,
+        Some(Command::Models(a)) => models::run(a).await,
         Some(Command::Change(a)) => change::run(a).await,
         Some(Command::Subsidy(a)) => subsidy::run(a),
         Some(Command::Code(a)) => code::run(a),

@@ -262,8 +262,9 @@ pub async fn seed_store(
     options: &SeedOptions,
     progress: &(dyn Fn(&str) + Sync),
 ) -> Result<(), ServeError> {
-    let _ = (store, options, progress);
-    Err(ServeError::Other("デモデータの生成はまだ組み込まれていません".to_string()))
+    let data = crate::demo::generate(options.institutions, options.seed, progress);
+    store.load_seed(&data, progress).await?;
+    Ok(())
 }
 
 /// Serves an already opened store on 127.0.0.1:0 with an in-memory supervisor token.

@@ -6,10 +6,30 @@
 //! `BEGIN IMMEDIATE`, PostgreSQL `SELECT ... FOR UPDATE`), so two operators racing on one
 //! application serialize in the database, never in a process.
 
+pub mod audit_chain;
+mod postgres;
+mod sqlite;
+
+use std::sync::Arc;
+
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::api::{AuditEvent, Call, ChangeReaderApplication, FaqEntry, Role};
+use crate::api::{AuditEvent, Call, ChangeReaderApplication, FaqEntry, Role, ServerEvent};
 use crate::domain::{Institution, ReaderApplication, ReaderModel, ReaderStatus, RuleError, SubsidyClaim};
+
+pub use postgres::{CHANGES_CHANNEL, PostgresStore};
+pub use sqlite::SqliteStore;
+
+/// Opens the store named by `db`: `postgres://` or `postgresql://` → PostgreSQL, anything
+/// else → a SQLite path or `sqlite:` URL. Creates and migrates a missing database; never seeds.
+pub async fn open_store(db: &str) -> Result<Arc<dyn Store>, StoreError> {
+    let db = db.trim();
+    if db.starts_with("postgres://") || db.starts_with("postgresql://") {
+        Ok(Arc::new(PostgresStore::connect(db).await?))
+    } else {
+        Ok(Arc::new(SqliteStore::open(db).await?))
+    }
+}
 
 /// Errors of the store layer. `Conflict`/`Rule`/`Idempotency*` carry what the API needs to
 /// answer 412, 409 and 422; `Database` is an internal failure, logged and never shown raw.
@@ -119,7 +139,11 @@ pub struct SeedData {
 pub trait Store: Send + Sync {
     /// Replaces the demo data wholesale (institutions, applications, claims, models, FAQ),
     /// calling `progress` with a short line now and then (e.g. "institutions 120000/242187").
-    async fn load_seed(&self, data: &SeedData, progress: &(dyn Fn(&str) + Sync)) -> Result<(), StoreError>;
+    async fn load_seed(
+        &self,
+        data: &SeedData,
+        progress: &(dyn for<'p> Fn(&'p str) + Sync),
+    ) -> Result<(), StoreError>;
     /// Upserts institutions by code in one transaction (all or nothing).
     async fn upsert_institutions(&self, rows: &[Institution]) -> Result<UpsertCounts, StoreError>;
     /// Every institution with its reader status, for building the search index.
@@ -173,4 +197,11 @@ pub trait Store: Send + Sync {
     /// Audit events, optionally for one institution, oldest first.
     async fn audit(&self, code: Option<&str>, limit: u32) -> Result<Vec<AuditEvent>, StoreError>;
     async fn verify_audit(&self) -> Result<AuditVerification, StoreError>;
+
+    /// Changes made by any server sharing this database (PostgreSQL `LISTEN madoguchi_changes`),
+    /// for refreshing indexes and telling consoles. `None` where the backend has no such
+    /// channel (SQLite: one server, which knows its own changes).
+    async fn listen_changes(&self) -> Result<Option<tokio::sync::mpsc::Receiver<ServerEvent>>, StoreError> {
+        Ok(None)
+    }
 }

@@ -1,9 +1,39 @@
 //! The operator console (ratatui + crossterm). It talks to the server only through
 //! [`crate::client::Client`]: embedded or remote, one path.
+//!
+//! # Layout
+//! - `action.rs`: the one `Action` enum (bindable actions are named in keymap files).
+//! - `keymap.rs`: key names → actions per context, layering, errors with file and line.
+//! - `state.rs`: everything the console shows, one value.
+//! - `update/`: the pure `update(&mut State, Action) -> Vec<Effect>`, one module per screen.
+//! - `effect.rs`: the I/O `update()` asks for; `app.rs` performs it and runs the loop.
+//! - `view/`: the pure `view(&State, &mut Frame)`, one module per screen.
+//! - `field.rs`: one-line text fields (IME, paste, caret); `text.rs`: UI strings, symbols,
+//!   width-aware truncation; `terminal.rs`: raw mode, restore, locale, OSC 52.
+//! - `bench.rs`: keystroke → frame figures through a real server.
+
+pub mod action;
+pub mod app;
+
+pub mod effect;
+pub mod field;
+pub mod keymap;
+pub mod state;
+pub mod terminal;
+pub mod text;
+pub mod update;
+pub mod view;
 
 use std::path::PathBuf;
 
 use crate::client::Client;
+
+pub use action::Action;
+pub use effect::Effect;
+pub use keymap::Keymap;
+pub use state::State;
+pub use update::{init, update};
+pub use view::view;
 
 /// What the console needs to start; built by the CLI after it has a server to talk to.
 #[derive(Debug, Clone)]
@@ -26,8 +56,20 @@ pub enum TuiError {
     Keymap(String),
 }
 
-/// Runs the console until the operator quits. (Placeholder until the console lands.)
+/// Builds the console's starting state for a keymap and display settings.
+pub fn initial_state(server_label: &str, keymap: &Keymap, ascii: bool, color: bool) -> State {
+    let mut state = State::new(server_label, ascii, color, &app::session_id(), chrono::Utc::now());
+    state.help = keymap.help_lines();
+    state.hints = keymap.hints();
+    state
+}
+
+/// Runs the console until the operator quits (or SIGTERM / SIGHUP); the terminal is
+/// restored in every case, including a panic.
 pub async fn run(config: ConsoleConfig) -> Result<(), TuiError> {
-    let _ = config;
-    Ok(())
+    let keymap = Keymap::load(config.keymap_path.as_deref()).map_err(|e| TuiError::Keymap(e.to_string()))?;
+    let ascii = config.ascii || !terminal::locale_is_utf8();
+    let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let state = initial_state(&config.server_label, &keymap, ascii, color);
+    app::run_terminal(config.client, keymap, state).await
 }

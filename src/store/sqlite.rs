@@ -1,0 +1,139 @@
+//! The SQLite backend: the embedded default, one file in the user's data folder.
+//!
+//! Two pools on one file: readers (several connections; WAL lets them read while a write is
+//! in progress) and a single writer connection whose every transaction starts with
+//! `BEGIN IMMEDIATE`, so a read-then-write takes the write lock before it reads and two
+//! changes can never interleave — not in this process, and not with another process (a CLI
+//! command) on the same file, which waits up to the busy timeout instead.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Pool, Sqlite, SqliteConnection, Transaction};
+
+type Db = Sqlite;
+type Conn = SqliteConnection;
+type DbRow = sqlx::sqlite::SqliteRow;
+type ThisStore = SqliteStore;
+
+/// How long a connection waits for another process's write lock before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// Reader connections; the write path has its own single connection.
+const READERS: u32 = 4;
+
+/// Ordered, embedded migrations: (version, name, SQL).
+const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("migrations/sqlite/0001_init.sql"))];
+
+/// SQLite has no row locks: `BEGIN IMMEDIATE` already holds the database's write lock.
+const FOR_UPDATE: &str = "";
+
+const CLEAR_SEED_SQL: &[&str] = &[
+    "DELETE FROM subsidy_claims",
+    "DELETE FROM applications",
+    "DELETE FROM idempotency",
+    "DELETE FROM institutions",
+    "DELETE FROM reader_models",
+    "DELETE FROM faq_entries",
+];
+
+/// The SQLite store. Cheap to clone (pools are handles).
+#[derive(Clone, Debug)]
+pub struct SqliteStore {
+    reader: Pool<Sqlite>,
+    writer: Pool<Sqlite>,
+}
+
+impl SqliteStore {
+    /// Opens (creating the file and its folder if missing) and migrates the database at
+    /// `path_or_url`: a path, `sqlite:PATH`, `sqlite://PATH` or `sqlite::memory:`. Never
+    /// seeds: an empty database stays empty.
+    ///
+    /// Durability: WAL with `synchronous=NORMAL`. A commit is in the WAL file before it is
+    /// acknowledged, so killing the server (even `kill -9`) loses nothing; only a power
+    /// failure or OS crash can lose the last commits (never corrupt the file). `FULL` would
+    /// fsync on every commit, which caps changes per second on ordinary disks far below what
+    /// a call center needs, for a failure the server machine's UPS covers.
+    pub async fn open(path_or_url: &str) -> Result<SqliteStore, StoreError> {
+        let (options, in_memory) = connect_options(path_or_url)?;
+        let options = options
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(BUSY_TIMEOUT)
+            .foreign_keys(true);
+        if !in_memory && let Some(dir) = options.get_filename().parent().filter(|d| !d.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                StoreError::Invalid(format!("cannot create the folder {}: {e}", dir.display()))
+            })?;
+        }
+        // An in-memory database exists per connection: one connection serves both roles.
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(if in_memory { 1 } else { 0 })
+            .idle_timeout(if in_memory { None } else { Some(Duration::from_secs(600)) })
+            .max_lifetime(if in_memory { None } else { Some(Duration::from_secs(1800)) })
+            .connect_with(options.clone())
+            .await?;
+        let store_writer = writer.clone();
+        {
+            let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
+            run_migrations(&mut tx).await?;
+            tx.commit().await?;
+        }
+        let reader = if in_memory {
+            writer
+        } else {
+            SqlitePoolOptions::new().max_connections(READERS).connect_with(options).await?
+        };
+        Ok(SqliteStore { reader, writer: store_writer })
+    }
+
+    fn reader(&self) -> &Pool<Sqlite> {
+        &self.reader
+    }
+
+    /// A write transaction holding the database's write lock from its first statement.
+    /// Dropped without commit (an error, a cancelled request), it rolls back.
+    async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
+        self.writer.begin_with("BEGIN IMMEDIATE").await
+    }
+
+    /// SQLite has a single process's server: changes are announced in-process by the server.
+    async fn listen(&self) -> Result<Option<tokio::sync::mpsc::Receiver<ServerEvent>>, StoreError> {
+        Ok(None)
+    }
+}
+
+/// Parses a path or `sqlite:` URL into connect options; true when the database is in memory.
+fn connect_options(path_or_url: &str) -> Result<(SqliteConnectOptions, bool), StoreError> {
+    let s = path_or_url.trim();
+    if s.is_empty() {
+        return Err(StoreError::Invalid("no database path given: pass --db PATH".into()));
+    }
+    if s == ":memory:" || s == "sqlite::memory:" || s == "sqlite://:memory:" {
+        return Ok((SqliteConnectOptions::from_str("sqlite::memory:")?, true));
+    }
+    if s.starts_with("sqlite:") {
+        let options = SqliteConnectOptions::from_str(s)
+            .map_err(|e| StoreError::Invalid(format!("cannot read the database URL {s:?}: {e}")))?;
+        return Ok((options, false));
+    }
+    Ok((SqliteConnectOptions::new().filename(Path::new(s)), false))
+}
+
+async fn lock_migrations(_conn: &mut Conn) -> Result<(), StoreError> {
+    Ok(())
+}
+
+async fn lock_audit_chain(_conn: &mut Conn) -> Result<(), StoreError> {
+    Ok(())
+}
+
+async fn notify(_conn: &mut Conn, _event: &ServerEvent) -> Result<(), StoreError> {
+    Ok(())
+}
+
+include!("shared_sql.rs");

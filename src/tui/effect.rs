@@ -1,0 +1,61 @@
+//! Effects: the I/O that `update()` asks for. The runner performs each through the client
+//! and posts the answer back as an [`super::action::Action`]; `update()` itself never waits.
+
+use crate::api::{ChangeReaderApplication, UpdateCall};
+
+/// One piece of I/O to perform.
+#[derive(Debug, Clone)]
+pub enum Effect {
+    LoadMe,
+    LoadModels,
+    /// Subscribe (and keep resubscribing) to the server's live events.
+    Subscribe,
+    /// Look up institutions; only the latest `seq` matters (older ones may be abandoned).
+    Lookup {
+        seq: u64,
+        query: String,
+    },
+    LoadInstitution {
+        code: String,
+    },
+    LoadSubsidy {
+        code: String,
+    },
+    LoadAudit {
+        code: String,
+    },
+    LoadInstitutionCalls {
+        code: String,
+    },
+    /// The fresh application (and version) for the change dialog.
+    LoadApplication {
+        code: String,
+    },
+    /// Send a change; a retry sends the same key and body.
+    Change {
+        code: String,
+        if_match: i64,
+        idempotency_key: String,
+        body: ChangeReaderApplication,
+    },
+    /// Post `RetryChange` after a short pause (connection dropped).
+    RetryChangeLater,
+    Faq {
+        seq: u64,
+        query: String,
+    },
+    StartCall {
+        code: Option<String>,
+    },
+    UpdateCall {
+        id: i64,
+        update: UpdateCall,
+    },
+    LoadCalls,
+    LoadDashboard,
+    DeadlineBatch {
+        dry_run: bool,
+    },
+    /// Put text on the operator's clipboard (OSC 52: works over SSH).
+    Copy(String),
+}

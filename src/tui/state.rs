@@ -1,0 +1,329 @@
+//! The console's whole state: what every screen shows, owned in one value that `update()`
+//! changes and `view()` draws. No I/O, no channels, no clocks (time arrives as actions).
+
+use chrono::{DateTime, Utc};
+
+use crate::api::{
+    AuditEvent, Call, ChangeReceipt, Dashboard, DeadlineBatchResult, FaqHit, InstitutionDetail,
+    InstitutionSummary, Me, ReaderApplicationView, SubsidyView, Verification,
+};
+use crate::client::ClientError;
+use crate::domain::ReaderModel;
+
+use super::field::TextField;
+use super::keymap::{Context, HelpSection};
+
+/// Data that arrives from the server: not asked yet, on its way, here, or failed.
+#[derive(Debug, Clone, Default)]
+pub enum Loadable<T> {
+    #[default]
+    Idle,
+    Loading,
+    Loaded(T),
+    Failed(String),
+}
+
+impl<T> Loadable<T> {
+    pub fn get(&self) -> Option<&T> {
+        match self {
+            Loadable::Loaded(t) => Some(t),
+            _ => None,
+        }
+    }
+    pub fn from_reply(reply: Result<T, ClientError>) -> Loadable<T> {
+        match reply {
+            Ok(t) => Loadable::Loaded(t),
+            Err(e) => Loadable::Failed(e.to_string()),
+        }
+    }
+}
+
+/// The screen on top.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    Lookup,
+    Institution,
+    Faq,
+    Calls,
+    Dashboard,
+    Help,
+}
+
+/// Tabs of the institution screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    Overview,
+    Reader,
+    Subsidy,
+    History,
+    Calls,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 5] = [Tab::Overview, Tab::Reader, Tab::Subsidy, Tab::History, Tab::Calls];
+    pub fn label(self) -> &'static str {
+        match self {
+            Tab::Overview => "概要",
+            Tab::Reader => "カードリーダー",
+            Tab::Subsidy => "補助金",
+            Tab::History => "履歴",
+            Tab::Calls => "応対",
+        }
+    }
+    pub fn index(self) -> usize {
+        Tab::ALL.iter().position(|t| *t == self).unwrap_or(0)
+    }
+}
+
+/// How serious a status-line message is (colour and wording).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Warn,
+    Error,
+}
+
+/// The lookup screen: the query, the answer to the latest query, the selection.
+#[derive(Debug, Clone, Default)]
+pub struct LookupState {
+    pub input: TextField,
+    /// Sequence number of the latest query sent; answers to older ones are dropped.
+    pub seq: u64,
+    /// The query whose results are shown.
+    pub shown_query: String,
+    pub results: Vec<InstitutionSummary>,
+    pub selected: usize,
+    pub loading: bool,
+    pub error: Option<String>,
+}
+
+/// The institution screen: header and one pane per tab, each loaded on its own.
+#[derive(Debug, Clone)]
+pub struct InstitutionState {
+    pub code: String,
+    pub detail: Loadable<InstitutionDetail>,
+    pub subsidy: Loadable<SubsidyView>,
+    pub audit: Loadable<Vec<AuditEvent>>,
+    pub calls: Loadable<Vec<Call>>,
+    pub tab: Tab,
+    pub scroll: u16,
+    /// Said when another operator changed this institution while it was open.
+    pub notice: Option<String>,
+}
+
+/// Fields of the change dialog, in Tab order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DialogField {
+    Model,
+    Units,
+    CallerName,
+    CallerRole,
+    Verification,
+}
+
+/// Where the change dialog stands.
+#[derive(Debug, Clone)]
+pub enum DialogStage {
+    /// Filling in the fields.
+    Editing,
+    /// Before → after shown; Enter commits, Esc goes back.
+    Confirm,
+    /// Sent; waiting for the answer.
+    Submitting { attempt: u32 },
+    /// The connection dropped; the same request (same Idempotency-Key) is retried.
+    Offline { attempt: u32, error: String },
+    /// The server refused (409 and other errors), in its words; Esc goes back to editing.
+    Refused { message: String },
+    /// Someone else changed the application meanwhile (412): what it is now. Enter redoes
+    /// the change on the fresh state, Esc cancels.
+    Stale { message: String, current: Option<Box<ReaderApplicationView>> },
+    /// Done: the receipt.
+    Receipt(Box<ChangeReceipt>),
+}
+
+/// The change dialog (F4): the fields, the state it was opened on, and the stage.
+#[derive(Debug, Clone)]
+pub struct ChangeDialog {
+    pub code: String,
+    pub institution_name: String,
+    /// The application as read when the dialog opened (its version is the If-Match).
+    pub current: ReaderApplicationView,
+    pub field: DialogField,
+    pub model_idx: usize,
+    pub units: u32,
+    pub caller: TextField,
+    pub role_idx: usize,
+    pub verification: Option<Verification>,
+    pub stage: DialogStage,
+    /// The Idempotency-Key of the change being sent; the same key on every retry.
+    pub idempotency_key: Option<String>,
+    /// A validation message (missing caller name, no verification chosen).
+    pub problem: Option<String>,
+}
+
+impl ChangeDialog {
+    /// The fields shown: units only when more than one free unit is allowed.
+    pub fn fields(&self) -> Vec<DialogField> {
+        let mut f = vec![DialogField::Model];
+        if self.current.free_units > 1 {
+            f.push(DialogField::Units);
+        }
+        f.extend([DialogField::CallerName, DialogField::CallerRole, DialogField::Verification]);
+        f
+    }
+}
+
+/// The FAQ screen.
+#[derive(Debug, Clone, Default)]
+pub struct FaqState {
+    pub input: TextField,
+    pub seq: u64,
+    pub shown_query: String,
+    pub results: Vec<FaqHit>,
+    pub selected: usize,
+    pub answer_scroll: u16,
+    pub loading: bool,
+    pub error: Option<String>,
+}
+
+/// The call log: the open call (timer), its note, and today's calls.
+#[derive(Debug, Clone, Default)]
+pub struct CallsState {
+    pub current: Option<Call>,
+    pub note: TextField,
+    pub today: Loadable<Vec<Call>>,
+    pub selected: usize,
+    /// A start/attach/close request is on its way.
+    pub saving: bool,
+}
+
+/// The deadline batch as a supervisor runs it: dry run first, then confirm.
+#[derive(Debug, Clone, Default)]
+pub enum BatchStage {
+    #[default]
+    Idle,
+    DryRunning,
+    /// The dry run's answer; Enter runs it for real, Esc forgets it.
+    DryRun(DeadlineBatchResult),
+    Running,
+    Done(DeadlineBatchResult),
+    Failed(String),
+}
+
+/// The dashboard.
+#[derive(Debug, Clone, Default)]
+pub struct DashboardState {
+    pub data: Loadable<Dashboard>,
+    pub scroll: u16,
+    pub batch: BatchStage,
+}
+
+/// Everything the console shows.
+#[derive(Debug, Clone)]
+pub struct State {
+    pub screen: Screen,
+    /// Screens to return to with Esc.
+    pub back_stack: Vec<Screen>,
+    pub lookup: LookupState,
+    pub institution: Option<InstitutionState>,
+    pub dialog: Option<ChangeDialog>,
+    pub faq: FaqState,
+    pub calls: CallsState,
+    pub dashboard: DashboardState,
+    pub help: Vec<HelpSection>,
+    pub help_scroll: u16,
+    /// Short hint keys for the footer, per context: (key, label).
+    pub hints: Vec<(Context, String, &'static str)>,
+    pub me: Loadable<Me>,
+    pub models: Loadable<Vec<ReaderModel>>,
+    pub server_label: String,
+    /// The live-update stream is connected (the best sign the server is reachable).
+    pub connected: bool,
+    pub ascii: bool,
+    pub color: bool,
+    pub now: DateTime<Utc>,
+    pub message: Option<(Level, String)>,
+    /// Quit was asked while a dialog or call is open: the next Quit / Enter quits.
+    pub confirm_quit: bool,
+    pub quit: bool,
+    /// Prefix of Idempotency-Keys (random per console session, set by the runner).
+    pub session_id: String,
+    pub next_key: u64,
+    /// What was last copied (OSC 52), said in the status line.
+    pub last_copied: Option<String>,
+}
+
+impl State {
+    /// A fresh console. `help` and `hints` come from the active keymap.
+    pub fn new(server_label: &str, ascii: bool, color: bool, session_id: &str, now: DateTime<Utc>) -> State {
+        State {
+            screen: Screen::Lookup,
+            back_stack: Vec::new(),
+            lookup: LookupState::default(),
+            institution: None,
+            dialog: None,
+            faq: FaqState::default(),
+            calls: CallsState::default(),
+            dashboard: DashboardState::default(),
+            help: Vec::new(),
+            help_scroll: 0,
+            hints: Vec::new(),
+            me: Loadable::Idle,
+            models: Loadable::Idle,
+            server_label: server_label.to_string(),
+            connected: false,
+            ascii,
+            color,
+            now,
+            message: None,
+            confirm_quit: false,
+            quit: false,
+            session_id: session_id.to_string(),
+            next_key: 0,
+            last_copied: None,
+        }
+    }
+
+    /// The keymap context of what has focus now.
+    pub fn context(&self) -> Context {
+        if self.dialog.is_some() && self.screen == Screen::Institution {
+            return Context::Dialog;
+        }
+        match self.screen {
+            Screen::Lookup => Context::Lookup,
+            Screen::Institution => Context::Institution,
+            Screen::Faq => Context::Faq,
+            Screen::Calls => Context::Calls,
+            Screen::Dashboard => Context::Dashboard,
+            Screen::Help => Context::Help,
+        }
+    }
+
+    /// True when typed characters go to a text field (so keys must not be taken as commands).
+    pub fn text_focus(&self) -> bool {
+        match self.context() {
+            Context::Lookup | Context::Faq => true,
+            Context::Calls => self.calls.current.is_some(),
+            Context::Dialog => self.dialog.as_ref().is_some_and(|d| {
+                matches!(d.stage, DialogStage::Editing) && d.field == DialogField::CallerName
+            }),
+            _ => false,
+        }
+    }
+
+    /// Seconds the open call has lasted.
+    pub fn call_seconds(&self) -> Option<i64> {
+        self.calls.current.as_ref().map(|c| (self.now - c.started_at).num_seconds())
+    }
+
+    /// The first key bound to `action` in the current context or globally, for hints.
+    pub fn hint_key(&self, action: &str) -> Option<&str> {
+        // Global first: the screen's own aliases (Ctrl-P for Up) are for the initiated.
+        let ctx = self.context();
+        self.hints
+            .iter()
+            .find(|(c, _, a)| *c == Context::Global && *a == action)
+            .or_else(|| self.hints.iter().find(|(c, _, a)| *c == ctx && *a == action))
+            .map(|(_, k, _)| k.as_str())
+    }
+}

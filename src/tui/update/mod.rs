@@ -1,0 +1,184 @@
+//! `update(&mut State, Action) -> Vec<Effect>`: the console's only state transition. Pure:
+//! no await, no I/O, no clock. Global keys and server answers are handled here; each
+//! screen's keys in its own module.
+
+mod calls;
+mod dashboard;
+pub(crate) mod dialog;
+mod faq;
+pub use faq::FAQ_LIMIT;
+pub use lookup::LOOKUP_LIMIT;
+mod institution;
+mod lookup;
+
+use crate::api::ServerEvent;
+
+use super::action::Action;
+use super::effect::Effect;
+use super::keymap::Context;
+use super::state::{DialogStage, Level, Screen, State};
+
+/// The effects to run when the console starts.
+pub fn init(_state: &State) -> Vec<Effect> {
+    vec![Effect::LoadMe, Effect::LoadModels, Effect::Subscribe, Effect::LoadCalls]
+}
+
+/// Applies one action; returns the I/O to perform.
+pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
+    if state.confirm_quit {
+        match action {
+            Action::Quit | Action::Confirm => {
+                state.quit = true;
+                return vec![];
+            }
+            Action::Back => {
+                state.confirm_quit = false;
+                return vec![];
+            }
+            a if a.name().is_some() => return vec![],
+            _ => {}
+        }
+    }
+    match action {
+        Action::Help => {
+            push_screen(state, Screen::Help);
+            vec![]
+        }
+        Action::Lookup => {
+            lookup::focus(state);
+            vec![]
+        }
+        Action::Faq => {
+            push_screen(state, Screen::Faq);
+            vec![]
+        }
+        Action::Calls => {
+            push_screen(state, Screen::Calls);
+            vec![Effect::LoadCalls]
+        }
+        Action::Dashboard => {
+            push_screen(state, Screen::Dashboard);
+            vec![Effect::LoadDashboard]
+        }
+        Action::Quit => {
+            let dialog_open =
+                state.dialog.as_ref().is_some_and(|d| !matches!(d.stage, DialogStage::Receipt(_)));
+            if dialog_open || state.calls.current.is_some() {
+                state.confirm_quit = true;
+            } else {
+                state.quit = true;
+            }
+            vec![]
+        }
+        Action::StartCall => calls::start(state),
+        Action::AttachCall => calls::attach(state),
+        Action::CloseCall => calls::close(state),
+        Action::Tick(now) => {
+            state.now = now;
+            vec![]
+        }
+        Action::Resize(..) => vec![],
+        Action::MeLoaded(reply) => {
+            if let Err(e) = &reply {
+                state.message = Some((Level::Error, e.to_string()));
+            }
+            state.me = super::state::Loadable::from_reply(reply);
+            vec![]
+        }
+        Action::ModelsLoaded(reply) => {
+            state.models = super::state::Loadable::from_reply(reply);
+            dialog::models_arrived(state);
+            vec![]
+        }
+        Action::EventsConnected(up) => {
+            state.connected = up;
+            vec![]
+        }
+        Action::ServerEvent(ev) => server_event(state, ev),
+        Action::LookupDone { seq, reply } => lookup::done(state, seq, reply),
+        Action::InstitutionLoaded { .. }
+        | Action::SubsidyLoaded { .. }
+        | Action::AuditLoaded { .. }
+        | Action::InstitutionCallsLoaded { .. } => institution::loaded(state, action),
+        Action::ApplicationLoaded { code, reply } => dialog::application_loaded(state, &code, reply),
+        Action::ChangeDone { key, reply } => dialog::change_done(state, &key, reply),
+        Action::RetryChange => dialog::retry(state),
+        Action::FaqDone { seq, reply } => faq::done(state, seq, reply),
+        Action::CallSaved(reply) => calls::saved(state, reply),
+        Action::CallsLoaded(reply) => calls::loaded(state, reply),
+        Action::DashboardLoaded(reply) => {
+            state.dashboard.data = super::state::Loadable::from_reply(reply);
+            vec![]
+        }
+        Action::BatchDone(reply) => dashboard::batch_done(state, reply),
+        other => match state.context() {
+            Context::Lookup => lookup::key(state, other),
+            Context::Institution => institution::key(state, other),
+            Context::Dialog => dialog::key(state, other),
+            Context::Faq => faq::key(state, other),
+            Context::Calls => calls::key(state, other),
+            Context::Dashboard => dashboard::key(state, other),
+            Context::Help | Context::Global => help_key(state, other),
+        },
+    }
+}
+
+fn help_key(state: &mut State, action: Action) -> Vec<Effect> {
+    match action {
+        Action::Up => state.help_scroll = state.help_scroll.saturating_sub(1),
+        Action::Down => state.help_scroll = state.help_scroll.saturating_add(1),
+        Action::PageUp => state.help_scroll = state.help_scroll.saturating_sub(10),
+        Action::PageDown => state.help_scroll = state.help_scroll.saturating_add(10),
+        Action::Back | Action::Confirm => pop_screen(state),
+        _ => {}
+    }
+    vec![]
+}
+
+/// Shows `screen`, remembering where to go back to.
+pub(crate) fn push_screen(state: &mut State, screen: Screen) {
+    if state.screen == screen {
+        return;
+    }
+    state.back_stack.retain(|s| *s != screen);
+    state.back_stack.push(state.screen);
+    state.screen = screen;
+}
+
+/// Goes back to the previous screen (the lookup at the bottom).
+pub(crate) fn pop_screen(state: &mut State) {
+    state.screen = state.back_stack.pop().unwrap_or(Screen::Lookup);
+}
+
+/// A fresh Idempotency-Key: unique per console session and change.
+pub(crate) fn new_key(state: &mut State) -> String {
+    state.next_key += 1;
+    format!("{}-{}", state.session_id, state.next_key)
+}
+
+fn server_event(state: &mut State, ev: ServerEvent) -> Vec<Effect> {
+    let mut fx = Vec::new();
+    match ev {
+        ServerEvent::ApplicationChanged { code, version, operator, receipt_no } => {
+            fx.extend(institution::changed_elsewhere(
+                state,
+                &code,
+                version,
+                &operator,
+                receipt_no.as_deref(),
+            ));
+            if state.screen == Screen::Dashboard {
+                fx.push(Effect::LoadDashboard);
+            }
+            if state.lookup.results.iter().any(|r| r.code == code) {
+                fx.extend(lookup::rerun(state));
+            }
+        }
+        ServerEvent::InstitutionsChanged => fx.extend(lookup::rerun(state)),
+        ServerEvent::FaqChanged => fx.extend(faq::rerun(state)),
+    }
+    fx
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,450 @@
+//! Unit tests of `update()`: state + action → state + effects, no terminal, no server.
+
+use chrono::{NaiveDate, TimeZone, Utc};
+
+use crate::api::{
+    ChangeReceipt, InstitutionDetail, InstitutionSummary, LookupResponse, ReaderApplicationView, Verification,
+};
+use crate::client::ClientError;
+use crate::domain::{InstitutionKind, ReaderApplication, ReaderModel, ReaderStatus};
+
+use super::super::action::{Action, EditKey};
+use super::super::effect::Effect;
+use super::super::state::{DialogField, DialogStage, Loadable, Screen, State, Tab};
+use super::update;
+
+fn state() -> State {
+    let now = Utc.with_ymd_and_hms(2021, 7, 15, 1, 0, 0).single().expect("time");
+    State::new("embedded", false, true, "sess", now)
+}
+
+fn summary(code: &str, name: &str) -> InstitutionSummary {
+    InstitutionSummary {
+        code: code.into(),
+        name: name.into(),
+        name_kana: Some("ヤジマシカイイン".into()),
+        kind: InstitutionKind::DentalClinic,
+        prefecture: "東京都".into(),
+        city: "杉並区".into(),
+        reader_status: ReaderStatus::Undecided,
+        match_kind: "reading".into(),
+        score: 1.0,
+        highlights: vec![],
+    }
+}
+
+fn view(version: i64, status: ReaderStatus, model: Option<&str>) -> ReaderApplicationView {
+    ReaderApplicationView {
+        application: ReaderApplication {
+            status,
+            model_id: model.map(str::to_string),
+            units: 1,
+            applied_on: NaiveDate::from_ymd_opt(2021, 3, 1),
+            version,
+        },
+        model: None,
+        free_units: 1,
+        selection_deadline: NaiveDate::from_ymd_opt(2021, 8, 1).expect("date"),
+        days_left: 17,
+        rule_note: "機種未定の申込は 2021-08-01 までに機種を選んでください".into(),
+    }
+}
+
+fn detail(code: &str) -> InstitutionDetail {
+    InstitutionDetail {
+        code: code.into(),
+        check_digit_warning: None,
+        name: "矢嶋歯科医院".into(),
+        name_kana: Some("ヤジマシカイイン".into()),
+        kana_inferred: false,
+        kind: InstitutionKind::DentalClinic,
+        prefecture: "東京都".into(),
+        city: "杉並区".into(),
+        postal_code: "166-0001".into(),
+        address: "阿佐谷北1-1-1".into(),
+        phone: Some("03-0000-0000".into()),
+        large_chain: false,
+        reader_application: view(3, ReaderStatus::Undecided, None),
+    }
+}
+
+fn models() -> Vec<ReaderModel> {
+    vec![
+        ReaderModel { id: "pfu-caora".into(), maker: "PFU".into(), name: "Caora".into(), sample: false },
+        ReaderModel { id: "sample-b".into(), maker: "見本".into(), name: "B".into(), sample: true },
+    ]
+}
+
+fn type_str(s: &mut State, text: &str) -> Vec<Effect> {
+    let mut fx = vec![];
+    for c in text.chars() {
+        fx = update(s, Action::Insert(c));
+    }
+    fx
+}
+
+/// Opens 矢嶋歯科医院 with its detail and the model catalog loaded.
+fn opened() -> State {
+    let mut s = state();
+    let code = "1331234567";
+    type_str(&mut s, "yajima");
+    let seq = s.lookup.seq;
+    update(
+        &mut s,
+        Action::LookupDone {
+            seq,
+            reply: Ok(LookupResponse {
+                query: "yajima".into(),
+                results: vec![summary(code, "矢嶋歯科医院")],
+            }),
+        },
+    );
+    let fx = update(&mut s, Action::Confirm);
+    assert!(fx.iter().any(|e| matches!(e, Effect::LoadInstitution { code: c } if c == code)));
+    update(&mut s, Action::InstitutionLoaded { code: code.into(), reply: Ok(detail(code)) });
+    update(&mut s, Action::ModelsLoaded(Ok(models())));
+    s
+}
+
+/// The dialog filled in and on its confirmation step.
+fn confirming() -> State {
+    let mut s = opened();
+    update(&mut s, Action::Change);
+    update(&mut s, Action::Down); // second model
+    update(&mut s, Action::Next); // caller name (units hidden: 1 free unit)
+    type_str(&mut s, "山田");
+    update(&mut s, Action::Next); // role
+    update(&mut s, Action::Next); // verification
+    update(&mut s, Action::Down);
+    update(&mut s, Action::Confirm);
+    s
+}
+
+fn change_key(fx: &[Effect]) -> (String, i64) {
+    fx.iter()
+        .find_map(|e| match e {
+            Effect::Change { idempotency_key, if_match, .. } => Some((idempotency_key.clone(), *if_match)),
+            _ => None,
+        })
+        .expect("a change effect")
+}
+
+fn receipt(no: &str, version: i64) -> ChangeReceipt {
+    ChangeReceipt {
+        receipt_no: no.into(),
+        before: view(3, ReaderStatus::Undecided, None).application,
+        application: view(version, ReaderStatus::Selected, Some("sample-b")),
+    }
+}
+
+#[test]
+fn typing_sends_a_lookup_per_key_and_only_the_latest_answer_shows() {
+    let mut s = state();
+    let fx = type_str(&mut s, "yaj");
+    assert!(matches!(&fx[..], [Effect::Lookup { seq: 3, query }] if query == "yaj"));
+    // The answer to "ya" (seq 2) arrives after "yaj" was sent: dropped.
+    update(
+        &mut s,
+        Action::LookupDone {
+            seq: 2,
+            reply: Ok(LookupResponse { query: "ya".into(), results: vec![summary("1", "a")] }),
+        },
+    );
+    assert!(s.lookup.results.is_empty());
+    assert!(s.lookup.loading);
+    update(
+        &mut s,
+        Action::LookupDone {
+            seq: 3,
+            reply: Ok(LookupResponse { query: "yaj".into(), results: vec![summary("2", "b")] }),
+        },
+    );
+    assert_eq!(s.lookup.results.len(), 1);
+    assert!(!s.lookup.loading);
+    // An even older answer arriving last still does not overwrite.
+    update(
+        &mut s,
+        Action::LookupDone { seq: 1, reply: Ok(LookupResponse { query: "y".into(), results: vec![] }) },
+    );
+    assert_eq!(s.lookup.results[0].code, "2");
+}
+
+#[test]
+fn paste_is_one_line_and_editing_reruns_the_query() {
+    let mut s = state();
+    let fx = update(&mut s, Action::Paste("矢嶋\n歯科".into()));
+    assert!(matches!(&fx[..], [Effect::Lookup { query, .. }] if query == "矢嶋 歯科"));
+    let fx = update(&mut s, Action::Edit(EditKey::Clear));
+    assert!(fx.is_empty(), "an empty query sends nothing");
+    assert_eq!(s.lookup.input.value(), "");
+}
+
+#[test]
+fn f2_clears_and_focuses_the_lookup_from_anywhere() {
+    let mut s = opened();
+    assert_eq!(s.screen, Screen::Institution);
+    update(&mut s, Action::Lookup);
+    assert_eq!(s.screen, Screen::Lookup);
+    assert_eq!(s.lookup.input.value(), "");
+    assert!(s.lookup.results.is_empty());
+}
+
+#[test]
+fn tabs_cycle_both_ways() {
+    let mut s = opened();
+    update(&mut s, Action::Next);
+    assert_eq!(s.institution.as_ref().map(|i| i.tab), Some(Tab::Reader));
+    update(&mut s, Action::Prev);
+    update(&mut s, Action::Prev);
+    assert_eq!(s.institution.as_ref().map(|i| i.tab), Some(Tab::Calls));
+}
+
+#[test]
+fn dialog_requires_caller_and_verification_before_confirming() {
+    let mut s = opened();
+    update(&mut s, Action::Change);
+    let d = s.dialog.as_ref().expect("dialog");
+    assert_eq!(
+        d.fields(),
+        vec![DialogField::Model, DialogField::CallerName, DialogField::CallerRole, DialogField::Verification]
+    );
+    // Enter walks the fields; on the last one it checks.
+    for _ in 0..4 {
+        update(&mut s, Action::Confirm);
+    }
+    let d = s.dialog.as_ref().expect("dialog");
+    assert!(matches!(d.stage, DialogStage::Editing));
+    assert_eq!(d.field, DialogField::CallerName);
+    assert!(d.problem.is_some());
+    assert!(s.text_focus(), "the caller field has focus: keys type");
+}
+
+#[test]
+fn units_are_offered_only_where_more_than_one_is_free() {
+    let mut s = opened();
+    if let Some(i) = s.institution.as_mut()
+        && let Loadable::Loaded(d) = &mut i.detail
+    {
+        d.reader_application.free_units = 3;
+    }
+    update(&mut s, Action::Change);
+    let d = s.dialog.as_ref().expect("dialog");
+    assert!(d.fields().contains(&DialogField::Units));
+    update(&mut s, Action::Next);
+    update(&mut s, Action::Up);
+    update(&mut s, Action::Up);
+    update(&mut s, Action::Up);
+    assert_eq!(s.dialog.as_ref().map(|d| d.units), Some(3), "capped at the free units");
+}
+
+#[test]
+fn confirm_then_commit_sends_if_match_and_a_key() {
+    let mut s = confirming();
+    assert!(matches!(s.dialog.as_ref().map(|d| &d.stage), Some(DialogStage::Confirm)));
+    let fx = update(&mut s, Action::Confirm);
+    let (key, if_match) = change_key(&fx);
+    assert_eq!(if_match, 3);
+    let body = fx.iter().find_map(|e| match e {
+        Effect::Change { body, .. } => Some(body.clone()),
+        _ => None,
+    });
+    let body = body.expect("body");
+    assert_eq!(body.model_id, "sample-b");
+    assert_eq!(body.caller_name, "山田");
+    assert_eq!(body.verification, Verification::CallbackRegisteredPhone);
+    update(&mut s, Action::ChangeDone { key, reply: Ok(receipt("R-0001", 4)) });
+    match s.dialog.as_ref().map(|d| &d.stage) {
+        Some(DialogStage::Receipt(r)) => assert_eq!(r.receipt_no, "R-0001"),
+        other => panic!("expected receipt, got {other:?}"),
+    }
+    let fx = update(&mut s, Action::Copy);
+    assert!(matches!(&fx[..], [Effect::Copy(t)] if t == "R-0001"));
+    // Enter closes and reloads the institution.
+    let fx = update(&mut s, Action::Confirm);
+    assert!(s.dialog.is_none());
+    assert!(fx.iter().any(|e| matches!(e, Effect::LoadInstitution { .. })));
+}
+
+#[test]
+fn offline_keeps_the_dialog_and_retries_with_the_same_key() {
+    let mut s = confirming();
+    let (key, _) = change_key(&update(&mut s, Action::Confirm));
+    let fx = update(
+        &mut s,
+        Action::ChangeDone { key: key.clone(), reply: Err(ClientError::Offline("reset".into())) },
+    );
+    assert!(matches!(&fx[..], [Effect::RetryChangeLater]));
+    assert!(matches!(s.dialog.as_ref().map(|d| &d.stage), Some(DialogStage::Offline { attempt: 1, .. })));
+    let (again, if_match) = change_key(&update(&mut s, Action::RetryChange));
+    assert_eq!(again, key, "same Idempotency-Key on retry");
+    assert_eq!(if_match, 3);
+    assert!(matches!(s.dialog.as_ref().map(|d| &d.stage), Some(DialogStage::Submitting { attempt: 2 })));
+    // Back to editing and confirming again (nothing changed) still uses the same key.
+    update(&mut s, Action::ChangeDone { key: key.clone(), reply: Err(ClientError::Offline("reset".into())) });
+    update(&mut s, Action::Back);
+    update(&mut s, Action::Confirm);
+    let (third, _) = change_key(&update(&mut s, Action::Confirm));
+    assert_eq!(third, key);
+}
+
+#[test]
+fn a_refusal_is_shown_in_the_servers_words() {
+    let mut s = confirming();
+    let (key, _) = change_key(&update(&mut s, Action::Confirm));
+    let msg = "発送済の申込は変更できません";
+    update(
+        &mut s,
+        Action::ChangeDone {
+            key,
+            reply: Err(ClientError::Api { status: 409, code: "rule".into(), message: msg.into() }),
+        },
+    );
+    match s.dialog.as_ref().map(|d| &d.stage) {
+        Some(DialogStage::Refused { message }) => assert_eq!(message, msg),
+        other => panic!("{other:?}"),
+    }
+    update(&mut s, Action::Back);
+    assert!(matches!(s.dialog.as_ref().map(|d| &d.stage), Some(DialogStage::Editing)));
+}
+
+#[test]
+fn stale_offers_redo_on_the_fresh_state_with_a_new_key() {
+    let mut s = confirming();
+    let (key, _) = change_key(&update(&mut s, Action::Confirm));
+    let fresh = view(5, ReaderStatus::Selected, Some("pfu-caora"));
+    update(
+        &mut s,
+        Action::ChangeDone {
+            key: key.clone(),
+            reply: Err(ClientError::Stale {
+                message: "変更されています".into(),
+                current: Some(Box::new(fresh)),
+            }),
+        },
+    );
+    assert!(matches!(s.dialog.as_ref().map(|d| &d.stage), Some(DialogStage::Stale { .. })));
+    update(&mut s, Action::Confirm); // redo: back to the confirmation on the fresh state
+    assert!(matches!(s.dialog.as_ref().map(|d| &d.stage), Some(DialogStage::Confirm)));
+    let (key2, if_match) = change_key(&update(&mut s, Action::Confirm));
+    assert_eq!(if_match, 5);
+    assert_ne!(key2, key);
+    // A late answer for the old key is ignored.
+    update(&mut s, Action::ChangeDone { key, reply: Ok(receipt("R-OLD", 9)) });
+    assert!(matches!(s.dialog.as_ref().map(|d| &d.stage), Some(DialogStage::Submitting { .. })));
+}
+
+#[test]
+fn quit_asks_first_when_a_dialog_is_open() {
+    let mut s = opened();
+    update(&mut s, Action::Change);
+    update(&mut s, Action::Quit);
+    assert!(!s.quit && s.confirm_quit);
+    update(&mut s, Action::Back);
+    assert!(!s.confirm_quit && s.dialog.is_some());
+    update(&mut s, Action::Quit);
+    update(&mut s, Action::Confirm);
+    assert!(s.quit);
+    let mut idle = state();
+    update(&mut idle, Action::Quit);
+    assert!(idle.quit, "nothing open: quits at once");
+}
+
+#[test]
+fn another_operators_change_is_announced_and_reloaded() {
+    let mut s = opened();
+    let fx = update(
+        &mut s,
+        Action::ServerEvent(crate::api::ServerEvent::ApplicationChanged {
+            code: "1331234567".into(),
+            version: 4,
+            operator: "suzuki".into(),
+            receipt_no: Some("R-9".into()),
+        }),
+    );
+    assert!(fx.iter().any(|e| matches!(e, Effect::LoadInstitution { .. })));
+    let notice = s.institution.as_ref().and_then(|i| i.notice.clone()).expect("notice");
+    assert!(notice.contains("suzuki"), "{notice}");
+    // An event for an older version (already shown) changes nothing.
+    let mut s2 = opened();
+    let fx = update(
+        &mut s2,
+        Action::ServerEvent(crate::api::ServerEvent::ApplicationChanged {
+            code: "1331234567".into(),
+            version: 3,
+            operator: "x".into(),
+            receipt_no: None,
+        }),
+    );
+    assert!(!fx.iter().any(|e| matches!(e, Effect::LoadInstitution { .. })));
+    assert!(s2.institution.as_ref().is_some_and(|i| i.notice.is_none()));
+}
+
+#[test]
+fn call_start_attach_close() {
+    let mut s = opened();
+    let fx = update(&mut s, Action::StartCall);
+    assert!(matches!(&fx[..], [Effect::StartCall { code: Some(c) }] if c == "1331234567"));
+    let call = crate::api::Call {
+        id: 7,
+        operator: "me".into(),
+        started_at: s.now,
+        ended_at: None,
+        code: Some("1331234567".into()),
+        note: String::new(),
+        receipts: vec![],
+    };
+    update(&mut s, Action::CallSaved(Ok(call.clone())));
+    assert_eq!(s.call_seconds(), Some(0));
+    let later = s.now + chrono::Duration::seconds(65);
+    update(&mut s, Action::Tick(later));
+    assert_eq!(s.call_seconds(), Some(65));
+    update(&mut s, Action::Calls);
+    type_str(&mut s, "折り返し希望");
+    let fx = update(&mut s, Action::CloseCall);
+    match &fx[..] {
+        [Effect::UpdateCall { id: 7, update }] => {
+            assert!(update.close);
+            assert_eq!(update.note.as_deref(), Some("折り返し希望"));
+        }
+        other => panic!("{other:?}"),
+    }
+    let closed = crate::api::Call { ended_at: Some(s.now), ..call };
+    update(&mut s, Action::CallSaved(Ok(closed)));
+    assert!(s.calls.current.is_none());
+}
+
+#[test]
+fn deadline_batch_is_dry_run_then_confirm() {
+    let mut s = state();
+    update(&mut s, Action::Dashboard);
+    let fx = update(&mut s, Action::DeadlineBatch);
+    assert!(matches!(&fx[..], [Effect::DeadlineBatch { dry_run: true }]));
+    let result = crate::api::DeadlineBatchResult {
+        dry_run: true,
+        cancelled: 12,
+        sample_codes: vec![],
+        message: "12件".into(),
+    };
+    update(&mut s, Action::BatchDone(Ok(result)));
+    let fx = update(&mut s, Action::Confirm);
+    assert!(matches!(&fx[..], [Effect::DeadlineBatch { dry_run: false }]));
+}
+
+#[test]
+fn faq_answers_follow_the_latest_query() {
+    let mut s = state();
+    update(&mut s, Action::Faq);
+    assert_eq!(s.screen, Screen::Faq);
+    let fx = type_str(&mut s, "期限");
+    assert!(matches!(&fx[..], [Effect::Faq { seq: 2, .. }]));
+    update(
+        &mut s,
+        Action::FaqDone {
+            seq: 1,
+            reply: Ok(crate::api::FaqResponse { query: "期".into(), results: vec![] }),
+        },
+    );
+    assert!(s.faq.loading, "older answer ignored");
+    update(&mut s, Action::Back);
+    assert_eq!(s.screen, Screen::Lookup);
+}

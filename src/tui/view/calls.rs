@@ -1,0 +1,90 @@
+//! Call log screen: the open call (started, elapsed, institution, receipts, note field with
+//! the caret) and today's calls.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::super::state::{Loadable, Screen, State};
+use super::super::text::{self, ui};
+use super::{Theme, jst, set_caret, sym};
+
+pub fn draw(state: &State, frame: &mut Frame, area: Rect) {
+    let th = Theme::of(state);
+    let s = sym(state);
+    let c = &state.calls;
+    let [current_area, list_area] = Layout::vertical([Constraint::Length(6), Constraint::Min(1)]).areas(area);
+    let block = th.block(" 応対中の通話 ");
+    let inner = block.inner(current_area);
+    frame.render_widget(block, current_area);
+    match &c.current {
+        Some(call) => {
+            let secs = state.call_seconds().unwrap_or(0);
+            let code = call.code.clone().unwrap_or_else(|| "未紐付け（医療機関を開いて Ctrl-T）".into());
+            let receipts = if call.receipts.is_empty() { "なし".into() } else { call.receipts.join(", ") };
+            let (shown, caret) = c.note.visible(inner.width.saturating_sub(8) as usize);
+            let lines = vec![
+                Line::raw(format!(
+                    "#{}  開始 {}  経過 {}",
+                    call.id,
+                    jst(call.started_at).format("%H:%M:%S"),
+                    text::mm_ss(secs)
+                )),
+                Line::raw(text::truncate(&format!("医療機関: {code}"), inner.width as usize, s.ellipsis)),
+                Line::raw(text::truncate(&format!("受付番号: {receipts}"), inner.width as usize, s.ellipsis)),
+                Line::from(vec![Span::styled("メモ: ", th.dim()), Span::raw(shown)]),
+            ];
+            frame.render_widget(Paragraph::new(lines), inner);
+            if state.screen == Screen::Calls && !state.confirm_quit {
+                set_caret(frame, inner.x + 6 + caret as u16, inner.y + 3);
+            }
+        }
+        None => {
+            let key = state.hint_key("start_call").unwrap_or("Ctrl-O");
+            let lines = vec![
+                Line::raw("応対中の通話はありません。"),
+                Line::from(vec![
+                    Span::styled(key.to_string(), th.key()),
+                    Span::raw(" で応対を開始します（タイマーが動きます）。"),
+                ]),
+            ];
+            frame.render_widget(Paragraph::new(lines), inner);
+        }
+    }
+
+    let block = th.block(format!(" {} ", ui::CALLS_TITLE));
+    let inner = block.inner(list_area);
+    frame.render_widget(block, list_area);
+    let lines: Vec<Line> = match &c.today {
+        Loadable::Loaded(list) if list.is_empty() => vec![Line::raw("本日の応対記録はまだありません")],
+        Loadable::Loaded(list) => {
+            let h = inner.height as usize;
+            let offset = c.selected.saturating_sub(h.saturating_sub(1));
+            list.iter()
+                .enumerate()
+                .skip(offset)
+                .take(h)
+                .map(|(i, call)| {
+                    let end =
+                        call.ended_at.map(|e| jst(e).format("%H:%M").to_string()).unwrap_or("応対中".into());
+                    let t = format!(
+                        "{} #{} {}-{} {} {} {}",
+                        if i == c.selected { s.cursor } else { " " },
+                        call.id,
+                        jst(call.started_at).format("%H:%M"),
+                        end,
+                        call.code.as_deref().unwrap_or("-"),
+                        call.receipts.join(","),
+                        call.note
+                    );
+                    let t = text::fit(&t, inner.width as usize, s.ellipsis);
+                    if i == c.selected { Line::styled(t, th.selected()) } else { Line::raw(t) }
+                })
+                .collect()
+        }
+        Loadable::Failed(e) => vec![Line::styled(e.clone(), th.error())],
+        _ => vec![Line::raw("読み込み中...")],
+    };
+    frame.render_widget(Paragraph::new(lines), inner);
+}

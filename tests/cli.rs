@@ -1,0 +1,333 @@
+//! The command line through the real binary (assert_cmd) over temporary databases: seed,
+//! operator tokens, lookup/show/change as JSON, code check exit codes, the subsidy
+//! calculator, imports (all or nothing, and --skip-bad-rows), audit verify, and a query
+//! command against `madoguchi serve` in another process.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command as StdCommand, Stdio};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+/// A database seeded once for the tests that only read (and change their own rows).
+fn seeded_db() -> &'static Path {
+    static DB: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
+    let (_, path) = DB.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("cli.db");
+        let out = madoguchi()
+            .args(["seed", "--db"])
+            .arg(&path)
+            .args(["--institutions", "500"])
+            .output()
+            .expect("run");
+        assert!(out.status.success(), "seed failed: {}", String::from_utf8_lossy(&out.stderr));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("秒"), "seed reports the time taken: {stderr}");
+        (dir, path)
+    });
+    path
+}
+
+fn madoguchi() -> Command {
+    let mut cmd = Command::cargo_bin("madoguchi").expect("binary built");
+    cmd.env_remove("MADOGUCHI_TOKEN")
+        .env("HOME", std::env::temp_dir())
+        .env("XDG_CONFIG_HOME", std::env::temp_dir());
+    cmd
+}
+
+/// Runs with `--db <seeded>` appended; returns stdout parsed as JSON after checking success.
+fn json(args: &[&str]) -> Value {
+    let out = madoguchi().args(args).arg("--db").arg(seeded_db()).output().expect("run");
+    assert!(out.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+/// A code of `kind` whose application may be changed, found through `lookup`.
+fn changeable(word: &str, kind: &str, skip: usize) -> String {
+    let found = json(&["lookup", word, "--limit", "200", "--json"]);
+    found["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter(|r| {
+            r["kind"] == kind && (r["reader_status"] == "selected" || r["reader_status"] == "not_applied")
+        })
+        .nth(skip)
+        .and_then(|r| r["code"].as_str())
+        .map(str::to_string)
+        .unwrap_or_else(|| panic!("no changeable {kind} for {word}"))
+}
+
+#[test]
+fn operator_add_prints_the_token_alone() {
+    let out = madoguchi()
+        .args(["operator", "add", "佐藤", "--role", "operator", "--db"])
+        .arg(seeded_db())
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8(out.stdout).expect("utf-8");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 1, "one line: {stdout:?}");
+    assert!(lines[0].len() >= 32 && !lines[0].contains(' '), "a bare token: {stdout:?}");
+}
+
+#[test]
+fn lookup_show_and_change_as_json() {
+    let code = changeable("クリニック", "medical_clinic", 0);
+    let found = json(&["lookup", &code, "--json"]);
+    assert_eq!(found["results"][0]["code"], code.as_str());
+    let detail = json(&["show", &code, "--json"]);
+    assert_eq!(detail["code"], code.as_str());
+    let current = detail["reader_application"]["model_id"].as_str().map(str::to_string);
+    let models = json(&["models", "--json"]);
+    let model = models
+        .as_array()
+        .expect("models")
+        .iter()
+        .filter_map(|m| m["id"].as_str())
+        .find(|id| Some(id.to_string()) != current)
+        .expect("another model")
+        .to_string();
+    let receipt =
+        json(&["change", &code, "--model", &model, "--caller", "鈴木一郎", "--role", "院長", "--json"]);
+    assert!(receipt["receipt_no"].as_str().is_some_and(|r| !r.is_empty()), "{receipt}");
+    let after = json(&["show", &code, "--json"]);
+    assert_eq!(after["reader_application"]["model_id"], model.as_str());
+    assert_eq!(after["reader_application"]["status"], "selected");
+}
+
+#[test]
+fn change_refused_by_a_rule_fails_with_the_rules_words() {
+    let code = changeable("クリニック", "medical_clinic", 1);
+    let models = json(&["models", "--json"]);
+    let model = models[0]["id"].as_str().expect("id").to_string();
+    let out = madoguchi()
+        .args(["change", &code, "--model", &model, "--caller", "鈴木", "--units", "2", "--db"])
+        .arg(seeded_db())
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
+    assert!(stderr.contains("1台まで"), "{stderr}");
+}
+
+#[test]
+fn code_check_exit_codes() {
+    // Real codes from the regional bureaus' lists (DESIGN.md rules): ten-digit Luhn and 11–14.
+    for code in ["0110113719", "1310314732"] {
+        let out = madoguchi().args(["code", "check", code, "--json"]).output().expect("run");
+        assert!(out.status.success());
+        let report: Value = serde_json::from_slice(&out.stdout).expect("json");
+        assert_eq!(report["check_digit_ok"], true, "{code}");
+    }
+    let out = madoguchi().args(["code", "check", "0110113710", "--json"]).output().expect("run");
+    assert!(out.status.success(), "a wrong check digit is only a warning");
+    let report: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(report["expected_check_digit"], 9);
+    let wrong = madoguchi().args(["code", "check", "12345"]).output().expect("run");
+    assert!(!wrong.status.success());
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("10桁"));
+    madoguchi().args(["code", "check", "abcdefghij"]).assert().failure();
+    // Full-width digits with hyphens are a code.
+    madoguchi().args(["code", "check", "０１１−０１１−３７１９"]).assert().code(0);
+}
+
+#[test]
+fn code_check_warns_naming_the_expected_digit() {
+    // Any prefix: exactly one last digit is right, so some other digit must warn.
+    let body = "471234567";
+    let mut warned = 0;
+    for d in 0..10 {
+        let code = format!("{body}{d}");
+        let out = madoguchi().args(["code", "check", &code, "--json"]).output().expect("run");
+        assert!(out.status.success(), "{code} is well-formed");
+        let r: Value = serde_json::from_slice(&out.stdout).expect("json");
+        if let Some(expected) = r["expected_check_digit"].as_u64() {
+            warned += 1;
+            assert!(r["warning"].as_str().is_some_and(|w| w.contains(&expected.to_string())), "{r}");
+        }
+    }
+    assert_eq!(warned, 9);
+}
+
+#[test]
+fn subsidy_calc_reproduces_the_table() {
+    let run = |args: &[&str]| -> Value {
+        let out = madoguchi().args(["subsidy", "calc", "--json"]).args(args).output().expect("run");
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).expect("json")
+    };
+    assert_eq!(
+        run(&["--kind", "medical-clinic", "--units", "1", "--cost", "429000"])["payable_yen"],
+        321_000
+    );
+    assert_eq!(run(&["--kind", "hospital", "--units", "1", "--cost", "3000000"])["payable_yen"], 1_050_000);
+    assert_eq!(
+        run(&["--kind", "pharmacy", "--units", "1", "--cost", "429000", "--large-chain"])["payable_yen"],
+        214_000
+    );
+    madoguchi()
+        .args(["subsidy", "calc", "--kind", "pharmacy", "--units", "2", "--cost", "1"])
+        .assert()
+        .failure();
+}
+
+#[test]
+fn audit_verify_succeeds_on_an_untouched_chain() {
+    let v = json(&["audit", "verify", "--json"]);
+    assert_eq!(v["ok"], true);
+}
+
+#[test]
+fn a_missing_database_is_created_not_seeded() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("new.db");
+    let out = madoguchi().args(["lookup", "病院", "--json", "--db"]).arg(&db).output().expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["results"].as_array().map(Vec::len), Some(0));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("seed"), "says how to seed");
+    assert!(db.exists());
+}
+
+const CSV_HEADER: &str = "code,name,name_kana,kind,prefecture,postal_code,address,phone,large_chain\n";
+
+fn write_csv(dir: &Path, rows: &str) -> PathBuf {
+    let path = dir.join("in.csv");
+    let mut f = std::fs::File::create(&path).expect("create");
+    f.write_all(CSV_HEADER.as_bytes()).expect("write");
+    f.write_all(rows.as_bytes()).expect("write");
+    path
+}
+
+#[test]
+fn import_is_all_or_nothing_unless_skip_bad_rows() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("import.db");
+    let csv = write_csv(
+        dir.path(),
+        "4710000012,インポート第一病院,インポートダイイチビョウイン,hospital,沖縄県,900-0001,那覇市港町1-1,098-000-0001,\n\
+         4710000020,インポート第二医院,,medical_clinic,沖縄県,900-0002,那覇市港町2-2,,\n\
+         12345,壊れた行,,hospital,沖縄県,900-0003,那覇市,,\n",
+    );
+    let out =
+        madoguchi().args(["import", "institutions"]).arg(&csv).arg("--db").arg(&db).output().expect("run");
+    assert!(!out.status.success(), "a bad row refuses the file");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains('4'), "names the bad line (4): {stderr}");
+    let none: Value = {
+        let out =
+            madoguchi().args(["lookup", "インポート", "--json", "--db"]).arg(&db).output().expect("run");
+        serde_json::from_slice(&out.stdout).expect("json")
+    };
+    assert_eq!(none["results"].as_array().map(Vec::len), Some(0), "nothing imported");
+
+    let out = madoguchi()
+        .args(["import", "institutions", "--skip-bad-rows", "--json"])
+        .arg(&csv)
+        .arg("--db")
+        .arg(&db)
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(report["imported"], 2, "{report}");
+    assert_eq!(report["rejected"].as_array().map(Vec::len), Some(1), "{report}");
+    assert_eq!(report["rejected"][0]["line"], 4, "{report}");
+    let some: Value = {
+        let out =
+            madoguchi().args(["lookup", "インポート第一", "--json", "--db"]).arg(&db).output().expect("run");
+        serde_json::from_slice(&out.stdout).expect("json")
+    };
+    assert_eq!(some["results"][0]["code"], "4710000012");
+}
+
+/// `madoguchi serve` in a child process, killed on drop.
+struct ServeProcess {
+    child: Child,
+    base: String,
+}
+
+impl Drop for ServeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(db: &Path) -> ServeProcess {
+    let mut child = StdCommand::new(assert_cmd::cargo::cargo_bin("madoguchi"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--as-of", "2021-07-15", "--db"])
+        .arg(db)
+        .env("MADOGUCHI_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn serve");
+    let stderr = child.stderr.take().expect("stderr");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(start) = line.find("http://") {
+                let url: String = line[start..].chars().take_while(|c| !c.is_whitespace()).collect();
+                let _ = tx.send(url);
+            }
+        }
+    });
+    let base = rx.recv_timeout(Duration::from_secs(60)).expect("serve prints its address");
+    ServeProcess { child, base }
+}
+
+#[test]
+fn query_commands_work_against_a_server_with_a_token() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("served.db");
+    madoguchi().args(["seed", "--institutions", "200", "--db"]).arg(&db).assert().success();
+    let out = madoguchi()
+        .args(["operator", "add", "田中", "--role", "operator", "--db"])
+        .arg(&db)
+        .output()
+        .expect("run");
+    let token = String::from_utf8(out.stdout).expect("utf-8").trim().to_string();
+    let server = serve(&db);
+    let out = madoguchi()
+        .args(["lookup", "病院", "--json", "--server", &server.base, "--token", &token])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert!(!v["results"].as_array().expect("results").is_empty());
+    // A bad token: non-zero, one line that says so.
+    let out = madoguchi()
+        .args(["lookup", "病院", "--server", &server.base, "--token", "wrong"])
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stderr).trim().lines().count(), 1);
+    // The token from the environment works too.
+    madoguchi()
+        .args(["lookup", "病院", "--server", &server.base])
+        .env("MADOGUCHI_TOKEN", &token)
+        .assert()
+        .success();
+}
+
+#[test]
+fn an_unreachable_server_is_one_line_saying_what_to_do() {
+    let out = madoguchi()
+        .args(["lookup", "病院", "--server", "http://127.0.0.1:9", "--token", "t"])
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("接続できません"), "{stderr}");
+}

@@ -1,0 +1,568 @@
+//! Every console screen drawn on ratatui's TestBackend at 80×24 (and ASCII mode, NO_COLOR,
+//! too small), driven only through `update()` with actions, as the runner would.
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use madoguchi::api::{
+    AuditEvent, Call, ChangeReceipt, Dashboard, DeadlineBatchResult, FaqEntry, FaqHit, FaqResponse,
+    InstitutionDetail, InstitutionSummary, LookupResponse, MatchSpan, Me, PrefectureUndecided,
+    ReaderApplicationView, Role, SubsidyView,
+};
+use madoguchi::client::ClientError;
+use madoguchi::domain::{
+    InstitutionKind, ReaderApplication, ReaderModel, ReaderStatus, SubsidyClaim, SubsidyStatus,
+};
+use madoguchi::tui::{Action, Keymap, State, update, view};
+use ratatui::Terminal;
+use ratatui::backend::{Backend, TestBackend};
+
+const CODE: &str = "1331234567";
+
+fn base(ascii: bool) -> State {
+    let keymap = Keymap::default_map();
+    let mut s =
+        State::new("embedded", ascii, true, "test", Utc.with_ymd_and_hms(2021, 7, 15, 1, 2, 3).unwrap());
+    s.help = keymap.help_lines();
+    s.hints = keymap.hints();
+    s.connected = true;
+    update(
+        &mut s,
+        Action::MeLoaded(Ok(Me {
+            name: "yamada".into(),
+            role: Role::Operator,
+            business_date: NaiveDate::from_ymd_opt(2021, 7, 15).unwrap(),
+            date_fixed: true,
+            selection_deadline: NaiveDate::from_ymd_opt(2021, 8, 1).unwrap(),
+        })),
+    );
+    update(&mut s, Action::ModelsLoaded(Ok(models())));
+    s
+}
+
+fn models() -> Vec<ReaderModel> {
+    vec![
+        ReaderModel {
+            id: "pfu-caora".into(),
+            maker: "PFU".into(),
+            name: "Caora（カオラ）".into(),
+            sample: false,
+        },
+        ReaderModel {
+            id: "almex-smapa".into(),
+            maker: "アルメックス".into(),
+            name: "Sma-pa マイナタッチ".into(),
+            sample: false,
+        },
+        ReaderModel {
+            id: "sample-c".into(),
+            maker: "見本メーカーC".into(),
+            name: "見本機C".into(),
+            sample: true,
+        },
+    ]
+}
+
+fn summary(
+    code: &str,
+    name: &str,
+    kana: &str,
+    kind: InstitutionKind,
+    city: &str,
+    hl: Vec<MatchSpan>,
+) -> InstitutionSummary {
+    InstitutionSummary {
+        code: code.into(),
+        name: name.into(),
+        name_kana: Some(kana.into()),
+        kind,
+        prefecture: "東京都".into(),
+        city: city.into(),
+        reader_status: ReaderStatus::Undecided,
+        match_kind: "reading_prefix".into(),
+        score: 1.0,
+        highlights: hl,
+    }
+}
+
+fn app_view(
+    version: i64,
+    status: ReaderStatus,
+    model: Option<ReaderModel>,
+    days_left: i64,
+) -> ReaderApplicationView {
+    ReaderApplicationView {
+        application: ReaderApplication {
+            status,
+            model_id: model.as_ref().map(|m| m.id.clone()),
+            units: 1,
+            applied_on: NaiveDate::from_ymd_opt(2021, 3, 12),
+            version,
+        },
+        model,
+        free_units: 1,
+        selection_deadline: NaiveDate::from_ymd_opt(2021, 8, 1).unwrap(),
+        days_left,
+        rule_note: "機種未定の申込は 2021-08-01 までに機種を選んでください。過ぎるとキャンセル扱いです。"
+            .into(),
+    }
+}
+
+fn detail() -> InstitutionDetail {
+    InstitutionDetail {
+        code: CODE.into(),
+        check_digit_warning: Some("検証番号は 3 のはずです（入力は 7）".into()),
+        name: "医療法人社団 矢嶋歯科医院".into(),
+        name_kana: Some("ヤジマシカイイン".into()),
+        kana_inferred: true,
+        kind: InstitutionKind::DentalClinic,
+        prefecture: "東京都".into(),
+        city: "杉並区".into(),
+        postal_code: "166-0004".into(),
+        address: "阿佐谷南一丁目1番1号".into(),
+        phone: Some("03-5555-0101".into()),
+        large_chain: false,
+        reader_application: app_view(3, ReaderStatus::Undecided, None, 17),
+    }
+}
+
+fn lookup_results() -> Vec<InstitutionSummary> {
+    let hl = |a, b| vec![MatchSpan { field: "name_kana".into(), start: a, end: b }];
+    vec![
+        summary(
+            CODE,
+            "医療法人社団 矢嶋歯科医院",
+            "ヤジマシカイイン",
+            InstitutionKind::DentalClinic,
+            "杉並区",
+            hl(0, 3),
+        ),
+        summary(
+            "1312345678",
+            "やじま内科・消化器内科クリニック（東京都杉並区阿佐谷北分院）",
+            "ヤジマナイカ",
+            InstitutionKind::MedicalClinic,
+            "杉並区",
+            vec![MatchSpan { field: "name".into(), start: 0, end: 3 }],
+        ),
+        summary("1341234561", "ﾔｼﾞﾏ薬局", "ヤジマヤッキョク", InstitutionKind::Pharmacy, "足立区", hl(0, 3)),
+    ]
+}
+
+fn type_str(s: &mut State, text: &str) {
+    for c in text.chars() {
+        update(s, Action::Insert(c));
+    }
+}
+
+fn with_lookup(ascii: bool) -> State {
+    let mut s = base(ascii);
+    type_str(&mut s, "yajima");
+    let seq = s.lookup.seq;
+    update(
+        &mut s,
+        Action::LookupDone {
+            seq,
+            reply: Ok(LookupResponse { query: "yajima".into(), results: lookup_results() }),
+        },
+    );
+    s
+}
+
+fn opened(ascii: bool) -> State {
+    let mut s = with_lookup(ascii);
+    update(&mut s, Action::Confirm);
+    update(&mut s, Action::InstitutionLoaded { code: CODE.into(), reply: Ok(detail()) });
+    update(
+        &mut s,
+        Action::SubsidyLoaded {
+            code: CODE.into(),
+            reply: Ok(SubsidyView {
+                claim: Some(SubsidyClaim {
+                    status: SubsidyStatus::UnderReview,
+                    project_cost_yen: 450_000,
+                    units: 1,
+                    submitted_on: NaiveDate::from_ymd_opt(2021, 6, 1).unwrap(),
+                    decided_on: None,
+                    paid_on: None,
+                    payable_yen: 321_000,
+                }),
+                kind: InstitutionKind::DentalClinic,
+                large_chain: false,
+                units: 1,
+                cost_cap_yen: 429_000,
+                max_payable_yen: 321_000,
+                rule_note: "診療所: 事業額 429,000円を上限に、その3/4（上限 321,000円）".into(),
+            }),
+        },
+    );
+    update(
+        &mut s,
+        Action::AuditLoaded {
+            code: CODE.into(),
+            reply: Ok(vec![AuditEvent {
+                seq: 12,
+                at: Utc.with_ymd_and_hms(2021, 7, 14, 2, 30, 0).unwrap(),
+                operator: "suzuki".into(),
+                action: "reader_application.change".into(),
+                code: Some(CODE.into()),
+                receipt_no: Some("R-20210714-0007".into()),
+                detail: serde_json::json!({
+                    "caller_name": "矢嶋 花子", "caller_role": "事務長",
+                    "before": {"status": "undecided", "model_id": null, "units": 1},
+                    "after": {"status": "selected", "model_id": "pfu-caora", "units": 1}
+                }),
+                prev_hash: "a".into(),
+                hash: "b".into(),
+            }]),
+        },
+    );
+    update(
+        &mut s,
+        Action::InstitutionCallsLoaded {
+            code: CODE.into(),
+            reply: Ok(vec![Call {
+                id: 3,
+                operator: "suzuki".into(),
+                started_at: Utc.with_ymd_and_hms(2021, 7, 14, 2, 25, 0).unwrap(),
+                ended_at: Some(Utc.with_ymd_and_hms(2021, 7, 14, 2, 31, 0).unwrap()),
+                code: Some(CODE.into()),
+                note: "機種の変更依頼。折り返しで本人確認済み".into(),
+                receipts: vec!["R-20210714-0007".into()],
+            }]),
+        },
+    );
+    s
+}
+
+/// The dialog on its confirmation step.
+fn confirming(ascii: bool) -> State {
+    let mut s = opened(ascii);
+    update(&mut s, Action::Change);
+    update(&mut s, Action::Next);
+    type_str(&mut s, "矢嶋 花子");
+    update(&mut s, Action::Next);
+    update(&mut s, Action::Down);
+    update(&mut s, Action::Next);
+    update(&mut s, Action::Down);
+    update(&mut s, Action::Confirm);
+    s
+}
+
+fn submitted(ascii: bool) -> (State, String) {
+    let mut s = confirming(ascii);
+    update(&mut s, Action::Confirm);
+    let key = s.dialog.as_ref().and_then(|d| d.idempotency_key.clone()).expect("key");
+    (s, key)
+}
+
+fn draw(state: &State, w: u16, h: u16) -> Terminal<TestBackend> {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| view(state, f)).unwrap();
+    t
+}
+
+macro_rules! snap {
+    ($name:expr, $state:expr) => {{
+        let t = draw(&$state, 80, 24);
+        insta::assert_snapshot!($name, t.backend());
+        t
+    }};
+}
+
+#[test]
+fn lookup_screens() {
+    snap!("lookup_empty", base(false));
+    let mut t = snap!("lookup_results", with_lookup(false));
+    // The hardware cursor sits at the caret: after "yajima", column 1 + 6.
+    assert_eq!(t.backend_mut().get_cursor_position().unwrap(), ratatui::layout::Position { x: 7, y: 1 });
+    let mut s = base(false);
+    type_str(&mut s, "zzzz");
+    let seq = s.lookup.seq;
+    update(
+        &mut s,
+        Action::LookupDone { seq, reply: Ok(LookupResponse { query: "zzzz".into(), results: vec![] }) },
+    );
+    snap!("lookup_no_results", s);
+    let mut s = base(false);
+    type_str(&mut s, "yaj");
+    let seq = s.lookup.seq;
+    update(&mut s, Action::LookupDone { seq, reply: Err(ClientError::Offline("connection refused".into())) });
+    snap!("lookup_offline", s);
+}
+
+#[test]
+fn caret_follows_wide_characters() {
+    let mut s = base(false);
+    type_str(&mut s, "矢嶋");
+    let mut t = draw(&s, 80, 24);
+    assert_eq!(t.backend_mut().get_cursor_position().unwrap(), ratatui::layout::Position { x: 5, y: 1 });
+    update(&mut s, Action::Edit(madoguchi::tui::action::EditKey::Left));
+    let mut t = draw(&s, 80, 24);
+    assert_eq!(t.backend_mut().get_cursor_position().unwrap(), ratatui::layout::Position { x: 3, y: 1 });
+}
+
+#[test]
+fn institution_tabs() {
+    let mut s = opened(false);
+    for name in [
+        "institution_overview",
+        "institution_reader",
+        "institution_subsidy",
+        "institution_history",
+        "institution_calls",
+    ] {
+        snap!(name, s);
+        update(&mut s, Action::Next);
+    }
+}
+
+#[test]
+fn institution_live_update_notice() {
+    let mut s = opened(false);
+    update(
+        &mut s,
+        Action::ServerEvent(madoguchi::api::ServerEvent::ApplicationChanged {
+            code: CODE.into(),
+            version: 4,
+            operator: "tanaka".into(),
+            receipt_no: Some("R-20210715-0100".into()),
+        }),
+    );
+    snap!("institution_changed_elsewhere", s);
+}
+
+#[test]
+fn change_dialog_stages() {
+    let mut s = opened(false);
+    update(&mut s, Action::Change);
+    update(&mut s, Action::Next);
+    type_str(&mut s, "矢嶋");
+    let mut t = snap!("dialog_editing", s);
+    // caret after "矢嶋" in the caller field
+    let pos = t.backend_mut().get_cursor_position().unwrap();
+    assert_eq!(pos, ratatui::layout::Position { x: 2 + 1 + 11 + 4, y: 1 + 4 }, "{pos:?}");
+
+    snap!("dialog_confirm", confirming(false));
+
+    let (mut s, key) = submitted(false);
+    update(
+        &mut s,
+        Action::ChangeDone {
+            key: key.clone(),
+            reply: Err(ClientError::Api {
+                status: 409,
+                code: "rule_refused".into(),
+                message: "発送済の申込は変更できません。発送元にご連絡ください。".into(),
+            }),
+        },
+    );
+    snap!("dialog_refused", s);
+
+    let (mut s, key) = submitted(false);
+    update(
+        &mut s,
+        Action::ChangeDone {
+            key: key.clone(),
+            reply: Err(ClientError::Stale {
+                message: "申込は他の操作で変更されています".into(),
+                current: Some(Box::new(app_view(4, ReaderStatus::Selected, Some(models()[0].clone()), 17))),
+            }),
+        },
+    );
+    snap!("dialog_stale", s);
+
+    let (mut s, key) = submitted(false);
+    update(
+        &mut s,
+        Action::ChangeDone { key: key.clone(), reply: Err(ClientError::Offline("connection reset".into())) },
+    );
+    snap!("dialog_offline", s);
+
+    let (mut s, key) = submitted(false);
+    update(
+        &mut s,
+        Action::ChangeDone {
+            key,
+            reply: Ok(ChangeReceipt {
+                receipt_no: "R-20210715-0042".into(),
+                before: detail().reader_application.application,
+                application: app_view(4, ReaderStatus::Selected, Some(models()[1].clone()), 17),
+            }),
+        },
+    );
+    snap!("dialog_receipt", s);
+}
+
+#[test]
+fn faq_calls_dashboard_help() {
+    let mut s = base(false);
+    update(&mut s, Action::Faq);
+    type_str(&mut s, "期限");
+    let seq = s.faq.seq;
+    let entry = |id: &str, q: &str, a: &str| FaqHit {
+        entry: FaqEntry {
+            id: id.into(),
+            question: q.into(),
+            answer: a.into(),
+            category: "カードリーダー".into(),
+            keywords: vec![],
+        },
+        score: 1.0,
+    };
+    update(
+        &mut s,
+        Action::FaqDone {
+            seq,
+            reply: Ok(FaqResponse {
+                query: "期限".into(),
+                results: vec![
+                    entry(
+                        "f1",
+                        "機種未定で申し込みました。機種はいつまでに選べばよいですか？",
+                        "2021年8月1日までです（6月末から延長されました）。\n期限までに選ばないと申込はキャンセル扱いになります。\nポータルサイトの申込画面で「メーカー名/製品名（型番）」を変更するか、0800-080-4583 へお電話ください。",
+                    ),
+                    entry(
+                        "f2",
+                        "期限を過ぎたらどうなりますか？",
+                        "機種未定のままの申込はキャンセル扱いになります。",
+                    ),
+                ],
+            }),
+        },
+    );
+    snap!("faq", s);
+
+    let mut s = base(false);
+    update(&mut s, Action::StartCall);
+    update(
+        &mut s,
+        Action::CallSaved(Ok(Call {
+            id: 21,
+            operator: "yamada".into(),
+            started_at: Utc.with_ymd_and_hms(2021, 7, 15, 0, 58, 0).unwrap(),
+            ended_at: None,
+            code: Some(CODE.into()),
+            note: String::new(),
+            receipts: vec!["R-20210715-0042".into()],
+        })),
+    );
+    update(&mut s, Action::Calls);
+    update(
+        &mut s,
+        Action::CallsLoaded(Ok(vec![Call {
+            id: 20,
+            operator: "yamada".into(),
+            started_at: Utc.with_ymd_and_hms(2021, 7, 15, 0, 30, 0).unwrap(),
+            ended_at: Some(Utc.with_ymd_and_hms(2021, 7, 15, 0, 36, 0).unwrap()),
+            code: Some("1312345678".into()),
+            note: "補助金の上限について".into(),
+            receipts: vec![],
+        }])),
+    );
+    type_str(&mut s, "折り返し希望");
+    snap!("calls", s);
+
+    let mut s = base(false);
+    update(&mut s, Action::Dashboard);
+    let prefs = [
+        "北海道",
+        "青森県",
+        "岩手県",
+        "宮城県",
+        "秋田県",
+        "山形県",
+        "福島県",
+        "茨城県",
+        "栃木県",
+        "群馬県",
+        "埼玉県",
+        "千葉県",
+        "東京都",
+        "神奈川県",
+    ];
+    update(
+        &mut s,
+        Action::DashboardLoaded(Ok(Dashboard {
+            business_date: NaiveDate::from_ymd_opt(2021, 7, 15).unwrap(),
+            selection_deadline: NaiveDate::from_ymd_opt(2021, 8, 1).unwrap(),
+            days_left: 17,
+            undecided_total: 4321,
+            undecided_by_prefecture: prefs
+                .iter()
+                .enumerate()
+                .map(|(i, p)| PrefectureUndecided { prefecture: (*p).into(), undecided: 100 + i as u64 })
+                .collect(),
+            changes_today: 57,
+        })),
+    );
+    snap!("dashboard", s);
+    update(&mut s, Action::DeadlineBatch);
+    update(
+        &mut s,
+        Action::BatchDone(Ok(DeadlineBatchResult {
+            dry_run: true,
+            cancelled: 4321,
+            sample_codes: vec![CODE.into(), "1312345678".into()],
+            message: "2021-08-01 を過ぎた機種未定の申込 4321 件をキャンセル扱いにします".into(),
+        })),
+    );
+    snap!("dashboard_dry_run", s);
+
+    let mut s = base(false);
+    update(&mut s, Action::Help);
+    snap!("help", s);
+}
+
+#[test]
+fn ascii_mode_has_no_ambiguous_width_symbols() {
+    for (name, s) in [
+        ("ascii_lookup", with_lookup(true)),
+        ("ascii_institution", opened(true)),
+        ("ascii_dialog_confirm", confirming(true)),
+    ] {
+        let t = snap!(name, s);
+        let buf = t.backend().buffer();
+        for cell in buf.content() {
+            for c in cell.symbol().chars() {
+                assert!(!is_ambiguous_symbol(c), "{name}: ambiguous-width symbol {c:?} (U+{:04X})", c as u32);
+            }
+        }
+    }
+}
+
+/// East Asian Ambiguous symbols the console could draw (box drawing, arrows, geometric
+/// shapes, ellipsis, ×, §, ○...). Kana and kanji are Wide, never ambiguous.
+fn is_ambiguous_symbol(c: char) -> bool {
+    matches!(c as u32,
+        0x00A1..=0x00BF | 0x00D7 | 0x00F7 | 0x2010..=0x2027 | 0x2030..=0x203E | 0x2190..=0x21FF
+        | 0x2200..=0x22FF | 0x2460..=0x24FF | 0x2500..=0x257F | 0x2580..=0x259F | 0x25A0..=0x25FF
+        | 0x2600..=0x26FF)
+}
+
+#[test]
+fn too_small_says_so() {
+    let t = draw(&with_lookup(false), 60, 20);
+    insta::assert_snapshot!("too_small", t.backend());
+    let t = draw(&with_lookup(true), 79, 24);
+    insta::assert_snapshot!("too_small_ascii", t.backend());
+}
+
+#[test]
+fn popups_do_not_leave_half_wide_glyphs() {
+    // The dialog's left edge sits inside the lookup's wide text: the cell just outside the
+    // border must not hold the head of a wide glyph whose tail the popup overwrote.
+    let s = confirming(false);
+    let t = draw(&s, 80, 24);
+    let buf = t.backend().buffer();
+    let area = ratatui::layout::Rect::new(0, 0, 80, 24);
+    let popup_x = (area.width - 76) / 2;
+    for y in 0..24 {
+        if popup_x > 0 {
+            let cell = &buf[(popup_x - 1, y)];
+            assert!(
+                unicode_width::UnicodeWidthStr::width(cell.symbol()) <= 1,
+                "row {y}: {:?}",
+                cell.symbol()
+            );
+        }
+    }
+}
