@@ -585,3 +585,28 @@ async fn openapi_lists_every_route_and_status() {
         }
     }
 }
+
+#[tokio::test]
+async fn shutdown_ends_event_streams_and_stops_the_server() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("shutdown.db").to_string_lossy().into_owned();
+    let store = madoguchi::server::open_store(&db).await.expect("open");
+    store.add_operator("停止テスト", Role::Operator, &hash_token("stop-token")).await.expect("operator");
+    let state = AppState::load(store, Policy::builtin(), Clock::Real, HashMap::new()).await.expect("state");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(madoguchi::server::run(listener, state, async move {
+        let _ = stopped.await;
+    }));
+    let mut events =
+        Client::new(&base, Some("stop-token".into())).expect("client").events().await.expect("subscribe");
+    stop.send(()).expect("signal");
+    let ended =
+        tokio::time::timeout(Duration::from_secs(10), server).await.expect("server stops within 10 s");
+    ended.expect("task").expect("clean exit");
+    let closed = tokio::time::timeout(Duration::from_secs(5), events.recv()).await.expect("stream ends");
+    assert!(closed.is_none(), "the event stream closed");
+    let after = Client::new(&base, Some("stop-token".into())).expect("client").me().await;
+    assert!(matches!(after, Err(ClientError::Offline(_))), "{after:?}");
+}

@@ -15,6 +15,8 @@
 //! - hiragana: 2-grams only when `TokenOptions::hiragana_bigrams` is set (measured: see
 //!   `crate::bench::relevance_faq`).
 
+use std::collections::HashMap;
+
 use unicode_normalization::UnicodeNormalization;
 
 /// The script a normalised character belongs to; runs of one script make tokens.
@@ -282,25 +284,30 @@ pub const SYNONYM_GROUPS: &[&[&str]] = &[
 
 /// The synonym table, normalised once, longest variant first so that the longest match wins.
 pub struct Synonyms {
-    /// (normalised variant, normalised canonical form), longest variant first.
-    rules: Vec<(Vec<char>, String)>,
+    /// First character → (normalised variant, normalised canonical form), longest first.
+    rules: HashMap<char, Vec<(Vec<char>, String)>>,
 }
 
 impl Synonyms {
     /// Builds the table from groups of words (the first word of a group is its canonical form).
     pub fn new(groups: &[&[&str]]) -> Synonyms {
-        let mut rules = Vec::new();
+        let mut rules: HashMap<char, Vec<(Vec<char>, String)>> = HashMap::new();
         for group in groups {
             let Some(first) = group.first() else { continue };
             let canonical = normalize(first);
             for variant in group.iter().skip(1) {
                 let v = normalize(variant);
-                if !v.is_empty() && v != canonical {
-                    rules.push((v.chars().collect::<Vec<char>>(), canonical.clone()));
+                let chars: Vec<char> = v.chars().collect();
+                if let Some(&first) = chars.first()
+                    && v != canonical
+                {
+                    rules.entry(first).or_default().push((chars, canonical.clone()));
                 }
             }
         }
-        rules.sort_by_key(|r| std::cmp::Reverse(r.0.len()));
+        for list in rules.values_mut() {
+            list.sort_by_key(|r| std::cmp::Reverse(r.0.len()));
+        }
         Synonyms { rules }
     }
 
@@ -314,7 +321,7 @@ impl Synonyms {
         let mut out = String::with_capacity(text.len());
         let mut i = 0;
         'outer: while i < chars.len() {
-            for (variant, canonical) in &self.rules {
+            for (variant, canonical) in self.rules.get(&chars[i]).map_or(&[][..], Vec::as_slice) {
                 if chars[i..].starts_with(variant) {
                     out.push_str(canonical);
                     i += variant.len();
@@ -428,5 +435,52 @@ mod tests {
         }
         let long = "あ".repeat(10_000);
         assert_eq!(toks(&long).len(), 9_999);
+    }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Japanese-heavy text with the awkward cases mixed in: combining marks, long vowel
+        /// marks, half-width kana, separators, digits with commas and hyphens, emoji, controls.
+        fn text() -> impl Strategy<Value = String> {
+            let pieces = prop_oneof![
+                "[ぁ-ゖァ-ヺー・ｦ-ﾟ一-龠々]{1,6}",
+                "[0-9０-９,，\\-－ー〜~ .]{1,6}",
+                "[a-zA-Zａ-ｚ]{1,4}",
+                any::<char>().prop_map(|c| c.to_string()),
+                Just("\u{301}\u{3099}".to_string()),
+                Just("🙂\u{0}\u{7f}\t\n".to_string()),
+            ];
+            proptest::collection::vec(pieces, 0..12).prop_map(|v| v.concat())
+        }
+
+        proptest! {
+            #[test]
+            fn normalize_is_idempotent(s in text()) {
+                let once = normalize(&s);
+                prop_assert_eq!(normalize(&once), once);
+            }
+
+            #[test]
+            fn tokenize_never_panics_and_gives_no_empty_token(s in text()) {
+                for opts in [TokenOptions::default(), TokenOptions { hiragana_bigrams: false, ..TokenOptions::default() }] {
+                    let toks = tokenize(&s, &Synonyms::default(), opts);
+                    prop_assert!(toks.iter().all(|t| !t.is_empty() && !t.contains(' ')));
+                }
+            }
+
+            #[test]
+            fn any_string_never_panics(s in any::<String>()) {
+                let _ = tokenize(&s, &Synonyms::default(), TokenOptions::default());
+            }
+        }
+
+        #[test]
+        fn a_10000_character_query_is_fine() {
+            let q = "機種未定のカードリーダー、0800-080-4583に電話🙂".repeat(400);
+            assert!(q.chars().count() >= 10_000);
+            assert!(!tokenize(&q, &Synonyms::default(), TokenOptions::default()).is_empty());
+        }
     }
 }

@@ -147,6 +147,7 @@ pub async fn run(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    state.follow_store_changes().await.map_err(std::io::Error::other)?;
     let app = router(state.clone());
     let signal_state = state.clone();
     axum::serve(listener, app)
@@ -251,9 +252,9 @@ pub struct SeedOptions {
 }
 
 /// Opens the database named by `db` (SQLite path or PostgreSQL URL), creating and migrating
-/// a missing one. (Refuses until the store lands on main.)
+/// a missing one; never seeds.
 pub async fn open_store(db: &str) -> Result<Arc<dyn Store>, ServeError> {
-    Err(ServeError::Other(format!("データベース {db}: ストアはまだ組み込まれていません")))
+    Ok(crate::store::open_store(db).await?)
 }
 
 /// Generates demo data and loads it into `store`, with progress lines.

@@ -3,6 +3,7 @@
 //! shutdown signal.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
@@ -213,6 +214,9 @@ pub struct Shared {
     local_tokens: HashMap<String, OperatorRecord>,
     token_cache: Mutex<HashMap<String, (OperatorRecord, Instant)>>,
     shutdown: watch::Sender<bool>,
+    /// True while the store's change feed (PostgreSQL NOTIFY) delivers every change, ours
+    /// included: events are then published from the feed only, never twice.
+    following_store: AtomicBool,
 }
 
 impl std::ops::Deref for AppState {
@@ -249,13 +253,52 @@ impl AppState {
                 local_tokens,
                 token_cache: Mutex::new(HashMap::new()),
                 shutdown,
+                following_store: AtomicBool::new(false),
             }),
         })
     }
 
-    /// Broadcasts an event to every `/v1/events` subscriber (none listening is fine).
+    /// Broadcasts an event of this server's own making to every `/v1/events` subscriber
+    /// (none listening is fine). When the store's change feed is followed, the feed
+    /// delivers it instead (see [`AppState::follow_store_changes`]).
     pub fn publish(&self, event: ServerEvent) {
-        let _ = self.events.send(event);
+        if !self.following_store.load(Ordering::Relaxed) {
+            let _ = self.events.send(event);
+        }
+    }
+
+    /// Follows the store's change feed, if it has one (PostgreSQL: changes by every server on
+    /// the database): refreshes the indexes and tells this server's subscribers.
+    pub async fn follow_store_changes(&self) -> Result<(), StoreError> {
+        let Some(mut feed) = self.store.listen_changes().await? else { return Ok(()) };
+        self.following_store.store(true, Ordering::Relaxed);
+        let state = self.clone();
+        tokio::spawn(async move {
+            while let Some(event) = feed.recv().await {
+                if let Err(e) = state.apply_feed_event(&event).await {
+                    tracing::warn!("refreshing after {event:?} failed: {e}");
+                }
+                let _ = state.events.send(event);
+            }
+            tracing::warn!("the store's change feed ended; this server now announces only its own changes");
+            state.following_store.store(false, Ordering::Relaxed);
+        });
+        Ok(())
+    }
+
+    async fn apply_feed_event(&self, event: &ServerEvent) -> Result<(), StoreError> {
+        match event {
+            ServerEvent::ApplicationChanged { code, .. } => {
+                if let Some(row) = self.store.institution(code).await?
+                    && let Ok(mut index) = self.lookup.write()
+                {
+                    index.set_status(code, row.reader_status);
+                }
+                Ok(())
+            }
+            ServerEvent::InstitutionsChanged => self.reload_institutions().await,
+            ServerEvent::FaqChanged => self.reload_faq().await,
+        }
     }
 
     /// Tells long-lived responses (SSE) to end, so graceful shutdown can finish.
