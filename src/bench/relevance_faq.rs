@@ -325,6 +325,10 @@ mod tests {
             FaqParams { tokens: TokenOptions { kana_bridge: false, ..tokens }, ..base },
             "-kana bridge",
         ));
+        variants.push(no(
+            FaqParams { tokens: TokenOptions { mixed_kana: true, ..tokens }, ..base },
+            "+mixed kana",
+        ));
         variants.push(no(FaqParams { w_question: 1.0, ..base }, "question x1"));
         variants.push(no(FaqParams { w_question: 3.0, ..base }, "question x3"));
         variants.push(no(FaqParams { w_keywords: 1.0, ..base }, "keywords x1"));
