@@ -206,7 +206,7 @@ impl FaqIndex {
     }
 
     /// BM25 score of every entry for weighted query terms; entries scoring 0 are left out.
-    fn score(&self, query: &HashMap<u32, f64>) -> Vec<(usize, f64)> {
+    fn score(&self, query: &HashMap<u32, f64>, limit: usize) -> Vec<(usize, f64)> {
         let FaqParams { k1, b, .. } = self.params;
         let mut scores = vec![0.0f64; self.len()];
         for (&term, &qw) in query {
@@ -222,7 +222,12 @@ impl FaqIndex {
             }
         }
         let mut hits: Vec<(usize, f64)> = scores.into_iter().enumerate().filter(|&(_, s)| s > 0.0).collect();
-        hits.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let best_first = |a: &(usize, f64), b: &(usize, f64)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+        if hits.len() > limit && limit > 0 {
+            hits.select_nth_unstable_by(limit - 1, best_first);
+            hits.truncate(limit);
+        }
+        hits.sort_by(best_first);
         hits
     }
 
@@ -259,10 +264,11 @@ impl FaqIndex {
         if terms.is_empty() {
             return Vec::new();
         }
-        let mut hits = self.score(&terms);
-        if self.params.prf_docs > 0 {
+        let feedback = self.params.prf_docs > 0;
+        let mut hits = self.score(&terms, if feedback { limit.max(self.params.prf_docs) } else { limit });
+        if feedback {
             self.expand(&mut terms, &hits);
-            hits = self.score(&terms);
+            hits = self.score(&terms, limit);
         }
         hits.truncate(limit);
         hits
