@@ -43,6 +43,8 @@ pub struct FaqParams {
     pub prf_weight: f64,
     /// Weight of hiragana 2-grams, in entries and queries alike (grammar more than content).
     pub w_hiragana: f64,
+    /// Weight of a single kanji (a matching 2-gram already counts its two characters).
+    pub w_kanji_unigram: f64,
     /// Which token families to emit.
     pub tokens: TokenOptions,
     /// Whether the synonym groups apply.
@@ -64,16 +66,20 @@ impl Default for FaqParams {
             prf_terms: 10,
             prf_weight: 0.3,
             w_hiragana: 0.3,
+            w_kanji_unigram: 1.0,
             tokens: TokenOptions::default(),
             synonyms: true,
         }
     }
 }
 
-/// How much one occurrence of `token` counts: hiragana 2-grams count `w_hiragana`.
+/// How much one occurrence of `token` counts: hiragana 2-grams count `w_hiragana`, single
+/// kanji `w_kanji_unigram`, everything else 1.
 fn token_weight(token: &str, params: &FaqParams) -> f64 {
-    match token.chars().next() {
-        Some('ぁ'..='ゖ') => params.w_hiragana,
+    let mut chars = token.chars();
+    match (chars.next(), chars.next()) {
+        (Some('ぁ'..='ゖ'), _) => params.w_hiragana,
+        (Some(c), None) if !c.is_ascii() => params.w_kanji_unigram,
         _ => 1.0,
     }
 }
