@@ -155,3 +155,37 @@ async fn postgres_figures() {
     let mut admin = sqlx::PgConnection::connect(&base).await.expect("connects");
     let _ = sqlx::query(&format!("DROP SCHEMA {schema} CASCADE")).execute(&mut admin).await;
 }
+
+/// What `synchronous=FULL` would cost over `NORMAL` (the store's choice) in WAL mode: the
+/// same 2,000 small write transactions, each committed on its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement; run with --release --ignored --nocapture"]
+async fn sqlite_synchronous_cost() {
+    use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (name, sync) in [("NORMAL", SqliteSynchronous::Normal), ("FULL", SqliteSynchronous::Full)] {
+        let options = SqliteConnectOptions::new()
+            .filename(dir.path().join(format!("{name}.db")))
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(sync);
+        let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await.expect("opens");
+        sqlx::query("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)").execute(&pool).await.expect("creates");
+        let started = Instant::now();
+        for n in 0..2000 {
+            let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.expect("begins");
+            sqlx::query("INSERT INTO t (v) VALUES ($1)")
+                .bind(format!("row {n}"))
+                .execute(&mut *tx)
+                .await
+                .expect("ins");
+            tx.commit().await.expect("commits");
+        }
+        let secs = started.elapsed().as_secs_f64();
+        println!(
+            "[sqlite] synchronous={name}: 2000 commits, {:.0}/s, {:.3} ms each",
+            2000.0 / secs,
+            secs / 2.0
+        );
+    }
+}

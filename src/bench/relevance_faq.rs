@@ -166,6 +166,50 @@ pub fn run_builtin() -> Result<FaqRelevance, RelevanceError> {
     evaluate(&builtin_entries(), &parse_cases(BUILTIN_SET)?, FaqParams::default())
 }
 
+/// Time per FAQ search, in microseconds, over every question of the set (warm index).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SearchLatency {
+    pub entries: usize,
+    pub searches: usize,
+    pub build_ms: f64,
+    pub median_us: f64,
+    pub p99_us: f64,
+}
+
+/// Builds an index over `entries` and times `rounds` passes of every case's query (top 10).
+pub fn measure_latency(entries: &[FaqEntry], cases: &[Case], rounds: usize) -> SearchLatency {
+    let started = std::time::Instant::now();
+    let index = FaqIndex::build(entries);
+    let build_ms = started.elapsed().as_secs_f64() * 1e3;
+    let mut times: Vec<f64> = Vec::with_capacity(cases.len() * rounds);
+    for _ in 0..rounds {
+        for case in cases {
+            let t = std::time::Instant::now();
+            std::hint::black_box(index.search(std::hint::black_box(&case.query), 10));
+            times.push(t.elapsed().as_secs_f64() * 1e6);
+        }
+    }
+    times.sort_by(f64::total_cmp);
+    let pick = |q: f64| times.get(((times.len() as f64 - 1.0) * q).round() as usize).copied().unwrap_or(0.0);
+    SearchLatency {
+        entries: entries.len(),
+        searches: times.len(),
+        build_ms,
+        median_us: pick(0.5),
+        p99_us: pick(0.99),
+    }
+}
+
+impl fmt::Display for SearchLatency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "FAQ search over {} entries: build {:.1} ms; {} searches median {:.0} µs, p99 {:.0} µs",
+            self.entries, self.build_ms, self.searches, self.median_us, self.p99_us
+        )
+    }
+}
+
 impl fmt::Display for Recall {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -234,6 +278,21 @@ mod tests {
         assert_eq!(err, Some(RelevanceError::UnknownId { line: 1, id: "no-such-id".into() }));
     }
 
+    /// Search latency at our size and at a municipal FAQ's size (entries repeated to ~2,000):
+    /// `cargo test --release --lib relevance_faq::tests::latency -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    fn latency() {
+        let entries = builtin_entries();
+        let cases = parse_cases(BUILTIN_SET).expect("parses");
+        println!("{}", measure_latency(&entries, &cases, 20));
+        let copies = 2_000 / entries.len().max(1) + 1;
+        let big: Vec<FaqEntry> = (0..copies)
+            .flat_map(|k| entries.iter().map(move |e| FaqEntry { id: format!("{}-{k}", e.id), ..e.clone() }))
+            .collect();
+        println!("{}", measure_latency(&big, &cases, 5));
+    }
+
     /// The sweep behind `FaqParams::default()`: run with
     /// `cargo test --lib relevance_faq::tests::sweep -- --ignored --nocapture`.
     /// Choices are made on the tuning half; the held-out half is printed for the report only.
@@ -246,6 +305,9 @@ mod tests {
         let tokens = base.tokens;
         let mut variants: Vec<(String, FaqParams)> = vec![("default".into(), base)];
         let no = |p: FaqParams, name: &str| (name.to_string(), p);
+        for w in [0.3, 0.5, 0.7] {
+            variants.push(no(FaqParams { w_kanji_unigram: w, ..base }, &format!("kanji 1-gram x{w}")));
+        }
         for w in [0.15, 0.5, 1.0] {
             variants.push(no(FaqParams { w_hiragana: w, ..base }, &format!("hiragana x{w}")));
         }
@@ -265,6 +327,10 @@ mod tests {
         variants.push(no(
             FaqParams { tokens: TokenOptions { kana_bridge: false, ..tokens }, ..base },
             "-kana bridge",
+        ));
+        variants.push(no(
+            FaqParams { tokens: TokenOptions { mixed_kana: true, ..tokens }, ..base },
+            "+mixed kana",
         ));
         variants.push(no(FaqParams { w_question: 1.0, ..base }, "question x1"));
         variants.push(no(FaqParams { w_question: 3.0, ..base }, "question x3"));

@@ -346,4 +346,4 @@ impl<'t> Generator<'t> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

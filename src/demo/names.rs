@@ -145,22 +145,18 @@ pub struct GeneratedName {
 /// The city's name without its 市/区/町/村 (三鷹市 → 三鷹), with its reading, when that leaves
 /// a usable word. Ward names of designated cities drop the city (札幌市中央区 → 中央).
 fn city_stem(m: &Municipality) -> Option<Word> {
+    let (city, city_kana): Word = (m.city, m.city_kana);
     if m.city.contains('郡') {
         return None; // 〇〇郡〇〇町: the county's reading cannot be cut off reliably.
     }
-    let (city, kana) = match m.city.split_once('市') {
+    let (city, kana) = match city.split_once('市') {
         // 札幌市中央区 / サッポロシチュウオウク: the ward's reading follows the first シ.
-        Some((_, ward)) if !ward.is_empty() => (ward, m.city_kana.split_once('シ')?.1),
-        _ => (m.city, m.city_kana),
+        Some((_, ward)) if !ward.is_empty() => (ward, city_kana.split_once('シ')?.1),
+        _ => (city, city_kana),
     };
     let stem = city.strip_suffix(['市', '区', '町', '村'])?;
     let kana = ["シ", "ク", "マチ", "チョウ", "ムラ", "ソン"].iter().find_map(|s| kana.strip_suffix(s))?;
-    (stem.chars().count() >= 2 && !kana.is_empty()).then(|| (leak(stem), leak(kana)))
-}
-
-/// Interns a short string for the life of the program (one per municipality at most).
-fn leak(s: &str) -> &'static str {
-    Box::leak(s.to_string().into_boxed_str())
+    (stem.chars().count() >= 2 && !kana.is_empty()).then_some((stem, kana))
 }
 
 fn katakana_to_hiragana(s: &str) -> String {

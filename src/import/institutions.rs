@@ -551,10 +551,12 @@ mod tests {
             return;
         };
         let start = std::time::Instant::now();
+        let cpu = crate::demo::tests::thread_cpu_ns();
         let p = parse_institutions(std::io::BufReader::new(file)).unwrap();
         let took = start.elapsed();
+        let cpu_ms = (crate::demo::tests::thread_cpu_ns() - cpu) / 1_000_000;
         eprintln!(
-            "real file: {} rows, {} rejected, {} check-digit warnings, {} readings inferred, city empty for {}, in {:.2?}",
+            "real file: {} rows, {} rejected, {} check-digit warnings, {} readings inferred, city empty for {}, in {:.2?} wall, {cpu_ms} ms on the CPU",
             p.rows.len(),
             p.rejected.len(),
             p.warnings.len(),

@@ -15,6 +15,8 @@
 //! - hiragana: 2-grams only when `TokenOptions::hiragana_bigrams` is set (measured: see
 //!   `crate::bench::relevance_faq`).
 
+use std::collections::HashMap;
+
 use unicode_normalization::UnicodeNormalization;
 
 /// The script a normalised character belongs to; runs of one script make tokens.
@@ -55,12 +57,12 @@ fn large_kana(c: char) -> char {
 
 /// Normalises text for FAQ matching without changing its script: NFKC (full-width ASCII and
 /// half-width katakana become standard), lower case, small kana made large, ヴ→ブ, and long
-/// vowel marks (ー, and a hyphen or wave dash right after katakana) dropped inside katakana.
+/// vowel marks (ー, and a hyphen or wave dash right after kana) dropped after kana.
 /// Thousands separators inside numbers are dropped (2,101,000 → 2101000). Everything else that
 /// is not a letter, digit or kana becomes a single space.
 pub fn normalize(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    let mut prev_kata = false;
+    let mut prev_kana = false;
     let mut prev_space = true;
     let chars: Vec<char> = s.nfkc().flat_map(char::to_lowercase).collect();
     for (i, &c) in chars.iter().enumerate() {
@@ -72,7 +74,7 @@ pub fn normalize(s: &str) -> String {
             }
         }
         let is_long_mark = matches!(c, 'ー' | '〜' | '~' | '‐' | '－' | '-' | '―' | '−');
-        if is_long_mark && prev_kata {
+        if is_long_mark && prev_kana {
             continue;
         }
         let c = large_kana(c);
@@ -81,19 +83,19 @@ pub fn normalize(s: &str) -> String {
                 // Kept between digits so phone numbers can be joined; otherwise a separator.
                 out.push('-');
                 prev_space = false;
-                prev_kata = false;
+                prev_kana = false;
             }
             Script::Other => {
                 if !prev_space {
                     out.push(' ');
                     prev_space = true;
                 }
-                prev_kata = false;
+                prev_kana = false;
             }
             sc => {
                 out.push(c);
                 prev_space = false;
-                prev_kata = sc == Script::Katakana;
+                prev_kana = matches!(sc, Script::Katakana | Script::Hiragana);
             }
         }
     }
@@ -117,6 +119,8 @@ pub struct TokenOptions {
     pub katakana_bigrams: bool,
     /// Kanji pairs that skip short okurigana (申し込み → 申込).
     pub okurigana_bigrams: bool,
+    /// Hiragana typed against katakana (カードりーだー) also gives katakana 2-grams.
+    pub mixed_kana: bool,
     /// Katakana runs also give their 2-grams in hiragana (with `hiragana_bigrams`), so ごみ and
     /// ゴミ, しかく and シカク meet at the low weight of hiragana terms.
     pub kana_bridge: bool,
@@ -129,6 +133,9 @@ impl Default for TokenOptions {
             katakana_bigrams: true,
             okurigana_bigrams: true,
             kana_bridge: true,
+            // Measured neutral to slightly worse on our set (more カードリーダー matches crowd
+            // out the rest of the question): available, not on by default.
+            mixed_kana: false,
         }
     }
 }
@@ -181,12 +188,12 @@ pub fn tokenize_normalized(text: &str, opts: TokenOptions, out: &mut Vec<String>
             }
             Script::Hiragana => {
                 if opts.hiragana_bigrams {
-                    if run.len() == 1 {
-                        continue;
-                    }
                     for w in run.windows(2) {
                         out.push(w.iter().collect());
                     }
+                }
+                if opts.mixed_kana {
+                    mixed_kana_bigrams(&chars, start, i, out);
                 }
             }
             Script::Alnum => {
@@ -195,6 +202,31 @@ pub fn tokenize_normalized(text: &str, opts: TokenOptions, out: &mut Vec<String>
             }
             Script::Other => {}
         }
+    }
+}
+
+/// A hiragana run `start..end` typed against katakana (カードりーだー, where the IME converted
+/// only part of a word) also gives its 2-grams in katakana, across the boundary too, so they
+/// meet the katakana word's own 2-grams (ドリ, リダ).
+fn mixed_kana_bigrams(chars: &[char], start: usize, end: usize, out: &mut Vec<String>) {
+    let is_kata = |k: usize| chars.get(k).is_some_and(|&c| script(c) == Script::Katakana);
+    let before = start > 0 && is_kata(start - 1);
+    let after = is_kata(end);
+    if !before && !after {
+        return;
+    }
+    let from = if before { start - 1 } else { start };
+    let to = if after { end + 1 } else { end };
+    let folded: Vec<char> = chars[from..to].iter().map(|&c| to_katakana(c)).collect();
+    for w in folded.windows(2) {
+        out.push(w.iter().collect());
+    }
+}
+
+fn to_katakana(c: char) -> char {
+    match c {
+        'ぁ'..='ゖ' => char::from_u32(c as u32 + 0x60).unwrap_or(c),
+        _ => c,
     }
 }
 
@@ -282,25 +314,30 @@ pub const SYNONYM_GROUPS: &[&[&str]] = &[
 
 /// The synonym table, normalised once, longest variant first so that the longest match wins.
 pub struct Synonyms {
-    /// (normalised variant, normalised canonical form), longest variant first.
-    rules: Vec<(Vec<char>, String)>,
+    /// First character → (normalised variant, normalised canonical form), longest first.
+    rules: HashMap<char, Vec<(Vec<char>, String)>>,
 }
 
 impl Synonyms {
     /// Builds the table from groups of words (the first word of a group is its canonical form).
     pub fn new(groups: &[&[&str]]) -> Synonyms {
-        let mut rules = Vec::new();
+        let mut rules: HashMap<char, Vec<(Vec<char>, String)>> = HashMap::new();
         for group in groups {
             let Some(first) = group.first() else { continue };
             let canonical = normalize(first);
             for variant in group.iter().skip(1) {
                 let v = normalize(variant);
-                if !v.is_empty() && v != canonical {
-                    rules.push((v.chars().collect::<Vec<char>>(), canonical.clone()));
+                let chars: Vec<char> = v.chars().collect();
+                if let Some(&first) = chars.first()
+                    && v != canonical
+                {
+                    rules.entry(first).or_default().push((chars, canonical.clone()));
                 }
             }
         }
-        rules.sort_by_key(|r| std::cmp::Reverse(r.0.len()));
+        for list in rules.values_mut() {
+            list.sort_by_key(|r| std::cmp::Reverse(r.0.len()));
+        }
         Synonyms { rules }
     }
 
@@ -314,7 +351,7 @@ impl Synonyms {
         let mut out = String::with_capacity(text.len());
         let mut i = 0;
         'outer: while i < chars.len() {
-            for (variant, canonical) in &self.rules {
+            for (variant, canonical) in self.rules.get(&chars[i]).map_or(&[][..], Vec::as_slice) {
                 if chars[i..].starts_with(variant) {
                     out.push_str(canonical);
                     i += variant.len();
@@ -395,6 +432,17 @@ mod tests {
     }
 
     #[test]
+    fn half_converted_words_meet_their_katakana() {
+        let opts = TokenOptions { mixed_kana: true, ..TokenOptions::default() };
+        let doc = tokenize("カードリーダー", &Synonyms::new(&[]), opts);
+        let query = tokenize("カードりーだーの申し込み", &Synonyms::new(&[]), opts);
+        for bigram in ["ドリ", "リダ"] {
+            assert!(doc.contains(&bigram.to_string()) && query.contains(&bigram.to_string()), "{bigram}");
+        }
+        assert_eq!(normalize("すごーい"), "すごい");
+    }
+
+    #[test]
     fn phone_numbers_join_across_hyphens() {
         let t = toks("0800-080-4583");
         assert!(t.contains(&"08000804583".to_string()));
@@ -428,5 +476,52 @@ mod tests {
         }
         let long = "あ".repeat(10_000);
         assert_eq!(toks(&long).len(), 9_999);
+    }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Japanese-heavy text with the awkward cases mixed in: combining marks, long vowel
+        /// marks, half-width kana, separators, digits with commas and hyphens, emoji, controls.
+        fn text() -> impl Strategy<Value = String> {
+            let pieces = prop_oneof![
+                "[ぁ-ゖァ-ヺー・ｦ-ﾟ一-龠々]{1,6}",
+                "[0-9０-９,，\\-－ー〜~ .]{1,6}",
+                "[a-zA-Zａ-ｚ]{1,4}",
+                any::<char>().prop_map(|c| c.to_string()),
+                Just("\u{301}\u{3099}".to_string()),
+                Just("🙂\u{0}\u{7f}\t\n".to_string()),
+            ];
+            proptest::collection::vec(pieces, 0..12).prop_map(|v| v.concat())
+        }
+
+        proptest! {
+            #[test]
+            fn normalize_is_idempotent(s in text()) {
+                let once = normalize(&s);
+                prop_assert_eq!(normalize(&once), once);
+            }
+
+            #[test]
+            fn tokenize_never_panics_and_gives_no_empty_token(s in text()) {
+                for opts in [TokenOptions::default(), TokenOptions { hiragana_bigrams: false, ..TokenOptions::default() }] {
+                    let toks = tokenize(&s, &Synonyms::default(), opts);
+                    prop_assert!(toks.iter().all(|t| !t.is_empty() && !t.contains(' ')));
+                }
+            }
+
+            #[test]
+            fn any_string_never_panics(s in any::<String>()) {
+                let _ = tokenize(&s, &Synonyms::default(), TokenOptions::default());
+            }
+        }
+
+        #[test]
+        fn a_10000_character_query_is_fine() {
+            let q = "機種未定のカードリーダー、0800-080-4583に電話🙂".repeat(400);
+            assert!(q.chars().count() >= 10_000);
+            assert!(!tokenize(&q, &Synonyms::default(), TokenOptions::default()).is_empty());
+        }
     }
 }

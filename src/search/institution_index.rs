@@ -238,7 +238,8 @@ impl Plan {
         let digits_ok = match (&self.digits, &old.digits) {
             (None, _) => true,
             (Some(_), None) => false,
-            (Some(new), Some(old)) => new.starts_with(old.as_str()),
+            // Phones are only looked at from four digits on: before that, nothing to narrow.
+            (Some(new), Some(old)) => new.starts_with(old.as_str()) && (old.len() >= 4 || new.len() < 4),
         };
         let reading_ok = match (&self.reading, &old.reading) {
             (None, _) => true,
@@ -467,7 +468,10 @@ impl InstitutionIndex {
         let mut found = self.exact_matches(&plan);
 
         let mut fuzzy_scores: HashMap<u32, u32> = HashMap::new();
-        if found.len() < limit.min(FUZZY_WHEN_FEWER_THAN) && plan.folded.chars().count() >= 2 {
+        if found.len() < limit.min(FUZZY_WHEN_FEWER_THAN)
+            && plan.digits.is_none()
+            && plan.folded.chars().count() >= 2
+        {
             let have: std::collections::HashSet<u32> = found.iter().map(|&(_, d)| d).collect();
             for (doc, score) in self.fuzzy(&plan, limit) {
                 if !have.contains(&doc) {
@@ -1029,5 +1033,33 @@ mod tests {
         assert_eq!(hits[0].kind, MatchKind::NameSubstring);
         let hits = index.search("いいん", 5);
         assert_eq!(index.name(hits[0].doc), Some("矢嶋歯科医院"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn search_never_panics(q in proptest::prelude::any::<String>()) {
+            let index = InstitutionIndex::build(&sample());
+            let hits = index.search(&q, 5);
+            proptest::prop_assert!(hits.len() <= 5);
+        }
+
+        #[test]
+        fn search_never_panics_on_japanese(q in "[あ-んア-ンｱ-ﾝﾞﾟ一-龠嶋髙 　・0-9０-９a-z\\-ー（）()\\u{3099}\\u{0301}]{0,20}") {
+            let index = InstitutionIndex::build(&sample());
+            for hit in index.search(&q, 5) {
+                for (_, start, end) in hit.highlights {
+                    proptest::prop_assert!(start < end);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_ten_thousand_character_query_is_answered() {
+        let index = InstitutionIndex::build(&sample());
+        let q = "やじま".repeat(3_400);
+        assert!(index.search(&q, 5).is_empty());
+        let q = "y".repeat(10_000);
+        let _ = index.search(&q, 5);
     }
 }
