@@ -305,6 +305,9 @@ mod tests {
         let tokens = base.tokens;
         let mut variants: Vec<(String, FaqParams)> = vec![("default".into(), base)];
         let no = |p: FaqParams, name: &str| (name.to_string(), p);
+        for w in [0.3, 0.5, 0.7] {
+            variants.push(no(FaqParams { w_kanji_unigram: w, ..base }, &format!("kanji 1-gram x{w}")));
+        }
         for w in [0.15, 0.5, 1.0] {
             variants.push(no(FaqParams { w_hiragana: w, ..base }, &format!("hiragana x{w}")));
         }

@@ -30,21 +30,21 @@ pub fn builtin_entries() -> Vec<FaqEntry> {
 /// Why one line of a FAQ file was rejected.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum FaqLineError {
-    #[error("the line is not valid UTF-8; save the file as UTF-8")]
+    #[error("UTF-8 ではありません。ファイルを UTF-8 で保存してください")]
     NotUtf8,
-    #[error("not valid JSON ({0}); each line must be one JSON object")]
+    #[error("JSON として読めません（{0}）。1 行に 1 つの JSON オブジェクトを書いてください")]
     BadJson(String),
-    #[error("not a JSON object; each line must look like {{\"id\": ..., \"question\": ..., ...}}")]
+    #[error("JSON オブジェクトではありません。{{\"id\": ..., \"question\": ..., ...}} の形で書いてください")]
     NotAnObject,
-    #[error("missing field `{0}`")]
+    #[error("項目 `{0}` がありません")]
     MissingField(&'static str),
-    #[error("field `{field}` must be {expected}")]
+    #[error("項目 `{field}` は{expected}で書いてください")]
     WrongType { field: &'static str, expected: &'static str },
-    #[error("field `{0}` is empty; write some text or leave the line out")]
+    #[error("項目 `{0}` が空です。文を入れるか、この行を外してください")]
     Empty(&'static str),
-    #[error("id `{id}` was already used on line {first_line}; give each entry its own id")]
+    #[error("id `{id}` は {first_line} 行目でも使われています。エントリごとに別の id にしてください")]
     DuplicateId { id: String, first_line: usize },
-    #[error("could not read the file: {0}")]
+    #[error("ファイルを読めません: {0}")]
     Io(String),
 }
 
@@ -57,7 +57,7 @@ pub struct BadLine {
 
 impl std::fmt::Display for BadLine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "line {}: {}", self.line, self.error)
+        write!(f, "{} 行目: {}", self.line, self.error)
     }
 }
 
@@ -118,7 +118,7 @@ fn parse_entry(text: &str) -> Result<FaqEntry, FaqLineError> {
     let category = match obj.get("category") {
         None => return Err(FaqLineError::MissingField("category")),
         Some(Value::String(s)) => s.trim().to_string(),
-        Some(_) => return Err(FaqLineError::WrongType { field: "category", expected: "a string" }),
+        Some(_) => return Err(FaqLineError::WrongType { field: "category", expected: "文字列" }),
     };
     let keywords = keywords(obj.get("keywords"))?;
     Ok(FaqEntry { id, question, answer, category, keywords })
@@ -129,12 +129,12 @@ fn required_text(obj: &Map<String, Value>, field: &'static str) -> Result<String
         None | Some(Value::Null) => Err(FaqLineError::MissingField(field)),
         Some(Value::String(s)) if s.trim().is_empty() => Err(FaqLineError::Empty(field)),
         Some(Value::String(s)) => Ok(s.trim().to_string()),
-        Some(_) => Err(FaqLineError::WrongType { field, expected: "a string" }),
+        Some(_) => Err(FaqLineError::WrongType { field, expected: "文字列" }),
     }
 }
 
 fn keywords(value: Option<&Value>) -> Result<Vec<String>, FaqLineError> {
-    let wrong = FaqLineError::WrongType { field: "keywords", expected: "an array of strings" };
+    let wrong = FaqLineError::WrongType { field: "keywords", expected: "文字列の配列" };
     let words: Vec<String> = match value {
         None | Some(Value::Null) => Vec::new(),
         Some(Value::String(s)) => s.split([',', '、', '，']).map(str::to_string).collect(),
@@ -235,12 +235,12 @@ mod tests {
         assert_eq!(got[1], (3, FaqLineError::NotAnObject));
         assert_eq!(got[2], (4, FaqLineError::MissingField("question")));
         assert_eq!(got[3], (5, FaqLineError::Empty("question")));
-        assert_eq!(got[4], (6, FaqLineError::WrongType { field: "id", expected: "a string" }));
+        assert_eq!(got[4], (6, FaqLineError::WrongType { field: "id", expected: "文字列" }));
         assert_eq!(got[5], (7, FaqLineError::DuplicateId { id: "ok".into(), first_line: 1 }));
         assert!(matches!(got[6], (8, FaqLineError::WrongType { field: "keywords", .. })));
         assert_eq!(got[7], (9, FaqLineError::MissingField("category")));
         assert_eq!(got[8], (10, FaqLineError::NotUtf8));
         assert_eq!(got.len(), 9);
-        assert_eq!(parse.bad_lines[2].to_string(), "line 4: missing field `question`");
+        assert_eq!(parse.bad_lines[2].to_string(), "4 行目: 項目 `question` がありません");
     }
 }

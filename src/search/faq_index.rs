@@ -43,6 +43,8 @@ pub struct FaqParams {
     pub prf_weight: f64,
     /// Weight of hiragana 2-grams, in entries and queries alike (grammar more than content).
     pub w_hiragana: f64,
+    /// Weight of a single kanji (a matching 2-gram already counts its two characters).
+    pub w_kanji_unigram: f64,
     /// Which token families to emit.
     pub tokens: TokenOptions,
     /// Whether the synonym groups apply.
@@ -64,16 +66,20 @@ impl Default for FaqParams {
             prf_terms: 10,
             prf_weight: 0.3,
             w_hiragana: 0.3,
+            w_kanji_unigram: 1.0,
             tokens: TokenOptions::default(),
             synonyms: true,
         }
     }
 }
 
-/// How much one occurrence of `token` counts: hiragana 2-grams count `w_hiragana`.
+/// How much one occurrence of `token` counts: hiragana 2-grams count `w_hiragana`, single
+/// kanji `w_kanji_unigram`, everything else 1.
 fn token_weight(token: &str, params: &FaqParams) -> f64 {
-    match token.chars().next() {
-        Some('ぁ'..='ゖ') => params.w_hiragana,
+    let mut chars = token.chars();
+    match (chars.next(), chars.next()) {
+        (Some('ぁ'..='ゖ'), _) => params.w_hiragana,
+        (Some(c), None) if !c.is_ascii() => params.w_kanji_unigram,
         _ => 1.0,
     }
 }
@@ -206,7 +212,7 @@ impl FaqIndex {
     }
 
     /// BM25 score of every entry for weighted query terms; entries scoring 0 are left out.
-    fn score(&self, query: &HashMap<u32, f64>) -> Vec<(usize, f64)> {
+    fn score(&self, query: &HashMap<u32, f64>, limit: usize) -> Vec<(usize, f64)> {
         let FaqParams { k1, b, .. } = self.params;
         let mut scores = vec![0.0f64; self.len()];
         for (&term, &qw) in query {
@@ -222,7 +228,12 @@ impl FaqIndex {
             }
         }
         let mut hits: Vec<(usize, f64)> = scores.into_iter().enumerate().filter(|&(_, s)| s > 0.0).collect();
-        hits.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let best_first = |a: &(usize, f64), b: &(usize, f64)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+        if hits.len() > limit && limit > 0 {
+            hits.select_nth_unstable_by(limit - 1, best_first);
+            hits.truncate(limit);
+        }
+        hits.sort_by(best_first);
         hits
     }
 
@@ -259,10 +270,11 @@ impl FaqIndex {
         if terms.is_empty() {
             return Vec::new();
         }
-        let mut hits = self.score(&terms);
-        if self.params.prf_docs > 0 {
+        let feedback = self.params.prf_docs > 0;
+        let mut hits = self.score(&terms, if feedback { limit.max(self.params.prf_docs) } else { limit });
+        if feedback {
             self.expand(&mut terms, &hits);
-            hits = self.score(&terms);
+            hits = self.score(&terms, limit);
         }
         hits.truncate(limit);
         hits

@@ -344,4 +344,54 @@ mod tests {
         assert_eq!(query_digits("あかい"), None);
         assert_eq!(query_digits(" - "), None);
     }
+
+    mod properties {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        /// Japanese-heavy text: kana of both widths, marks (combining and half-width voicing),
+        /// ideographs and their variants, spaces, 中黒, ASCII, controls and emoji.
+        const JAPANESE: &str = "[\\u{3000}-\\u{30FF}\\u{FF61}-\\u{FF9F}\\u{4E00}-\\u{4E80}嶋髙﨑邊齋澤 　・･\\u{0300}-\\u{036F}\\u{3099}\\u{309A}\\u{FE00}-\\u{FE0F}a-zA-Zａ-ｚ０-９\\u{0000}-\\u{001F}\\u{1F600}-\\u{1F64F}\\u{200B}-\\u{200F}㈱㍿¨]{0,40}";
+
+        proptest! {
+            #[test]
+            fn fold_is_idempotent_on_any_unicode(s in any::<String>()) {
+                let once = fold(&s);
+                prop_assert_eq!(fold(&once), once);
+            }
+
+            #[test]
+            fn fold_is_idempotent_on_japanese_text(s in JAPANESE) {
+                let once = fold(&s);
+                prop_assert_eq!(fold(&once), once);
+            }
+
+            #[test]
+            fn fold_map_stays_inside_the_original(s in JAPANESE) {
+                let (key, map) = fold_mapped(&s);
+                let n = s.chars().count() as u32;
+                prop_assert_eq!(key.chars().count(), map.len());
+                prop_assert!(map.iter().all(|&(a, b)| a < b && b <= n));
+            }
+
+            #[test]
+            fn reading_key_and_digits_never_panic(s in any::<String>()) {
+                let (key, map) = reading_key_mapped(&fold(&s));
+                prop_assert_eq!(key.chars().count(), map.len());
+                let _ = voiceless_key(&key);
+                let _ = legal_prefix_end(&fold(&s));
+                let _ = query_digits(&s);
+            }
+        }
+
+        #[test]
+        fn long_and_hostile_queries_fold_without_panicking() {
+            let long: String = "ﾔｼﾞﾏ歯科\u{0301}😀\u{0007}".repeat(1_500);
+            assert!(long.chars().count() >= 10_000);
+            let once = fold(&long);
+            assert_eq!(fold(&once), once);
+            let marks: String = "\u{0301}".repeat(10_000);
+            assert_eq!(fold(&marks), "");
+        }
+    }
 }

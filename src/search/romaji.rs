@@ -174,6 +174,61 @@ pub fn next_kana(rest: &str) -> Vec<char> {
     out
 }
 
+/// Kunrei and IME-only spellings, skipped when writing Hepburn.
+const NOT_HEPBURN: &[&str] = &[
+    "si", "ti", "tu", "hu", "zi", "zya", "zyu", "zyo", "sya", "syu", "syo", "sye", "tya", "tyu", "tyo",
+    "tye", "cya", "cyu", "cyo", "ca", "cu", "co", "jya", "jyu", "jyo", "di", "du", "dya", "dyu", "dyo", "nn",
+    "n'", "-",
+];
+
+/// Hepburn romaji of a kana reading (hiragana or katakana), as a caller would spell it with
+/// the IME off: long vowels as written (おう → ou), っ doubling the next consonant, ー dropped.
+/// Characters that are not kana pass through.
+pub fn to_romaji(kana: &str) -> String {
+    let hira: Vec<char> = kana.chars().map(super::normalize::katakana_to_hiragana).collect();
+    let spell = |k: &str| -> Option<&'static str> {
+        match k {
+            "ぢ" => Some("ji"),
+            "づ" => Some("zu"),
+            "ん" => Some("n"),
+            _ => TABLE.iter().find(|(r, v)| *v == k && !NOT_HEPBURN.contains(r)).map(|(r, _)| *r),
+        }
+    };
+    let mut out = String::new();
+    let mut double = false;
+    let mut i = 0;
+    while i < hira.len() {
+        let c = hira[i];
+        if c == 'っ' {
+            double = true;
+            i += 1;
+            continue;
+        }
+        if c == 'ー' {
+            i += 1;
+            continue;
+        }
+        let two: String = hira[i..(i + 2).min(hira.len())].iter().collect();
+        let (syllable, used) = match spell(&two) {
+            Some(r) if two.chars().count() == 2 => (Some(r), 2),
+            _ => (spell(&c.to_string()), 1),
+        };
+        match syllable {
+            Some(r) => {
+                if double {
+                    let first = if r.starts_with("ch") { 't' } else { r.chars().next().unwrap_or('t') };
+                    out.push(first);
+                }
+                out.push_str(r);
+            }
+            None => out.push(c),
+        }
+        double = false;
+        i += used;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -208,6 +263,20 @@ mod tests {
         assert!(next_kana("n").contains(&'ん'));
         assert_eq!(next_kana("sh"), vec!['し']);
         assert_eq!(next_kana("ts"), vec!['つ']);
+    }
+
+    #[test]
+    fn hepburn_out_reads_back_in() {
+        assert_eq!(to_romaji("ヤジマシカイイン"), "yajimashikaiin");
+        assert_eq!(to_romaji("さなえやっきょく"), "sanaeyakkyoku");
+        assert_eq!(to_romaji("マッチャ"), "matcha");
+        assert_eq!(to_romaji("チヅル"), "chizuru");
+        for k in ["にほんかいそうごうびょういん", "しんじゅくくりにっく", "ふじたでんたる"]
+        {
+            // A final n stays `rest`: it may still become な or ん.
+            let back = to_kana(&to_romaji(k)).map(|r| r.kana + if r.rest == "n" { "ん" } else { "" });
+            assert_eq!(back, Some(k.to_string()), "{k}");
+        }
     }
 
     #[test]

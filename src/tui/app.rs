@@ -263,3 +263,40 @@ pub async fn run_terminal(client: Client, keymap: Keymap, mut state: State) -> R
     drop(term);
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+    fn key(code: KeyCode, kind: KeyEventKind) -> Event {
+        Event::Key(KeyEvent::new_with_kind(code, KeyModifiers::NONE, kind))
+    }
+
+    #[test]
+    fn only_key_presses_become_actions() {
+        let keymap = Keymap::default_map();
+        let state = State::new("embedded", false, true, "t", Utc::now());
+        let press = event_to_action(&keymap, &state, key(KeyCode::Char('a'), KeyEventKind::Press));
+        assert!(matches!(press, Some(Action::Insert('a'))));
+        assert!(event_to_action(&keymap, &state, key(KeyCode::Char('a'), KeyEventKind::Release)).is_none());
+        assert!(event_to_action(&keymap, &state, key(KeyCode::Char('a'), KeyEventKind::Repeat)).is_none());
+    }
+
+    #[test]
+    fn a_paste_is_a_paste_and_enter_is_a_command() {
+        let keymap = Keymap::default_map();
+        let state = State::new("embedded", false, true, "t", Utc::now());
+        let p = event_to_action(&keymap, &state, Event::Paste("矢嶋\n".into()));
+        assert!(matches!(p, Some(Action::Paste(s)) if s == "矢嶋\n"));
+        let enter = event_to_action(&keymap, &state, key(KeyCode::Enter, KeyEventKind::Press));
+        assert!(matches!(enter, Some(Action::Confirm)));
+        // F7 in a text field is left to the IME: no action.
+        assert!(event_to_action(&keymap, &state, key(KeyCode::F(7), KeyEventKind::Press)).is_none());
+    }
+
+    #[test]
+    fn session_ids_differ() {
+        assert_ne!(session_id(), session_id());
+    }
+}

@@ -56,6 +56,11 @@ pub enum TuiError {
     Keymap(String),
 }
 
+/// `keymap.toml` in the user's config folder (beside `config.toml`), when it exists.
+pub fn user_keymap_path() -> Option<PathBuf> {
+    dirs::config_dir().map(|d| d.join("madoguchi").join("keymap.toml")).filter(|p| p.exists())
+}
+
 /// Builds the console's starting state for a keymap and display settings.
 pub fn initial_state(server_label: &str, keymap: &Keymap, ascii: bool, color: bool) -> State {
     let mut state = State::new(server_label, ascii, color, &app::session_id(), chrono::Utc::now());
@@ -67,7 +72,8 @@ pub fn initial_state(server_label: &str, keymap: &Keymap, ascii: bool, color: bo
 /// Runs the console until the operator quits (or SIGTERM / SIGHUP); the terminal is
 /// restored in every case, including a panic.
 pub async fn run(config: ConsoleConfig) -> Result<(), TuiError> {
-    let keymap = Keymap::load(config.keymap_path.as_deref()).map_err(|e| TuiError::Keymap(e.to_string()))?;
+    let path = config.keymap_path.clone().or_else(user_keymap_path);
+    let keymap = Keymap::load(path.as_deref()).map_err(|e| TuiError::Keymap(e.to_string()))?;
     let ascii = config.ascii || !terminal::locale_is_utf8();
     let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let state = initial_state(&config.server_label, &keymap, ascii, color);

@@ -74,7 +74,7 @@ fn draw_header(state: &State, inst: &InstitutionState, frame: &mut Frame, area: 
                 ));
             }
             lines.push(Line::from(code));
-            let addr = format!("〒{} {}{}{}", d.postal_code, d.prefecture, d.city, d.address);
+            let addr = format!("〒{} {}", d.postal_code, full_address(d));
             let phone = d.phone.clone().unwrap_or_else(|| "電話番号なし".into());
             lines.push(Line::raw(text::truncate(&format!("{addr}  TEL {phone}"), w, s.ellipsis)));
         }
@@ -88,6 +88,17 @@ fn draw_header(state: &State, inst: &InstitutionState, frame: &mut Frame, area: 
             Line::styled(format!(" {} ", text::truncate(n, w.saturating_sub(2), s.ellipsis)), th.warn());
         frame
             .render_widget(Paragraph::new(line), Rect { x: area.x + 1, y, width: area.width - 2, height: 1 });
+    }
+}
+
+/// Prefecture, city and street without repeating what the address already starts with.
+fn full_address(d: &InstitutionDetail) -> String {
+    if d.address.starts_with(&d.prefecture) {
+        d.address.clone()
+    } else if d.address.starts_with(&d.city) {
+        format!("{}{}", d.prefecture, d.address)
+    } else {
+        format!("{}{}{}", d.prefecture, d.city, d.address)
     }
 }
 
