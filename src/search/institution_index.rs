@@ -108,32 +108,32 @@ struct Column {
     buf: Vec<u8>,
     /// (start in `buf`, document) in buffer order; `DEAD` once the document was re-keyed.
     segs: Vec<(u32, u32)>,
-    /// Document → (start, end) of its live segment (end excludes `SEG_END`).
-    slot: Vec<(u32, u32)>,
+    /// Document → start of its live segment (which runs to the next `SEG_END`).
+    slot: Vec<u32>,
 }
 
 impl Column {
     fn set(&mut self, doc: u32, key: &[u8]) {
         let d = doc as usize;
         if d < self.slot.len() {
-            let (start, _) = self.slot[d];
+            let start = self.slot[d];
             if let Ok(i) = self.segs.binary_search_by_key(&start, |s| s.0) {
                 self.segs[i].1 = DEAD;
             }
         } else {
-            self.slot.resize(d + 1, (0, 0));
+            self.slot.resize(d + 1, 0);
         }
         let start = self.buf.len() as u32;
         self.buf.extend_from_slice(key);
-        let end = self.buf.len() as u32;
         self.buf.push(SEG_END);
         self.segs.push((start, doc));
-        self.slot[d] = (start, end);
+        self.slot[d] = start;
     }
 
     fn key(&self, doc: u32) -> &[u8] {
-        let (s, e) = self.slot[doc as usize];
-        &self.buf[s as usize..e as usize]
+        let s = self.slot[doc as usize] as usize;
+        let rest = &self.buf[s..];
+        &rest[..memchr::memchr(SEG_END, rest).unwrap_or(rest.len())]
     }
 
     /// Calls `f(doc, position in the doc's key, key)` for every occurrence of `finder`,
@@ -169,7 +169,7 @@ impl Column {
     }
 
     fn bytes(&self) -> usize {
-        self.buf.capacity() + self.segs.capacity() * 8 + self.slot.capacity() * 8
+        self.buf.capacity() + self.segs.capacity() * 8 + self.slot.capacity() * 4
     }
 }
 
@@ -185,10 +185,10 @@ struct Doc {
     place: u32,
     /// Characters present in the name and reading keys, for the fuzzy prefilter.
     bloom: u64,
-    name: Box<str>,
-    name_kana: Option<Box<str>>,
-    phone: Option<Box<str>>,
 }
+
+/// Separates the original name, reading and phone of a document in `originals`.
+const FIELD_SEP: char = '\u{1F}';
 
 /// How one query term is looked for; also the cache key for incremental narrowing.
 #[derive(Debug, Clone, PartialEq)]
@@ -244,6 +244,8 @@ impl Plan {
         let reading_ok = match (&self.reading, &old.reading) {
             (None, _) => true,
             (Some(_), None) => false,
+            // An empty stem matched reading starts only: nothing to narrow a substring search.
+            (Some(new), Some(old)) if old.stem.is_empty() && !new.stem.is_empty() => false,
             (Some(new), Some(old)) => {
                 new.stem.starts_with(&old.stem)
                     && (old.next.is_empty()
@@ -278,6 +280,9 @@ pub struct InstitutionIndex {
     readings: Column,
     weak_readings: Column,
     phones: Column,
+    /// The original name, reading and phone of every document (for highlights), one
+    /// buffer for all rather than three allocations per document.
+    originals: Column,
     places: Vec<String>,
     place_ids: HashMap<String, u32>,
     by_code: HashMap<[u8; 10], u32>,
@@ -303,6 +308,7 @@ impl InstitutionIndex {
             readings: Column::default(),
             weak_readings: Column::default(),
             phones: Column::default(),
+            originals: Column::default(),
             places: Vec::new(),
             place_ids: HashMap::new(),
             by_code: HashMap::with_capacity(institutions.len()),
@@ -327,6 +333,14 @@ impl InstitutionIndex {
         doc
     }
 
+    /// Forgets the recent queries used for incremental narrowing (benches use it to repeat a
+    /// typing sequence from the same state).
+    pub fn forget_recent(&self) {
+        if let Ok(mut recent) = self.recent.lock() {
+            recent.clear();
+        }
+    }
+
     /// Number of documents.
     pub fn len(&self) -> usize {
         self.docs.len()
@@ -344,15 +358,7 @@ impl InstitutionIndex {
         let docs = self.docs.capacity() * std::mem::size_of::<Doc>()
             + self.by_code.capacity() * 16
             + self.places.iter().map(|p| p.capacity() + 24).sum::<usize>() * 2;
-        let originals = self
-            .docs
-            .iter()
-            .map(|d| {
-                d.name.len()
-                    + d.name_kana.as_ref().map_or(0, |k| k.len())
-                    + d.phone.as_ref().map_or(0, |p| p.len())
-            })
-            .sum();
+        let originals = self.originals.bytes();
         IndexMemory { keys, docs, originals, total: keys + docs + originals }
     }
 
@@ -417,10 +423,15 @@ impl InstitutionIndex {
             facility_start: facility_start.min(u16::MAX as usize) as u16,
             place,
             bloom,
-            name: inst.name.clone().into_boxed_str(),
-            name_kana: inst.name_kana.clone().map(String::into_boxed_str),
-            phone: inst.phone.clone().map(String::into_boxed_str),
         };
+        let clean = |s: &str| s.replace([FIELD_SEP, '\0'], "");
+        let original = format!(
+            "{}{FIELD_SEP}{}{FIELD_SEP}{}",
+            clean(&inst.name),
+            clean(inst.name_kana.as_deref().unwrap_or("")),
+            clean(inst.phone.as_deref().unwrap_or(""))
+        );
+        self.originals.set(doc, original.as_bytes());
         self.names.set(doc, name_key.as_bytes());
         self.readings.set(doc, &reading_bytes);
         self.weak_readings.set(doc, &weak_bytes);
@@ -465,12 +476,14 @@ impl InstitutionIndex {
         let Some(plan) = Plan::new(&main) else {
             return Vec::new();
         };
-        let mut found = self.exact_matches(&plan);
+        let (mut found, narrowed) = self.exact_matches(&plan);
 
         let mut fuzzy_scores: HashMap<u32, u32> = HashMap::new();
         if found.len() < limit.min(FUZZY_WHEN_FEWER_THAN)
             && plan.digits.is_none()
             && plan.folded.chars().count() >= 2
+            // Typing on from a query that already found something: no fuzzy on every key.
+            && (found.is_empty() || !narrowed)
         {
             let have: std::collections::HashSet<u32> = found.iter().map(|&(_, d)| d).collect();
             for (doc, score) in self.fuzzy(&plan, limit) {
@@ -524,7 +537,7 @@ impl InstitutionIndex {
     }
 
     /// Every document matching `plan` by code, phone, name or reading, with its best rank.
-    fn exact_matches(&self, plan: &Plan) -> Vec<(Rank, u32)> {
+    fn exact_matches(&self, plan: &Plan) -> (Vec<(Rank, u32)>, bool) {
         let cached = self.narrowing_for(plan);
         let cands: Option<&[u32]> = cached.as_ref().map(|c| c.as_slice());
         let mut best = Best::new(self.docs.len());
@@ -569,15 +582,17 @@ impl InstitutionIndex {
                 &mut best,
             );
             let weak_stem = voiceless_key(&r.stem);
-            let weak_next: Vec<char> = r.next.iter().map(|&c| voiceless(c)).collect();
-            self.match_reading(
-                &self.weak_readings,
-                &weak_stem,
-                &weak_next,
-                cands,
-                [R_WEAK_PREFIX, R_WEAK_SUB],
-                &mut best,
-            );
+            if !weak_stem.is_empty() {
+                let weak_next: Vec<char> = r.next.iter().map(|&c| voiceless(c)).collect();
+                self.match_reading(
+                    &self.weak_readings,
+                    &weak_stem,
+                    &weak_next,
+                    cands,
+                    [R_WEAK_PREFIX, R_WEAK_SUB],
+                    &mut best,
+                );
+            }
         }
 
         let found = best.into_found();
@@ -591,7 +606,7 @@ impl InstitutionIndex {
             let docs: Vec<u32> = found.iter().map(|&(_, d)| d).collect();
             recent.push_back(Narrowing { plan: plan.clone(), cands: Arc::new(docs) });
         }
-        found
+        (found, cached.is_some())
     }
 
     /// The smallest cached candidate set that `plan` narrows, if any.
@@ -645,9 +660,18 @@ impl InstitutionIndex {
             });
         };
         if stem.is_empty() {
-            let mut buf = [0u8; 4];
-            for c in next {
-                visit(c.encode_utf8(&mut buf), false);
+            // A lone consonant (`k`, `sh`): only readings that begin with one of its syllables;
+            // a scan per syllable for every substring would cost more than it tells.
+            let mut check = |doc: u32| {
+                let key = column.key(doc);
+                let starts = std::iter::once(0).chain(memchr::memchr_iter(ALT_SEP, key).map(|p| p + 1));
+                if starts.into_iter().any(|p| next_char_in(key, p, next)) {
+                    best.offer(doc, ranks[0]);
+                }
+            };
+            match cands {
+                Some(cands) => cands.iter().for_each(|&d| check(d)),
+                None => (0..self.docs.len() as u32).for_each(check),
             }
         } else {
             visit(stem, !next.is_empty());
@@ -667,11 +691,16 @@ impl InstitutionIndex {
         let mut buf = Vec::new();
         let mut out: Vec<(u32, u32)> = Vec::new();
         let min_score = |q: &[char]| 16 * q.len() as u16;
+        let mut scored = 0usize;
         for (i, d) in self.docs.iter().enumerate() {
+            if scored >= FUZZY_MAX_SCORED {
+                break;
+            }
             let doc = i as u32;
             let mut best = 0u16;
             if name_q.len() >= 2 && d.bloom & name_bits == name_bits {
                 let key = std::str::from_utf8(self.names.key(doc)).unwrap_or("");
+                scored += 1;
                 if let Some(s) = matcher.fuzzy_match(Utf32Str::new(key, &mut buf), Utf32Str::Unicode(&name_q))
                     && s >= min_score(&name_q)
                 {
@@ -680,6 +709,7 @@ impl InstitutionIndex {
             }
             if reading_q.len() >= 2 && d.bloom & reading_bits == reading_bits {
                 let key = std::str::from_utf8(self.readings.key(doc)).unwrap_or("");
+                scored += 1;
                 if let Some(s) =
                     matcher.fuzzy_match(Utf32Str::new(key, &mut buf), Utf32Str::Unicode(&reading_q))
                     && s >= min_score(&reading_q)
@@ -709,7 +739,8 @@ impl InstitutionIndex {
                 }
             }
             R_EXACT_PHONE | R_PHONE_PART => {
-                if let (Some(q), Some(phone)) = (&plan.digits, d.phone.as_deref()) {
+                let phone = self.original(doc).2;
+                if let (Some(q), false) = (&plan.digits, phone.is_empty()) {
                     let (folded, map) = fold_mapped(phone);
                     let digit_pos: Vec<usize> = folded
                         .chars()
@@ -727,12 +758,13 @@ impl InstitutionIndex {
             }
             R_WHOLE_NAME | R_NAME_PREFIX | R_NAME_SUB => {
                 let needle = if plan.name.is_empty() { &plan.folded } else { &plan.name };
-                if let Some(span) = span_in(&d.name, needle, false, &[]) {
+                if let Some(span) = span_in(self.original(doc).0, needle, false, &[]) {
                     out.push(("name", span.0, span.1));
                 }
             }
             R_READING_PREFIX | R_READING_SUB | R_WEAK_PREFIX | R_WEAK_SUB => {
-                if let (Some(r), Some(kana)) = (&plan.reading, d.name_kana.as_deref()) {
+                let kana = self.original(doc).1;
+                if let (Some(r), false) = (&plan.reading, kana.is_empty()) {
                     let weak = rank >= R_WEAK_PREFIX;
                     if let Some(span) = span_in(kana, &r.stem, weak, &r.next) {
                         out.push(("name_kana", span.0, span.1));
@@ -744,9 +776,16 @@ impl InstitutionIndex {
         out
     }
 
+    /// The original name, reading and phone of a document ("" when absent).
+    fn original(&self, doc: u32) -> (&str, &str, &str) {
+        let text = std::str::from_utf8(self.originals.key(doc)).unwrap_or("");
+        let mut parts = text.splitn(3, FIELD_SEP);
+        (parts.next().unwrap_or(""), parts.next().unwrap_or(""), parts.next().unwrap_or(""))
+    }
+
     /// The original institution's name as indexed (for benches and tests).
     pub fn name(&self, doc: u32) -> Option<&str> {
-        self.docs.get(doc as usize).map(|d| &*d.name)
+        ((doc as usize) < self.docs.len()).then(|| self.original(doc).0)
     }
 
     /// The code of a document as indexed.
@@ -757,6 +796,8 @@ impl InstitutionIndex {
 
 /// Fuzzy runs when the exact steps found fewer hits than this (or than the limit).
 const FUZZY_WHEN_FEWER_THAN: usize = 5;
+/// At most this many keys are scored by nucleo per query (bounds a keystroke's cost).
+const FUZZY_MAX_SCORED: usize = 20_000;
 
 /// Best rank per document for one query, and the documents touched, without a hash map.
 struct Best {
