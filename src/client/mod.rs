@@ -106,8 +106,19 @@ impl Client {
     pub async fn me(&self) -> Result<Me, ClientError> {
         self.get("/v1/me", &[]).await
     }
+    /// Ranked lookup. Just after a server starts, its index may still be loading (503
+    /// `unavailable`, after the server has waited a while): asked again a few times.
     pub async fn lookup(&self, q: &str, limit: u32) -> Result<LookupResponse, ClientError> {
-        self.get("/v1/institutions", &[("q", q.to_string()), ("limit", limit.to_string())]).await
+        let params = [("q", q.to_string()), ("limit", limit.to_string())];
+        let mut attempts = 0;
+        loop {
+            match self.get("/v1/institutions", &params).await {
+                Err(ClientError::Api { status: 503, code, .. }) if code == "unavailable" && attempts < 4 => {
+                    attempts += 1;
+                }
+                other => return other,
+            }
+        }
     }
     pub async fn institution(&self, code: &str) -> Result<InstitutionDetail, ClientError> {
         self.get(&format!("/v1/institutions/{}", seg(code)), &[]).await

@@ -39,6 +39,9 @@ pub enum ApiError {
     /// 428: a required precondition header is missing.
     #[error("{0}")]
     PreconditionRequired(String),
+    /// 503: the server is up but not ready for this yet (the lookup index is still loading).
+    #[error("{0}")]
+    Unavailable(String),
     /// 500: something broke inside; the detail is logged, not sent.
     #[error("internal: {0}")]
     Internal(String),
@@ -65,6 +68,7 @@ impl ApiError {
             ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -80,6 +84,7 @@ impl ApiError {
             ApiError::Stale { .. } => "stale",
             ApiError::TooLarge => "payload_too_large",
             ApiError::PreconditionRequired(_) => "precondition_required",
+            ApiError::Unavailable(_) => "unavailable",
             ApiError::Internal(_) => "internal",
         }
     }

@@ -235,7 +235,7 @@ pub struct EmbeddedOptions<'a> {
 pub async fn start_embedded(db: &str, options: EmbeddedOptions<'_>) -> Result<Embedded, ServeError> {
     let store = open_store(db).await?;
     if let Some(seed) = &options.seed_if_empty
-        && store.all_institutions().await?.is_empty()
+        && store.institution_count().await? == 0
     {
         (options.progress)("初回起動: デモデータを作成しています…");
         seed_store(store.as_ref(), seed, options.progress).await?;
@@ -280,7 +280,7 @@ pub async fn start_with_store(
     local.insert(auth::hash_token(&token), OperatorRecord { name: operator.clone(), role: Role::Supervisor });
     let clock = as_of.map(Clock::Fixed).unwrap_or(Clock::Real);
     let state = AppState::load(store, policy, clock, local).await?;
-    let institutions = state.lookup.read().map(|l| l.len()).unwrap_or(0);
+    let institutions = usize::try_from(state.store.institution_count().await?).unwrap_or(usize::MAX);
     let listener = TcpListener::bind("127.0.0.1:0")
         .await
         .map_err(|source| ServeError::Bind { addr: "127.0.0.1:0".to_string(), source })?;

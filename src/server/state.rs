@@ -217,6 +217,17 @@ impl FaqCorpus {
     }
 }
 
+/// Where the background build of the lookup index stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IndexStatus {
+    Loading,
+    Ready,
+    Failed(String),
+}
+
+/// How long a lookup waits for the index still being built before it answers 503.
+const INDEX_WAIT: Duration = Duration::from_secs(12);
+
 /// How long a token that checked out is trusted without asking the store again.
 const TOKEN_CACHE_TTL: Duration = Duration::from_secs(60);
 
@@ -232,6 +243,9 @@ pub struct Shared {
     pub policy: Policy,
     pub clock: Clock,
     pub lookup: RwLock<LookupIndex>,
+    /// Whether `lookup` holds every institution yet: it is built in the background so that
+    /// the server (and the console on it) is up at once, not after reading 242,000 rows.
+    index_status: watch::Sender<IndexStatus>,
     pub faq: RwLock<FaqCorpus>,
     pub events: broadcast::Sender<ServerEvent>,
     /// Tokens that live only in this process (the embedded server's local supervisor).
@@ -251,7 +265,8 @@ impl std::ops::Deref for AppState {
 }
 
 impl AppState {
-    /// Loads the indexes from the store; `local_tokens` maps token hashes to operators that
+    /// Loads the FAQ and starts building the lookup index in the background (see
+    /// [`AppState::wait_for_index`]); `local_tokens` maps token hashes to operators that
     /// exist only in this process.
     pub async fn load(
         store: Arc<dyn Store>,
@@ -259,19 +274,17 @@ impl AppState {
         clock: Clock,
         local_tokens: HashMap<String, OperatorRecord>,
     ) -> Result<AppState, StoreError> {
-        let rows = store.all_institutions().await?;
         let faq = store.faq_entries().await?;
-        let lookup = tokio::task::spawn_blocking(move || LookupIndex::build(rows))
-            .await
-            .map_err(|e| StoreError::Invalid(format!("building the lookup index failed: {e}")))?;
         let (events, _) = broadcast::channel(256);
         let (shutdown, _) = watch::channel(false);
-        Ok(AppState {
+        let (index_status, _) = watch::channel(IndexStatus::Loading);
+        let state = AppState {
             inner: Arc::new(Shared {
                 store,
                 policy,
                 clock,
-                lookup: RwLock::new(lookup),
+                lookup: RwLock::new(LookupIndex::build(Vec::new())),
+                index_status,
                 faq: RwLock::new(FaqCorpus::build(faq)),
                 events,
                 local_tokens,
@@ -279,7 +292,33 @@ impl AppState {
                 shutdown,
                 following_store: AtomicBool::new(false),
             }),
-        })
+        };
+        let loader = state.clone();
+        tokio::spawn(async move {
+            let status = match loader.reload_institutions().await {
+                Ok(()) => IndexStatus::Ready,
+                Err(e) => {
+                    tracing::error!("building the lookup index failed: {e}");
+                    IndexStatus::Failed(e.to_string())
+                }
+            };
+            loader.index_status.send_replace(status);
+        });
+        Ok(state)
+    }
+
+    /// Waits until the lookup index holds every institution (at most a few seconds after
+    /// start); `Err` with a message for the operator when it is still loading or failed.
+    pub async fn wait_for_index(&self) -> Result<(), String> {
+        let mut rx = self.index_status.subscribe();
+        let waited = tokio::time::timeout(INDEX_WAIT, rx.wait_for(|s| *s != IndexStatus::Loading)).await;
+        match waited.ok().and_then(|r| r.ok()).map(|s| s.clone()) {
+            Some(IndexStatus::Ready) => Ok(()),
+            Some(IndexStatus::Failed(e)) => {
+                Err(format!("検索の索引を作れませんでした（{e}）。サーバーのログを確かめ、再起動してください"))
+            }
+            _ => Err("起動直後のため検索の準備中です。数秒後にもう一度お試しください".to_string()),
+        }
     }
 
     /// Broadcasts an event of this server's own making to every `/v1/events` subscriber
@@ -314,6 +353,7 @@ impl AppState {
         match event {
             ServerEvent::ApplicationChanged { code, .. } => {
                 if let Some(row) = self.store.institution(code).await?
+                    && self.wait_for_index().await.is_ok()
                     && let Ok(mut index) = self.lookup.write()
                 {
                     index.set_status(code, row.reader_status);

@@ -146,6 +146,8 @@ pub trait Store: Send + Sync {
     ) -> Result<(), StoreError>;
     /// Upserts institutions by code in one transaction (all or nothing).
     async fn upsert_institutions(&self, rows: &[Institution]) -> Result<UpsertCounts, StoreError>;
+    /// How many institutions there are (cheap: tells an empty database without loading it).
+    async fn institution_count(&self) -> Result<u64, StoreError>;
     /// Every institution with its reader status, for building the search index.
     async fn all_institutions(&self) -> Result<Vec<InstitutionRow>, StoreError>;
     async fn institution(&self, code: &str) -> Result<Option<InstitutionRow>, StoreError>;

@@ -518,6 +518,11 @@ impl Store for ThisStore {
         Ok(counts)
     }
 
+    async fn institution_count(&self) -> Result<u64, StoreError> {
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM institutions").fetch_one(self.reader()).await?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
     async fn all_institutions(&self) -> Result<Vec<InstitutionRow>, StoreError> {
         let sql = format!(
             "SELECT {INSTITUTION_COLUMNS}, COALESCE(a.status, 'not_applied') AS reader_status \

@@ -28,6 +28,7 @@ pub struct LookupParams {
     responses(
         (status = 200, description = "Ranked results, best first", body = LookupResponse),
         (status = 400, description = "Empty or too long query, limit out of range", body = crate::api::ErrorBody),
+        (status = 503, description = "The lookup index is still loading (just after start)", body = crate::api::ErrorBody),
         (status = 401, description = "No or unknown token", body = crate::api::ErrorBody),
         (status = 403, description = "Role may not look up institutions", body = crate::api::ErrorBody),
     ))]
@@ -39,6 +40,7 @@ pub async fn lookup(
     caller.staff()?;
     let q = query(p.q)?;
     let n = limit(p.limit, 20, 200)?;
+    state.wait_for_index().await.map_err(ApiError::Unavailable)?;
     let results = {
         let index = state.lookup.read().map_err(|_| ApiError::Internal("lookup index poisoned".into()))?;
         index.search(&q, n as usize)
@@ -98,7 +100,10 @@ pub async fn set_reading(
     }
     state.store.set_reading(check.code.as_str(), kana, &caller.name).await?;
     let (check, row) = find_institution(&state, check.code.as_str()).await?;
-    if let Ok(mut index) = state.lookup.write() {
+    // A correction made while the index loads is in the rows it is loading from.
+    if state.wait_for_index().await.is_ok()
+        && let Ok(mut index) = state.lookup.write()
+    {
         index.upsert(&row.institution, row.reader_status);
     }
     state.publish(ServerEvent::InstitutionsChanged);

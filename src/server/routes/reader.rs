@@ -209,7 +209,10 @@ pub async fn change_application(
     };
     let version = outcome.after.version;
     if !outcome.replayed {
-        if let Ok(mut index) = state.lookup.write() {
+        // Waiting also covers an index whose rows were read before this change.
+        if state.wait_for_index().await.is_ok()
+            && let Ok(mut index) = state.lookup.write()
+        {
             index.set_status(&code, outcome.after.status);
         }
         if let Some(call_id) = body.call_id
