@@ -331,3 +331,44 @@ fn an_unreachable_server_is_one_line_saying_what_to_do() {
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
     assert!(stderr.contains("接続できません"), "{stderr}");
 }
+
+/// The real list of 96,488 医科 institutions, imported through the binary, when present.
+#[test]
+fn import_the_real_medical_institutions_list() {
+    let path = Path::new("/work/shared/data/real_medical_institutions_2025-08.csv");
+    if !path.exists() {
+        eprintln!(
+            "\n!!! SKIPPED import_the_real_medical_institutions_list: {} is not present !!!\n",
+            path.display()
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("real.db");
+    let started = std::time::Instant::now();
+    let out = madoguchi()
+        .args(["import", "institutions", "--json"])
+        .arg(path)
+        .arg("--db")
+        .arg(&db)
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).expect("json");
+    eprintln!(
+        "real list: {} imported, {} rejected, {} check-digit warnings in {:.1?}",
+        report["imported"],
+        report["rejected"].as_array().map_or(0, Vec::len),
+        report["check_digit_warnings"].as_array().map_or(0, Vec::len),
+        started.elapsed()
+    );
+    let imported = report["imported"].as_u64().expect("count");
+    let rejected = report["rejected"].as_array().map_or(0, Vec::len) as u64;
+    assert_eq!(imported + rejected, 96_488);
+    assert!(imported > 96_000, "{report}");
+    assert!(
+        report["check_digit_warnings"].as_array().is_some_and(|w| !w.is_empty()),
+        "a few real codes fail the check"
+    );
+    assert_eq!(report["inserted"].as_u64(), Some(imported), "a fresh database: every row is new");
+}

@@ -62,12 +62,13 @@ async fn measure(label: &str, store: Arc<dyn Store>) {
         .map(|(c, a)| (c.clone(), a.version))
         .collect();
     let (serial, concurrent) = targets.split_at(2000);
+    let model = data.reader_models.first().map(|m| m.id.clone()).expect("the demo has a catalog");
     let mut lat = Vec::with_capacity(serial.len());
     let started = Instant::now();
     for (n, (code, version)) in serial.iter().enumerate() {
         let t = Instant::now();
         store
-            .change_application(select_model(code, *version, &format!("s{n}"), "caora", None))
+            .change_application(select_model(code, *version, &format!("s{n}"), &model, None))
             .await
             .expect("changes");
         lat.push(t.elapsed());
@@ -84,15 +85,16 @@ async fn measure(label: &str, store: Arc<dyn Store>) {
 
     let started = Instant::now();
     let mut tasks = Vec::new();
-    for chunk in concurrent.chunks(concurrent.len() / 16) {
+    for (task, chunk) in concurrent.chunks(concurrent.len() / 16).enumerate() {
         let store = store.clone();
         let chunk = chunk.to_vec();
+        let model = model.clone();
         tasks.push(tokio::spawn(async move {
             let mut lat = Vec::new();
             for (n, (code, version)) in chunk.iter().enumerate() {
                 let t = Instant::now();
                 store
-                    .change_application(select_model(code, *version, &format!("c{n}"), "caora", None))
+                    .change_application(select_model(code, *version, &format!("c{task}-{n}"), &model, None))
                     .await?;
                 lat.push(t.elapsed());
             }

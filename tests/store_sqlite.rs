@@ -65,6 +65,7 @@ suite!(
     change_writes_state_audit_receipt_and_call,
     retry_with_same_key_replays_and_changes_nothing,
     same_key_with_other_body_is_a_mismatch,
+    same_key_at_once_for_two_institutions,
     stale_version_is_refused_with_current_state,
     refused_rule_writes_nothing,
     unknown_institution_model_or_call_is_refused,

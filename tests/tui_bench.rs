@@ -84,21 +84,34 @@ fn keystroke_to_frame_through_embedded_server() {
         update(&mut state, Action::MeLoaded(me));
 
         let mut samples = Vec::new();
+        let mut lookups = Vec::new();
+        let mut draws = Vec::new();
+        let mut slowest: Vec<(Duration, String)> = Vec::new();
         let mut empty = 0usize;
         for round in 0..3 {
             for q in QUERIES {
                 update(&mut state, Action::Lookup);
                 for c in q.chars() {
                     let t0 = Instant::now();
+                    let mut looked = Duration::ZERO;
+                    let mut query_sent = String::new();
                     for e in update(&mut state, Action::Insert(c)) {
                         if let Effect::Lookup { seq, query } = e {
+                            let l0 = Instant::now();
                             let reply = client.lookup(&query, 50).await;
+                            looked = l0.elapsed();
+                            query_sent = query;
                             update(&mut state, Action::LookupDone { seq, reply });
                         }
                     }
+                    let d0 = Instant::now();
                     term.draw(|f| view(&state, f)).expect("draw");
                     if round > 0 {
-                        samples.push(t0.elapsed());
+                        let total = t0.elapsed();
+                        samples.push(total);
+                        lookups.push(looked);
+                        draws.push(d0.elapsed());
+                        slowest.push((total, query_sent));
                     }
                 }
                 if state.lookup.results.is_empty() {
@@ -107,7 +120,20 @@ fn keystroke_to_frame_through_embedded_server() {
             }
         }
         samples.sort();
+        lookups.sort();
+        draws.sort();
+        slowest.sort();
         let n = samples.len();
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        eprintln!(
+            "  of which the lookup request: median {:.2} ms, p99 {:.2} ms; update + view into the frame: median {:.3} ms, p99 {:.3} ms",
+            ms(percentile(&lookups, 0.5)),
+            ms(percentile(&lookups, 0.99)),
+            ms(percentile(&draws, 0.5)),
+            ms(percentile(&draws, 0.99)),
+        );
+        let worst: Vec<String> = slowest.iter().rev().take(6).map(|(d, q)| format!("{q:?} {:.1} ms", ms(*d))).collect();
+        eprintln!("  slowest keystrokes: {}", worst.join(", "));
         eprintln!(
             "keystroke → frame over {n} keystrokes: median {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms \
              ({empty} of {} final queries had no result)",

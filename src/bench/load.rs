@@ -22,6 +22,8 @@ pub struct LoadOptions {
     pub lookup_workers: usize,
     /// Concurrent change clients.
     pub change_workers: usize,
+    /// Results asked for per lookup (the console asks for a screen's worth).
+    pub limit: u32,
 }
 
 /// One phase's figures.
@@ -89,7 +91,8 @@ pub async fn run(client: &Client, options: LoadOptions) -> Result<LoadReport, Lo
         return Err(LoadError::Setup("機種カタログが2件未満なので、変更の負荷をかけられません".into()));
     }
     let duration = Duration::from_secs(options.seconds.max(1));
-    let lookups = lookup_phase(client, &queries, options.lookup_workers.max(1), duration).await;
+    let lookups =
+        lookup_phase(client, &queries, options.limit.max(1), options.lookup_workers.max(1), duration).await;
     let changes = change_phase(client, &candidates, &models, options.change_workers.max(1), duration).await?;
     Ok(LoadReport { lookups, changes })
 }
@@ -150,6 +153,7 @@ fn report(name: &str, workers: usize, elapsed: Duration, mut lat: Vec<Duration>,
 async fn lookup_phase(
     client: &Client,
     queries: &[String],
+    limit: u32,
     workers: usize,
     duration: Duration,
 ) -> PhaseReport {
@@ -167,7 +171,7 @@ async fn lookup_phase(
                 let q = &queries[i % queries.len()];
                 i += 1;
                 let t = Instant::now();
-                match client.lookup(q, 20).await {
+                match client.lookup(q, limit).await {
                     Ok(_) => lat.push(t.elapsed()),
                     Err(_) => errors += 1,
                 }

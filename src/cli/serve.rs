@@ -44,8 +44,12 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         format!("{} で待ち受けできません。--listen で別のアドレスを指定してください", args.listen)
     })?;
     let addr = listener.local_addr()?;
-    let count = state.lookup.read().map(|l| l.len()).unwrap_or(0);
-    eprintln!("madoguchi: http://{addr} で待ち受けています（医療機関 {count} 件, 営業日 {}）", clock.today());
+    let (count, index_mb) =
+        state.lookup.read().map(|l| (l.len(), l.index_bytes() as f64 / 1e6)).unwrap_or((0, 0.0));
+    eprintln!(
+        "madoguchi: http://{addr} で待ち受けています（医療機関 {count} 件, 検索索引 {index_mb:.0} MB, 営業日 {}）",
+        clock.today()
+    );
     crate::server::run(listener, state, crate::server::shutdown_signal()).await?;
     eprintln!("madoguchi: 停止しました");
     Ok(())

@@ -2,7 +2,7 @@
 //! in-memory search indexes with the rows they were built from, the event channel and the
 //! shutdown signal.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
@@ -65,11 +65,10 @@ fn jst_to_utc(date: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
     }
 }
 
-/// What a lookup row shows, kept compact (prefecture and city strings are shared).
+/// What a lookup row shows beyond what the index itself keeps (name and code come from the
+/// index): kept compact, prefecture and city strings shared.
 #[derive(Debug, Clone)]
 struct Summary {
-    code: Box<str>,
-    name: Box<str>,
     name_kana: Option<Box<str>>,
     kind: InstitutionKind,
     prefecture: Arc<str>,
@@ -77,13 +76,18 @@ struct Summary {
     reader_status: ReaderStatus,
 }
 
-/// The institution index plus, per document, the summary it answers with; kept current
-/// after every change so a lookup shows the reader status of now.
+/// The institution index plus, per document, the rest of the summary it answers with; kept
+/// current after every change so a lookup shows the reader status of now.
 pub struct LookupIndex {
     index: InstitutionIndex,
     rows: Vec<Summary>,
-    by_code: HashMap<Box<str>, u32>,
-    places: HashMap<Arc<str>, ()>,
+    by_code: HashMap<[u8; 10], u32>,
+    places: HashSet<Arc<str>>,
+}
+
+/// A code as the fixed-size key of `by_code` (codes are ten ASCII digits).
+fn code_key(code: &str) -> Option<[u8; 10]> {
+    code.as_bytes().try_into().ok()
 }
 
 impl LookupIndex {
@@ -92,29 +96,31 @@ impl LookupIndex {
         let (institutions, statuses): (Vec<Institution>, Vec<ReaderStatus>) =
             rows.into_iter().map(|r| (r.institution, r.reader_status)).unzip();
         let index = InstitutionIndex::build(&institutions);
-        let mut me = LookupIndex { index, rows: Vec::new(), by_code: HashMap::new(), places: HashMap::new() };
-        me.rows.reserve(institutions.len());
+        let mut me = LookupIndex { index, rows: Vec::new(), by_code: HashMap::new(), places: HashSet::new() };
+        me.rows.reserve_exact(institutions.len());
+        me.by_code.reserve(institutions.len());
         for (doc, (inst, status)) in institutions.into_iter().zip(statuses).enumerate() {
+            if let Some(key) = code_key(inst.code.as_str()) {
+                me.by_code.insert(key, doc as u32);
+            }
             let summary = me.summary(inst, status);
-            me.by_code.insert(summary.code.clone(), doc as u32);
             me.rows.push(summary);
         }
+        release_free_memory();
         me
     }
 
     fn intern(&mut self, s: String) -> Arc<str> {
-        if let Some((k, _)) = self.places.get_key_value(s.as_str()) {
+        if let Some(k) = self.places.get(s.as_str()) {
             return k.clone();
         }
         let k: Arc<str> = Arc::from(s);
-        self.places.insert(k.clone(), ());
+        self.places.insert(k.clone());
         k
     }
 
     fn summary(&mut self, inst: Institution, reader_status: ReaderStatus) -> Summary {
         Summary {
-            code: inst.code.as_str().into(),
-            name: inst.name.into_boxed_str(),
             name_kana: inst.name_kana.map(String::into_boxed_str),
             kind: inst.kind,
             prefecture: self.intern(inst.prefecture),
@@ -131,11 +137,18 @@ impl LookupIndex {
         self.rows.is_empty()
     }
 
+    /// What the search index holds in memory (bytes), for the startup log.
+    pub fn index_bytes(&self) -> usize {
+        self.index.memory().total
+    }
+
     /// Adds or replaces one institution after an import or a reading correction.
     pub fn upsert(&mut self, inst: &Institution, reader_status: ReaderStatus) {
         let doc = self.index.upsert(inst) as usize;
+        if let Some(key) = code_key(inst.code.as_str()) {
+            self.by_code.insert(key, doc as u32);
+        }
         let summary = self.summary(inst.clone(), reader_status);
-        self.by_code.insert(summary.code.clone(), doc as u32);
         if doc < self.rows.len() {
             self.rows[doc] = summary;
         } else {
@@ -145,7 +158,7 @@ impl LookupIndex {
 
     /// Records a new reader status (after a change) so lookups show it.
     pub fn set_status(&mut self, code: &str, status: ReaderStatus) {
-        if let Some(&doc) = self.by_code.get(code)
+        if let Some(&doc) = code_key(code).and_then(|k| self.by_code.get(&k))
             && let Some(row) = self.rows.get_mut(doc as usize)
         {
             row.reader_status = status;
@@ -160,8 +173,8 @@ impl LookupIndex {
             .filter_map(|hit| {
                 let row = self.rows.get(hit.doc as usize)?;
                 Some(InstitutionSummary {
-                    code: row.code.to_string(),
-                    name: row.name.to_string(),
+                    code: self.index.code(hit.doc)?.to_string(),
+                    name: self.index.name(hit.doc)?.to_string(),
                     name_kana: row.name_kana.as_deref().map(str::to_string),
                     kind: row.kind,
                     prefecture: row.prefecture.to_string(),
@@ -177,6 +190,17 @@ impl LookupIndex {
                 })
             })
             .collect()
+    }
+}
+
+/// Hands memory freed after a bulk load back to the operating system. Loading every
+/// institution allocates a few hundred MB of short-lived rows across allocator arenas; glibc
+/// keeps such freed memory mapped, so without this the server's RSS stays at the peak.
+pub fn release_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free heap pages; it has no preconditions.
+    unsafe {
+        libc::malloc_trim(0);
     }
 }
 

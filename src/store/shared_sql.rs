@@ -737,7 +737,16 @@ impl Store for ThisStore {
         .bind(serde_json::to_string(&stored).map_err(invalid)?)
         .bind(&now_text)
         .execute(&mut *tx)
-        .await?;
+        .await
+        .map_err(|e| {
+            // The same key sent at the same moment for another institution (PostgreSQL: the
+            // two transactions lock different rows) is the same misuse as a later reuse.
+            if e.as_database_error().is_some_and(|d| d.is_unique_violation()) {
+                StoreError::IdempotencyMismatch
+            } else {
+                StoreError::Database(e)
+            }
+        })?;
         if let Some(call_id) = request.call_id {
             sqlx::query("INSERT INTO call_receipts (call_id, receipt_no) VALUES ($1, $2)")
                 .bind(call_id)

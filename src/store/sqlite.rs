@@ -23,6 +23,9 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// Reader connections; the write path has its own single connection.
 const READERS: u32 = 4;
 
+/// Rows a reader connection may buffer ahead of the task consuming them.
+const READER_ROW_BUFFER: usize = 4096;
+
 /// Ordered, embedded migrations: (version, name, SQL).
 const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("migrations/sqlite/0001_init.sql"))];
 
@@ -86,6 +89,10 @@ impl SqliteStore {
         let reader = if in_memory {
             writer
         } else {
+            // Rows travel from SQLite's worker thread to the task through a bounded channel; a
+            // deep one lets a 242,000-row read run ahead instead of switching threads every 50
+            // rows (measured: far slower on a busy two-core machine).
+            let options = options.row_buffer_size(READER_ROW_BUFFER);
             SqlitePoolOptions::new().max_connections(READERS).connect_with(options).await?
         };
         Ok(SqliteStore { reader, writer: store_writer })

@@ -593,3 +593,22 @@ pub async fn verify_finds_the_first_tampered_event(f: &dyn Fixture) {
     let v = store.verify_audit().await.expect("verifies");
     assert_eq!((v.events, v.first_broken_seq), (2, Some(2)));
 }
+
+/// One key sent at the same moment for two institutions: one change goes through, the other
+/// is the key's misuse (never a database error, never two changes).
+pub async fn same_key_at_once_for_two_institutions(f: &dyn Fixture) {
+    let store = seeded(f).await;
+    let a = tokio::spawn({
+        let store = store.clone();
+        async move { store.change_application(select_model(CLINIC, 1, "dup", "caora", None)).await }
+    });
+    let b = tokio::spawn({
+        let store = store.clone();
+        async move { store.change_application(select_model(DENTAL, 1, "dup", "caora", None)).await }
+    });
+    let results = [a.await.expect("task runs"), b.await.expect("task runs")];
+    let ok = results.iter().filter(|r| r.is_ok()).count();
+    let mismatch = results.iter().filter(|r| matches!(r, Err(StoreError::IdempotencyMismatch))).count();
+    assert_eq!((ok, mismatch), (1, 1), "{results:?}");
+    assert_eq!(audit_len(&*store).await, 1);
+}
