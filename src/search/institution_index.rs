@@ -395,6 +395,13 @@ impl InstitutionIndex {
             for r in reading::infer_readings(&inst.name) {
                 readings.push(reading_key(&fold(&r)));
             }
+            // The facility's own name (last word after 医療法人薫風会 ...) read alone, so
+            // たなべいいん is a reading prefix of 医療法人薫風会 田辺医院.
+            if let Some(last) = inst.name.split_whitespace().last().filter(|l| *l != inst.name.trim()) {
+                for r in reading::infer_readings(last).into_iter().take(2) {
+                    readings.push(reading_key(&fold(&r)));
+                }
+            }
         }
         readings.retain(|r| !r.is_empty());
         readings.dedup();
