@@ -216,4 +216,13 @@ mod tests {
         assert!(r.recall_at_1 >= 0.80, "recall@1 {:.3}\n{r}", r.recall_at_1);
         assert!(r.recall_at_5 >= 0.90, "recall@5 {:.3}\n{r}", r.recall_at_5);
     }
+
+    /// The figures `bench relevance` prints (30,000 distractors):
+    /// `cargo test --lib relevance_institutions -- --ignored --nocapture`.
+    #[test]
+    #[ignore = "a measurement over 30,000 demo institutions"]
+    fn builtin_figures() {
+        let r = run_builtin().expect("shipped set parses");
+        println!("{r}");
+    }
 }

@@ -185,6 +185,9 @@ struct Doc {
     place: u32,
     /// Characters present in the name and reading keys, for the fuzzy prefilter.
     bloom: u64,
+    /// First character of the first two readings ('\0' when none): a one-letter query
+    /// checks these instead of every key.
+    reading_firsts: [char; 2],
 }
 
 /// Separates the original name, reading and phone of a document in `originals`.
@@ -246,6 +249,8 @@ impl Plan {
             (Some(_), None) => false,
             // An empty stem matched reading starts only: nothing to narrow a substring search.
             (Some(new), Some(old)) if old.stem.is_empty() && !new.stem.is_empty() => false,
+            // Voiceless matches start at two kana: a one-kana query did not look for them.
+            (Some(new), Some(old)) if old.stem.chars().count() < 2 && new.stem.chars().count() >= 2 => false,
             (Some(new), Some(old)) => {
                 new.stem.starts_with(&old.stem)
                     && (old.next.is_empty()
@@ -390,6 +395,13 @@ impl InstitutionIndex {
             for r in reading::infer_readings(&inst.name) {
                 readings.push(reading_key(&fold(&r)));
             }
+            // The facility's own name (last word after 医療法人薫風会 ...) read alone, so
+            // たなべいいん is a reading prefix of 医療法人薫風会 田辺医院.
+            if let Some(last) = inst.name.split_whitespace().last().filter(|l| *l != inst.name.trim()) {
+                for r in reading::infer_readings(last).into_iter().take(2) {
+                    readings.push(reading_key(&fold(&r)));
+                }
+            }
         }
         readings.retain(|r| !r.is_empty());
         readings.dedup();
@@ -423,6 +435,7 @@ impl InstitutionIndex {
             facility_start: facility_start.min(u16::MAX as usize) as u16,
             place,
             bloom,
+            reading_firsts: [0, 1].map(|i| readings.get(i).and_then(|r| r.chars().next()).unwrap_or('\0')),
         };
         let clean = |s: &str| s.replace([FIELD_SEP, '\0'], "");
         let original = format!(
@@ -516,17 +529,26 @@ impl InstitutionIndex {
             }
         }
 
-        let key = |&(rank, doc): &(Rank, u32)| {
-            let fuzzy = u32::MAX - fuzzy_scores.get(&doc).copied().unwrap_or(0);
-            (rank, fuzzy, self.docs[doc as usize].name_chars, doc)
-        };
-        if found.len() > limit {
-            found.select_nth_unstable_by_key(limit, key);
-            found.truncate(limit);
+        // One packed sort key per hit (rank, then fuzzy score, then name length), computed once:
+        // a first keystroke can match most of the country.
+        let mut keyed: Vec<(u64, u32)> = found
+            .iter()
+            .map(|&(rank, doc)| {
+                let fuzzy = if rank == R_FUZZY { fuzzy_scores.get(&doc).copied().unwrap_or(0) } else { 0 };
+                let key = (u64::from(rank) << 48)
+                    | (u64::from(u32::MAX - fuzzy) << 16)
+                    | u64::from(self.docs[doc as usize].name_chars);
+                (key, doc)
+            })
+            .collect();
+        if keyed.len() > limit {
+            keyed.select_nth_unstable(limit);
+            keyed.truncate(limit);
         }
-        found.sort_unstable_by_key(key);
-        found
+        keyed.sort_unstable();
+        keyed
             .into_iter()
+            .map(|(key, doc)| (((key >> 48) & 0xFF) as Rank, doc))
             .map(|(rank, doc)| SearchHit {
                 doc,
                 kind: kind_of(rank),
@@ -539,7 +561,10 @@ impl InstitutionIndex {
     /// Every document matching `plan` by code, phone, name or reading, with its best rank.
     fn exact_matches(&self, plan: &Plan) -> (Vec<(Rank, u32)>, bool) {
         let cached = self.narrowing_for(plan);
-        let cands: Option<&[u32]> = cached.as_ref().map(|c| c.as_slice());
+        // Rescanning candidates one key at a time only pays while they are few; past that one
+        // SIMD pass over the whole column is cheaper (and gives the same answer).
+        let cands: Option<&[u32]> =
+            cached.as_ref().filter(|c| c.len() * 16 < self.docs.len()).map(|c| c.as_slice());
         let mut best = Best::new(self.docs.len());
 
         if let Some(q) = &plan.digits {
@@ -582,7 +607,8 @@ impl InstitutionIndex {
                 &mut best,
             );
             let weak_stem = voiceless_key(&r.stem);
-            if !weak_stem.is_empty() {
+            // A one-kana voiceless match says nothing; from two kana on it is worth a place.
+            if weak_stem.chars().count() >= 2 {
                 let weak_next: Vec<char> = r.next.iter().map(|&c| voiceless(c)).collect();
                 self.match_reading(
                     &self.weak_readings,
@@ -659,13 +685,31 @@ impl InstitutionIndex {
                 best.offer(doc, if prefix { ranks[0] } else { ranks[1] });
             });
         };
-        if stem.is_empty() {
-            // A lone consonant (`k`, `sh`): only readings that begin with one of its syllables;
-            // a scan per syllable for every substring would cost more than it tells.
+        if stem.chars().count() < 2 {
+            // One kana or a lone consonant (`い`, `k`, `ir`): only readings that begin so. A
+            // substring that short is everywhere and tells the operator nothing.
+            let first = stem.chars().next();
+            let stem = stem.as_bytes();
             let mut check = |doc: u32| {
+                let firsts = self.docs[doc as usize].reading_firsts;
+                let maybe = |c: char| match first {
+                    Some(f) => c == f,
+                    None => next.contains(&c),
+                };
+                // Documents with more than two readings are checked in full.
+                if !maybe(firsts[0]) && !maybe(firsts[1]) && firsts[1] == '\0' {
+                    return;
+                }
+                if first.is_none() && maybe(firsts[0]) {
+                    best.offer(doc, ranks[0]);
+                    return;
+                }
                 let key = column.key(doc);
                 let starts = std::iter::once(0).chain(memchr::memchr_iter(ALT_SEP, key).map(|p| p + 1));
-                if starts.into_iter().any(|p| next_char_in(key, p, next)) {
+                let hit = |p: usize| {
+                    key[p..].starts_with(stem) && (next.is_empty() || next_char_in(key, p + stem.len(), next))
+                };
+                if starts.into_iter().any(hit) {
                     best.offer(doc, ranks[0]);
                 }
             };
