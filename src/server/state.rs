@@ -314,9 +314,9 @@ impl AppState {
         let waited = tokio::time::timeout(INDEX_WAIT, rx.wait_for(|s| *s != IndexStatus::Loading)).await;
         match waited.ok().and_then(|r| r.ok()).map(|s| s.clone()) {
             Some(IndexStatus::Ready) => Ok(()),
-            Some(IndexStatus::Failed(e)) => {
-                Err(format!("検索の索引を作れませんでした（{e}）。サーバーのログを確かめ、再起動してください"))
-            }
+            Some(IndexStatus::Failed(e)) => Err(format!(
+                "検索の索引を作れませんでした（{e}）。サーバーのログを確かめ、再起動してください"
+            )),
             _ => Err("起動直後のため検索の準備中です。数秒後にもう一度お試しください".to_string()),
         }
     }
