@@ -335,7 +335,9 @@ fn an_unreachable_server_is_one_line_saying_what_to_do() {
 /// The real list of 96,488 医科 institutions, imported through the binary, when present.
 #[test]
 fn import_the_real_medical_institutions_list() {
-    let path = Path::new("/work/shared/data/real_medical_institutions_2025-08.csv");
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/real_medical_institutions_2025-08.csv");
+    let path = path.as_path();
     if !path.exists() {
         eprintln!(
             "\n!!! SKIPPED import_the_real_medical_institutions_list: {} is not present !!!\n",

@@ -538,11 +538,13 @@ mod tests {
         assert_eq!(parse_flag("2"), None);
     }
 
-    /// Uses `/work/shared/data/real_medical_institutions_2025-08.csv` (96,488 real 医科
-    /// institutions) when it is present; says loudly that it skipped otherwise.
+    /// Uses `../shared/data/real_medical_institutions_2025-08.csv` beside the project (96,488
+    /// real 医科 institutions) when it is present; says loudly that it skipped otherwise.
     #[test]
     fn real_medical_institutions_file() {
-        let path = std::path::Path::new("/work/shared/data/real_medical_institutions_2025-08.csv");
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/data/real_medical_institutions_2025-08.csv");
+        let path = path.as_path();
         let Ok(file) = std::fs::File::open(path) else {
             eprintln!(
                 "\n!!! SKIPPED real_medical_institutions_file: {} is not present !!!\n",

@@ -265,7 +265,7 @@ mod tests {
     #[test]
     fn coverage_on_the_real_list_when_present() {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../shared/data/real_medical_institutions_2025-08.csv");
+            .join("../shared/data/real_medical_institutions_2025-08.csv");
         let path = if path.exists() {
             path
         } else {
