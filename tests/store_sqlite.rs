@@ -199,3 +199,28 @@ async fn killed_writer_loses_no_acknowledged_change() {
     assert_eq!(v.first_broken_seq, None);
     assert_eq!(v.events as i64, version - 1, "one event per committed change");
 }
+
+/// Two stores (two server processes) on one file: a change through one reaches the other's
+/// change feed, polled from the audit log, so two embedded consoles see each other's changes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn change_feed_reaches_a_second_store_on_the_same_file() {
+    let f = SqliteFixture::new().await;
+    let store = seeded(&f).await;
+    let other = SqliteStore::open(f.path.to_str().expect("utf-8 path")).await.expect("opens again");
+    let mut feed = other.listen_changes().await.expect("listens").expect("SQLite has a feed");
+    let out =
+        store.change_application(select_model(CLINIC, 1, "feed-1", "caora", None)).await.expect("changes");
+    let event = tokio::time::timeout(std::time::Duration::from_secs(5), feed.recv())
+        .await
+        .expect("an event within 5 s")
+        .expect("feed open");
+    assert_eq!(
+        event,
+        madoguchi::api::ServerEvent::ApplicationChanged {
+            code: CLINIC.to_string(),
+            version: out.after.version,
+            operator: "sato".to_string(),
+            receipt_no: Some(out.receipt_no.clone()),
+        }
+    );
+}

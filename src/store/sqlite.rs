@@ -109,9 +109,82 @@ impl SqliteStore {
     }
 
     /// SQLite has a single process's server: changes are announced in-process by the server.
+    /// SQLite has no LISTEN/NOTIFY: the audit log is the change feed. A task polls it for
+    /// events newer than the last one seen (every [`FEED_POLL`]), so that servers of several
+    /// processes on one file (two embedded consoles) hear each other's changes. It ends when
+    /// the receiver is dropped.
     async fn listen(&self) -> Result<Option<tokio::sync::mpsc::Receiver<ServerEvent>>, StoreError> {
-        Ok(None)
+        let (mut last,): (i64,) =
+            sqlx::query_as("SELECT COALESCE(MAX(seq), 0) FROM audit_events").fetch_one(&self.reader).await?;
+        let pool = self.reader.clone();
+        let (tx, rx) = tokio::sync::mpsc::channel(1024);
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(FEED_POLL).await;
+                if tx.is_closed() {
+                    return;
+                }
+                let rows: Vec<FeedRow> = match sqlx::query_as(
+                    "SELECT seq, operator, action, code, receipt_no, detail FROM audit_events \
+                     WHERE seq > $1 ORDER BY seq LIMIT 10000",
+                )
+                .bind(last)
+                .fetch_all(&pool)
+                .await
+                {
+                    Ok(rows) => rows,
+                    Err(e) => {
+                        tracing::warn!("polling the audit log for changes failed: {e}");
+                        continue;
+                    }
+                };
+                for (seq, operator, action, code, receipt_no, detail) in rows {
+                    last = seq;
+                    if let Some(event) = feed_event(&operator, &action, code, receipt_no, &detail)
+                        && tx.send(event).await.is_err()
+                    {
+                        return;
+                    }
+                }
+            }
+        });
+        Ok(Some(rx))
     }
+}
+
+/// One audit log entry as the change feed reads it: seq, operator, action, code, receipt, detail.
+type FeedRow = (i64, String, String, Option<String>, Option<String>, String);
+
+/// How often the SQLite change feed looks at the audit log.
+const FEED_POLL: Duration = Duration::from_millis(300);
+
+/// The event an audit log entry announces, if any.
+fn feed_event(
+    operator: &str,
+    action: &str,
+    code: Option<String>,
+    receipt_no: Option<String>,
+    detail: &str,
+) -> Option<ServerEvent> {
+    if action.starts_with("reader_application.") {
+        let version = serde_json::from_str::<serde_json::Value>(detail)
+            .ok()
+            .and_then(|d| d.get("after")?.get("version")?.as_i64())
+            .unwrap_or(0);
+        return Some(ServerEvent::ApplicationChanged {
+            code: code?,
+            version,
+            operator: operator.to_string(),
+            receipt_no,
+        });
+    }
+    if action.starts_with("institution") {
+        return Some(ServerEvent::InstitutionsChanged);
+    }
+    if action.starts_with("faq") {
+        return Some(ServerEvent::FaqChanged);
+    }
+    None
 }
 
 /// Parses a path or `sqlite:` URL into connect options; true when the database is in memory.
