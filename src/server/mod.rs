@@ -206,11 +206,21 @@ impl Embedded {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
+        // Graceful, but bounded: a connection that never ends (a console's event stream after
+        // its terminal is gone) must not keep the process alive. Every write is one
+        // transaction, so what was in flight is committed or not, never half.
+        if let Some(task) = self.task.take()
+            && tokio::time::timeout(EMBEDDED_SHUTDOWN_GRACE, task).await.is_err()
+        {
+            tracing::warn!(
+                "the embedded server did not stop within {EMBEDDED_SHUTDOWN_GRACE:?}; leaving anyway"
+            );
         }
     }
 }
+
+/// How long the embedded server may take to finish its requests when the console exits.
+const EMBEDDED_SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(3);
 
 impl Drop for Embedded {
     fn drop(&mut self) {
