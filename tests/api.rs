@@ -217,6 +217,32 @@ async fn status_401_without_or_with_a_bad_token() {
 }
 
 #[tokio::test]
+async fn faq_says_whether_its_top_answer_is_confident() {
+    let ask = |q: &str| {
+        let q = q.to_string();
+        async move {
+            let resp =
+                http().get(url("/v1/faq")).query(&[("q", q.as_str())]).bearer_auth(token("service")).send();
+            let resp = resp.await.expect("request");
+            assert_eq!(resp.status(), StatusCode::OK);
+            resp.json::<Value>().await.expect("json")
+        }
+    };
+    let body = ask("機種未定のカードリーダー、機種を選ぶ期限はいつまで？").await;
+    assert_eq!(body["confident"], json!(true), "{body}");
+    assert_eq!(body["results"][0]["id"], json!("reader-undecided-deadline"), "{body}");
+    for q in ["明日の東京の天気はどうですか", "おすすめの温泉旅館を教えてください"]
+    {
+        let body = ask(q).await;
+        assert_eq!(body["confident"], json!(false), "{q}: {body}");
+    }
+    let doc: Value = http().get(url("/openapi.json")).send().await.expect("req").json().await.expect("json");
+    let confident = &doc["components"]["schemas"]["FaqResponse"]["properties"]["confident"];
+    assert_eq!(confident["type"], json!("boolean"), "{confident}");
+    assert!(confident["description"].as_str().is_some_and(|d| d.contains("hand over")), "{confident}");
+}
+
+#[tokio::test]
 async fn status_403_for_the_wrong_role_and_service_reads_only_the_faq() {
     expect_error(get("/v1/institutions?q=%E7%97%85%E9%99%A2", "service").await, StatusCode::FORBIDDEN).await;
     expect_error(get("/v1/me", "service").await, StatusCode::FORBIDDEN).await;

@@ -426,6 +426,7 @@ fn faq_calls_dashboard_help() {
                         "機種未定のままの申込はキャンセル扱いになります。",
                     ),
                 ],
+                confident: true,
             }),
         },
     );

@@ -153,6 +153,15 @@ pub struct FaqHit {
 pub struct FaqResponse {
     pub query: String,
     pub results: Vec<FaqHit>,
+    /// Whether the first result answers the question well enough to be given without a person
+    /// (a chatbot should hand over to an operator when false). True when the first entry holds
+    /// at least 40% of the question's idf-weighted terms (terms no entry has count against it)
+    /// and its score leads the second's by at least 10% of its own; calibrated on the tuning
+    /// halves of the shipped relevance sets. Measured on their held-out halves (`madoguchi
+    /// bench relevance`): about 9 in 10 confident answers are right, and about 1 in 20
+    /// out-of-domain questions is answered with confidence. False when there is no result.
+    #[serde(default)]
+    pub confident: bool,
 }
 
 /// One 変更履歴 event.

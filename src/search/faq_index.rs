@@ -11,7 +11,9 @@ use std::collections::HashMap;
 
 use crate::api::FaqEntry;
 
-use super::faq_tokens::{Synonyms, TokenOptions, tokenize};
+use super::faq_answer_types::{self, ANSWER_TYPE};
+use super::faq_readings::{self, READING};
+use super::faq_tokens::{Synonyms, TokenOptions, normalize, tokenize};
 
 /// The tunable parameters of FAQ ranking, kept together so the relevance bench can try them.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -45,10 +47,25 @@ pub struct FaqParams {
     pub w_hiragana: f64,
     /// Weight of a single kanji (a matching 2-gram already counts its two characters).
     pub w_kanji_unigram: f64,
+    /// Weight of a number with its counter (3台, 8月): the number a caller asks about.
+    pub w_counter: f64,
+    /// Reading terms (`faq_readings`): hiragana in a question meets kanji in an entry.
+    pub readings: bool,
+    /// Weight of a reading 3-gram.
+    pub w_reading: f64,
+    /// Answer-type terms (`faq_answer_types`): いくら meets an answer stating a sum.
+    pub answer_types: bool,
+    /// Weight of an answer-type term.
+    pub w_answer_type: f64,
     /// Which token families to emit.
     pub tokens: TokenOptions,
     /// Whether the synonym groups apply.
     pub synonyms: bool,
+    /// The top answer is confident when it covers at least this share of the question's
+    /// idf-weighted terms (see `FaqIndex::rank`) ...
+    pub confident_at: f64,
+    /// ... and its score leads the second's by at least this share of its own.
+    pub confident_margin: f64,
 }
 
 impl Default for FaqParams {
@@ -59,29 +76,88 @@ impl Default for FaqParams {
             b_short: 0.3,
             per_field_norm: true,
             w_question: 2.0,
-            w_answer: 1.0,
+            w_answer: 0.5,
             w_category: 0.5,
             w_keywords: 3.0,
             prf_docs: 0,
             prf_terms: 10,
             prf_weight: 0.3,
             w_hiragana: 0.3,
-            w_kanji_unigram: 1.0,
+            w_kanji_unigram: 0.6,
+            w_counter: 1.0,
+            readings: true,
+            w_reading: 0.3,
+            answer_types: true,
+            w_answer_type: 0.5,
             tokens: TokenOptions::default(),
             synonyms: true,
+            confident_at: 0.4,
+            confident_margin: 0.1,
         }
     }
 }
 
+/// Ranked answers to one question, and whether the first can be given without a person.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FaqRanking {
+    /// (entry, score), best first.
+    pub hits: Vec<(usize, f64)>,
+    /// Share (0..=1) of the question's idf-weighted terms that the first entry contains; a
+    /// term no entry has counts in full against it, so an off-topic question scores low.
+    pub coverage: f64,
+    /// How far the first entry's score leads the second's, as a share of the first's (1 when
+    /// only one entry matched).
+    pub margin: f64,
+    /// `coverage >= confident_at` and `margin >= confident_margin` (`FaqParams`): the chatbot
+    /// may answer instead of handing over.
+    pub confident: bool,
+}
+
 /// How much one occurrence of `token` counts: hiragana 2-grams count `w_hiragana`, single
-/// kanji `w_kanji_unigram`, everything else 1.
+/// kanji `w_kanji_unigram`, a number with its counter `w_counter`, reading and answer-type
+/// terms their weights, everything else 1.
 fn token_weight(token: &str, params: &FaqParams) -> f64 {
     let mut chars = token.chars();
     match (chars.next(), chars.next()) {
+        (Some(READING), _) => params.w_reading,
+        (Some(ANSWER_TYPE), _) => params.w_answer_type,
         (Some('ぁ'..='ゖ'), _) => params.w_hiragana,
         (Some(c), None) if !c.is_ascii() => params.w_kanji_unigram,
+        (Some(c), Some(_)) if c.is_ascii_digit() && !token.ends_with(|e: char| e.is_ascii()) => {
+            params.w_counter
+        }
         _ => 1.0,
     }
+}
+
+/// An entry's terms in one field (0 question, 1 answer, 2 category, 3 keywords).
+fn field_terms(
+    field: usize,
+    text: &str,
+    synonyms: &Synonyms,
+    params: &FaqParams,
+    readings: &mut faq_readings::ReadingCache,
+) -> Vec<String> {
+    let mut terms = tokenize(text, synonyms, params.tokens);
+    if params.readings && field <= 1 {
+        readings.entry_terms(&normalize(text), &mut terms);
+    }
+    if params.answer_types && field == 1 {
+        terms.extend(faq_answer_types::stated(text).into_iter().map(|t| t.term()));
+    }
+    terms
+}
+
+/// A question's terms.
+fn question_terms(query: &str, synonyms: &Synonyms, params: &FaqParams) -> Vec<String> {
+    let mut terms = tokenize(query, synonyms, params.tokens);
+    if params.readings {
+        faq_readings::query_reading_terms(&normalize(query), &mut terms);
+    }
+    if params.answer_types {
+        terms.extend(faq_answer_types::asked(query).into_iter().map(|t| t.term()));
+    }
+    terms
 }
 
 /// Ranked FAQ search over question, answer, category and keywords.
@@ -120,11 +196,14 @@ impl FaqIndex {
         // Pass 1: each entry's tokens per field, with their weights, and field lengths.
         let mut per_doc: Vec<[Vec<(u32, f64)>; 4]> = Vec::with_capacity(entries.len());
         let mut field_len_sum = [0.0f64; 4];
+        let mut readings = faq_readings::ReadingCache::default();
         for entry in entries {
             let keywords = entry.keywords.join(" ");
             let texts = [entry.question.as_str(), entry.answer.as_str(), entry.category.as_str(), &keywords];
+            let mut field = 0;
             let fields: [Vec<(u32, f64)>; 4] = texts.map(|text| {
-                tokenize(text, &index.synonyms, params.tokens)
+                field += 1;
+                field_terms(field - 1, text, &index.synonyms, &params, &mut readings)
                     .into_iter()
                     .map(|token| {
                         let w = token_weight(&token, &params);
@@ -200,15 +279,39 @@ impl FaqIndex {
         (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
     }
 
-    /// The query's known terms with their weights (repeated tokens count once more each).
-    fn query_terms(&self, query: &str) -> HashMap<u32, f64> {
+    /// The query's known terms with their weights (repeated tokens count once more each), and
+    /// the summed weight of its tokens no entry has.
+    fn query_terms(&self, query: &str) -> (HashMap<u32, f64>, f64) {
         let mut q: HashMap<u32, f64> = HashMap::new();
-        for token in tokenize(query, &self.synonyms, self.params.tokens) {
-            if let Some(&id) = self.vocab.get(&token) {
-                *q.entry(id).or_insert(0.0) += token_weight(&token, &self.params);
+        let mut unknown = 0.0;
+        for token in question_terms(query, &self.synonyms, &self.params) {
+            let w = token_weight(&token, &self.params);
+            match self.vocab.get(&token) {
+                Some(&id) => *q.entry(id).or_insert(0.0) += w,
+                None => unknown += w,
             }
         }
-        q
+        (q, unknown)
+    }
+
+    /// The idf of a term no entry has.
+    fn unseen_idf(&self) -> f64 {
+        let n = self.len() as f64;
+        (1.0 + (n + 0.5) / 0.5).ln()
+    }
+
+    /// Share of the query's idf-weighted terms that entry `doc` contains.
+    fn coverage(&self, query: &HashMap<u32, f64>, unknown: f64, doc: usize) -> f64 {
+        let terms = &self.doc_terms[doc];
+        let (mut hit, mut total) = (0.0, unknown * self.unseen_idf());
+        for (&term, &qw) in query {
+            let w = qw * self.idf(term);
+            total += w;
+            if terms.binary_search_by_key(&term, |&(t, _)| t).is_ok() {
+                hit += w;
+            }
+        }
+        if total > 0.0 { hit / total } else { 0.0 }
     }
 
     /// BM25 score of every entry for weighted query terms; entries scoring 0 are left out.
@@ -263,21 +366,41 @@ impl FaqIndex {
 
     /// (document, score) pairs, best first, at most `limit`.
     pub fn search(&self, query: &str, limit: usize) -> Vec<(usize, f64)> {
+        self.rank(query, limit).hits
+    }
+
+    /// The best `limit` entries for `query`, and whether the first is a confident answer.
+    pub fn rank(&self, query: &str, limit: usize) -> FaqRanking {
+        let none = FaqRanking { hits: Vec::new(), coverage: 0.0, margin: 0.0, confident: false };
         if limit == 0 || self.is_empty() {
-            return Vec::new();
+            return none;
         }
-        let mut terms = self.query_terms(query);
+        let (mut terms, unknown) = self.query_terms(query);
         if terms.is_empty() {
-            return Vec::new();
+            return none;
         }
+        let original = terms.clone();
         let feedback = self.params.prf_docs > 0;
-        let mut hits = self.score(&terms, if feedback { limit.max(self.params.prf_docs) } else { limit });
+        let wanted = limit.max(2);
+        let mut hits = self.score(&terms, if feedback { wanted.max(self.params.prf_docs) } else { wanted });
         if feedback {
             self.expand(&mut terms, &hits);
-            hits = self.score(&terms, limit);
+            hits = self.score(&terms, wanted);
         }
+        let coverage = hits.first().map_or(0.0, |&(doc, _)| self.coverage(&original, unknown, doc));
+        let margin = match hits.as_slice() {
+            [(_, first), (_, second), ..] if *first > 0.0 => (first - second) / first,
+            [_] => 1.0,
+            _ => 0.0,
+        };
         hits.truncate(limit);
-        hits
+        let p = &self.params;
+        FaqRanking {
+            hits,
+            coverage,
+            margin,
+            confident: coverage >= p.confident_at && margin >= p.confident_margin,
+        }
     }
 }
 

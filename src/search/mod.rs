@@ -7,9 +7,15 @@
 //! - `institution_index`: the in-memory institution lookup (codes, phones, names, readings,
 //!   romaji, fuzzy), ranked.
 //! - `faq_tokens`: the script-preserving normaliser, synonyms and tokens the FAQ index uses.
-//! - `faq_index`: BM25 over dictionary-free Japanese tokens for the FAQ.
+//! - `faq_readings`, `faq_answer_types`: reading terms (hiragana meets kanji) and question-word
+//!   → answer-type terms for the FAQ index.
+//! - `faq_index`: BM25F over those terms for the FAQ, with the confidence of the top answer.
+//! - `faq_match`: why an FAQ entry matched (words to show and highlight).
 
+pub mod faq_answer_types;
 pub mod faq_index;
+pub mod faq_match;
+pub mod faq_readings;
 pub mod faq_tokens;
 pub mod institution_index;
 pub mod normalize;

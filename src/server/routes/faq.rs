@@ -37,13 +37,13 @@ pub async fn search(
     let q = query(p.q)?;
     let n = limit(p.limit, 10, 50)?;
     let corpus = state.faq.read().map_err(|_| ApiError::Internal("faq index poisoned".into()))?;
-    let results = corpus
-        .index
-        .search(&q, n as usize)
+    let ranking = corpus.index.rank(&q, n as usize);
+    let results = ranking
+        .hits
         .into_iter()
         .filter_map(|(doc, score)| corpus.entries.get(doc).map(|e| FaqHit { entry: e.clone(), score }))
         .collect();
-    Ok(AppJson(FaqResponse { query: q, results }))
+    Ok(AppJson(FaqResponse { query: q, results, confident: ranking.confident }))
 }
 
 /// Adds or replaces one entry (supervisors); the id in the path wins over the body's.

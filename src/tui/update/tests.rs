@@ -441,7 +441,7 @@ fn faq_answers_follow_the_latest_query() {
         &mut s,
         Action::FaqDone {
             seq: 1,
-            reply: Ok(crate::api::FaqResponse { query: "期".into(), results: vec![] }),
+            reply: Ok(crate::api::FaqResponse { query: "期".into(), results: vec![], confident: false }),
         },
     );
     assert!(s.faq.loading, "older answer ignored");

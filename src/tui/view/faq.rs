@@ -1,14 +1,16 @@
-//! FAQ screen (F3): query line with the caret, ranked questions on the left, the selected
-//! answer on the right (scrolls with PgUp/PgDn; Ctrl-Y copies it).
+//! FAQ screen (F3): query line with the caret, ranked questions on the left, each with the
+//! words of the query it contains (why it matched), the selected answer on the right with those
+//! words highlighted (scrolls with PgUp/PgDn; Ctrl-Y copies it).
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::Line;
+use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::super::state::{Screen, State};
 use super::super::text::{self, ui};
 use super::{Theme, set_caret, sym, wrap_lines};
+use crate::search::faq_match;
 
 pub fn draw(state: &State, frame: &mut Frame, area: Rect) {
     let th = Theme::of(state);
@@ -45,21 +47,23 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect) {
         };
         frame.render_widget(Paragraph::new(wrap_lines(vec![Line::raw(msg)], inner.width)), inner);
     } else {
-        let h = inner.height as usize;
-        let offset = f.selected.saturating_sub(h.saturating_sub(1));
-        let lines: Vec<Line> = f
-            .results
-            .iter()
-            .enumerate()
-            .skip(offset)
-            .take(h)
-            .map(|(i, hit)| {
-                let mark = if i == f.selected { s.cursor } else { " " };
-                let t =
-                    text::fit(&format!("{mark} {}", hit.entry.question), inner.width as usize, s.ellipsis);
-                if i == f.selected { Line::styled(t, th.selected()) } else { Line::raw(t) }
-            })
-            .collect();
+        // Two lines an entry: the question, then the query's words it contains.
+        let per_page = (inner.height as usize / 2).max(1);
+        let offset = f.selected.saturating_sub(per_page - 1);
+        let w = inner.width as usize;
+        let mut lines: Vec<Line> = Vec::new();
+        for (i, hit) in f.results.iter().enumerate().skip(offset).take(per_page) {
+            let mark = if i == f.selected { s.cursor } else { " " };
+            let t = text::fit(&format!("{mark} {}", hit.entry.question), w, s.ellipsis);
+            lines.push(if i == f.selected { Line::styled(t, th.selected()) } else { Line::raw(t) });
+            let words = faq_match::matched_words(&f.shown_query, &hit.entry);
+            let why = if words.is_empty() {
+                "一致: 似た言い方（よみ・言い換え）".to_string()
+            } else {
+                format!("一致: {}", words.join("・"))
+            };
+            lines.push(Line::styled(text::fit(&format!("   {why}"), w, s.ellipsis), th.dim()));
+        }
         frame.render_widget(Paragraph::new(lines), inner);
     }
 
@@ -68,7 +72,8 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect) {
         Some(hit) => {
             let mut lines =
                 vec![Line::styled(text::display(&hit.entry.question), th.strong()), Line::raw("")];
-            lines.extend(hit.entry.answer.lines().map(|l| Line::raw(text::display(l))));
+            let terms = faq_match::terms(&f.shown_query);
+            lines.extend(hit.entry.answer.lines().map(|l| marked(l, &terms, &th)));
             lines.push(Line::raw(""));
             lines.push(Line::styled(format!("分類: {}", hit.entry.category), th.dim()));
             let inner = block.inner(answer_area);
@@ -80,4 +85,18 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect) {
         }
         None => frame.render_widget(Paragraph::new("").block(block), answer_area),
     }
+}
+
+/// One line of an answer with the query's words in the matched style.
+fn marked(line: &str, terms: &std::collections::HashSet<String>, th: &Theme) -> Line<'static> {
+    let ranges: Vec<(usize, usize)> =
+        faq_match::spans(line, terms).into_iter().map(|r| (r.start, r.end)).collect();
+    if ranges.is_empty() {
+        return Line::raw(text::display(line));
+    }
+    let spans: Vec<Span<'static>> = text::highlight_pieces(line, &ranges, usize::MAX, "")
+        .into_iter()
+        .map(|(t, hl)| if hl { Span::styled(t, th.matched()) } else { Span::raw(t) })
+        .collect();
+    Line::from(spans)
 }
