@@ -10,11 +10,13 @@ use madoguchi::cli::{Cli, Command};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    // The console owns the terminal: log only when asked. Otherwise warnings (info for serve).
+    // The console owns the terminal: log only when asked. A one-shot command's standard error
+    // is its one-line answer: warnings, but not sqlx's "slow statement" (a full read of a
+    // national database is slow by nature and says nothing to do). Info for serve.
     let default = match &cli.command {
         Some(Command::Serve(_)) => "info",
         None => "off",
-        _ => "warn",
+        _ => "warn,sqlx::query=error",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("MADOGUCHI_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));

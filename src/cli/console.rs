@@ -9,7 +9,7 @@ use clap::Args;
 
 use super::target::{default_db, demo_date, load_config, load_policy};
 use crate::client::Client;
-use crate::server::{EmbeddedOptions, SeedOptions};
+use crate::server::{EmbeddedOptions, IndexBuild, SeedOptions};
 use crate::tui::ConsoleConfig;
 
 /// How long the embedded server may take to stop after the console has ended.
@@ -73,6 +73,7 @@ pub async fn run(args: ConsoleArgs) -> anyhow::Result<()> {
             policy,
             seed_if_empty: Some(SeedOptions { institutions: None, seed: super::seed::DEFAULT_SEED }),
             progress: &progress,
+            index: IndexBuild::AtStart,
         },
     )
     .await
