@@ -430,7 +430,28 @@ fn faq_calls_dashboard_help() {
             }),
         },
     );
-    snap!("faq", s);
+    let t = snap!("faq", s);
+    // The query's words are highlighted in the answer (期限 of 期限までに...), the rest is not.
+    let buf = t.backend().buffer().clone();
+    let at = (0..24u16)
+        .flat_map(|y| (36..76u16).map(move |x| (x, y)))
+        .filter(|&(_, y)| (4..21).contains(&y))
+        .find(|&(x, y)| {
+            buf[(x, y)].symbol() == "期"
+                && buf[(x + 2, y)].symbol() == "限"
+                && buf[(x + 4, y)].symbol() == "ま"
+        })
+        .unwrap_or_else(|| {
+            let rows: Vec<String> =
+                (0..24u16).map(|y| (0..80u16).map(|x| buf[(x, y)].symbol().to_string()).collect()).collect();
+            panic!("期限までに not in the answer pane: {rows:#?}")
+        });
+    assert!(
+        buf[at].modifier.contains(ratatui::style::Modifier::BOLD),
+        "期 not highlighted at {at:?}: {:?}",
+        buf[at]
+    );
+    assert!(!buf[(at.0 + 4, at.1)].modifier.contains(ratatui::style::Modifier::BOLD), "ま highlighted");
 
     let mut s = base(false);
     update(&mut s, Action::StartCall);

@@ -100,3 +100,20 @@ fn marked(line: &str, terms: &std::collections::HashSet<String>, th: &Theme) -> 
         .collect();
     Line::from(spans)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answer_lines_mark_the_query_words() {
+        let state = State::new("test", false, true, "s", chrono::Utc::now());
+        let th = Theme::of(&state);
+        let line = marked("期限までに選ばないと", &faq_match::terms("期限"), &th);
+        let shown: Vec<(String, bool)> =
+            line.spans.iter().map(|s| (s.content.to_string(), s.style == th.matched())).collect();
+        assert_eq!(shown, [("期限".to_string(), true), ("までに選ばないと".to_string(), false)]);
+        let plain = marked("なにもない", &faq_match::terms("期限"), &th);
+        assert!(plain.spans.iter().all(|s| s.style != th.matched()));
+    }
+}
