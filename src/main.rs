@@ -2,6 +2,7 @@
 //! `cli/`). A failure prints one line saying what to do and exits non-zero; a closed pipe
 //! (`madoguchi lookup x | head`) exits 0 quietly.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -28,12 +29,18 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match runtime.block_on(madoguchi::cli::run(cli)) {
+    let result = runtime.block_on(madoguchi::cli::run(cli));
+    // Whatever is still running (a request to a server that no longer answers, a blocking
+    // read) must not hold the exit: the work that matters has finished or been abandoned
+    // whole (every write is one transaction).
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             let reason: Vec<String> = e.chain().map(|c| c.to_string()).collect();
-            eprintln!("madoguchi: {}", reason.join(": ").replace('\n', " "));
+            // Not eprintln!: after a hang-up stderr is a dead terminal, and that must not panic.
+            let _ = writeln!(std::io::stderr(), "madoguchi: {}", reason.join(": ").replace('\n', " "));
             ExitCode::FAILURE
         }
     }

@@ -12,6 +12,9 @@ use crate::client::Client;
 use crate::server::{EmbeddedOptions, IndexBuild, SeedOptions};
 use crate::tui::ConsoleConfig;
 
+/// How long the embedded server may take to stop after the console has ended.
+const EMBEDDED_STOP: std::time::Duration = std::time::Duration::from_millis(500);
+
 /// Options of the console (given before any subcommand).
 #[derive(Debug, Clone, Args)]
 pub struct ConsoleArgs {
@@ -83,6 +86,8 @@ pub async fn run(args: ConsoleArgs) -> anyhow::Result<()> {
         ascii: args.ascii,
     })
     .await;
-    embedded.shutdown().await;
+    // Within the console's one second to leave after its terminal is gone: a change in flight
+    // is one transaction, so it is committed or not either way.
+    let _ = tokio::time::timeout(EMBEDDED_STOP, embedded.shutdown()).await;
     Ok(result?)
 }

@@ -266,8 +266,9 @@ pub struct Shared {
     index_status: watch::Sender<IndexStatus>,
     pub faq: RwLock<FaqCorpus>,
     pub events: broadcast::Sender<ServerEvent>,
-    /// Tokens that live only in this process (the embedded server's local supervisor).
-    local_tokens: HashMap<String, OperatorRecord>,
+    /// Tokens that live only in this process (the embedded server's local supervisor, one
+    /// per open SSH console session).
+    local_tokens: RwLock<HashMap<String, OperatorRecord>>,
     token_cache: Mutex<HashMap<String, (OperatorRecord, Instant)>>,
     shutdown: watch::Sender<bool>,
     /// True while the store's change feed (PostgreSQL NOTIFY) delivers every change, ours
@@ -316,7 +317,7 @@ impl AppState {
                 index_status,
                 faq: RwLock::new(FaqCorpus::build(faq)),
                 events,
-                local_tokens,
+                local_tokens: RwLock::new(local_tokens),
                 token_cache: Mutex::new(HashMap::new()),
                 shutdown,
                 following_store: AtomicBool::new(false),
@@ -447,10 +448,25 @@ impl AppState {
         }
     }
 
+    /// Adds a token that lives only in this process (an SSH session's console).
+    pub fn add_local_token(&self, token_hash: String, operator: OperatorRecord) {
+        if let Ok(mut t) = self.local_tokens.write() {
+            t.insert(token_hash, operator);
+        }
+    }
+
+    /// Withdraws a token added by [`AppState::add_local_token`]; requests with it fail (401)
+    /// from now on.
+    pub fn remove_local_token(&self, token_hash: &str) {
+        if let Ok(mut t) = self.local_tokens.write() {
+            t.remove(token_hash);
+        }
+    }
+
     /// The operator a token hash belongs to: local tokens, then a short cache, then the store.
     pub async fn operator_for(&self, token_hash: &str) -> Result<Option<OperatorRecord>, StoreError> {
-        if let Some(op) = self.local_tokens.get(token_hash) {
-            return Ok(Some(op.clone()));
+        if let Some(op) = self.local_tokens.read().ok().and_then(|t| t.get(token_hash).cloned()) {
+            return Ok(Some(op));
         }
         if let Ok(cache) = self.token_cache.lock()
             && let Some((op, at)) = cache.get(token_hash)
