@@ -5,7 +5,7 @@
 
 use chrono::NaiveDate;
 use madoguchi::domain::institution::expected_check_digit;
-use madoguchi::domain::reader::{apply_change, apply_undecided, cancel_past_deadline, reinstate};
+use madoguchi::domain::reader::{apply_change, cancel_past_deadline, reinstate};
 use madoguchi::domain::{
     InstitutionCode, InstitutionKind, Policy, ReaderApplication, ReaderChange, ReaderStatus,
 };
@@ -169,7 +169,6 @@ fn status() -> impl Strategy<Value = ReaderStatus> {
 #[derive(Debug, Clone)]
 enum Step {
     Change { model: String, units: u32, day: NaiveDate },
-    Undecided { units: u32, day: NaiveDate },
     Reinstate { model: String, units: u32, day: NaiveDate },
     DeadlineBatch { day: NaiveDate },
 }
@@ -184,7 +183,6 @@ fn step() -> impl Strategy<Value = Step> {
             units,
             day
         }),
-        (units.clone(), day()).prop_map(|(units, day)| Step::Undecided { units, day }),
         (model, units, day()).prop_map(|(model, units, day)| Step::Reinstate { model, units, day }),
         day().prop_map(|day| Step::DeadlineBatch { day }),
     ]
@@ -215,7 +213,6 @@ proptest! {
             let before = app.clone();
             let next = match &step {
                 Step::Change { model, units, day } => apply_change(&policy, *day, kind, &app, &ReaderChange { model_id: model.clone(), units: *units }).ok(),
-                Step::Undecided { units, day } => apply_undecided(&policy, *day, kind, &app, *units).ok(),
                 Step::Reinstate { model, units, day } => reinstate(&policy, *day, kind, &app, &ReaderChange { model_id: model.clone(), units: *units }).ok(),
                 Step::DeadlineBatch { day } => cancel_past_deadline(&policy, *day, &app),
             };
