@@ -174,9 +174,13 @@ async fn sample(client: &Client) -> Result<(Vec<(&'static str, String)>, Vec<Str
         }
     }
     // Interleave the sources so every seed's institutions are spread through the mix.
+    // (7,919 is prime: stepping by it visits every source once unless the count is a multiple.)
     let n = sources.len();
-    let order: Vec<MixSource> = (0..n).map(|i| sources[(i * 7_919) % n.max(1)].clone()).collect();
-    let order = if n % 7_919 == 0 { sources } else { order };
+    let order: Vec<MixSource> = if n.is_multiple_of(7_919) {
+        sources
+    } else {
+        (0..n).map(|i| sources[(i * 7_919) % n].clone()).collect()
+    };
     let queries = super::query_mix::build(&order, MIX_PER_CLASS);
     candidates.sort();
     candidates.dedup();

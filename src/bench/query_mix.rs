@@ -113,8 +113,8 @@ mod tests {
         MixSource {
             name: format!("医療法人社団 青空会 さくら{i}内科クリニック"),
             name_kana: Some(format!("サクラ{i}ナイカクリニック")),
-            code: format!("13{i:08}"),
-            city: "三鷹市".to_string(),
+            code: format!("{:010}", (i as u64 + 1) * 1_234_567_891 % 10_000_000_000),
+            city: ["三鷹市", "府中市", "酒田市", "港区", "杉並区", "足立区"][i % 6].to_string(),
             phone: Some(format!("0422-40-{:04}", i % 10_000)),
         }
     }

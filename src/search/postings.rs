@@ -10,6 +10,9 @@
 
 use std::collections::HashMap;
 
+/// One list while the index is built: its last document, its length, its coded bytes.
+type Building = (u32, u32, Vec<u8>);
+
 /// The documents holding each gram; see the module doc.
 #[derive(Default)]
 pub struct Postings {
@@ -20,8 +23,8 @@ pub struct Postings {
     /// Per gram: how many documents its coded list holds.
     counts: Vec<u32>,
     data: Vec<u8>,
-    /// Lists being built (gram → last document, coded list).
-    building: HashMap<u64, (u32, u32, Vec<u8>)>,
+    /// Lists being built, by gram.
+    building: HashMap<u64, Building>,
     /// Documents keyed after the build, per gram, in the order they came.
     extra: HashMap<u64, Vec<u32>>,
     frozen: bool,
@@ -54,8 +57,7 @@ impl Postings {
             return;
         }
         self.frozen = true;
-        let mut lists: Vec<(u64, (u32, u32, Vec<u8>))> =
-            std::mem::take(&mut self.building).into_iter().collect();
+        let mut lists: Vec<(u64, Building)> = std::mem::take(&mut self.building).into_iter().collect();
         lists.sort_unstable_by_key(|l| l.0);
         let total: usize = lists.iter().map(|l| l.1.2.len()).sum();
         self.grams = Vec::with_capacity(lists.len());
@@ -151,8 +153,8 @@ impl Postings {
             + self.starts.capacity() * 4
             + self.counts.capacity() * 4
             + self.data.capacity()
-            + self.extra.iter().map(|(_, v)| 32 + v.capacity() * 4).sum::<usize>()
-            + self.building.iter().map(|(_, v)| 40 + v.2.capacity()).sum::<usize>()
+            + self.extra.values().map(|v| 32 + v.capacity() * 4).sum::<usize>()
+            + self.building.values().map(|v| 40 + v.2.capacity()).sum::<usize>()
     }
 }
 
