@@ -4,66 +4,16 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc};
 use tokio::sync::{broadcast, watch};
 
+pub use super::clock::{Clock, jst};
 use crate::api::{FaqEntry, InstitutionSummary, MatchSpan, ServerEvent};
 use crate::domain::{Institution, InstitutionKind, Policy, ReaderStatus};
 use crate::search::{FaqIndex, InstitutionIndex};
 use crate::store::{InstitutionRow, OperatorRecord, Store, StoreError};
-
-/// Japan time (UTC+9, no daylight saving): every business date is a date here.
-pub fn jst() -> FixedOffset {
-    FixedOffset::east_opt(9 * 3600).expect("UTC+9 is a valid offset")
-}
-
-/// The business clock: a fixed `--as-of` date (demos, tests) or the real clock in Japan time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Clock {
-    Fixed(NaiveDate),
-    Real,
-}
-
-impl Clock {
-    /// Today's business date in Japan.
-    pub fn today(&self) -> NaiveDate {
-        match self {
-            Clock::Fixed(d) => *d,
-            Clock::Real => Utc::now().with_timezone(&jst()).date_naive(),
-        }
-    }
-
-    /// Now; with a fixed date, that date at the real Japan time of day, so that calls
-    /// recorded during a demo fall on the demo's business date.
-    pub fn now(&self) -> DateTime<Utc> {
-        match self {
-            Clock::Real => Utc::now(),
-            Clock::Fixed(d) => {
-                let time = Utc::now().with_timezone(&jst()).time();
-                jst_to_utc(*d, time)
-            }
-        }
-    }
-
-    /// The first instant of today's business date, in UTC.
-    pub fn start_of_today(&self) -> DateTime<Utc> {
-        jst_to_utc(self.today(), NaiveTime::MIN)
-    }
-
-    pub fn is_fixed(&self) -> bool {
-        matches!(self, Clock::Fixed(_))
-    }
-}
-
-fn jst_to_utc(date: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
-    match jst().from_local_datetime(&date.and_time(time)).single() {
-        Some(t) => t.with_timezone(&Utc),
-        None => Utc::now(),
-    }
-}
 
 /// What a lookup row shows beyond what the index itself keeps (name and code come from the
 /// index): kept compact, prefecture and city strings shared.
@@ -362,16 +312,25 @@ impl AppState {
 
     /// Applies `change` to the lookup index once it holds every institution; nothing when
     /// the index is not built yet (its build reads the rows as committed, this change
-    /// included). Waiting also covers an index whose rows were read before this change.
-    pub async fn update_index(&self, change: impl FnOnce(&mut LookupIndex)) {
-        if *self.index_status.borrow() == IndexStatus::NotStarted {
-            return;
+    /// included) or could not be built (lookups say so). Waiting also covers an index whose
+    /// rows were read before this change. An index left half-updated by a panic is rebuilt
+    /// from the store, never updated blindly nor skipped.
+    pub async fn update_index(&self, change: impl FnOnce(&mut LookupIndex)) -> Result<(), StoreError> {
+        if *self.index_status.borrow() == IndexStatus::NotStarted || self.wait_for_index().await.is_err() {
+            return Ok(());
         }
-        if self.wait_for_index().await.is_ok()
-            && let Ok(mut index) = self.lookup.write()
-        {
-            change(&mut index);
+        let poisoned = match self.lookup.write() {
+            Ok(mut index) => {
+                change(&mut index);
+                false
+            }
+            Err(_) => true,
+        };
+        if !poisoned {
+            return Ok(());
         }
+        tracing::error!("the lookup index was poisoned by a panic; rebuilding it from the store");
+        self.build_index().await
     }
 
     /// Waits until the lookup index holds every institution (at most a few seconds after
@@ -426,7 +385,7 @@ impl AppState {
         match event {
             ServerEvent::ApplicationChanged { code, .. } => {
                 if let Some(row) = self.store.institution(code).await? {
-                    self.update_index(|index| index.set_status(code, row.reader_status)).await;
+                    self.update_index(|index| index.set_status(code, row.reader_status)).await?;
                 }
                 Ok(())
             }
@@ -450,22 +409,21 @@ impl AppState {
 
     /// Adds a token that lives only in this process (an SSH session's console).
     pub fn add_local_token(&self, token_hash: String, operator: OperatorRecord) {
-        if let Ok(mut t) = self.local_tokens.write() {
-            t.insert(token_hash, operator);
-        }
+        // A map insert cannot be left half-done: a panic elsewhere must not lock anyone out.
+        self.local_tokens.write().unwrap_or_else(PoisonError::into_inner).insert(token_hash, operator);
     }
 
     /// Withdraws a token added by [`AppState::add_local_token`]; requests with it fail (401)
     /// from now on.
     pub fn remove_local_token(&self, token_hash: &str) {
-        if let Ok(mut t) = self.local_tokens.write() {
-            t.remove(token_hash);
-        }
+        self.local_tokens.write().unwrap_or_else(PoisonError::into_inner).remove(token_hash);
     }
 
     /// The operator a token hash belongs to: local tokens, then a short cache, then the store.
     pub async fn operator_for(&self, token_hash: &str) -> Result<Option<OperatorRecord>, StoreError> {
-        if let Some(op) = self.local_tokens.read().ok().and_then(|t| t.get(token_hash).cloned()) {
+        if let Some(op) =
+            self.local_tokens.read().unwrap_or_else(PoisonError::into_inner).get(token_hash).cloned()
+        {
             return Ok(Some(op));
         }
         if let Ok(cache) = self.token_cache.lock()
@@ -498,7 +456,7 @@ impl AppState {
             Ok(()) => Ok(()),
             Err(BuildFailure::Store(e)) => Err(e),
             Err(BuildFailure::Cancelled) => {
-                Err(StoreError::Invalid("building the lookup index was cancelled".into()))
+                Err(StoreError::internal("building the lookup index was cancelled"))
             }
         }
     }
@@ -509,12 +467,12 @@ impl AppState {
             if e.is_cancelled() {
                 BuildFailure::Cancelled
             } else {
-                BuildFailure::Store(StoreError::Invalid(format!("building the lookup index failed: {e}")))
+                BuildFailure::Store(StoreError::internal(format!("building the lookup index failed: {e}")))
             }
         })?;
-        if let Ok(mut guard) = self.lookup.write() {
-            *guard = lookup;
-        }
+        // A new index replaces whatever a panic left behind.
+        *self.lookup.write().unwrap_or_else(PoisonError::into_inner) = lookup;
+        self.lookup.clear_poison();
         Ok(())
     }
 
@@ -522,23 +480,8 @@ impl AppState {
     pub async fn reload_faq(&self) -> Result<(), StoreError> {
         let entries = self.store.faq_entries().await?;
         let corpus = FaqCorpus::build(entries);
-        if let Ok(mut guard) = self.faq.write() {
-            *guard = corpus;
-        }
+        *self.faq.write().unwrap_or_else(PoisonError::into_inner) = corpus;
+        self.faq.clear_poison();
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn fixed_clock_day_starts_at_jst_midnight() {
-        let d = NaiveDate::from_ymd_opt(2021, 7, 15).expect("date");
-        let c = Clock::Fixed(d);
-        assert_eq!(c.today(), d);
-        assert_eq!(c.start_of_today().to_rfc3339(), "2021-07-14T15:00:00+00:00");
-        assert_eq!(c.now().with_timezone(&jst()).date_naive(), d);
     }
 }

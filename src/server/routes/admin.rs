@@ -2,16 +2,16 @@
 //! deadline batch and issuing operator tokens.
 
 use axum::extract::State;
-use chrono::Utc;
 
 use crate::api::{
     Dashboard, DeadlineBatchRequest, DeadlineBatchResult, Health, IssuedToken, Me, NewOperator,
-    PrefectureUndecided, ServerEvent,
+    PrefectureUndecided,
 };
 use crate::server::auth::{Caller, hash_token, new_token};
 use crate::server::error::ApiError;
 use crate::server::extract::AppJson;
-use crate::server::state::{AppState, jst};
+use crate::server::state::AppState;
+use crate::server::usecase;
 
 /// Liveness, no token needed.
 #[utoipa::path(get, path = "/healthz", tag = "meta",
@@ -57,18 +57,8 @@ pub async fn dashboard(
     let deadline = state.policy.selection_deadline;
     let by_pref = state.store.undecided_by_prefecture().await?;
     let undecided_total = by_pref.iter().map(|p| p.undecided).sum();
-    // Audit times are real times: count the changes made on the real Japan date.
-    let real_today = Utc::now().with_timezone(&jst()).date_naive();
-    let changes_today = state
-        .store
-        .audit(None, 10_000)
-        .await?
-        .iter()
-        .filter(|e| {
-            e.action.starts_with("reader_application")
-                && e.at.with_timezone(&jst()).date_naive() == real_today
-        })
-        .count() as u64;
+    let (start, end) = state.clock.today_range();
+    let changes_today = state.store.application_changes_between(start, end).await?;
     Ok(AppJson(Dashboard {
         business_date: today,
         selection_deadline: deadline,
@@ -100,30 +90,7 @@ pub async fn deadline_batch(
     AppJson(req): AppJson<DeadlineBatchRequest>,
 ) -> Result<AppJson<DeadlineBatchResult>, ApiError> {
     caller.supervisor()?;
-    let today = state.clock.today();
-    let deadline = state.policy.selection_deadline;
-    if !req.dry_run && today <= deadline {
-        return Err(ApiError::Refused(format!(
-            "機種選定の期限（{}）がまだ来ていないので、締切処理はできません（試算 dry_run はできます）",
-            deadline.format("%Y年%-m月%-d日")
-        )));
-    }
-    let report = state.store.run_deadline_batch(deadline, &caller.name, req.dry_run).await?;
-    if !req.dry_run && report.cancelled > 0 {
-        state.reload_institutions().await?;
-        state.publish(ServerEvent::InstitutionsChanged);
-    }
-    let message = if req.dry_run {
-        format!("試算: 機種未定の申込 {} 件がキャンセルの対象です", report.cancelled)
-    } else {
-        format!("機種未定の申込 {} 件をキャンセルしました", report.cancelled)
-    };
-    Ok(AppJson(DeadlineBatchResult {
-        dry_run: report.dry_run,
-        cancelled: report.cancelled,
-        sample_codes: report.sample_codes,
-        message,
-    }))
+    Ok(AppJson(usecase::applications::deadline_batch(&state, &caller, req.dry_run).await?))
 }
 
 /// Issues a token for a new operator (supervisors). The token is in this answer only.
@@ -148,6 +115,6 @@ pub async fn add_operator(
         return Err(ApiError::unprocessable("invalid_name", "オペレーター名を1〜100文字で入れてください"));
     }
     let token = new_token()?;
-    state.store.add_operator(name, req.role, &hash_token(&token)).await?;
+    state.store.add_operator(name, req.role, &hash_token(&token), state.clock.now()).await?;
     Ok(AppJson(IssuedToken { name: name.to_string(), role: req.role, token }))
 }
