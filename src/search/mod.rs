@@ -19,6 +19,7 @@ pub mod faq_readings;
 pub mod faq_tokens;
 pub mod institution_index;
 pub mod normalize;
+pub mod postings;
 pub mod reading;
 pub mod romaji;
 pub mod variants;
