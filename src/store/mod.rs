@@ -7,6 +7,7 @@
 //! application serialize in the database, never in a process.
 
 pub mod audit_chain;
+pub mod live_call;
 mod postgres;
 mod sqlite;
 
@@ -17,6 +18,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crate::api::{AuditEvent, Call, ChangeReaderApplication, FaqEntry, Role, ServerEvent};
 use crate::domain::{Institution, ReaderApplication, ReaderModel, ReaderStatus, RuleError, SubsidyClaim};
 
+pub use live_call::{CallStore, NewCall, NewCallBackRecord};
 pub use postgres::{CHANGES_CHANNEL, PostgresStore};
 pub use sqlite::SqliteStore;
 
@@ -136,7 +138,7 @@ pub struct SeedData {
 
 /// The persistence seam. Implementations: `SqliteStore`, `PostgresStore`.
 #[async_trait::async_trait]
-pub trait Store: Send + Sync {
+pub trait Store: CallStore + Send + Sync {
     /// Replaces the demo data wholesale (institutions, applications, claims, models, FAQ),
     /// calling `progress` with a short line now and then (e.g. "institutions 120000/242187").
     async fn load_seed(
@@ -205,5 +207,12 @@ pub trait Store: Send + Sync {
     /// channel (SQLite: one server, which knows its own changes).
     async fn listen_changes(&self) -> Result<Option<tokio::sync::mpsc::Receiver<ServerEvent>>, StoreError> {
         Ok(None)
+    }
+
+    /// Announces an event that changes no row (a screen pop) to every server on this database
+    /// (PostgreSQL `NOTIFY`). False where the backend has no such channel: the caller then tells
+    /// its own subscribers.
+    async fn announce(&self, _event: &ServerEvent) -> Result<bool, StoreError> {
+        Ok(false)
     }
 }

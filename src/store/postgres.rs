@@ -32,7 +32,10 @@ const MIGRATION_LOCK: i64 = 0x6d61_646f_0001;
 const AUDIT_CHAIN_LOCK: i64 = 0x6d61_646f_0002;
 
 /// Ordered, embedded migrations: (version, name, SQL).
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("migrations/postgres/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "init", include_str!("migrations/postgres/0001_init.sql")),
+    (2, "calls", include_str!("migrations/postgres/0002_calls.sql")),
+];
 
 const FOR_UPDATE: &str = " FOR UPDATE";
 
@@ -71,6 +74,12 @@ impl PostgresStore {
         self.pool.begin().await
     }
 
+    /// Every server on the database hears it through its change feed.
+    async fn announce_event(&self, event: &ServerEvent) -> Result<bool, StoreError> {
+        announce_now(&self.pool, event).await?;
+        Ok(true)
+    }
+
     /// Subscribes to `madoguchi_changes` (of this schema); the receiver yields every change any server made.
     /// The listener reconnects by itself; the channel closes when the receiver is dropped.
     async fn listen(&self) -> Result<Option<tokio::sync::mpsc::Receiver<ServerEvent>>, StoreError> {
@@ -105,6 +114,13 @@ impl PostgresStore {
     }
 }
 
+/// A notification outside any transaction (events that change no row: screen pops).
+async fn announce_now(pool: &Pool<Postgres>, event: &ServerEvent) -> Result<(), StoreError> {
+    let payload = serde_json::to_string(event).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    sqlx::query(&format!("SELECT pg_notify({CHANNEL_SQL}, $1)")).bind(payload).execute(pool).await?;
+    Ok(())
+}
+
 async fn lock_migrations(conn: &mut Conn) -> Result<(), StoreError> {
     sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(MIGRATION_LOCK).execute(&mut *conn).await?;
     Ok(())
@@ -123,3 +139,4 @@ async fn notify(conn: &mut Conn, event: &ServerEvent) -> Result<(), StoreError> 
 }
 
 include!("shared_sql.rs");
+include!("live_call_sql.rs");

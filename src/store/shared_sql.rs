@@ -377,7 +377,7 @@ async fn put_faq(conn: &mut Conn, e: &FaqEntry) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO faq_entries (id, question, answer, category, keywords) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (id) DO UPDATE SET question = excluded.question, answer = excluded.answer, \
-         category = excluded.category, keywords = excluded.keywords",
+         category = excluded.category, keywords = excluded.keywords, version = faq_entries.version + 1",
     )
     .bind(&e.id)
     .bind(&e.question)
@@ -423,8 +423,10 @@ async fn institution_exists(conn: &mut Conn, code: &str) -> Result<bool, StoreEr
     Ok(found.is_some())
 }
 
+const CALL_COLUMNS: &str = "id, operator, started_at, ended_at, code, note, caller_phone, callback_id";
+
 async fn call_by_id(conn: &mut Conn, id: i64) -> Result<Call, StoreError> {
-    let row = sqlx::query("SELECT id, operator, started_at, ended_at, code, note FROM calls WHERE id = $1")
+    let row = sqlx::query(&format!("SELECT {CALL_COLUMNS} FROM calls WHERE id = $1"))
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?
@@ -449,6 +451,10 @@ fn call_from_row(row: &DbRow) -> Result<Call, StoreError> {
         code: row.try_get("code")?,
         note: row.try_get("note")?,
         receipts: Vec::new(),
+        reasons: Vec::new(),
+        caller_phone: row.try_get("caller_phone")?,
+        callback_id: row.try_get("callback_id")?,
+        faq: Vec::new(),
     })
 }
 
@@ -952,13 +958,14 @@ impl Store for ThisStore {
     async fn calls(&self, code: Option<&str>, since: Option<DateTime<Utc>>) -> Result<Vec<Call>, StoreError> {
         let since = since.map(audit_chain::instant_text);
         let rows = sqlx::query(
-            "SELECT c.id, c.operator, c.started_at, c.ended_at, c.code, c.note, r.receipt_no \
+            "SELECT c.id, c.operator, c.started_at, c.ended_at, c.code, c.note, c.caller_phone, c.callback_id, \
+             r.receipt_no \
              FROM calls c LEFT JOIN call_receipts r ON r.call_id = c.id \
              WHERE ($1 IS NULL OR c.code = $1) AND ($2 IS NULL OR c.started_at >= $2) \
              ORDER BY c.started_at DESC, c.id DESC, r.receipt_no",
         )
         .bind(code)
-        .bind(since)
+        .bind(since.as_deref())
         .fetch_all(self.reader())
         .await?;
         let mut calls: Vec<Call> = Vec::new();
@@ -973,6 +980,7 @@ impl Store for ThisStore {
                 call.receipts.push(receipt);
             }
         }
+        fill_calls_details(self.reader(), &mut calls, code, since.as_deref()).await?;
         Ok(calls)
     }
 
@@ -1127,5 +1135,9 @@ impl Store for ThisStore {
 
     async fn listen_changes(&self) -> Result<Option<tokio::sync::mpsc::Receiver<ServerEvent>>, StoreError> {
         self.listen().await
+    }
+
+    async fn announce(&self, event: &ServerEvent) -> Result<bool, StoreError> {
+        self.announce_event(event).await
     }
 }

@@ -5,6 +5,9 @@
 
 #![allow(dead_code)]
 
+mod live_call;
+pub use live_call::*;
+
 use std::sync::Arc;
 
 use chrono::{NaiveDate, TimeZone, Utc};

@@ -5,7 +5,8 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::parse_code;
-use crate::api::{Call, StartCall, UpdateCall};
+use crate::api::{AttachFaq, Call, StartCall, UpdateCall};
+use crate::domain::call::check_wrap_up;
 use crate::server::auth::Caller;
 use crate::server::error::ApiError;
 use crate::server::extract::{AppJson, AppPath, AppQuery};
@@ -43,7 +44,8 @@ pub async fn start(
     Ok(AppJson(state.store.start_call(&caller.name, code.as_deref(), state.clock.now()).await?))
 }
 
-/// Attaches an institution, sets the note, or closes the call.
+/// Attaches an institution, sets the note or the wrap-up reasons, or closes the call. Closing
+/// needs at least one reason from the policy list, given now or before (422 otherwise).
 #[utoipa::path(patch, path = "/v1/calls/{id}", tag = "calls", request_body = UpdateCall,
     params(("id" = i64, Path, description = "Call id")),
     security(("bearer" = [])),
@@ -54,7 +56,7 @@ pub async fn start(
         (status = 403, description = "Role may not log calls", body = crate::api::ErrorBody),
         (status = 404, description = "No such call or institution", body = crate::api::ErrorBody),
         (status = 413, description = "Body too large", body = crate::api::ErrorBody),
-        (status = 422, description = "Note too long", body = crate::api::ErrorBody),
+        (status = 422, description = "Note too long, a reason not in the policy list, or closing without a reason", body = crate::api::ErrorBody),
     ))]
 pub async fn update(
     caller: Caller,
@@ -66,9 +68,61 @@ pub async fn update(
     if body.note.as_deref().is_some_and(|n| n.chars().count() > 4000) {
         return Err(ApiError::unprocessable("note_too_long", "メモは4000文字までです"));
     }
+    let list = &state.policy.wrap_up_reason;
+    let reasons = match body.reasons.as_deref() {
+        Some(chosen) if !chosen.is_empty() || !body.close => Some(
+            check_wrap_up(list, chosen).map_err(|e| ApiError::unprocessable("invalid_reason", e.to_string()))?,
+        ),
+        _ => None,
+    };
     let code = known_code(&state, body.code.as_deref()).await?;
-    let ended_at = body.close.then(|| state.clock.now());
-    Ok(AppJson(state.store.update_call(id, code.as_deref(), body.note.as_deref(), ended_at).await?))
+    let current = state.store.call(id).await?.ok_or_else(|| no_call(id))?;
+    if body.close && current.ended_at.is_none() {
+        let effective = reasons.as_deref().unwrap_or(&current.reasons);
+        check_wrap_up(list, effective)
+            .map_err(|e| ApiError::unprocessable("wrap_up_reason_required", e.to_string()))?;
+    }
+    let mut call = state.store.update_call(id, code.as_deref(), body.note.as_deref(), None).await?;
+    if let Some(reasons) = &reasons {
+        call = state.store.set_reasons(id, reasons).await?;
+    }
+    if body.close {
+        call = state.store.close_call(id, state.clock.now()).await?;
+    } else if reasons.is_none() {
+        call = state.store.call(id).await?.ok_or_else(|| no_call(id))?;
+    }
+    Ok(AppJson(call))
+}
+
+fn no_call(id: i64) -> ApiError {
+    ApiError::NotFound(format!("応対記録 #{id} はありません"))
+}
+
+/// Attaches an FAQ answer shown or copied during the call (entry id and its current version),
+/// so the record says what the caller was told.
+#[utoipa::path(post, path = "/v1/calls/{id}/faq", tag = "calls", request_body = AttachFaq,
+    params(("id" = i64, Path, description = "Call id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The call with its FAQ answers", body = Call),
+        (status = 400, description = "Bad JSON or bad id", body = crate::api::ErrorBody),
+        (status = 401, description = "No or unknown token", body = crate::api::ErrorBody),
+        (status = 403, description = "Role may not log calls", body = crate::api::ErrorBody),
+        (status = 404, description = "No such call or FAQ entry", body = crate::api::ErrorBody),
+        (status = 409, description = "The call is closed", body = crate::api::ErrorBody),
+    ))]
+pub async fn attach_faq(
+    caller: Caller,
+    State(state): State<AppState>,
+    AppPath(id): AppPath<i64>,
+    AppJson(body): AppJson<AttachFaq>,
+) -> Result<AppJson<Call>, ApiError> {
+    caller.staff()?;
+    let current = state.store.call(id).await?.ok_or_else(|| no_call(id))?;
+    if current.ended_at.is_some() {
+        return Err(ApiError::Refused(format!("応対 #{id} は終了しています。FAQ の回答は応対中に記録してください")));
+    }
+    Ok(AppJson(state.store.attach_faq(id, body.faq_id.trim(), body.copied, state.clock.now()).await?))
 }
 
 /// Query of `GET /v1/calls`.

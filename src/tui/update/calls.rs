@@ -38,7 +38,7 @@ pub fn attach(state: &mut State) -> Vec<Effect> {
     state.calls.saving = true;
     vec![Effect::UpdateCall {
         id: call.id,
-        update: UpdateCall { code: Some(code), note: None, close: false },
+        update: UpdateCall { code: Some(code), note: None, reasons: None, close: false },
     }]
 }
 
@@ -50,7 +50,7 @@ pub fn close(state: &mut State) -> Vec<Effect> {
     };
     state.calls.saving = true;
     let note = Some(state.calls.note.value().to_string());
-    vec![Effect::UpdateCall { id: call.id, update: UpdateCall { code: None, note, close: true } }]
+    vec![Effect::UpdateCall { id: call.id, update: UpdateCall { code: None, note, reasons: None, close: true } }]
 }
 
 pub fn key(state: &mut State, action: Action) -> Vec<Effect> {
@@ -76,7 +76,7 @@ pub fn key(state: &mut State, action: Action) -> Vec<Effect> {
             let note = Some(c.note.value().to_string());
             return vec![Effect::UpdateCall {
                 id: call.id,
-                update: UpdateCall { code: None, note, close: false },
+                update: UpdateCall { code: None, note, reasons: None, close: false },
             }];
         }
         Action::Refresh => return vec![Effect::LoadCalls],

@@ -1,0 +1,124 @@
+//! `/v1/callbacks`: 折り返し — promise a call back to an institution's registered number, list
+//! what is due and overdue, take one (a call starts, linked to it), record how it ended.
+
+use axum::extract::State;
+
+use super::find_institution;
+use crate::api::{CallBacksParams, CloseCallBack, NewCallBack, TakenCallBack};
+use crate::domain::CallBack;
+use crate::domain::call::{callback_due, callback_reason};
+use crate::server::auth::Caller;
+use crate::server::error::ApiError;
+use crate::server::extract::{AppJson, AppPath, AppQuery};
+use crate::server::state::AppState;
+use crate::store::NewCallBackRecord;
+
+/// Records a call-back to the institution's REGISTERED phone number (copied from its record;
+/// a body naming a number is refused).
+#[utoipa::path(post, path = "/v1/callbacks", tag = "callbacks", request_body = NewCallBack,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The call-back, with the registered number it goes to", body = CallBack),
+        (status = 400, description = "Bad JSON or not an institution code", body = crate::api::ErrorBody),
+        (status = 401, description = "No or unknown token", body = crate::api::ErrorBody),
+        (status = 403, description = "Role may not make call-backs", body = crate::api::ErrorBody),
+        (status = 404, description = "No such institution or call", body = crate::api::ErrorBody),
+        (status = 409, description = "The institution has no registered phone", body = crate::api::ErrorBody),
+        (status = 422, description = "A phone number given, no reason, or a due time in the past or too far off", body = crate::api::ErrorBody),
+    ))]
+pub async fn create(
+    caller: Caller,
+    State(state): State<AppState>,
+    AppJson(body): AppJson<NewCallBack>,
+) -> Result<AppJson<CallBack>, ApiError> {
+    caller.staff()?;
+    if body.phone.is_some() {
+        return Err(ApiError::unprocessable(
+            "phone_not_allowed",
+            "折り返しは登録電話番号にだけかけます。電話番号は指定できません（phone を外してください）",
+        ));
+    }
+    let (check, _) = find_institution(&state, &body.code).await?;
+    let now = state.clock.now();
+    let unprocessable = |e: crate::domain::RuleError| ApiError::unprocessable("invalid_callback", e.to_string());
+    let reason = callback_reason(&body.reason).map_err(unprocessable)?;
+    let due_at = callback_due(now, body.due_at, state.policy.callback_due_minutes).map_err(unprocessable)?;
+    let record = NewCallBackRecord {
+        code: check.code.as_str().to_string(),
+        reason,
+        due_at,
+        created_by: caller.name,
+        created_at: now,
+        origin_call_id: body.call_id,
+    };
+    Ok(AppJson(state.store.create_callback(record, now).await?))
+}
+
+/// Open call-backs, overdue first then by due time (`all=true`: finished ones too, after).
+#[utoipa::path(get, path = "/v1/callbacks", tag = "callbacks", params(CallBacksParams),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Call-backs, overdue first", body = Vec<CallBack>),
+        (status = 400, description = "Bad query or not an institution code", body = crate::api::ErrorBody),
+        (status = 401, description = "No or unknown token", body = crate::api::ErrorBody),
+        (status = 403, description = "Role may not read call-backs", body = crate::api::ErrorBody),
+    ))]
+pub async fn list(
+    caller: Caller,
+    State(state): State<AppState>,
+    AppQuery(p): AppQuery<CallBacksParams>,
+) -> Result<AppJson<Vec<CallBack>>, ApiError> {
+    caller.staff()?;
+    let code = match p.code.as_deref() {
+        Some(raw) => Some(super::parse_code(raw)?.code.as_str().to_string()),
+        None => None,
+    };
+    let now = state.clock.now();
+    let mut list = state.store.callbacks(p.all.unwrap_or(false), code.as_deref(), now).await?;
+    list.sort_by_key(|c| (c.state, c.due_at, c.id));
+    Ok(AppJson(list))
+}
+
+/// Takes an open call-back: a call starts on its institution, linked to it.
+#[utoipa::path(post, path = "/v1/callbacks/{id}/take", tag = "callbacks",
+    params(("id" = i64, Path, description = "Call-back id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The call-back and the call started for it", body = TakenCallBack),
+        (status = 400, description = "Bad id", body = crate::api::ErrorBody),
+        (status = 401, description = "No or unknown token", body = crate::api::ErrorBody),
+        (status = 403, description = "Role may not take call-backs", body = crate::api::ErrorBody),
+        (status = 404, description = "No such call-back", body = crate::api::ErrorBody),
+        (status = 409, description = "The call-back is done already", body = crate::api::ErrorBody),
+    ))]
+pub async fn take(
+    caller: Caller,
+    State(state): State<AppState>,
+    AppPath(id): AppPath<i64>,
+) -> Result<AppJson<TakenCallBack>, ApiError> {
+    caller.staff()?;
+    let (callback, call) = state.store.take_callback(id, &caller.name, state.clock.now()).await?;
+    Ok(AppJson(TakenCallBack { callback, call }))
+}
+
+/// Records how a call-back ended (対応済 / 不在 / 不要); it leaves the open list.
+#[utoipa::path(post, path = "/v1/callbacks/{id}/close", tag = "callbacks", request_body = CloseCallBack,
+    params(("id" = i64, Path, description = "Call-back id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The finished call-back", body = CallBack),
+        (status = 400, description = "Bad JSON or bad id", body = crate::api::ErrorBody),
+        (status = 401, description = "No or unknown token", body = crate::api::ErrorBody),
+        (status = 403, description = "Role may not close call-backs", body = crate::api::ErrorBody),
+        (status = 404, description = "No such call-back", body = crate::api::ErrorBody),
+        (status = 409, description = "The call-back is done already", body = crate::api::ErrorBody),
+    ))]
+pub async fn close(
+    caller: Caller,
+    State(state): State<AppState>,
+    AppPath(id): AppPath<i64>,
+    AppJson(body): AppJson<CloseCallBack>,
+) -> Result<AppJson<CallBack>, ApiError> {
+    caller.staff()?;
+    Ok(AppJson(state.store.close_callback(id, body.outcome, &caller.name, state.clock.now()).await?))
+}
