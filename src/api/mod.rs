@@ -5,7 +5,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::domain::{InstitutionKind, ReaderApplication, ReaderModel, ReaderStatus, SubsidyClaim, WrapUpReason};
+use crate::domain::{
+    InstitutionKind, ReaderApplication, ReaderModel, ReaderStatus, SubsidyClaim, WrapUpReason,
+};
 
 mod live_call;
 pub use live_call::*;
@@ -175,7 +177,7 @@ pub struct AuditEvent {
 }
 
 /// 応対記録 as listed and shown.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 pub struct Call {
     pub id: i64,
     pub operator: String,

@@ -182,12 +182,12 @@ pub fn callback_due(
 ) -> Result<DateTime<Utc>, RuleError> {
     let due = requested.unwrap_or(now + Duration::minutes(i64::from(default_minutes)));
     if due < now - Duration::minutes(1) {
-        return Err(RuleError::Refused("折り返しの予定時刻が過去です。これから先の時刻を指定してください。".into()));
+        return Err(RuleError::Refused(
+            "折り返しの予定時刻が過去です。これから先の時刻を指定してください。".into(),
+        ));
     }
     if due > now + Duration::days(CALLBACK_MAX_DAYS) {
-        return Err(RuleError::Refused(format!(
-            "折り返しの予定は{CALLBACK_MAX_DAYS}日以内にしてください。"
-        )));
+        return Err(RuleError::Refused(format!("折り返しの予定は{CALLBACK_MAX_DAYS}日以内にしてください。")));
     }
     Ok(due)
 }
@@ -207,7 +207,9 @@ pub fn callback_reason(reason: &str) -> Result<String, RuleError> {
 /// Closing a call-back: refused once it is done (the outcome is on the record already).
 pub fn check_callback_open(done: bool) -> Result<(), RuleError> {
     if done {
-        return Err(RuleError::Refused("この折り返しは完了しています。新しい折り返しを登録してください。".into()));
+        return Err(RuleError::Refused(
+            "この折り返しは完了しています。新しい折り返しを登録してください。".into(),
+        ));
     }
     Ok(())
 }
@@ -254,7 +256,9 @@ impl ReportRange {
             return Err(RuleError::Refused(format!("期間の終わり（{to}）が始まり（{from}）より前です。")));
         }
         if (to - from).num_days() + 1 > REPORT_MAX_DAYS {
-            return Err(RuleError::Refused(format!("集計期間は{REPORT_MAX_DAYS}日までです。期間を短くしてください。")));
+            return Err(RuleError::Refused(format!(
+                "集計期間は{REPORT_MAX_DAYS}日までです。期間を短くしてください。"
+            )));
         }
         Ok(ReportRange { from, to })
     }
@@ -415,17 +419,35 @@ pub fn report_csv(report: &CallReport) -> String {
     let avg = |a: Option<u64>| a.map(|s| s.to_string()).unwrap_or_default();
     let period = format!("{}..{}", report.from, report.to);
     let mut rows: Vec<[String; 5]> = vec![
-        ["total".into(), period.clone(), "応対件数".into(), report.calls.to_string(), avg(report.avg_handle_seconds)],
+        [
+            "total".into(),
+            period.clone(),
+            "応対件数".into(),
+            report.calls.to_string(),
+            avg(report.avg_handle_seconds),
+        ],
         ["total".into(), period, "終了済み".into(), report.closed.to_string(), String::new()],
     ];
     for h in &report.by_hour {
-        rows.push(["hour".into(), format!("{:02}", h.hour), format!("{}時台", h.hour), h.calls.to_string(), String::new()]);
+        rows.push([
+            "hour".into(),
+            format!("{:02}", h.hour),
+            format!("{}時台", h.hour),
+            h.calls.to_string(),
+            String::new(),
+        ]);
     }
     for r in &report.by_reason {
         rows.push(["reason".into(), r.id.clone(), r.label.clone(), r.calls.to_string(), String::new()]);
     }
     for o in &report.by_operator {
-        rows.push(["operator".into(), o.operator.clone(), o.operator.clone(), o.calls.to_string(), avg(o.avg_handle_seconds)]);
+        rows.push([
+            "operator".into(),
+            o.operator.clone(),
+            o.operator.clone(),
+            o.calls.to_string(),
+            avg(o.avg_handle_seconds),
+        ]);
     }
     let cb = report.callbacks;
     for (key, state, n) in [

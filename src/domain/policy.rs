@@ -179,10 +179,16 @@ impl Policy {
                 && r.id.len() <= 32
                 && r.id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
             if !id_ok {
-                return Err(invalid(&key("id"), "英小文字・数字・_ で32文字までにしてください（例: subsidy）"));
+                return Err(invalid(
+                    &key("id"),
+                    "英小文字・数字・_ で32文字までにしてください（例: subsidy）",
+                ));
             }
             if self.wrap_up_reason[..i].iter().any(|p| p.id == r.id) {
-                return Err(invalid(&key("id"), &format!("「{}」が2回あります。id は一意にしてください", r.id)));
+                return Err(invalid(
+                    &key("id"),
+                    &format!("「{}」が2回あります。id は一意にしてください", r.id),
+                ));
             }
             if r.label.trim().is_empty() {
                 return Err(invalid(&key("label"), "表示名を書いてください（例: 補助金）"));

@@ -59,7 +59,9 @@ impl Caller {
 
 /// The refusal of every route but screen pops to a `telephony` token.
 fn telephony_only() -> ApiError {
-    ApiError::Forbidden("このトークン（telephony）で使えるのは着信通知（POST /v1/screen-pops）だけです".to_string())
+    ApiError::Forbidden(
+        "このトークン（telephony）で使えるのは着信通知（POST /v1/screen-pops）だけです".to_string(),
+    )
 }
 
 impl FromRequestParts<AppState> for Caller {

@@ -340,7 +340,9 @@ impl AppState {
                 let _ = self.events.send(event);
             }
             Err(e) => {
-                tracing::warn!("announcing {event:?} through the store failed ({e}); telling this server's consoles");
+                tracing::warn!(
+                    "announcing {event:?} through the store failed ({e}); telling this server's consoles"
+                );
                 let _ = self.events.send(event);
             }
         }

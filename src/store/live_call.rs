@@ -46,19 +46,36 @@ pub trait CallStore: Send + Sync {
     /// Closes a call: end instant and handle time (a call closed already keeps its first end).
     async fn close_call(&self, id: i64, at: DateTime<Utc>) -> Result<Call, StoreError>;
     /// Attaches an FAQ entry, in its current version, to a call.
-    async fn attach_faq(&self, call_id: i64, faq_id: &str, copied: bool, at: DateTime<Utc>)
-    -> Result<Call, StoreError>;
+    async fn attach_faq(
+        &self,
+        call_id: i64,
+        faq_id: &str,
+        copied: bool,
+        at: DateTime<Utc>,
+    ) -> Result<Call, StoreError>;
 
     /// Records a call-back to the institution's registered phone; refused (`Rule`) when it
     /// has none, `NotFound` when there is no such institution.
-    async fn create_callback(&self, new: NewCallBackRecord, now: DateTime<Utc>) -> Result<CallBack, StoreError>;
+    async fn create_callback(
+        &self,
+        new: NewCallBackRecord,
+        now: DateTime<Utc>,
+    ) -> Result<CallBack, StoreError>;
     /// Open call-backs (or all with `all`), overdue first then by due time; optionally one institution's.
-    async fn callbacks(&self, all: bool, code: Option<&str>, now: DateTime<Utc>)
-    -> Result<Vec<CallBack>, StoreError>;
+    async fn callbacks(
+        &self,
+        all: bool,
+        code: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<CallBack>, StoreError>;
     async fn callback(&self, id: i64, now: DateTime<Utc>) -> Result<Option<CallBack>, StoreError>;
     /// Takes an open call-back: starts a call on its institution linked to it.
-    async fn take_callback(&self, id: i64, operator: &str, now: DateTime<Utc>)
-    -> Result<(CallBack, Call), StoreError>;
+    async fn take_callback(
+        &self,
+        id: i64,
+        operator: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(CallBack, Call), StoreError>;
     /// Records how an open call-back ended.
     async fn close_callback(
         &self,

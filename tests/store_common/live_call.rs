@@ -21,7 +21,10 @@ fn new_call(operator: &str, code: Option<&str>, at: DateTime<Utc>) -> NewCall {
 pub async fn live_call_reasons_handle_time_and_faq(f: &dyn Fixture) {
     let store = seeded(f).await;
     let call = store
-        .start_new_call(NewCall { caller_phone: Some("0300000000".into()), ..new_call("sato", Some(CLINIC), t0()) })
+        .start_new_call(NewCall {
+            caller_phone: Some("0300000000".into()),
+            ..new_call("sato", Some(CLINIC), t0())
+        })
         .await
         .expect("starts");
     assert_eq!(call.caller_phone.as_deref(), Some("0300000000"));
@@ -32,8 +35,12 @@ pub async fn live_call_reasons_handle_time_and_faq(f: &dyn Fixture) {
     assert_eq!(shown.faq.len(), 1, "showing then copying one answer is one row: {:?}", shown.faq);
     assert_eq!((shown.faq[0].faq_id.as_str(), shown.faq[0].version, shown.faq[0].copied), ("q1", 1, true));
     // An edit makes a new version; the record keeps what was read before and adds the new one.
-    store.upsert_faq(&[faq("q1", "機種未定の期限は？", "2021年8月1日（日）です。")], "sv").await.expect("edits");
-    let after = store.attach_faq(call.id, "q1", false, t0() + Duration::seconds(50)).await.expect("shown again");
+    store
+        .upsert_faq(&[faq("q1", "機種未定の期限は？", "2021年8月1日（日）です。")], "sv")
+        .await
+        .expect("edits");
+    let after =
+        store.attach_faq(call.id, "q1", false, t0() + Duration::seconds(50)).await.expect("shown again");
     assert_eq!(after.faq.iter().map(|x| x.version).collect::<Vec<_>>(), vec![1, 2]);
     assert!(matches!(store.attach_faq(call.id, "nope", false, t0()).await, Err(StoreError::NotFound(_))));
 
@@ -41,7 +48,8 @@ pub async fn live_call_reasons_handle_time_and_faq(f: &dyn Fixture) {
     assert_eq!(call2.reasons, vec!["model".to_string(), "subsidy".to_string()]);
     let closed = store.close_call(call.id, t0() + Duration::seconds(125)).await.expect("closes");
     assert_eq!(closed.ended_at, Some(t0() + Duration::seconds(125)));
-    let again = store.close_call(call.id, t0() + Duration::seconds(999)).await.expect("closing twice is harmless");
+    let again =
+        store.close_call(call.id, t0() + Duration::seconds(999)).await.expect("closing twice is harmless");
     assert_eq!(again.ended_at, Some(t0() + Duration::seconds(125)), "the first end stays");
 
     let listed = store.calls(Some(CLINIC), None).await.expect("lists");
@@ -72,14 +80,18 @@ pub async fn callbacks_go_to_the_registered_number_only(f: &dyn Fixture) {
     };
     let cb = store.create_callback(record(CLINIC, t0() + Duration::hours(1)), t0()).await.expect("creates");
     assert_eq!(cb.phone, "03-0000-0000", "the institution's registered number");
-    assert_eq!((cb.state, cb.origin_call_id, cb.created_by.as_str()), (CallBackState::Due, Some(origin.id), "sato"));
+    assert_eq!(
+        (cb.state, cb.origin_call_id, cb.created_by.as_str()),
+        (CallBackState::Due, Some(origin.id), "sato")
+    );
     let err = store.create_callback(record("1311234575", t0()), t0()).await.expect_err("no registered phone");
     assert!(matches!(&err, StoreError::Rule(r) if r.to_string().contains("登録電話番号")), "{err:?}");
     assert!(matches!(
         store.create_callback(record("0100000000", t0()), t0()).await,
         Err(StoreError::NotFound(_))
     ));
-    let other = store.create_callback(record(DENTAL, t0() + Duration::minutes(10)), t0()).await.expect("creates");
+    let other =
+        store.create_callback(record(DENTAL, t0() + Duration::minutes(10)), t0()).await.expect("creates");
 
     let later = t0() + Duration::minutes(30);
     let open = store.callbacks(false, None, later).await.expect("lists");
@@ -91,9 +103,11 @@ pub async fn callbacks_go_to_the_registered_number_only(f: &dyn Fixture) {
     let (taken, call) = store.take_callback(other.id, "suzuki", later).await.expect("takes");
     assert_eq!((call.code.as_deref(), call.callback_id), (Some(DENTAL), Some(other.id)));
     assert_eq!((taken.call_id, taken.taken_by.as_deref()), (Some(call.id), Some("suzuki")));
-    let done = store.close_callback(other.id, CallBackOutcome::Reached, "suzuki", later).await.expect("closes");
+    let done =
+        store.close_callback(other.id, CallBackOutcome::Reached, "suzuki", later).await.expect("closes");
     assert_eq!((done.state, done.outcome), (CallBackState::Done, Some(CallBackOutcome::Reached)));
-    let err = store.close_callback(other.id, CallBackOutcome::NoAnswer, "suzuki", later).await.expect_err("done");
+    let err =
+        store.close_callback(other.id, CallBackOutcome::NoAnswer, "suzuki", later).await.expect_err("done");
     assert!(matches!(err, StoreError::Rule(_)), "{err:?}");
     assert!(matches!(store.take_callback(other.id, "suzuki", later).await, Err(StoreError::Rule(_))));
     assert_eq!(store.callbacks(false, None, later).await.expect("lists").len(), 1);
@@ -148,7 +162,13 @@ pub async fn call_counts_are_done_in_sql(f: &dyn Fixture) {
     let mut ops = counts.by_operator.clone();
     ops.sort_by(|a, b| a.operator.cmp(&b.operator));
     assert_eq!(ops.len(), 2);
-    assert_eq!((ops[0].operator.as_str(), ops[0].calls, ops[0].closed, ops[0].handle_seconds), ("sato", 3, 2, 300));
-    assert_eq!((ops[1].operator.as_str(), ops[1].calls, ops[1].closed, ops[1].handle_seconds), ("suzuki", 1, 1, 61));
+    assert_eq!(
+        (ops[0].operator.as_str(), ops[0].calls, ops[0].closed, ops[0].handle_seconds),
+        ("sato", 3, 2, 300)
+    );
+    assert_eq!(
+        (ops[1].operator.as_str(), ops[1].calls, ops[1].closed, ops[1].handle_seconds),
+        ("suzuki", 1, 1, 61)
+    );
     assert_eq!((counts.callbacks_due, counts.callbacks_overdue, counts.callbacks_done), (1, 1, 1));
 }

@@ -40,7 +40,8 @@ pub async fn create(
     }
     let (check, _) = find_institution(&state, &body.code).await?;
     let now = state.clock.now();
-    let unprocessable = |e: crate::domain::RuleError| ApiError::unprocessable("invalid_callback", e.to_string());
+    let unprocessable =
+        |e: crate::domain::RuleError| ApiError::unprocessable("invalid_callback", e.to_string());
     let reason = callback_reason(&body.reason).map_err(unprocessable)?;
     let due_at = callback_due(now, body.due_at, state.policy.callback_due_minutes).map_err(unprocessable)?;
     let record = NewCallBackRecord {

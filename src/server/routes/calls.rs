@@ -71,7 +71,8 @@ pub async fn update(
     let list = &state.policy.wrap_up_reason;
     let reasons = match body.reasons.as_deref() {
         Some(chosen) if !chosen.is_empty() || !body.close => Some(
-            check_wrap_up(list, chosen).map_err(|e| ApiError::unprocessable("invalid_reason", e.to_string()))?,
+            check_wrap_up(list, chosen)
+                .map_err(|e| ApiError::unprocessable("invalid_reason", e.to_string()))?,
         ),
         _ => None,
     };
@@ -120,7 +121,9 @@ pub async fn attach_faq(
     caller.staff()?;
     let current = state.store.call(id).await?.ok_or_else(|| no_call(id))?;
     if current.ended_at.is_some() {
-        return Err(ApiError::Refused(format!("応対 #{id} は終了しています。FAQ の回答は応対中に記録してください")));
+        return Err(ApiError::Refused(format!(
+            "応対 #{id} は終了しています。FAQ の回答は応対中に記録してください"
+        )));
     }
     Ok(AppJson(state.store.attach_faq(id, body.faq_id.trim(), body.copied, state.clock.now()).await?))
 }

@@ -29,7 +29,8 @@ pub async fn calls(
     caller.staff()?;
     let from = p.from.unwrap_or_else(|| state.clock.today());
     let to = p.to.unwrap_or(from);
-    let range = ReportRange::new(from, to).map_err(|e| ApiError::unprocessable("invalid_range", e.to_string()))?;
+    let range =
+        ReportRange::new(from, to).map_err(|e| ApiError::unprocessable("invalid_range", e.to_string()))?;
     let (start, end) = range.instants();
     let counts = state.store.call_counts(start, end, state.clock.now()).await?;
     Ok(AppJson(assemble_report(range, &counts, &state.policy.wrap_up_reason)))

@@ -34,10 +34,13 @@ pub async fn create(
     caller.telephony()?;
     let operator = body.operator.trim().to_string();
     if operator.is_empty() {
-        return Err(ApiError::unprocessable("operator_required", "着信を受けたオペレーター名（operator）を指定してください"));
+        return Err(ApiError::unprocessable(
+            "operator_required",
+            "着信を受けたオペレーター名（operator）を指定してください",
+        ));
     }
-    let digits =
-        caller_digits(&body.caller_number).map_err(|e| ApiError::unprocessable("invalid_number", e.to_string()))?;
+    let digits = caller_digits(&body.caller_number)
+        .map_err(|e| ApiError::unprocessable("invalid_number", e.to_string()))?;
     state.wait_for_index().await.map_err(ApiError::Unavailable)?;
     let candidates: Vec<ScreenPopCandidate> = {
         let index = state.lookup.read().map_err(|_| ApiError::Internal("lookup index poisoned".into()))?;

@@ -50,7 +50,10 @@ pub fn close(state: &mut State) -> Vec<Effect> {
     };
     state.calls.saving = true;
     let note = Some(state.calls.note.value().to_string());
-    vec![Effect::UpdateCall { id: call.id, update: UpdateCall { code: None, note, reasons: None, close: true } }]
+    vec![Effect::UpdateCall {
+        id: call.id,
+        update: UpdateCall { code: None, note, reasons: None, close: true },
+    }]
 }
 
 pub fn key(state: &mut State, action: Action) -> Vec<Effect> {

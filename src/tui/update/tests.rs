@@ -392,6 +392,7 @@ fn call_start_attach_close() {
         code: Some("1331234567".into()),
         note: String::new(),
         receipts: vec![],
+        ..Default::default()
     };
     update(&mut s, Action::CallSaved(Ok(call.clone())));
     assert_eq!(s.call_seconds(), Some(0));
