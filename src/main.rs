@@ -2,6 +2,7 @@
 //! `cli/`). A failure prints one line saying what to do and exits non-zero; a closed pipe
 //! (`madoguchi lookup x | head`) exits 0 quietly.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -9,11 +10,13 @@ use madoguchi::cli::{Cli, Command};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    // The console owns the terminal: log only when asked. Otherwise warnings (info for serve).
+    // The console owns the terminal: log only when asked. A one-shot command's standard error
+    // is its one-line answer: warnings, but not sqlx's "slow statement" (a full read of a
+    // national database is slow by nature and says nothing to do). Info for serve.
     let default = match &cli.command {
         Some(Command::Serve(_)) => "info",
         None => "off",
-        _ => "warn",
+        _ => "warn,sqlx::query=error",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("MADOGUCHI_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
@@ -26,12 +29,18 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match runtime.block_on(madoguchi::cli::run(cli)) {
+    let result = runtime.block_on(madoguchi::cli::run(cli));
+    // Whatever is still running (a request to a server that no longer answers, a blocking
+    // read) must not hold the exit: the work that matters has finished or been abandoned
+    // whole (every write is one transaction).
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             let reason: Vec<String> = e.chain().map(|c| c.to_string()).collect();
-            eprintln!("madoguchi: {}", reason.join(": ").replace('\n', " "));
+            // Not eprintln!: after a hang-up stderr is a dead terminal, and that must not panic.
+            let _ = writeln!(std::io::stderr(), "madoguchi: {}", reason.join(": ").replace('\n', " "));
             ExitCode::FAILURE
         }
     }

@@ -44,6 +44,8 @@ fn madoguchi() -> Command {
 fn json(args: &[&str]) -> Value {
     let out = madoguchi().args(args).arg("--db").arg(seeded_db()).output().expect("run");
     assert!(out.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    // Nothing but the answer: no log line (a cancelled index build, a slow statement).
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "", "{args:?}: standard error stays empty");
     serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
 }

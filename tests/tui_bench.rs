@@ -10,7 +10,7 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use madoguchi::server::{EmbeddedOptions, SeedOptions, start_embedded};
+use madoguchi::server::{EmbeddedOptions, IndexBuild, SeedOptions, start_embedded};
 use madoguchi::tui::{Action, Effect, Keymap, initial_state, update, view};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -69,6 +69,7 @@ fn keystroke_to_frame_through_embedded_server() {
                 policy: Default::default(),
                 seed_if_empty: None::<SeedOptions>,
                 progress: &progress,
+                index: IndexBuild::AtStart,
             },
         )
         .await

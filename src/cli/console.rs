@@ -9,8 +9,11 @@ use clap::Args;
 
 use super::target::{default_db, demo_date, load_config, load_policy};
 use crate::client::Client;
-use crate::server::{EmbeddedOptions, SeedOptions};
+use crate::server::{EmbeddedOptions, IndexBuild, SeedOptions};
 use crate::tui::ConsoleConfig;
+
+/// How long the embedded server may take to stop after the console has ended.
+const EMBEDDED_STOP: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// Options of the console (given before any subcommand).
 #[derive(Debug, Clone, Args)]
@@ -70,6 +73,7 @@ pub async fn run(args: ConsoleArgs) -> anyhow::Result<()> {
             policy,
             seed_if_empty: Some(SeedOptions { institutions: None, seed: super::seed::DEFAULT_SEED }),
             progress: &progress,
+            index: IndexBuild::AtStart,
         },
     )
     .await
@@ -82,6 +86,8 @@ pub async fn run(args: ConsoleArgs) -> anyhow::Result<()> {
         ascii: args.ascii,
     })
     .await;
-    embedded.shutdown().await;
+    // Within the console's one second to leave after its terminal is gone: a change in flight
+    // is one transaction, so it is committed or not either way.
+    let _ = tokio::time::timeout(EMBEDDED_STOP, embedded.shutdown()).await;
     Ok(result?)
 }

@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use crate::client::Client;
 use crate::domain::Policy;
-use crate::server::{Embedded, EmbeddedOptions};
+use crate::server::{Embedded, EmbeddedOptions, IndexBuild};
 
 /// The business date of the embedded demo: demo data is of mid-2021 (the seed notice's July).
 pub const DEMO_DATE: (i32, u32, u32) = (2021, 7, 15);
@@ -134,6 +134,7 @@ impl Target {
                 policy,
                 seed_if_empty: None,
                 progress: &|_| {},
+                index: IndexBuild::OnFirstLookup,
             },
         )
         .await

@@ -40,7 +40,7 @@ use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 
 pub use error::ApiError;
-pub use state::{AppState, Clock};
+pub use state::{AppState, Clock, IndexBuild};
 
 use crate::api::Role;
 use crate::domain::Policy;
@@ -244,6 +244,8 @@ pub struct EmbeddedOptions<'a> {
     pub seed_if_empty: Option<SeedOptions>,
     /// Progress lines while seeding and loading.
     pub progress: &'a (dyn Fn(&str) + Sync),
+    /// When to build the lookup index (a one-shot command: on its first lookup only).
+    pub index: IndexBuild,
 }
 
 /// Opens the store (creating and migrating a missing database), seeds it only when asked and
@@ -256,7 +258,7 @@ pub async fn start_embedded(db: &str, options: EmbeddedOptions<'_>) -> Result<Em
         (options.progress)("初回起動: デモデータを作成しています…");
         seed_store(store.as_ref(), seed, options.progress).await?;
     }
-    start_with_store(store, options.as_of, options.policy).await
+    start_with_store(store, options.as_of, options.policy, options.index).await
 }
 
 /// What to generate when seeding demo data.
@@ -289,13 +291,14 @@ pub async fn start_with_store(
     store: Arc<dyn Store>,
     as_of: Option<NaiveDate>,
     policy: Policy,
+    index: IndexBuild,
 ) -> Result<Embedded, ServeError> {
     let token = auth::new_token().map_err(|e| ServeError::Other(e.to_string()))?;
     let operator = local_operator_name();
     let mut local = HashMap::new();
     local.insert(auth::hash_token(&token), OperatorRecord { name: operator.clone(), role: Role::Supervisor });
     let clock = as_of.map(Clock::Fixed).unwrap_or(Clock::Real);
-    let state = AppState::load(store, policy, clock, local).await?;
+    let state = AppState::load_with(store, policy, clock, local, index).await?;
     let institutions = usize::try_from(state.store.institution_count().await?).unwrap_or(usize::MAX);
     let listener = TcpListener::bind("127.0.0.1:0")
         .await

@@ -220,9 +220,27 @@ impl FaqCorpus {
 /// Where the background build of the lookup index stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IndexStatus {
+    /// Built on the first lookup only ([`IndexBuild::OnFirstLookup`]) and none came yet.
+    NotStarted,
     Loading,
     Ready,
     Failed(String),
+}
+
+/// When the lookup index is built: a server builds it at start so that lookups are fast from
+/// the first call; a one-shot CLI command (`show`, `change`) never needs it, and reading every
+/// row for it would only slow the command down and leave a build to cancel at exit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IndexBuild {
+    AtStart,
+    OnFirstLookup,
+}
+
+/// Why a build of the lookup index did not finish: cancelled (the runtime is shutting down)
+/// is not an error to report.
+enum BuildFailure {
+    Store(StoreError),
+    Cancelled,
 }
 
 /// How long a lookup waits for the index still being built before it answers 503.
@@ -248,8 +266,9 @@ pub struct Shared {
     index_status: watch::Sender<IndexStatus>,
     pub faq: RwLock<FaqCorpus>,
     pub events: broadcast::Sender<ServerEvent>,
-    /// Tokens that live only in this process (the embedded server's local supervisor).
-    local_tokens: HashMap<String, OperatorRecord>,
+    /// Tokens that live only in this process (the embedded server's local supervisor, one
+    /// per open SSH console session).
+    local_tokens: RwLock<HashMap<String, OperatorRecord>>,
     token_cache: Mutex<HashMap<String, (OperatorRecord, Instant)>>,
     shutdown: watch::Sender<bool>,
     /// True while the store's change feed (PostgreSQL NOTIFY) delivers every change, ours
@@ -274,10 +293,21 @@ impl AppState {
         clock: Clock,
         local_tokens: HashMap<String, OperatorRecord>,
     ) -> Result<AppState, StoreError> {
+        AppState::load_with(store, policy, clock, local_tokens, IndexBuild::AtStart).await
+    }
+
+    /// [`AppState::load`], building the lookup index when `build` says.
+    pub async fn load_with(
+        store: Arc<dyn Store>,
+        policy: Policy,
+        clock: Clock,
+        local_tokens: HashMap<String, OperatorRecord>,
+        build: IndexBuild,
+    ) -> Result<AppState, StoreError> {
         let faq = store.faq_entries().await?;
         let (events, _) = broadcast::channel(256);
         let (shutdown, _) = watch::channel(false);
-        let (index_status, _) = watch::channel(IndexStatus::Loading);
+        let (index_status, _) = watch::channel(IndexStatus::NotStarted);
         let state = AppState {
             inner: Arc::new(Shared {
                 store,
@@ -287,31 +317,74 @@ impl AppState {
                 index_status,
                 faq: RwLock::new(FaqCorpus::build(faq)),
                 events,
-                local_tokens,
+                local_tokens: RwLock::new(local_tokens),
                 token_cache: Mutex::new(HashMap::new()),
                 shutdown,
                 following_store: AtomicBool::new(false),
             }),
         };
-        let loader = state.clone();
+        if build == IndexBuild::AtStart {
+            state.start_index_build();
+        }
+        Ok(state)
+    }
+
+    /// Starts the background build of the lookup index unless it has started already.
+    fn start_index_build(&self) {
+        let started = self.index_status.send_if_modified(|s| {
+            let first = *s == IndexStatus::NotStarted;
+            if first {
+                *s = IndexStatus::Loading;
+            }
+            first
+        });
+        if !started {
+            return;
+        }
+        let loader = self.clone();
         tokio::spawn(async move {
-            let status = match loader.reload_institutions().await {
+            let status = match loader.try_build_index().await {
                 Ok(()) => IndexStatus::Ready,
-                Err(e) => {
+                // The process is ending (a one-shot command done, Ctrl-C): not an error.
+                Err(BuildFailure::Cancelled) => IndexStatus::Failed("cancelled".to_string()),
+                Err(BuildFailure::Store(e)) if *loader.shutdown.borrow() => {
+                    tracing::debug!("building the lookup index stopped at shutdown: {e}");
+                    IndexStatus::Failed(e.to_string())
+                }
+                Err(BuildFailure::Store(e)) => {
                     tracing::error!("building the lookup index failed: {e}");
                     IndexStatus::Failed(e.to_string())
                 }
             };
             loader.index_status.send_replace(status);
         });
-        Ok(state)
+    }
+
+    /// Applies `change` to the lookup index once it holds every institution; nothing when
+    /// the index is not built yet (its build reads the rows as committed, this change
+    /// included). Waiting also covers an index whose rows were read before this change.
+    pub async fn update_index(&self, change: impl FnOnce(&mut LookupIndex)) {
+        if *self.index_status.borrow() == IndexStatus::NotStarted {
+            return;
+        }
+        if self.wait_for_index().await.is_ok()
+            && let Ok(mut index) = self.lookup.write()
+        {
+            change(&mut index);
+        }
     }
 
     /// Waits until the lookup index holds every institution (at most a few seconds after
-    /// start); `Err` with a message for the operator when it is still loading or failed.
+    /// start, building it now if it was left for the first lookup); `Err` with a message
+    /// for the operator when it is still loading or failed.
     pub async fn wait_for_index(&self) -> Result<(), String> {
+        self.start_index_build();
         let mut rx = self.index_status.subscribe();
-        let waited = tokio::time::timeout(INDEX_WAIT, rx.wait_for(|s| *s != IndexStatus::Loading)).await;
+        let waited = tokio::time::timeout(
+            INDEX_WAIT,
+            rx.wait_for(|s| !matches!(s, IndexStatus::Loading | IndexStatus::NotStarted)),
+        )
+        .await;
         match waited.ok().and_then(|r| r.ok()).map(|s| s.clone()) {
             Some(IndexStatus::Ready) => Ok(()),
             Some(IndexStatus::Failed(e)) => Err(format!(
@@ -370,11 +443,8 @@ impl AppState {
     async fn apply_feed_event(&self, event: &ServerEvent) -> Result<(), StoreError> {
         match event {
             ServerEvent::ApplicationChanged { code, .. } => {
-                if let Some(row) = self.store.institution(code).await?
-                    && self.wait_for_index().await.is_ok()
-                    && let Ok(mut index) = self.lookup.write()
-                {
-                    index.set_status(code, row.reader_status);
+                if let Some(row) = self.store.institution(code).await? {
+                    self.update_index(|index| index.set_status(code, row.reader_status)).await;
                 }
                 Ok(())
             }
@@ -397,10 +467,25 @@ impl AppState {
         }
     }
 
+    /// Adds a token that lives only in this process (an SSH session's console).
+    pub fn add_local_token(&self, token_hash: String, operator: OperatorRecord) {
+        if let Ok(mut t) = self.local_tokens.write() {
+            t.insert(token_hash, operator);
+        }
+    }
+
+    /// Withdraws a token added by [`AppState::add_local_token`]; requests with it fail (401)
+    /// from now on.
+    pub fn remove_local_token(&self, token_hash: &str) {
+        if let Ok(mut t) = self.local_tokens.write() {
+            t.remove(token_hash);
+        }
+    }
+
     /// The operator a token hash belongs to: local tokens, then a short cache, then the store.
     pub async fn operator_for(&self, token_hash: &str) -> Result<Option<OperatorRecord>, StoreError> {
-        if let Some(op) = self.local_tokens.get(token_hash) {
-            return Ok(Some(op.clone()));
+        if let Some(op) = self.local_tokens.read().ok().and_then(|t| t.get(token_hash).cloned()) {
+            return Ok(Some(op));
         }
         if let Ok(cache) = self.token_cache.lock()
             && let Some((op, at)) = cache.get(token_hash)
@@ -418,12 +503,34 @@ impl AppState {
         Ok(found)
     }
 
-    /// Rebuilds the lookup index from the store (after a bulk change such as the deadline batch).
+    /// Rebuilds the lookup index from the store (after a bulk change such as the deadline
+    /// batch); nothing when it is not built yet (its build will read the rows as they are).
     pub async fn reload_institutions(&self) -> Result<(), StoreError> {
-        let rows = self.store.all_institutions().await?;
-        let lookup = tokio::task::spawn_blocking(move || LookupIndex::build(rows))
-            .await
-            .map_err(|e| StoreError::Invalid(format!("building the lookup index failed: {e}")))?;
+        if *self.index_status.borrow() == IndexStatus::NotStarted {
+            return Ok(());
+        }
+        self.build_index().await
+    }
+
+    async fn build_index(&self) -> Result<(), StoreError> {
+        match self.try_build_index().await {
+            Ok(()) => Ok(()),
+            Err(BuildFailure::Store(e)) => Err(e),
+            Err(BuildFailure::Cancelled) => {
+                Err(StoreError::Invalid("building the lookup index was cancelled".into()))
+            }
+        }
+    }
+
+    async fn try_build_index(&self) -> Result<(), BuildFailure> {
+        let rows = self.store.all_institutions().await.map_err(BuildFailure::Store)?;
+        let lookup = tokio::task::spawn_blocking(move || LookupIndex::build(rows)).await.map_err(|e| {
+            if e.is_cancelled() {
+                BuildFailure::Cancelled
+            } else {
+                BuildFailure::Store(StoreError::Invalid(format!("building the lookup index failed: {e}")))
+            }
+        })?;
         if let Ok(mut guard) = self.lookup.write() {
             *guard = lookup;
         }

@@ -1,13 +1,18 @@
-//! The runner: reads terminal events, signals and answers; turns keys into actions through
-//! the keymap; calls `update()`; performs its effects through the client on tasks that post
-//! their answers back as actions; redraws only after something happened (no busy loop: an
-//! idle console sleeps in `select!`).
+//! The runner: takes terminal events from an input source (the local tty or an SSH channel),
+//! turns keys into actions through the keymap; calls `update()`; performs its effects through
+//! the client on tasks that post their answers back as actions; redraws only after something
+//! happened (no busy loop: an idle console sleeps in `select!`). The end of input, a
+//! terminal error or a signal ends it at once ([`End`]).
 
 use std::time::Duration;
 
 use chrono::Utc;
-use crossterm::event::{Event, EventStream, KeyEventKind};
-use futures_util::{FutureExt, StreamExt};
+use std::io::Write;
+
+use crossterm::event::{Event, KeyEventKind};
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use ratatui::layout::Rect;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
@@ -28,16 +33,31 @@ const RESUBSCRIBE_AFTER: Duration = Duration::from_secs(3);
 
 /// Performs effects: one task per request, answers posted back on `tx`. Lookups and FAQ
 /// queries keep only the latest request alive (an older one is aborted).
+/// Dropping it stops what only serves the screen (the live-event subscription, a lookup or
+/// FAQ query); a change already sent is left to finish, so it is committed or not, never half.
 pub struct Effects {
     client: Client,
     tx: mpsc::Sender<Action>,
     lookup_job: Option<JoinHandle<()>>,
     faq_job: Option<JoinHandle<()>>,
+    subscription: Option<JoinHandle<()>>,
+    /// Texts to put on the clipboard, written by the runner between frames.
+    pub copies: Vec<String>,
+}
+
+impl Drop for Effects {
+    fn drop(&mut self) {
+        for job in
+            [self.lookup_job.take(), self.faq_job.take(), self.subscription.take()].into_iter().flatten()
+        {
+            job.abort();
+        }
+    }
 }
 
 impl Effects {
     pub fn new(client: Client, tx: mpsc::Sender<Action>) -> Effects {
-        Effects { client, tx, lookup_job: None, faq_job: None }
+        Effects { client, tx, lookup_job: None, faq_job: None, subscription: None, copies: Vec::new() }
     }
 
     fn spawn<F>(&self, f: impl FnOnce(Client) -> F + Send + 'static) -> JoinHandle<()>
@@ -64,7 +84,9 @@ impl Effects {
             Effect::Subscribe => {
                 let c = self.client.clone();
                 let tx = self.tx.clone();
-                tokio::spawn(async move { subscribe(c, tx).await });
+                if let Some(old) = self.subscription.replace(tokio::spawn(subscribe(c, tx))) {
+                    old.abort();
+                }
             }
             Effect::Lookup { seq, query } => {
                 if let Some(j) = self.lookup_job.take() {
@@ -143,9 +165,8 @@ impl Effects {
                 self.spawn(move |c| async move { Action::BatchDone(c.deadline_batch(dry_run).await) });
             }
             Effect::Copy(text) => {
-                // Written between frames (the runner is single-threaded), so it cannot
-                // interleave with drawing.
-                let _ = terminal::copy_to_clipboard(&text);
+                // Written by the runner between frames, so it cannot interleave with drawing.
+                self.copies.push(text);
             }
         }
     }
@@ -195,33 +216,100 @@ pub fn session_id() -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
-/// Runs the console on the real terminal until the operator quits or a signal arrives.
-pub async fn run_terminal(client: Client, keymap: Keymap, mut state: State) -> Result<(), TuiError> {
-    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    let mut sighup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
-    let mut term = Term::enter()?;
+/// What a console's input source delivers: a terminal event, or the end of input.
+#[derive(Debug)]
+pub enum Input {
+    Event(Event),
+    End(End),
+}
+
+/// Why a console stopped. Anything but [`End::Quit`] means its terminal went away or was
+/// told to stop; the console then ends at once, whatever it shows. A change already sent is
+/// left to finish on the server (one transaction: committed or not, never half).
+#[derive(Debug)]
+pub enum End {
+    /// The operator quit.
+    Quit,
+    /// End of input: an empty read, a closed channel or pipe.
+    InputClosed,
+    /// Reading the terminal failed (a hung-up tty answers EIO).
+    InputError(std::io::Error),
+    /// Drawing failed: the terminal or the connection is gone.
+    OutputError(std::io::Error),
+    /// SIGTERM or SIGHUP.
+    Signal(&'static str),
+    /// The server ended the session (its key was removed, its operator revoked, shutdown).
+    Closed(String),
+}
+
+impl End {
+    /// Turns an end other than the operator's own quit into the console's error.
+    pub fn into_result(self) -> Result<(), TuiError> {
+        match self {
+            End::Quit => Ok(()),
+            other => Err(TuiError::Ended(other.to_string())),
+        }
+    }
+}
+
+impl std::fmt::Display for End {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            End::Quit => write!(f, "終了しました"),
+            End::InputClosed => write!(f, "端末の入力が終わりました（接続が切れました）"),
+            End::InputError(e) => write!(f, "端末を読めなくなりました（{e}）"),
+            End::OutputError(e) => write!(f, "端末に書けなくなりました（{e}）"),
+            End::Signal(s) => write!(f, "{s} を受けて終了しました"),
+            End::Closed(why) => write!(f, "{why}"),
+        }
+    }
+}
+
+/// Runs one console on any terminal until the operator quits or its input ends: the local
+/// console (tty, crossterm backend on stdout) and every SSH session (channel bytes, a backend
+/// writing to the channel) share this loop, the keymap and the pure `update`/`view`.
+/// `input` brings parsed events (see [`super::input::InputParser`]); a resize event also
+/// resizes `terminal`. OSC 52 copies are written through the same backend, between frames.
+pub async fn run_console<B>(
+    client: Client,
+    keymap: &Keymap,
+    mut state: State,
+    terminal: &mut Terminal<B>,
+    input: &mut mpsc::Receiver<Input>,
+) -> End
+where
+    B: Backend + Write,
+{
     let (tx, mut rx) = mpsc::channel::<Action>(1024);
     let mut effects = Effects::new(client, tx);
     for e in update::init(&state) {
         effects.perform(e);
     }
-    let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut dirty = true;
     loop {
         if dirty {
-            term.terminal.draw(|f| view::view(&state, f))?;
+            if let Err(e) = terminal.draw(|f| view::view(&state, f)) {
+                return End::OutputError(e);
+            }
+            for text in effects.copies.drain(..) {
+                let b = terminal.backend_mut();
+                if let Err(e) = b.write_all(terminal::osc52(&text).as_bytes()).and_then(|_| Write::flush(b)) {
+                    return End::OutputError(e);
+                }
+            }
             dirty = false;
         }
         let first = tokio::select! {
-            ev = events.next() => match ev {
-                Some(Ok(ev)) => match event_to_action(&keymap, &state, ev) {
-                    Some(a) => a,
-                    None => continue,
+            inp = input.recv() => match inp {
+                Some(Input::Event(ev)) => match on_event(keymap, &state, terminal, ev) {
+                    Ok(Some(a)) => a,
+                    Ok(None) => { dirty = true; continue }
+                    Err(e) => return End::OutputError(e),
                 },
-                Some(Err(e)) => return Err(TuiError::Terminal(e)),
-                None => break,
+                Some(Input::End(end)) => return end,
+                None => return End::InputClosed,
             },
             Some(a) = rx.recv() => a,
             _ = tick.tick() => {
@@ -229,22 +317,27 @@ pub async fn run_terminal(client: Client, keymap: Keymap, mut state: State) -> R
                 if state.calls.current.is_none() { continue }
                 Action::Tick(Utc::now())
             },
-            _ = sigterm.recv() => break,
-            _ = sighup.recv() => break,
         };
         update::update(&mut state, Action::Tick(Utc::now()));
         let mut batch = vec![first];
         // Everything already waiting (an IME commit burst, fast typing, several answers)
-        // is applied before the next frame: one redraw, latest query wins.
-        while let Some(Some(Ok(ev))) = events.next().now_or_never() {
+        // is applied before the next frame: one redraw, latest query wins. The wait is
+        // bounded by what is queued: an input source that ends says so with `End`.
+        while let Ok(inp) = input.try_recv() {
+            let ev = match inp {
+                Input::Event(ev) => ev,
+                Input::End(end) => return end,
+            };
             // Keys resolve against the state as it will be after the earlier ones.
             for a in batch.drain(..) {
                 for e in update::update(&mut state, a) {
                     effects.perform(e);
                 }
             }
-            if let Some(a) = event_to_action(&keymap, &state, ev) {
-                batch.push(a);
+            match on_event(keymap, &state, terminal, ev) {
+                Ok(Some(a)) => batch.push(a),
+                Ok(None) => {}
+                Err(e) => return End::OutputError(e),
             }
         }
         while let Ok(a) = rx.try_recv() {
@@ -257,11 +350,36 @@ pub async fn run_terminal(client: Client, keymap: Keymap, mut state: State) -> R
         }
         dirty = true;
         if state.quit {
-            break;
+            return End::Quit;
         }
     }
+}
+
+/// A terminal event: a resize resizes the terminal (and is also told to `update`); a key
+/// resolves through the keymap.
+fn on_event<B: Backend>(
+    keymap: &Keymap,
+    state: &State,
+    terminal: &mut Terminal<B>,
+    ev: Event,
+) -> std::io::Result<Option<Action>> {
+    if let Event::Resize(w, h) = ev {
+        terminal.resize(Rect::new(0, 0, w, h))?;
+    }
+    Ok(event_to_action(keymap, state, ev))
+}
+
+/// Runs the console on the real terminal until the operator quits, the terminal goes away
+/// (end of input, a read error) or SIGTERM/SIGHUP arrives; the terminal is restored in
+/// every case. Anything but a quit is an error (the process exits non-zero).
+pub async fn run_terminal(client: Client, keymap: Keymap, state: State) -> Result<(), TuiError> {
+    let (tx, mut input) = mpsc::channel::<Input>(256);
+    let source = terminal::LocalInput::start(tx)?;
+    let mut term = Term::enter()?;
+    let end = run_console(client, &keymap, state, &mut term.terminal, &mut input).await;
     drop(term);
-    Ok(())
+    drop(source);
+    end.into_result()
 }
 
 #[cfg(test)]

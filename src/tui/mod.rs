@@ -9,7 +9,8 @@
 //! - `effect.rs`: the I/O `update()` asks for; `app.rs` performs it and runs the loop.
 //! - `view/`: the pure `view(&State, &mut Frame)`, one module per screen.
 //! - `field.rs`: one-line text fields (IME, paste, caret); `text.rs`: UI strings, symbols,
-//!   width-aware truncation; `terminal.rs`: raw mode, restore, locale, OSC 52.
+//!   width-aware truncation; `terminal.rs`: raw mode, restore, the tty reader and signals,
+//!   locale, OSC 52; `input.rs`: input bytes → key events (tty and SSH alike).
 //! - `bench.rs`: keystroke → frame figures through a real server.
 
 pub mod action;
@@ -17,6 +18,7 @@ pub mod app;
 
 pub mod effect;
 pub mod field;
+pub mod input;
 pub mod keymap;
 pub mod state;
 pub mod terminal;
@@ -54,6 +56,9 @@ pub enum TuiError {
     Terminal(#[from] std::io::Error),
     #[error("{0}")]
     Keymap(String),
+    /// The console ended because its terminal went away or a signal told it to stop.
+    #[error("{0}")]
+    Ended(String),
 }
 
 /// `keymap.toml` in the user's config folder (beside `config.toml`), when it exists.

@@ -1,8 +1,23 @@
 //! The real terminal: raw mode, alternate screen and bracketed paste on the way in; all of
-//! it undone on the way out — normally, on panic (a hook), and after SIGTERM/SIGHUP (the
-//! runner leaves its loop). Also the locale check for ASCII mode and OSC 52 copy.
+//! it undone on the way out — normally, on panic (a hook), and after SIGTERM/SIGHUP or the
+//! end of the terminal (the runner leaves its loop). The tty's input ([`LocalInput`]): read
+//! on a descriptor of its own, so that a hung-up terminal is seen as the end of input (EIO or
+//! an empty read) instead of being polled forever. Also the locale check for ASCII mode and
+//! OSC 52 copy.
 
-use std::io::{self, Stdout, Write};
+use std::fs::File;
+use std::io::{self, Read, Stdout, Write};
+use std::os::fd::AsRawFd;
+use std::os::unix::fs::OpenOptionsExt;
+
+use crossterm::event::Event;
+use tokio::io::unix::AsyncFd;
+use tokio::signal::unix::{Signal, SignalKind, signal};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use super::app::{End, Input};
+use super::input::InputParser;
 
 use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
 use crossterm::execute;
@@ -51,6 +66,122 @@ pub fn restore() {
     let _ = out.flush();
 }
 
+/// The local console's input source: the controlling terminal read through its own
+/// non-blocking descriptor (`/dev/tty`, so the shell's stdin flags are left alone), parsed
+/// into events; SIGWINCH becomes a resize; SIGTERM and SIGHUP end it (SIGHUP only when it is
+/// not ignored: under `nohup` or a shell that ignores it, the console still ends when the
+/// terminal does, through the end of input). Dropping it stops the reader.
+pub struct LocalInput {
+    task: JoinHandle<()>,
+}
+
+impl LocalInput {
+    /// Opens the terminal and starts reading it; events and the final [`End`] go to `tx`.
+    pub fn start(tx: mpsc::Sender<Input>) -> io::Result<LocalInput> {
+        let tty = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC | libc::O_NOCTTY)
+            .open("/dev/tty")
+            .map_err(|e| {
+                io::Error::new(
+                    e.kind(),
+                    format!("端末 /dev/tty を開けません（端末の中で起動してください）: {e}"),
+                )
+            })?;
+        // SAFETY: `tty` is an open file we own and hand over; the AsyncFd keeps it (and so
+        // the same descriptor) until it is dropped.
+        let tty = unsafe { AsyncFd::register(tty) }.map_err(|e| io::Error::other(e.to_string()))?;
+        let signals = Signals {
+            term: signal(SignalKind::terminate())?,
+            hup: if hangup_is_ignored() { None } else { Some(signal(SignalKind::hangup())?) },
+            winch: signal(SignalKind::window_change())?,
+        };
+        let task = tokio::spawn(async move {
+            let end = read_tty(tty, signals, &tx).await;
+            let _ = tx.send(Input::End(end)).await;
+        });
+        Ok(LocalInput { task })
+    }
+}
+
+impl Drop for LocalInput {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// The signals the local console listens to.
+struct Signals {
+    term: Signal,
+    hup: Option<Signal>,
+    winch: Signal,
+}
+
+/// Reads the tty until it ends (an empty read or an error: what a hung-up terminal answers)
+/// or a signal arrives. Each readiness is followed by reads until the descriptor would block,
+/// so the task sleeps whenever there is nothing to read.
+async fn read_tty(tty: AsyncFd<File>, mut signals: Signals, tx: &mpsc::Sender<Input>) -> End {
+    let mut parser = InputParser::new();
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        let hup = async {
+            match signals.hup.as_mut() {
+                Some(s) => s.recv().await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            ready = tty.readable() => {
+                let mut guard = match ready {
+                    Ok(g) => g,
+                    Err(e) => return End::InputError(e),
+                };
+                match guard.try_io(|f| f.get_ref().read(&mut buf)) {
+                    Ok(Ok(0)) => return End::InputClosed,
+                    Ok(Ok(n)) => {
+                        for ev in parser.feed(&buf[..n]) {
+                            if tx.send(Input::Event(ev)).await.is_err() {
+                                return End::Quit;
+                            }
+                        }
+                    }
+                    Ok(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Ok(Err(e)) => return End::InputError(e),
+                    Err(_would_block) => {}
+                }
+            }
+            _ = signals.term.recv() => return End::Signal("SIGTERM"),
+            _ = hup => return End::Signal("SIGHUP"),
+            _ = signals.winch.recv() => {
+                if let Some((w, h)) = tty_size(tty.get_ref())
+                    && tx.send(Input::Event(Event::Resize(w, h))).await.is_err()
+                {
+                    return End::Quit;
+                }
+            }
+        }
+    }
+}
+
+/// The terminal's size in cells, asked of the tty itself (never by running a program).
+fn tty_size(tty: &File) -> Option<(u16, u16)> {
+    let mut ws = libc::winsize { ws_row: 0, ws_col: 0, ws_xpixel: 0, ws_ypixel: 0 };
+    // SAFETY: TIOCGWINSZ writes one winsize into the struct we own; the fd is open.
+    let r = unsafe { libc::ioctl(tty.as_raw_fd(), libc::TIOCGWINSZ, &mut ws) };
+    (r == 0 && ws.ws_col > 0 && ws.ws_row > 0).then_some((ws.ws_col, ws.ws_row))
+}
+
+/// True when this process was started with SIGHUP ignored (`nohup`, `trap "" HUP`): that
+/// choice is kept, and the console then ends through the end of its input instead.
+fn hangup_is_ignored() -> bool {
+    // SAFETY: with a null new action, sigaction only reads the current disposition into
+    // the zeroed struct we own.
+    unsafe {
+        let mut old: libc::sigaction = std::mem::zeroed();
+        libc::sigaction(libc::SIGHUP, std::ptr::null(), &mut old) == 0 && old.sa_sigaction == libc::SIG_IGN
+    }
+}
+
 fn install_panic_hook() {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
@@ -78,13 +209,6 @@ pub fn locale_is_utf8_from(get: impl Fn(&str) -> Option<String>) -> bool {
 /// (it travels over SSH, unlike any local clipboard API).
 pub fn osc52(text: &str) -> String {
     format!("\x1b]52;c;{}\x07", base64(text.as_bytes()))
-}
-
-/// Writes the OSC 52 sequence to the terminal.
-pub fn copy_to_clipboard(text: &str) -> io::Result<()> {
-    let mut out = io::stdout();
-    out.write_all(osc52(text).as_bytes())?;
-    out.flush()
 }
 
 fn base64(data: &[u8]) -> String {

@@ -101,11 +101,7 @@ pub async fn set_reading(
     state.store.set_reading(check.code.as_str(), kana, &caller.name).await?;
     let (check, row) = find_institution(&state, check.code.as_str()).await?;
     // A correction made while the index loads is in the rows it is loading from.
-    if state.wait_for_index().await.is_ok()
-        && let Ok(mut index) = state.lookup.write()
-    {
-        index.upsert(&row.institution, row.reader_status);
-    }
+    state.update_index(|index| index.upsert(&row.institution, row.reader_status)).await;
     state.publish(ServerEvent::InstitutionsChanged);
     let app = state.store.application(check.code.as_str()).await?;
     let models = state.store.reader_models().await?;

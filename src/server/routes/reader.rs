@@ -209,12 +209,7 @@ pub async fn change_application(
     };
     let version = outcome.after.version;
     if !outcome.replayed {
-        // Waiting also covers an index whose rows were read before this change.
-        if state.wait_for_index().await.is_ok()
-            && let Ok(mut index) = state.lookup.write()
-        {
-            index.set_status(&code, outcome.after.status);
-        }
+        state.update_index(|index| index.set_status(&code, outcome.after.status)).await;
         if let Some(call_id) = body.call_id
             && let Err(e) = state.store.attach_receipt(call_id, &outcome.receipt_no).await
         {
