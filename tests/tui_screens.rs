@@ -459,11 +459,16 @@ fn faq_calls_dashboard_help() {
             code: Some("1312345678".into()),
             note: "補助金の上限について".into(),
             receipts: vec![],
+            reasons: vec!["subsidy".into()],
             ..Default::default()
         }])),
     );
     type_str(&mut s, "折り返し希望");
     snap!("calls", s);
+    // Ctrl-X: the wrap-up picker, the change's reason proposed (the call has a receipt).
+    update(&mut s, Action::CloseCall);
+    update(&mut s, Action::Insert('2'));
+    snap!("calls_wrap_up", s);
 
     let mut s = base(false);
     update(&mut s, Action::Dashboard);
