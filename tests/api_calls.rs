@@ -51,7 +51,10 @@ fn spawn(institutions: usize) -> TestServer {
             let mut tokens = HashMap::new();
             for (name, role) in USERS {
                 let token = format!("calls-token-{name}");
-                store.add_operator(name, *role, &hash_token(&token)).await.expect("add operator");
+                store
+                    .add_operator(name, *role, &hash_token(&token), chrono::Utc::now())
+                    .await
+                    .expect("add operator");
                 tokens.insert(*name, token);
             }
             let as_of = NaiveDate::from_ymd_opt(2021, 7, 15).expect("date");

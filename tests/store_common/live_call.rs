@@ -36,7 +36,7 @@ pub async fn live_call_reasons_handle_time_and_faq(f: &dyn Fixture) {
     assert_eq!((shown.faq[0].faq_id.as_str(), shown.faq[0].version, shown.faq[0].copied), ("q1", 1, true));
     // An edit makes a new version; the record keeps what was read before and adds the new one.
     store
-        .upsert_faq(&[faq("q1", "機種未定の期限は？", "2021年8月1日（日）です。")], "sv")
+        .upsert_faq(&[faq("q1", "機種未定の期限は？", "2021年8月1日（日）です。")], "sv", t0())
         .await
         .expect("edits");
     let after =
@@ -59,7 +59,10 @@ pub async fn live_call_reasons_handle_time_and_faq(f: &dyn Fixture) {
     assert_eq!(store.call(call.id).await.expect("reads").expect("exists").reasons.len(), 2);
     assert!(store.call(999_999).await.expect("reads").is_none());
 
-    store.add_operator("phone-system", Role::Telephony, "hash-telephony").await.expect("telephony role");
+    store
+        .add_operator("phone-system", Role::Telephony, "hash-telephony", t0())
+        .await
+        .expect("telephony role");
     let op = store.operator_by_token_hash("hash-telephony").await.expect("reads").expect("exists");
     assert_eq!(op.role, Role::Telephony);
 }
