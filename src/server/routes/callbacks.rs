@@ -3,15 +3,13 @@
 
 use axum::extract::State;
 
-use super::find_institution;
 use crate::api::{CallBacksParams, CloseCallBack, NewCallBack, TakenCallBack};
 use crate::domain::CallBack;
-use crate::domain::call::{callback_due, callback_reason};
 use crate::server::auth::Caller;
 use crate::server::error::ApiError;
 use crate::server::extract::{AppJson, AppPath, AppQuery};
 use crate::server::state::AppState;
-use crate::store::NewCallBackRecord;
+use crate::server::usecase::callbacks;
 
 /// Records a call-back to the institution's REGISTERED phone number (copied from its record;
 /// a body naming a number is refused).
@@ -32,27 +30,7 @@ pub async fn create(
     AppJson(body): AppJson<NewCallBack>,
 ) -> Result<AppJson<CallBack>, ApiError> {
     caller.staff()?;
-    if body.phone.is_some() {
-        return Err(ApiError::unprocessable(
-            "phone_not_allowed",
-            "折り返しは登録電話番号にだけかけます。電話番号は指定できません（phone を外してください）",
-        ));
-    }
-    let (check, _) = find_institution(&state, &body.code).await?;
-    let now = state.clock.now();
-    let unprocessable =
-        |e: crate::domain::RuleError| ApiError::unprocessable("invalid_callback", e.to_string());
-    let reason = callback_reason(&body.reason).map_err(unprocessable)?;
-    let due_at = callback_due(now, body.due_at, state.policy.callback_due_minutes).map_err(unprocessable)?;
-    let record = NewCallBackRecord {
-        code: check.code.as_str().to_string(),
-        reason,
-        due_at,
-        created_by: caller.name,
-        created_at: now,
-        origin_call_id: body.call_id,
-    };
-    Ok(AppJson(state.store.create_callback(record, now).await?))
+    Ok(AppJson(callbacks::create(&state, &caller, &body).await?))
 }
 
 /// Open call-backs, overdue first then by due time (`all=true`: finished ones too, after).
@@ -70,14 +48,7 @@ pub async fn list(
     AppQuery(p): AppQuery<CallBacksParams>,
 ) -> Result<AppJson<Vec<CallBack>>, ApiError> {
     caller.staff()?;
-    let code = match p.code.as_deref() {
-        Some(raw) => Some(super::parse_code(raw)?.code.as_str().to_string()),
-        None => None,
-    };
-    let now = state.clock.now();
-    let mut list = state.store.callbacks(p.all.unwrap_or(false), code.as_deref(), now).await?;
-    list.sort_by_key(|c| (c.state, c.due_at, c.id));
-    Ok(AppJson(list))
+    Ok(AppJson(callbacks::list(&state, p.all.unwrap_or(false), p.code.as_deref()).await?))
 }
 
 /// Takes an open call-back: a call starts on its institution, linked to it.
@@ -98,8 +69,7 @@ pub async fn take(
     AppPath(id): AppPath<i64>,
 ) -> Result<AppJson<TakenCallBack>, ApiError> {
     caller.staff()?;
-    let (callback, call) = state.store.take_callback(id, &caller.name, state.clock.now()).await?;
-    Ok(AppJson(TakenCallBack { callback, call }))
+    Ok(AppJson(callbacks::take(&state, &caller, id).await?))
 }
 
 /// Records how a call-back ended (対応済 / 不在 / 不要); it leaves the open list.
@@ -121,5 +91,5 @@ pub async fn close(
     AppJson(body): AppJson<CloseCallBack>,
 ) -> Result<AppJson<CallBack>, ApiError> {
     caller.staff()?;
-    Ok(AppJson(state.store.close_callback(id, body.outcome, &caller.name, state.clock.now()).await?))
+    Ok(AppJson(callbacks::close(&state, &caller, id, body.outcome).await?))
 }

@@ -4,24 +4,13 @@ use axum::extract::State;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::parse_code;
 use crate::api::{AttachFaq, Call, StartCall, UpdateCall};
-use crate::domain::call::check_wrap_up;
 use crate::server::auth::Caller;
 use crate::server::error::ApiError;
 use crate::server::extract::{AppJson, AppPath, AppQuery};
 use crate::server::state::AppState;
-
-/// Checks an optional code in a call body: 400 if malformed, 404 if unknown.
-async fn known_code(state: &AppState, code: Option<&str>) -> Result<Option<String>, ApiError> {
-    match code {
-        None => Ok(None),
-        Some(raw) => {
-            let (check, _) = super::find_institution(state, raw).await?;
-            Ok(Some(check.code.as_str().to_string()))
-        }
-    }
-}
+use crate::server::usecase::calls;
+use crate::server::usecase::institutions::parse_code;
 
 /// Starts a call (the timer in the status bar), optionally already for an institution.
 #[utoipa::path(post, path = "/v1/calls", tag = "calls", request_body = StartCall,
@@ -40,8 +29,7 @@ pub async fn start(
     AppJson(body): AppJson<StartCall>,
 ) -> Result<AppJson<Call>, ApiError> {
     caller.staff()?;
-    let code = known_code(&state, body.code.as_deref()).await?;
-    Ok(AppJson(state.store.start_call(&caller.name, code.as_deref(), state.clock.now()).await?))
+    Ok(AppJson(calls::open(&state, &caller, body.code.as_deref()).await?))
 }
 
 /// Attaches an institution, sets the note or the wrap-up reasons, or closes the call. Closing
@@ -65,38 +53,7 @@ pub async fn update(
     AppJson(body): AppJson<UpdateCall>,
 ) -> Result<AppJson<Call>, ApiError> {
     caller.staff()?;
-    if body.note.as_deref().is_some_and(|n| n.chars().count() > 4000) {
-        return Err(ApiError::unprocessable("note_too_long", "メモは4000文字までです"));
-    }
-    let list = &state.policy.wrap_up_reason;
-    let reasons = match body.reasons.as_deref() {
-        Some(chosen) if !chosen.is_empty() || !body.close => Some(
-            check_wrap_up(list, chosen)
-                .map_err(|e| ApiError::unprocessable("invalid_reason", e.to_string()))?,
-        ),
-        _ => None,
-    };
-    let code = known_code(&state, body.code.as_deref()).await?;
-    let current = state.store.call(id).await?.ok_or_else(|| no_call(id))?;
-    if body.close && current.ended_at.is_none() {
-        let effective = reasons.as_deref().unwrap_or(&current.reasons);
-        check_wrap_up(list, effective)
-            .map_err(|e| ApiError::unprocessable("wrap_up_reason_required", e.to_string()))?;
-    }
-    let mut call = state.store.update_call(id, code.as_deref(), body.note.as_deref(), None).await?;
-    if let Some(reasons) = &reasons {
-        call = state.store.set_reasons(id, reasons).await?;
-    }
-    if body.close {
-        call = state.store.close_call(id, state.clock.now()).await?;
-    } else if reasons.is_none() {
-        call = state.store.call(id).await?.ok_or_else(|| no_call(id))?;
-    }
-    Ok(AppJson(call))
-}
-
-fn no_call(id: i64) -> ApiError {
-    ApiError::NotFound(format!("応対記録 #{id} はありません"))
+    Ok(AppJson(calls::update(&state, id, &body).await?))
 }
 
 /// Attaches an FAQ answer shown or copied during the call (entry id and its current version),
@@ -119,13 +76,7 @@ pub async fn attach_faq(
     AppJson(body): AppJson<AttachFaq>,
 ) -> Result<AppJson<Call>, ApiError> {
     caller.staff()?;
-    let current = state.store.call(id).await?.ok_or_else(|| no_call(id))?;
-    if current.ended_at.is_some() {
-        return Err(ApiError::Refused(format!(
-            "応対 #{id} は終了しています。FAQ の回答は応対中に記録してください"
-        )));
-    }
-    Ok(AppJson(state.store.attach_faq(id, body.faq_id.trim(), body.copied, state.clock.now()).await?))
+    Ok(AppJson(calls::attach_faq(&state, id, &body.faq_id, body.copied).await?))
 }
 
 /// Query of `GET /v1/calls`.

@@ -5,11 +5,11 @@ use axum::extract::State;
 
 use crate::api::ReportParams;
 use crate::domain::CallReport;
-use crate::domain::call::{ReportRange, assemble_report};
 use crate::server::auth::Caller;
 use crate::server::error::ApiError;
 use crate::server::extract::{AppJson, AppQuery};
 use crate::server::state::AppState;
+use crate::server::usecase::reports;
 
 /// The call report of `from..=to` (Japan dates; default today, `to` defaults to `from`).
 #[utoipa::path(get, path = "/v1/reports/calls", tag = "reports", params(ReportParams),
@@ -27,11 +27,5 @@ pub async fn calls(
     AppQuery(p): AppQuery<ReportParams>,
 ) -> Result<AppJson<CallReport>, ApiError> {
     caller.staff()?;
-    let from = p.from.unwrap_or_else(|| state.clock.today());
-    let to = p.to.unwrap_or(from);
-    let range =
-        ReportRange::new(from, to).map_err(|e| ApiError::unprocessable("invalid_range", e.to_string()))?;
-    let (start, end) = range.instants();
-    let counts = state.store.call_counts(start, end, state.clock.now()).await?;
-    Ok(AppJson(assemble_report(range, &counts, &state.policy.wrap_up_reason)))
+    Ok(AppJson(reports::calls(&state, p.from, p.to).await?))
 }
