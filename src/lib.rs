@@ -25,5 +25,6 @@ pub mod domain;
 pub mod import;
 pub mod search;
 pub mod server;
+pub mod ssh;
 pub mod store;
 pub mod tui;
