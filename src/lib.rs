@@ -6,7 +6,8 @@
 //!   the subsidy calculator, the policy file). No I/O.
 //! - `search/`: pure text normalisation (kana, width, romaji, variant kanji) and the in-memory
 //!   institution and FAQ indexes.
-//! - `store/`: the `Store` trait and its SQLite and PostgreSQL implementations.
+//! - `store/`: one trait per resource (combined in `Store`) and the SQLite and PostgreSQL
+//!   backends, which share the SQL in `store/sql/` (one file per resource).
 //! - `api/`: wire types shared by the server and the client.
 //! - `server/`: the axum API server (routes, auth, errors, OpenAPI, server-sent events).
 //! - `client/`: the reqwest client used by the console and the CLI.

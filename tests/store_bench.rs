@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use madoguchi::domain::{Institution, ReaderStatus};
 use madoguchi::store::{SqliteStore, Store, StoreError, open_store};
-use store_common::select_model;
+use store_common::{at, select_model};
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
@@ -23,7 +23,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 async fn measure(label: &str, store: Arc<dyn Store>) {
     let data = madoguchi::demo::generate(None, 20210630, &|_| {});
     let started = Instant::now();
-    store.load_seed(&data, &|_| {}).await.expect("seed loads");
+    store.load_seed(&data, at(), &|_| {}).await.expect("seed loads");
     println!(
         "[{label}] load_seed: {} institutions, {} applications, {} claims in {:.2} s",
         data.institutions.len(),

@@ -114,6 +114,7 @@ suite!(
     retry_with_same_key_replays_and_changes_nothing,
     same_key_with_other_body_is_a_mismatch,
     same_key_at_once_for_two_institutions,
+    application_changes_are_counted_past_ten_thousand,
     stale_version_is_refused_with_current_state,
     refused_rule_writes_nothing,
     unknown_institution_model_or_call_is_refused,

@@ -5,7 +5,7 @@ mod store_common;
 
 use std::sync::Arc;
 
-use madoguchi::store::{SqliteStore, Store, open_store};
+use madoguchi::store::{ApplicationStore, AuditStore, SqliteStore, Store, open_store};
 use sqlx::Connection;
 use store_common::*;
 
@@ -66,6 +66,7 @@ suite!(
     retry_with_same_key_replays_and_changes_nothing,
     same_key_with_other_body_is_a_mismatch,
     same_key_at_once_for_two_institutions,
+    application_changes_are_counted_past_ten_thousand,
     stale_version_is_refused_with_current_state,
     refused_rule_writes_nothing,
     unknown_institution_model_or_call_is_refused,
@@ -115,14 +116,14 @@ async fn open_sets_wal_foreign_keys_and_records_migrations_once() {
         )],
         ..Default::default()
     };
-    assert!(f.store.load_seed(&bad, &|_| {}).await.is_err(), "an application without its institution");
+    assert!(f.store.load_seed(&bad, at(), &|_| {}).await.is_err(), "an application without its institution");
     assert_eq!(f.store.all_institutions().await.expect("lists").len(), 5, "the failed seed rolled back");
 }
 
 #[tokio::test]
 async fn in_memory_database_works() {
     let store = open_store("sqlite::memory:").await.expect("opens");
-    store.load_seed(&seed_data(), &|_| {}).await.expect("seeds");
+    store.load_seed(&seed_data(), at(), &|_| {}).await.expect("seeds");
     store.change_application(select_model(CLINIC, 1, "k", "caora", None)).await.expect("changes");
     assert_eq!(store.verify_audit().await.expect("verifies").events, 1);
 }

@@ -156,39 +156,6 @@ pub fn apply_change(
     }
 }
 
-/// A new 機種未定 application (no model yet) made on `today`: only possible inside the
-/// policy's window (2021-02-01..03-31), only for an institution that has not applied (or whose
-/// application was cancelled), and with units within the free quota.
-pub fn apply_undecided(
-    policy: &Policy,
-    today: NaiveDate,
-    kind: InstitutionKind,
-    current: &ReaderApplication,
-    units: u32,
-) -> Result<ReaderApplication, RuleError> {
-    check_units(policy, kind, units)?;
-    if !policy.undecided_window_open(today) {
-        return Err(refused(format!(
-            "機種未定でのお申込みは{}から{}までの受付でした。機種を選んでお申込みください。",
-            format_date_ja(policy.undecided_window_start),
-            format_date_ja(policy.undecided_window_end)
-        )));
-    }
-    match current.status {
-        ReaderStatus::NotApplied | ReaderStatus::Cancelled => Ok(ReaderApplication {
-            status: ReaderStatus::Undecided,
-            model_id: None,
-            units,
-            applied_on: Some(today),
-            version: current.version + 1,
-        }),
-        other => Err(refused(format!(
-            "すでにお申込みがあります（{}）。機種未定への変更はできません。",
-            other.label_ja()
-        ))),
-    }
-}
-
 /// Supervisor only (the server checks the role): reopens a cancelled application with the
 /// model the caller chose. Everything else about the change is checked as in [`apply_change`].
 pub fn reinstate(
@@ -214,17 +181,43 @@ pub fn reinstate(
     })
 }
 
+/// The only status the deadline batch can change: the store locks these and asks
+/// [`cancel_past_deadline`] about each.
+pub const DEADLINE_BATCH_CANDIDATES: ReaderStatus = ReaderStatus::Undecided;
+
+/// Why the deadline batch cancelled an application, as the 変更履歴 records it.
+pub const DEADLINE_CANCEL_REASON: &str = "機種未定のまま選定期限を過ぎたためキャンセル";
+
+/// The business date the deadline batch applies [`cancel_past_deadline`] as of: `today` once
+/// the deadline has passed. Before it, a dry run counts what the batch will cancel on the
+/// first day after the deadline, and a real run is refused.
+pub fn deadline_batch_date(policy: &Policy, today: NaiveDate, dry_run: bool) -> Result<NaiveDate, RuleError> {
+    if policy.deadline_passed(today) {
+        return Ok(today);
+    }
+    if !dry_run {
+        return Err(refused(format!(
+            "機種選定の期限（{}）がまだ来ていないので、締切処理はできません（試算 dry_run はできます）",
+            policy.selection_deadline.format("%Y年%-m月%-d日")
+        )));
+    }
+    Ok(policy.selection_deadline.succ_opt().unwrap_or(policy.selection_deadline))
+}
+
 /// The deadline batch's rule: a 機種未定 application on a `today` after the selection deadline
-/// becomes キャンセル (`Some`); anything else is left alone (`None`).
+/// becomes キャンセル (`Some`, model cleared); anything else is left alone (`None`).
 pub fn cancel_past_deadline(
     policy: &Policy,
     today: NaiveDate,
     current: &ReaderApplication,
 ) -> Option<ReaderApplication> {
-    (current.status == ReaderStatus::Undecided && policy.deadline_passed(today)).then(|| ReaderApplication {
-        status: ReaderStatus::Cancelled,
-        version: current.version + 1,
-        ..current.clone()
+    (current.status == DEADLINE_BATCH_CANDIDATES && policy.deadline_passed(today)).then(|| {
+        ReaderApplication {
+            status: ReaderStatus::Cancelled,
+            model_id: None,
+            version: current.version + 1,
+            ..current.clone()
+        }
     })
 }
 
@@ -414,26 +407,6 @@ mod tests {
     }
 
     #[test]
-    fn undecided_applications_only_in_the_window() {
-        let p = Policy::builtin();
-        let none = ReaderApplication::not_applied();
-        for day in [d(2021, 2, 1), d(2021, 3, 31)] {
-            let a = apply_undecided(&p, day, Hospital, &none, 2).unwrap();
-            assert_eq!(
-                (a.status, a.model_id, a.units, a.applied_on),
-                (ReaderStatus::Undecided, None, 2, Some(day))
-            );
-        }
-        for day in [d(2021, 1, 31), d(2021, 4, 1)] {
-            let err = apply_undecided(&p, day, Hospital, &none, 1).unwrap_err();
-            assert!(err.to_string().contains("2021年2月1日（月）から2021年3月31日（水）"), "{err}");
-        }
-        assert!(apply_undecided(&p, d(2021, 3, 1), Pharmacy, &none, 2).is_err());
-        let selected = app(ReaderStatus::Selected, Some("caora"), 1);
-        assert!(apply_undecided(&p, d(2021, 3, 1), Pharmacy, &selected, 1).is_err());
-    }
-
-    #[test]
     fn reinstate_only_from_cancelled() {
         let p = Policy::builtin();
         let cancelled = app(ReaderStatus::Cancelled, None, 1);
@@ -455,6 +428,21 @@ mod tests {
             [ReaderStatus::NotApplied, ReaderStatus::Selected, ReaderStatus::Shipped, ReaderStatus::Cancelled]
         {
             assert_eq!(cancel_past_deadline(&p, d(2021, 9, 1), &app(s, Some("x"), 1)), None);
+        }
+    }
+
+    #[test]
+    fn deadline_batch_runs_after_the_deadline_and_dry_runs_as_of_the_day_after() {
+        let p = Policy::builtin();
+        assert_eq!(deadline_batch_date(&p, d(2021, 8, 2), false), Ok(d(2021, 8, 2)));
+        assert_eq!(deadline_batch_date(&p, d(2021, 8, 9), true), Ok(d(2021, 8, 9)));
+        for today in [july(), d(2021, 8, 1)] {
+            let err = deadline_batch_date(&p, today, false).unwrap_err();
+            assert!(err.to_string().contains("2021年8月1日）がまだ来ていない"), "{err}");
+            // A dry run before the deadline counts what the batch will cancel once it is past.
+            let as_of = deadline_batch_date(&p, today, true).unwrap();
+            assert_eq!(as_of, d(2021, 8, 2));
+            assert!(cancel_past_deadline(&p, as_of, &app(ReaderStatus::Undecided, None, 1)).is_some());
         }
     }
 

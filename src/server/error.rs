@@ -154,7 +154,22 @@ impl From<StoreError> for ApiError {
             StoreError::StaleVersion { expected, current, .. } => {
                 ApiError::Internal(format!("unmapped stale version (expected {expected}, current {current})"))
             }
+            StoreError::Internal(e) => ApiError::Internal(e),
             StoreError::Database(e) => ApiError::Internal(e.to_string()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_store_failures_are_500_and_bad_requests_422() {
+        // An index build that failed (a task's JoinError) is the server's fault, not the request's.
+        let e = ApiError::from(StoreError::internal("building the lookup index failed: task panicked"));
+        assert_eq!(e.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let e = ApiError::from(StoreError::Invalid("unknown reader model".into()));
+        assert_eq!(e.status(), StatusCode::UNPROCESSABLE_ENTITY);
     }
 }

@@ -10,6 +10,7 @@
 //!   on a loopback port for the console and the CLI.
 
 pub mod auth;
+pub mod clock;
 pub mod error;
 pub mod events;
 pub mod extract;
@@ -276,7 +277,8 @@ pub async fn seed_store(
     progress: &(dyn Fn(&str) + Sync),
 ) -> Result<(), ServeError> {
     let data = crate::demo::generate(options.institutions, options.seed, progress);
-    store.load_seed(&data, progress).await?;
+    // Demo data is made outside any server: stamped with the machine's time.
+    store.load_seed(&data, Clock::Real.now(), progress).await?;
     Ok(())
 }
 

@@ -7,63 +7,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc};
 use tokio::sync::{broadcast, watch};
 
+pub use super::clock::{Clock, jst};
 use crate::api::{FaqEntry, InstitutionSummary, MatchSpan, ServerEvent};
 use crate::domain::{Institution, InstitutionKind, Policy, ReaderStatus};
 use crate::search::{FaqIndex, InstitutionIndex};
 use crate::store::{InstitutionRow, OperatorRecord, Store, StoreError};
-
-/// Japan time (UTC+9, no daylight saving): every business date is a date here.
-pub fn jst() -> FixedOffset {
-    FixedOffset::east_opt(9 * 3600).expect("UTC+9 is a valid offset")
-}
-
-/// The business clock: a fixed `--as-of` date (demos, tests) or the real clock in Japan time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Clock {
-    Fixed(NaiveDate),
-    Real,
-}
-
-impl Clock {
-    /// Today's business date in Japan.
-    pub fn today(&self) -> NaiveDate {
-        match self {
-            Clock::Fixed(d) => *d,
-            Clock::Real => Utc::now().with_timezone(&jst()).date_naive(),
-        }
-    }
-
-    /// Now; with a fixed date, that date at the real Japan time of day, so that calls
-    /// recorded during a demo fall on the demo's business date.
-    pub fn now(&self) -> DateTime<Utc> {
-        match self {
-            Clock::Real => Utc::now(),
-            Clock::Fixed(d) => {
-                let time = Utc::now().with_timezone(&jst()).time();
-                jst_to_utc(*d, time)
-            }
-        }
-    }
-
-    /// The first instant of today's business date, in UTC.
-    pub fn start_of_today(&self) -> DateTime<Utc> {
-        jst_to_utc(self.today(), NaiveTime::MIN)
-    }
-
-    pub fn is_fixed(&self) -> bool {
-        matches!(self, Clock::Fixed(_))
-    }
-}
-
-fn jst_to_utc(date: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
-    match jst().from_local_datetime(&date.and_time(time)).single() {
-        Some(t) => t.with_timezone(&Utc),
-        None => Utc::now(),
-    }
-}
 
 /// What a lookup row shows beyond what the index itself keeps (name and code come from the
 /// index): kept compact, prefecture and city strings shared.
@@ -498,7 +448,7 @@ impl AppState {
             Ok(()) => Ok(()),
             Err(BuildFailure::Store(e)) => Err(e),
             Err(BuildFailure::Cancelled) => {
-                Err(StoreError::Invalid("building the lookup index was cancelled".into()))
+                Err(StoreError::internal("building the lookup index was cancelled"))
             }
         }
     }
@@ -509,7 +459,7 @@ impl AppState {
             if e.is_cancelled() {
                 BuildFailure::Cancelled
             } else {
-                BuildFailure::Store(StoreError::Invalid(format!("building the lookup index failed: {e}")))
+                BuildFailure::Store(StoreError::internal(format!("building the lookup index failed: {e}")))
             }
         })?;
         if let Ok(mut guard) = self.lookup.write() {
@@ -526,19 +476,5 @@ impl AppState {
             *guard = corpus;
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn fixed_clock_day_starts_at_jst_midnight() {
-        let d = NaiveDate::from_ymd_opt(2021, 7, 15).expect("date");
-        let c = Clock::Fixed(d);
-        assert_eq!(c.today(), d);
-        assert_eq!(c.start_of_today().to_rfc3339(), "2021-07-14T15:00:00+00:00");
-        assert_eq!(c.now().with_timezone(&jst()).date_naive(), d);
     }
 }

@@ -13,6 +13,15 @@ use std::time::Duration;
 use sqlx::postgres::{PgListener, PgPoolOptions};
 use sqlx::{PgConnection, Pool, Postgres, Transaction};
 
+use crate::api::ServerEvent;
+use crate::store::StoreError;
+
+/// The shared SQL, compiled against this backend's types (see `sql/mod.rs`).
+// Mounted by both backends on purpose: one text, compiled against each backend's types.
+#[allow(clippy::duplicate_mod)]
+#[path = "sql/mod.rs"]
+mod sql;
+
 type Db = Postgres;
 type Conn = PgConnection;
 type DbRow = sqlx::postgres::PgRow;
@@ -57,7 +66,7 @@ impl PostgresStore {
             .await?;
         {
             let mut tx = pool.begin().await?;
-            run_migrations(&mut tx).await?;
+            sql::run_migrations(&mut tx).await?;
             tx.commit().await?;
         }
         Ok(PostgresStore { pool, url: url.to_string() })
@@ -117,9 +126,7 @@ async fn lock_audit_chain(conn: &mut Conn) -> Result<(), StoreError> {
 
 /// Queues a notification; PostgreSQL delivers it only if the transaction commits.
 async fn notify(conn: &mut Conn, event: &ServerEvent) -> Result<(), StoreError> {
-    let payload = serde_json::to_string(event).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    let payload = serde_json::to_string(event).map_err(StoreError::internal)?;
     sqlx::query(&format!("SELECT pg_notify({CHANNEL_SQL}, $1)")).bind(payload).execute(&mut *conn).await?;
     Ok(())
 }
-
-include!("shared_sql.rs");

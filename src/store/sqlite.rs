@@ -13,6 +13,15 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Pool, Sqlite, SqliteConnection, Transaction};
 
+use crate::api::ServerEvent;
+use crate::store::StoreError;
+
+/// The shared SQL, compiled against this backend's types (see `sql/mod.rs`).
+// Mounted by both backends on purpose: one text, compiled against each backend's types.
+#[allow(clippy::duplicate_mod)]
+#[path = "sql/mod.rs"]
+mod sql;
+
 type Db = Sqlite;
 type Conn = SqliteConnection;
 type DbRow = sqlx::sqlite::SqliteRow;
@@ -83,7 +92,7 @@ impl SqliteStore {
         let store_writer = writer.clone();
         {
             let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
-            run_migrations(&mut tx).await?;
+            sql::run_migrations(&mut tx).await?;
             tx.commit().await?;
         }
         let reader = if in_memory {
@@ -215,5 +224,3 @@ async fn lock_audit_chain(_conn: &mut Conn) -> Result<(), StoreError> {
 async fn notify(_conn: &mut Conn, _event: &ServerEvent) -> Result<(), StoreError> {
     Ok(())
 }
-
-include!("shared_sql.rs");

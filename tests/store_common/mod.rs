@@ -7,13 +7,13 @@
 
 use std::sync::Arc;
 
-use chrono::{NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use madoguchi::api::{ChangeReaderApplication, FaqEntry, Role, Verification};
 use madoguchi::domain::{
-    Institution, InstitutionCode, InstitutionKind, ReaderApplication, ReaderModel, ReaderStatus, RuleError,
-    SubsidyClaim, SubsidyStatus,
+    Institution, InstitutionCode, InstitutionKind, Policy, ReaderApplication, ReaderModel, ReaderStatus,
+    RuleError, SubsidyClaim, SubsidyStatus, reader,
 };
-use madoguchi::store::{ChangeCommand, SeedData, Store, StoreError, UpsertCounts};
+use madoguchi::store::{ChangeCommand, DeadlineBatch, SeedData, Store, StoreError, UpsertCounts};
 
 /// What a backend's test file provides.
 #[async_trait::async_trait]
@@ -44,6 +44,25 @@ pub fn institution(code: &str, name: &str, kind: InstitutionKind, prefecture: &s
         address: "一丁目1-1".to_string(),
         phone: Some("03-0000-0000".to_string()),
         large_chain: false,
+    }
+}
+
+/// The instant every write of the suite happens at: 2021-07-15 10:00 in Japan.
+pub fn at() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2021, 7, 15, 1, 0, 0).single().expect("valid instant")
+}
+
+/// The deadline batch as the server runs it: `cancel_past_deadline` as of `as_of`.
+pub fn deadline_batch(as_of: NaiveDate, dry_run: bool) -> DeadlineBatch {
+    let policy = Policy::builtin();
+    DeadlineBatch {
+        candidates: reader::DEADLINE_BATCH_CANDIDATES,
+        rule: Box::new(move |app| reader::cancel_past_deadline(&policy, as_of, app)),
+        reason: reader::DEADLINE_CANCEL_REASON,
+        deadline: Policy::builtin().selection_deadline,
+        operator: "boss".into(),
+        dry_run,
+        at: at(),
     }
 }
 
@@ -118,7 +137,7 @@ pub fn faq(id: &str, question: &str, answer: &str) -> FaqEntry {
 
 pub async fn seeded(f: &dyn Fixture) -> Arc<dyn Store> {
     let store = f.store();
-    store.load_seed(&seed_data(), &|_| {}).await.expect("seed loads");
+    store.load_seed(&seed_data(), at(), &|_| {}).await.expect("seed loads");
     store
 }
 
@@ -143,6 +162,7 @@ pub fn select_model(code: &str, version: i64, key: &str, model: &str, call_id: O
         request_hash: format!("hash-of-{model}"),
         operator: "sato".into(),
         request: request(model, call_id),
+        at: at(),
         rule: Box::new(move |current: &ReaderApplication| {
             Ok(ReaderApplication {
                 status: ReaderStatus::Selected,
@@ -174,7 +194,7 @@ pub async fn seed_loads_and_reads_back(f: &dyn Fixture) {
     let store = f.store();
     let lines = std::sync::Mutex::new(Vec::new());
     store
-        .load_seed(&seed_data(), &|line| lines.lock().expect("not poisoned").push(line.to_string()))
+        .load_seed(&seed_data(), at(), &|line| lines.lock().expect("not poisoned").push(line.to_string()))
         .await
         .expect("seed loads");
     let lines = lines.into_inner().expect("not poisoned");
@@ -208,7 +228,7 @@ pub async fn seed_loads_and_reads_back(f: &dyn Fixture) {
     let mut smaller = seed_data();
     smaller.institutions.truncate(2);
     smaller.applications.retain(|(c, _)| c == HOSPITAL || c == CLINIC);
-    store.load_seed(&smaller, &|_| {}).await.expect("reseeds");
+    store.load_seed(&smaller, at(), &|_| {}).await.expect("reseeds");
     assert_eq!(store.all_institutions().await.expect("lists").len(), 2);
 }
 
@@ -379,14 +399,14 @@ pub async fn deadline_batch_dry_run_then_cancel(f: &dyn Fixture) {
     let pairs: Vec<(String, u64)> = by_pref.into_iter().map(|p| (p.prefecture, p.undecided)).collect();
     assert_eq!(pairs, vec![("東京都".to_string(), 2), ("大阪府".to_string(), 1)]);
 
-    let dry = store.run_deadline_batch(date(2021, 8, 1), "boss", true).await.expect("dry run");
+    let dry = store.run_deadline_batch(deadline_batch(date(2021, 8, 2), true)).await.expect("dry run");
     assert!(dry.dry_run);
     assert_eq!(dry.cancelled, 3);
     assert_eq!(dry.sample_codes, vec![CLINIC.to_string(), DENTAL.to_string(), OSAKA_CLINIC.to_string()]);
     assert_eq!(store.application(CLINIC).await.expect("reads").status, ReaderStatus::Undecided);
     assert_eq!(audit_len(&*store).await, 0);
 
-    let done = store.run_deadline_batch(date(2021, 8, 1), "boss", false).await.expect("runs");
+    let done = store.run_deadline_batch(deadline_batch(date(2021, 8, 2), false)).await.expect("runs");
     assert_eq!((done.dry_run, done.cancelled), (false, 3));
     let app = store.application(CLINIC).await.expect("reads");
     assert_eq!((app.status, app.version), (ReaderStatus::Cancelled, 2));
@@ -397,7 +417,7 @@ pub async fn deadline_batch_dry_run_then_cancel(f: &dyn Fixture) {
     assert_eq!(events[0].action, "reader_application.cancel_deadline");
     assert_eq!(events[0].detail["deadline"], "2021-08-01");
     assert!(events[0].receipt_no.is_some());
-    let again = store.run_deadline_batch(date(2021, 8, 1), "boss", false).await.expect("runs");
+    let again = store.run_deadline_batch(deadline_batch(date(2021, 8, 2), false)).await.expect("runs");
     assert_eq!(again.cancelled, 0);
     assert_eq!(store.verify_audit().await.expect("verifies").first_broken_seq, None);
 }
@@ -423,7 +443,7 @@ pub async fn upsert_counts_and_keeps_corrected_readings(f: &dyn Fixture) {
 
     // An operator corrects the inferred reading; a later import with an inferred reading
     // (or none) keeps the correction, one with a given reading replaces it.
-    store.set_reading("1311111118", "アタラシイシンリョウショ", "sato").await.expect("sets");
+    store.set_reading("1311111118", "アタラシイシンリョウショ", "sato", at()).await.expect("sets");
     let row = store.institution("1311111118").await.expect("reads").expect("present").institution;
     assert_eq!((row.name_kana.as_deref(), row.kana_inferred), (Some("アタラシイシンリョウショ"), false));
     let events = store.audit(Some("1311111118"), 10).await.expect("lists");
@@ -453,8 +473,11 @@ pub async fn upsert_counts_and_keeps_corrected_readings(f: &dyn Fixture) {
     let row = store.institution("1311111118").await.expect("reads").expect("present").institution;
     assert_eq!(row.name_kana.as_deref(), Some("アタラシイ"));
 
-    assert!(matches!(store.set_reading("0100000000", "ア", "sato").await, Err(StoreError::NotFound(_))));
-    assert!(matches!(store.set_reading(CLINIC, "  ", "sato").await, Err(StoreError::Invalid(_))));
+    assert!(matches!(
+        store.set_reading("0100000000", "ア", "sato", at()).await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(store.set_reading(CLINIC, "  ", "sato", at()).await, Err(StoreError::Invalid(_))));
 }
 
 /// An import that fails part-way leaves nothing behind, even across many batches.
@@ -497,17 +520,19 @@ pub async fn calls_start_update_and_list(f: &dyn Fixture) {
     let first = store.update_call(first.id, None, None, None).await.expect("updates");
     assert_eq!(first.note, "機種をCaoraに変更");
 
-    store.attach_receipt(first.id, "R-210715-000001").await.expect("attaches");
-    store.attach_receipt(first.id, "R-210715-000001").await.expect("attaching twice is harmless");
+    // A change made during the call puts its 受付番号 on the call, once, in its own transaction.
+    let out = store
+        .change_application(select_model(CLINIC, 1, "during-call", "caora", Some(first.id)))
+        .await
+        .expect("changes");
     let all = store.calls(None, None).await.expect("lists");
     assert_eq!(all.iter().map(|c| c.id).collect::<Vec<_>>(), vec![second.id, first.id], "newest first");
-    assert_eq!(all[1].receipts, vec!["R-210715-000001".to_string()]);
+    assert_eq!(all[1].receipts, vec![out.receipt_no.clone()]);
     let later = store.calls(None, Some(t0 + chrono::Duration::minutes(1))).await.expect("lists");
     assert_eq!(later.len(), 1);
     assert_eq!(store.calls(Some(CLINIC), None).await.expect("lists").len(), 1);
 
     assert!(matches!(store.update_call(999_999, None, None, None).await, Err(StoreError::NotFound(_))));
-    assert!(matches!(store.attach_receipt(999_999, "R").await, Err(StoreError::NotFound(_))));
     assert!(matches!(store.start_call("sato", Some("0100000000"), t0).await, Err(StoreError::NotFound(_))));
 }
 
@@ -517,7 +542,7 @@ pub async fn faq_upsert_counts_and_audits_changes(f: &dyn Fixture) {
         faq("q1", "機種未定の期限は？", "2021年8月1日です。"),
         faq("q2", "補助金はいつ支払われますか？", "事業完了後に申請し、交付決定後に支払われます。"),
     ];
-    let counts = store.upsert_faq(&entries, "boss").await.expect("upserts");
+    let counts = store.upsert_faq(&entries, "boss", at()).await.expect("upserts");
     assert_eq!(counts, UpsertCounts { inserted: 1, updated: 1 });
     let events = store.audit(None, 10).await.expect("lists");
     assert_eq!(events.len(), 1, "an unchanged entry is not audited");
@@ -527,7 +552,7 @@ pub async fn faq_upsert_counts_and_audits_changes(f: &dyn Fixture) {
     let mut edited = entries[0].clone();
     edited.answer = "2021年8月1日（日）までです。".into();
     edited.keywords.push("期限".into());
-    store.upsert_faq(&[edited.clone()], "boss").await.expect("upserts");
+    store.upsert_faq(&[edited.clone()], "boss", at()).await.expect("upserts");
     let stored = store.faq_entries().await.expect("lists");
     assert_eq!(stored.len(), 2);
     assert_eq!(stored[0], edited);
@@ -536,13 +561,19 @@ pub async fn faq_upsert_counts_and_audits_changes(f: &dyn Fixture) {
 
 pub async fn operators_store_only_token_hashes(f: &dyn Fixture) {
     let store = f.store();
-    store.add_operator("sato", Role::Operator, "hash-1").await.expect("adds");
-    store.add_operator("boss", Role::Supervisor, "hash-2").await.expect("adds");
+    store.add_operator("sato", Role::Operator, "hash-1", at()).await.expect("adds");
+    store.add_operator("boss", Role::Supervisor, "hash-2", at()).await.expect("adds");
     let op = store.operator_by_token_hash("hash-2").await.expect("reads").expect("present");
     assert_eq!((op.name.as_str(), op.role), ("boss", Role::Supervisor));
     assert!(store.operator_by_token_hash("nope").await.expect("reads").is_none());
-    assert!(matches!(store.add_operator("x", Role::Service, "hash-1").await, Err(StoreError::Invalid(_))));
-    assert!(matches!(store.add_operator(" ", Role::Service, "hash-3").await, Err(StoreError::Invalid(_))));
+    assert!(matches!(
+        store.add_operator("x", Role::Service, "hash-1", at()).await,
+        Err(StoreError::Invalid(_))
+    ));
+    assert!(matches!(
+        store.add_operator(" ", Role::Service, "hash-3", at()).await,
+        Err(StoreError::Invalid(_))
+    ));
 }
 
 pub async fn audit_lists_latest_events_oldest_first(f: &dyn Fixture) {
@@ -611,4 +642,35 @@ pub async fn same_key_at_once_for_two_institutions(f: &dyn Fixture) {
     let mismatch = results.iter().filter(|r| matches!(r, Err(StoreError::IdempotencyMismatch))).count();
     assert_eq!((ok, mismatch), (1, 1), "{results:?}");
     assert_eq!(audit_len(&*store).await, 1);
+}
+
+/// The dashboard's "today's changes" is counted in SQL: right past 10,000 events (one
+/// deadline batch cancels about 8,000), and only inside the range asked for.
+pub async fn application_changes_are_counted_past_ten_thousand(f: &dyn Fixture) {
+    let store = f.store();
+    let n = 10_001;
+    let mut data = seed_data();
+    data.institutions = (0..n)
+        .map(|i| {
+            institution(&format!("13{i:08}"), &format!("診療所{i}"), InstitutionKind::MedicalClinic, "東京都")
+        })
+        .collect();
+    data.applications = data
+        .institutions
+        .iter()
+        .map(|i| (i.code.as_str().to_string(), applied(ReaderStatus::Undecided, None, 1)))
+        .collect();
+    data.subsidy_claims.clear();
+    store.load_seed(&data, at(), &|_| {}).await.expect("seeds");
+    let done = store.run_deadline_batch(deadline_batch(date(2021, 8, 2), false)).await.expect("runs");
+    assert_eq!(done.cancelled, n);
+    store.set_reading("1300000000", "シンリョウジョゼロ", "sato", at()).await.expect("not a reader change");
+    let hour = chrono::Duration::hours(1);
+    assert_eq!(store.application_changes_between(at() - hour, at() + hour).await.expect("counts"), n);
+    assert_eq!(store.application_changes_between(at() + hour, at() + hour * 24).await.expect("counts"), 0);
+    assert_eq!(
+        store.application_changes_between(at() - hour, at()).await.expect("counts"),
+        0,
+        "until is exclusive"
+    );
 }

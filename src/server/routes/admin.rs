@@ -1,17 +1,19 @@
 //! Routes about the service itself and its people: health, who am I, the dashboard, the
 //! deadline batch and issuing operator tokens.
 
-use axum::extract::State;
-use chrono::Utc;
-
 use crate::api::{
     Dashboard, DeadlineBatchRequest, DeadlineBatchResult, Health, IssuedToken, Me, NewOperator,
     PrefectureUndecided, ServerEvent,
 };
+use crate::domain::reader::{
+    DEADLINE_BATCH_CANDIDATES, DEADLINE_CANCEL_REASON, cancel_past_deadline, deadline_batch_date,
+};
 use crate::server::auth::{Caller, hash_token, new_token};
 use crate::server::error::ApiError;
 use crate::server::extract::AppJson;
-use crate::server::state::{AppState, jst};
+use crate::server::state::AppState;
+use crate::store::DeadlineBatch;
+use axum::extract::State;
 
 /// Liveness, no token needed.
 #[utoipa::path(get, path = "/healthz", tag = "meta",
@@ -57,18 +59,8 @@ pub async fn dashboard(
     let deadline = state.policy.selection_deadline;
     let by_pref = state.store.undecided_by_prefecture().await?;
     let undecided_total = by_pref.iter().map(|p| p.undecided).sum();
-    // Audit times are real times: count the changes made on the real Japan date.
-    let real_today = Utc::now().with_timezone(&jst()).date_naive();
-    let changes_today = state
-        .store
-        .audit(None, 10_000)
-        .await?
-        .iter()
-        .filter(|e| {
-            e.action.starts_with("reader_application")
-                && e.at.with_timezone(&jst()).date_naive() == real_today
-        })
-        .count() as u64;
+    let (start, end) = state.clock.today_range();
+    let changes_today = state.store.application_changes_between(start, end).await?;
     Ok(AppJson(Dashboard {
         business_date: today,
         selection_deadline: deadline,
@@ -100,15 +92,19 @@ pub async fn deadline_batch(
     AppJson(req): AppJson<DeadlineBatchRequest>,
 ) -> Result<AppJson<DeadlineBatchResult>, ApiError> {
     caller.supervisor()?;
-    let today = state.clock.today();
-    let deadline = state.policy.selection_deadline;
-    if !req.dry_run && today <= deadline {
-        return Err(ApiError::Refused(format!(
-            "機種選定の期限（{}）がまだ来ていないので、締切処理はできません（試算 dry_run はできます）",
-            deadline.format("%Y年%-m月%-d日")
-        )));
-    }
-    let report = state.store.run_deadline_batch(deadline, &caller.name, req.dry_run).await?;
+    let as_of = deadline_batch_date(&state.policy, state.clock.today(), req.dry_run)
+        .map_err(|e| ApiError::Refused(e.to_string()))?;
+    let policy = state.policy.clone();
+    let batch = DeadlineBatch {
+        candidates: DEADLINE_BATCH_CANDIDATES,
+        rule: Box::new(move |app| cancel_past_deadline(&policy, as_of, app)),
+        reason: DEADLINE_CANCEL_REASON,
+        deadline: state.policy.selection_deadline,
+        operator: caller.name.clone(),
+        dry_run: req.dry_run,
+        at: state.clock.now(),
+    };
+    let report = state.store.run_deadline_batch(batch).await?;
     if !req.dry_run && report.cancelled > 0 {
         state.reload_institutions().await?;
         state.publish(ServerEvent::InstitutionsChanged);
@@ -148,6 +144,6 @@ pub async fn add_operator(
         return Err(ApiError::unprocessable("invalid_name", "オペレーター名を1〜100文字で入れてください"));
     }
     let token = new_token()?;
-    state.store.add_operator(name, req.role, &hash_token(&token)).await?;
+    state.store.add_operator(name, req.role, &hash_token(&token), state.clock.now()).await?;
     Ok(AppJson(IssuedToken { name: name.to_string(), role: req.role, token }))
 }

@@ -70,7 +70,7 @@ pub async fn put(
     if entry.id.is_empty() || entry.question.trim().is_empty() || entry.answer.trim().is_empty() {
         return Err(ApiError::unprocessable("invalid_faq", "FAQ には id・質問・回答がすべて必要です"));
     }
-    state.store.upsert_faq(std::slice::from_ref(&entry), &caller.name).await?;
+    state.store.upsert_faq(std::slice::from_ref(&entry), &caller.name, state.clock.now()).await?;
     state.reload_faq().await?;
     state.publish(ServerEvent::FaqChanged);
     Ok(AppJson(entry))

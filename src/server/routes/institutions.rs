@@ -98,7 +98,7 @@ pub async fn set_reading(
     if kana.is_empty() || kana.chars().count() > 200 {
         return Err(ApiError::unprocessable("invalid_reading", "読みを1〜200文字で入れてください"));
     }
-    state.store.set_reading(check.code.as_str(), kana, &caller.name).await?;
+    state.store.set_reading(check.code.as_str(), kana, &caller.name, state.clock.now()).await?;
     let (check, row) = find_institution(&state, check.code.as_str()).await?;
     // A correction made while the index loads is in the rows it is loading from.
     state.update_index(|index| index.upsert(&row.institution, row.reader_status)).await;

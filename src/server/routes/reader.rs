@@ -183,6 +183,7 @@ pub async fn change_application(
         request_hash: request_hash(&code, &caller.name, &body)?,
         operator: caller.name.clone(),
         request: body.clone(),
+        at: state.clock.now(),
         rule: Box::new(move |current: &ReaderApplication| {
             // Only a supervisor may reopen a cancelled application.
             if supervisor && current.status == ReaderStatus::Cancelled {
@@ -210,11 +211,6 @@ pub async fn change_application(
     let version = outcome.after.version;
     if !outcome.replayed {
         state.update_index(|index| index.set_status(&code, outcome.after.status)).await;
-        if let Some(call_id) = body.call_id
-            && let Err(e) = state.store.attach_receipt(call_id, &outcome.receipt_no).await
-        {
-            tracing::warn!(call_id, receipt = %outcome.receipt_no, "could not attach receipt to call: {e}");
-        }
         state.publish(ServerEvent::ApplicationChanged {
             code: code.clone(),
             version,

@@ -1,0 +1,128 @@
+//! 応対記録: starting, updating and listing calls, with the 受付番号 attached to each.
+
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+
+use super::convert::parse_instant;
+use super::institutions::institution_exists;
+use super::{Conn, DbRow, ThisStore};
+use crate::api::Call;
+use crate::store::audit_chain;
+use crate::store::{CallStore, StoreError};
+
+fn call_from_row(row: &DbRow) -> Result<Call, StoreError> {
+    let started: String = row.try_get("started_at")?;
+    let ended: Option<String> = row.try_get("ended_at")?;
+    Ok(Call {
+        id: row.try_get("id")?,
+        operator: row.try_get("operator")?,
+        started_at: parse_instant(&started)?,
+        ended_at: ended.as_deref().map(parse_instant).transpose()?,
+        code: row.try_get("code")?,
+        note: row.try_get("note")?,
+        receipts: Vec::new(),
+    })
+}
+
+async fn call_by_id(conn: &mut Conn, id: i64) -> Result<Call, StoreError> {
+    let row = sqlx::query("SELECT id, operator, started_at, ended_at, code, note FROM calls WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("call {id}")))?;
+    let mut call = call_from_row(&row)?;
+    call.receipts =
+        sqlx::query_scalar("SELECT receipt_no FROM call_receipts WHERE call_id = $1 ORDER BY receipt_no")
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await?;
+    Ok(call)
+}
+
+/// Refuses a code that names no institution.
+async fn require_institution(conn: &mut Conn, code: Option<&str>) -> Result<(), StoreError> {
+    match code {
+        Some(code) if !institution_exists(conn, code).await? => {
+            Err(StoreError::NotFound(format!("institution {code}")))
+        }
+        _ => Ok(()),
+    }
+}
+
+#[async_trait::async_trait]
+impl CallStore for ThisStore {
+    async fn start_call(
+        &self,
+        operator: &str,
+        code: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<Call, StoreError> {
+        let mut tx = self.begin_write().await?;
+        require_institution(&mut tx, code).await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO calls (operator, started_at, ended_at, code, note) VALUES ($1, $2, NULL, $3, '') RETURNING id",
+        )
+        .bind(operator)
+        .bind(audit_chain::instant_text(at))
+        .bind(code)
+        .fetch_one(&mut *tx)
+        .await?;
+        let call = call_by_id(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(call)
+    }
+
+    async fn update_call(
+        &self,
+        id: i64,
+        code: Option<&str>,
+        note: Option<&str>,
+        ended_at: Option<DateTime<Utc>>,
+    ) -> Result<Call, StoreError> {
+        let mut tx = self.begin_write().await?;
+        require_institution(&mut tx, code).await?;
+        let done = sqlx::query(
+            "UPDATE calls SET code = COALESCE($1, code), note = COALESCE($2, note), \
+             ended_at = COALESCE($3, ended_at) WHERE id = $4",
+        )
+        .bind(code)
+        .bind(note)
+        .bind(ended_at.map(audit_chain::instant_text))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound(format!("call {id}")));
+        }
+        let call = call_by_id(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(call)
+    }
+
+    async fn calls(&self, code: Option<&str>, since: Option<DateTime<Utc>>) -> Result<Vec<Call>, StoreError> {
+        let since = since.map(audit_chain::instant_text);
+        let rows = sqlx::query(
+            "SELECT c.id, c.operator, c.started_at, c.ended_at, c.code, c.note, r.receipt_no \
+             FROM calls c LEFT JOIN call_receipts r ON r.call_id = c.id \
+             WHERE ($1 IS NULL OR c.code = $1) AND ($2 IS NULL OR c.started_at >= $2) \
+             ORDER BY c.started_at DESC, c.id DESC, r.receipt_no",
+        )
+        .bind(code)
+        .bind(since)
+        .fetch_all(self.reader())
+        .await?;
+        let mut calls: Vec<Call> = Vec::new();
+        for row in &rows {
+            let id: i64 = row.try_get("id")?;
+            if calls.last().map(|c| c.id) != Some(id) {
+                calls.push(call_from_row(row)?);
+            }
+            if let (Some(receipt), Some(call)) =
+                (row.try_get::<Option<String>, _>("receipt_no")?, calls.last_mut())
+            {
+                call.receipts.push(receipt);
+            }
+        }
+        Ok(calls)
+    }
+}
