@@ -147,7 +147,10 @@ async fn run_key(command: KeyCommand) -> anyhow::Result<()> {
             if a.json {
                 output::json(&k)
             } else {
-                output::lines([format!("{} の鍵 {} を登録しました（{}）", k.operator, k.fingerprint, k.comment)])
+                output::lines([format!(
+                    "{} の鍵 {} を登録しました（{}）",
+                    k.operator, k.fingerprint, k.comment
+                )])
             }
         }
         KeyCommand::List(a) => {
@@ -159,7 +162,14 @@ async fn run_key(command: KeyCommand) -> anyhow::Result<()> {
                 return output::json(&keys);
             }
             output::lines(keys.iter().map(|k| {
-                format!("{}\t{}\t{}\t{}\t{}", k.operator, k.fingerprint, k.algorithm, k.comment, k.added_at.to_rfc3339())
+                format!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    k.operator,
+                    k.fingerprint,
+                    k.algorithm,
+                    k.comment,
+                    k.added_at.to_rfc3339()
+                )
             }))
         }
         KeyCommand::Remove(a) => {
@@ -170,7 +180,10 @@ async fn run_key(command: KeyCommand) -> anyhow::Result<()> {
             if a.json {
                 output::json(&k)
             } else {
-                output::lines([format!("{} の鍵 {} を削除しました（開いている接続は終了します）", k.operator, k.fingerprint)])
+                output::lines([format!(
+                    "{} の鍵 {} を削除しました（開いている接続は終了します）",
+                    k.operator, k.fingerprint
+                )])
             }
         }
     }

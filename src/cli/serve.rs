@@ -79,8 +79,9 @@ pub async fn start_ssh(
 ) -> anyhow::Result<crate::ssh::SshServer> {
     let path = match host_key {
         Some(p) => p.clone(),
-        None => crate::ssh::host_key::default_path(db)
-            .ok_or_else(|| anyhow::anyhow!("SSH ホスト鍵の置き場所がありません。--ssh-host-key FILE で指定してください"))?,
+        None => crate::ssh::host_key::default_path(db).ok_or_else(|| {
+            anyhow::anyhow!("SSH ホスト鍵の置き場所がありません。--ssh-host-key FILE で指定してください")
+        })?,
     };
     let key = crate::ssh::host_key::load_or_create(&path)?;
     let server = crate::ssh::start(listen, key, state, crate::ssh::loopback_api(api)).await?;

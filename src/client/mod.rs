@@ -15,8 +15,8 @@ use serde::de::DeserializeOwned;
 use crate::api::{
     AuditEvent, AuditVerifyResult, Call, ChangeReaderApplication, ChangeReceipt, Dashboard,
     DeadlineBatchRequest, DeadlineBatchResult, ErrorBody, FaqEntry, FaqResponse, Health, InstitutionDetail,
-    IssuedToken, LookupResponse, Me, NewOperator, NewSshKey, ReaderApplicationView, Role, ServerEvent, SetReading,
-    SshKey, StaleBody, StartCall, SubsidyView, UpdateCall,
+    IssuedToken, LookupResponse, Me, NewOperator, NewSshKey, ReaderApplicationView, Role, ServerEvent,
+    SetReading, SshKey, StaleBody, StartCall, SubsidyView, UpdateCall,
 };
 use crate::domain::ReaderModel;
 
@@ -186,7 +186,8 @@ impl Client {
     }
     /// Removes a key by fingerprint; its open sessions end (supervisors).
     pub async fn remove_ssh_key(&self, fingerprint: &str) -> Result<SshKey, ClientError> {
-        Client::send(self.request(Method::DELETE, "/v1/ssh-keys").query(&[("fingerprint", fingerprint)])).await
+        Client::send(self.request(Method::DELETE, "/v1/ssh-keys").query(&[("fingerprint", fingerprint)]))
+            .await
     }
     pub async fn start_call(&self, code: Option<&str>) -> Result<Call, ClientError> {
         self.with_body(Method::POST, "/v1/calls", &StartCall { code: code.map(str::to_string) }).await

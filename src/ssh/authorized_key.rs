@@ -20,7 +20,10 @@ pub struct AuthorizedKey {
 pub fn parse(line: &str) -> Result<AuthorizedKey, String> {
     let line = line.trim();
     if line.is_empty() {
-        return Err("公開鍵が空です。id_ed25519.pub の1行（ssh-ed25519 AAAA… コメント）をそのまま指定してください".into());
+        return Err(
+            "公開鍵が空です。id_ed25519.pub の1行（ssh-ed25519 AAAA… コメント）をそのまま指定してください"
+                .into(),
+        );
     }
     if line.contains("PRIVATE KEY") {
         return Err("これは秘密鍵です。秘密鍵は渡さず、公開鍵（.pub ファイルの1行）を指定してください".into());
@@ -41,7 +44,12 @@ pub fn parse(line: &str) -> Result<AuthorizedKey, String> {
     let mut bare = key.clone();
     bare.set_comment("");
     let openssh = bare.to_openssh().map_err(|e| e.to_string())?.trim().to_string();
-    Ok(AuthorizedKey { openssh, fingerprint: fingerprint(&key), algorithm: key.algorithm().as_str().to_string(), comment })
+    Ok(AuthorizedKey {
+        openssh,
+        fingerprint: fingerprint(&key),
+        algorithm: key.algorithm().as_str().to_string(),
+        comment,
+    })
 }
 
 #[cfg(test)]
@@ -50,7 +58,8 @@ mod tests {
 
     // A throwaway key made with `ssh-keygen -t ed25519 -C sato@pc`; `ssh-keygen -lf` prints
     // the fingerprint below for it.
-    const SATO: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIN57v0I2ZM91HZy74E5uRCiycWujFVmenuOTX/N16D+h sato@pc";
+    const SATO: &str =
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIN57v0I2ZM91HZy74E5uRCiycWujFVmenuOTX/N16D+h sato@pc";
 
     #[test]
     fn an_ed25519_line_gives_fingerprint_algorithm_and_comment() {

@@ -13,11 +13,17 @@ use russh::keys::ssh_key::private::Ed25519Keypair;
 /// Why the host key could not be loaded or created.
 #[derive(Debug, thiserror::Error)]
 pub enum HostKeyError {
-    #[error("SSH ホスト鍵 {path} を読めません: {reason}。ファイルを確かめるか --ssh-host-key で別の場所を指定してください")]
+    #[error(
+        "SSH ホスト鍵 {path} を読めません: {reason}。ファイルを確かめるか --ssh-host-key で別の場所を指定してください"
+    )]
     Read { path: PathBuf, reason: String },
-    #[error("SSH ホスト鍵 {path} を作れません: {reason}。フォルダーの権限を確かめるか --ssh-host-key で別の場所を指定してください")]
+    #[error(
+        "SSH ホスト鍵 {path} を作れません: {reason}。フォルダーの権限を確かめるか --ssh-host-key で別の場所を指定してください"
+    )]
     Create { path: PathBuf, reason: String },
-    #[error("SSH ホスト鍵 {path} は所有者以外も読めます（mode {mode:o}）。chmod 600 {path} を実行してください")]
+    #[error(
+        "SSH ホスト鍵 {path} は所有者以外も読めます（mode {mode:o}）。chmod 600 {path} を実行してください"
+    )]
     TooOpen { path: PathBuf, mode: u32 },
 }
 

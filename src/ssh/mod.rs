@@ -79,7 +79,10 @@ impl Shared {
             self.failures.lock().map(|mut f| !f.allowed(ip, Instant::now())).unwrap_or(false)
         });
         if !quiet {
-            tracing::warn!("SSH login refused from {}: {what}", ip.map(|i| i.to_string()).unwrap_or_default());
+            tracing::warn!(
+                "SSH login refused from {}: {what}",
+                ip.map(|i| i.to_string()).unwrap_or_default()
+            );
         }
     }
 
@@ -264,10 +267,16 @@ fn config(host_key: PrivateKey) -> Config {
 }
 
 /// Binds `listen` and serves consoles for `state`'s API at `api_base` until dropped.
-pub async fn start(listen: &str, host_key: PrivateKey, state: AppState, api_base: String) -> Result<SshServer, SshError> {
+pub async fn start(
+    listen: &str,
+    host_key: PrivateKey,
+    state: AppState,
+    api_base: String,
+) -> Result<SshServer, SshError> {
     let host_fingerprint = session::fingerprint(host_key.public_key());
-    let listener =
-        TcpListener::bind(listen).await.map_err(|source| SshError::Bind { addr: listen.to_string(), source })?;
+    let listener = TcpListener::bind(listen)
+        .await
+        .map_err(|source| SshError::Bind { addr: listen.to_string(), source })?;
     let addr = listener.local_addr().map_err(|source| SshError::Bind { addr: listen.to_string(), source })?;
     let shared = Arc::new(Shared {
         state,

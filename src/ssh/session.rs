@@ -116,7 +116,11 @@ impl Drop for Connection {
 impl russh::server::Handler for Connection {
     type Error = russh::Error;
 
-    async fn auth_publickey_offered(&mut self, _user: &str, offer: PublicKeyOffer<'_>) -> Result<Auth, Self::Error> {
+    async fn auth_publickey_offered(
+        &mut self,
+        _user: &str,
+        offer: PublicKeyOffer<'_>,
+    ) -> Result<Auth, Self::Error> {
         Ok(if self.owner_of(offer.public_key).await.is_some() { Auth::Accept } else { Auth::reject() })
     }
 
@@ -187,7 +191,8 @@ impl russh::server::Handler for Connection {
     }
 
     async fn shell_request(&mut self, channel: ChannelId, session: &mut Session) -> Result<(), Self::Error> {
-        let (Some(owner), true, None) = (self.owner.clone(), self.channel == Some(channel), &self.input) else {
+        let (Some(owner), true, None) = (self.owner.clone(), self.channel == Some(channel), &self.input)
+        else {
             return session.channel_failure(channel);
         };
         let Some(terminal) = self.terminal.clone().filter(|t| t.cols > 0) else {
@@ -210,7 +215,12 @@ impl russh::server::Handler for Connection {
         Ok(())
     }
 
-    async fn exec_request(&mut self, channel: ChannelId, _data: &[u8], session: &mut Session) -> Result<(), Self::Error> {
+    async fn exec_request(
+        &mut self,
+        channel: ChannelId,
+        _data: &[u8],
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
         self.refuse(
             channel,
             session,
@@ -218,7 +228,12 @@ impl russh::server::Handler for Connection {
         )
     }
 
-    async fn subsystem_request(&mut self, channel: ChannelId, _name: &str, session: &mut Session) -> Result<(), Self::Error> {
+    async fn subsystem_request(
+        &mut self,
+        channel: ChannelId,
+        _name: &str,
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
         self.refuse(channel, session, "このサーバーにはファイル転送などのサブシステムはありません")
     }
 
@@ -238,7 +253,12 @@ impl russh::server::Handler for Connection {
         Ok(())
     }
 
-    async fn data(&mut self, channel: ChannelId, data: &[u8], _session: &mut Session) -> Result<(), Self::Error> {
+    async fn data(
+        &mut self,
+        channel: ChannelId,
+        data: &[u8],
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
         if self.channel == Some(channel) {
             for ev in self.parser.feed(data) {
                 self.send(ev).await;

@@ -49,10 +49,14 @@ impl ClientTerminal {
     pub fn display(&self) -> Display {
         let term = self.term.to_ascii_lowercase();
         let old_term = matches!(term.as_str(), "dumb" | "vt100" | "vt102" | "vt220" | "linux" | "ansi");
-        let sent_locale = ["LC_ALL", "LC_CTYPE", "LANG"].iter().any(|k| self.env(k).is_some_and(|v| !v.is_empty()));
+        let sent_locale =
+            ["LC_ALL", "LC_CTYPE", "LANG"].iter().any(|k| self.env(k).is_some_and(|v| !v.is_empty()));
         let utf8 = if sent_locale { locale_is_utf8_from(|k| self.env(k).map(str::to_string)) } else { true };
         let no_color = self.env("NO_COLOR").is_some_and(|v| !v.is_empty());
-        Display { ascii: !utf8 || old_term, color: !no_color && !matches!(term.as_str(), "dumb" | "vt100" | "vt102") }
+        Display {
+            ascii: !utf8 || old_term,
+            color: !no_color && !matches!(term.as_str(), "dumb" | "vt100" | "vt102"),
+        }
     }
 
     /// The built-in keymap asked for (`MADOGUCHI_KEYMAP=vim`); only built-in names, never a
@@ -87,7 +91,10 @@ mod tests {
 
     #[test]
     fn a_utf8_locale_draws_boxes_in_colour() {
-        assert_eq!(term("xterm-256color", &[("LANG", "ja_JP.UTF-8")]).display(), Display { ascii: false, color: true });
+        assert_eq!(
+            term("xterm-256color", &[("LANG", "ja_JP.UTF-8")]).display(),
+            Display { ascii: false, color: true }
+        );
     }
 
     #[test]

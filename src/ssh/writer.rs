@@ -69,6 +69,8 @@ impl io::Write for ChannelWriter {
         }
         let frame = std::mem::take(&mut self.buf);
         self.queued.fetch_add(frame.len(), Ordering::Relaxed);
-        self.tx.send(frame).map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "the SSH session is closed"))
+        self.tx
+            .send(frame)
+            .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "the SSH session is closed"))
     }
 }

@@ -41,7 +41,10 @@ const MIGRATION_LOCK: i64 = 0x6d61_646f_0001;
 const AUDIT_CHAIN_LOCK: i64 = 0x6d61_646f_0002;
 
 /// Ordered, embedded migrations: (version, name, SQL).
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("migrations/postgres/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "init", include_str!("migrations/postgres/0001_init.sql")),
+    (2, "ssh_keys", include_str!("migrations/postgres/0002_ssh_keys.sql")),
+];
 
 const FOR_UPDATE: &str = " FOR UPDATE";
 

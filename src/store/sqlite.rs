@@ -36,7 +36,10 @@ const READERS: u32 = 4;
 const READER_ROW_BUFFER: usize = 4096;
 
 /// Ordered, embedded migrations: (version, name, SQL).
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("migrations/sqlite/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "init", include_str!("migrations/sqlite/0001_init.sql")),
+    (2, "ssh_keys", include_str!("migrations/sqlite/0002_ssh_keys.sql")),
+];
 
 /// SQLite has no row locks: `BEGIN IMMEDIATE` already holds the database's write lock.
 const FOR_UPDATE: &str = "";

@@ -7,6 +7,7 @@ pub mod calls;
 pub mod faq;
 pub mod institutions;
 pub mod reader;
+pub mod ssh_keys;
 
 use super::error::ApiError;
 use super::state::AppState;

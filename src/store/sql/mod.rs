@@ -26,6 +26,7 @@ mod migrate;
 mod models;
 mod operators;
 mod seed;
+mod ssh_keys;
 mod subsidy;
 
 use super::{
