@@ -178,10 +178,10 @@ async fn migrations_are_recorded_once_and_reconnecting_is_harmless() {
     a.expect("first reconnect");
     b.expect("second reconnect");
     let mut conn = sqlx::PgConnection::connect(&f.url).await.expect("connects");
-    let versions: Vec<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations")
+    let versions: Vec<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations ORDER BY version")
         .fetch_all(&mut conn)
         .await
         .expect("reads");
-    assert_eq!(versions, vec![1]);
+    assert_eq!(versions, vec![1, 2]);
     f.cleanup().await;
 }

@@ -328,6 +328,17 @@ pub struct SshKey {
     pub added_at: DateTime<Utc>,
 }
 
+/// An open console session over the built-in SSH server (`GET /v1/ssh-sessions`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SshSession {
+    pub operator: String,
+    /// The key it logged in with.
+    pub fingerprint: String,
+    /// The client's address.
+    pub peer: String,
+    pub since: DateTime<Utc>,
+}
+
 /// `GET /v1/audit/verify` (supervisors): the hash chain checked end to end.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct AuditVerifyResult {

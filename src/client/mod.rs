@@ -16,7 +16,7 @@ use crate::api::{
     AuditEvent, AuditVerifyResult, Call, ChangeReaderApplication, ChangeReceipt, Dashboard,
     DeadlineBatchRequest, DeadlineBatchResult, ErrorBody, FaqEntry, FaqResponse, Health, InstitutionDetail,
     IssuedToken, LookupResponse, Me, NewOperator, NewSshKey, ReaderApplicationView, Role, ServerEvent,
-    SetReading, SshKey, StaleBody, StartCall, SubsidyView, UpdateCall,
+    SetReading, SshKey, SshSession, StaleBody, StartCall, SubsidyView, UpdateCall,
 };
 use crate::domain::ReaderModel;
 
@@ -183,6 +183,10 @@ impl Client {
     /// Every registered SSH key (supervisors).
     pub async fn ssh_keys(&self) -> Result<Vec<SshKey>, ClientError> {
         self.get("/v1/ssh-keys", &[]).await
+    }
+    /// The console sessions open over the server's SSH front door (supervisors).
+    pub async fn ssh_sessions(&self) -> Result<Vec<SshSession>, ClientError> {
+        self.get("/v1/ssh-sessions", &[]).await
     }
     /// Removes a key by fingerprint; its open sessions end (supervisors).
     pub async fn remove_ssh_key(&self, fingerprint: &str) -> Result<SshKey, ClientError> {

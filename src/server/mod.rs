@@ -92,6 +92,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/batch/deadline", post(admin::deadline_batch))
         .route("/v1/operators", post(admin::add_operator))
         .route("/v1/ssh-keys", get(ssh_keys::list).post(ssh_keys::add).delete(ssh_keys::remove))
+        .route("/v1/ssh-sessions", get(ssh_keys::sessions))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT));
     Router::new()
         .merge(api)

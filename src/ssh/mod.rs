@@ -31,6 +31,7 @@ use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+use crate::api::SshSession;
 use crate::server::AppState;
 use crate::server::auth::{hash_token, new_token};
 use crate::store::{OperatorRecord, StoreError};
@@ -102,11 +103,20 @@ impl Shared {
         self.failures.lock().map(|mut f| f.allowed(ip, Instant::now())).unwrap_or(true)
     }
 
-    fn register(&self, owner: &KeyOwner, input: mpsc::WeakSender<Input>) -> u64 {
+    fn register(&self, owner: &KeyOwner, peer: Option<SocketAddr>, input: mpsc::WeakSender<Input>) -> u64 {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         if let Ok(mut s) = self.sessions.lock() {
             s.insert(id, OpenSession { owner: owner.clone(), input });
         }
+        self.state.ssh_session_opened(
+            id,
+            SshSession {
+                operator: owner.operator.name.clone(),
+                fingerprint: owner.fingerprint.clone(),
+                peer: peer.map(|p| p.to_string()).unwrap_or_default(),
+                since: chrono::Utc::now(),
+            },
+        );
         id
     }
 
@@ -114,6 +124,7 @@ impl Shared {
         if let Ok(mut s) = self.sessions.lock() {
             s.remove(&id);
         }
+        self.state.ssh_session_closed(id);
     }
 
     /// A token for one session's console, valid in this process only and only while the

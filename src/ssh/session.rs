@@ -87,9 +87,11 @@ impl Connection {
         }
     }
 
-    /// Tells the client why its request is refused (on stderr) and closes the channel.
+    /// Tells the client why its request is refused (on stderr, exit status 1) and closes the
+    /// channel. The request itself is acknowledged, or OpenSSH would quit before printing
+    /// the reason; nothing of it is carried out.
     fn refuse(&self, channel: ChannelId, session: &mut Session, why: &str) -> Result<(), russh::Error> {
-        session.channel_failure(channel)?;
+        session.channel_success(channel)?;
         let _ = session.extended_data(channel, 1, format!("madoguchi: {why}\r\n").into_bytes());
         let _ = session.exit_status_request(channel, 1);
         let _ = session.eof(channel);
@@ -204,7 +206,7 @@ impl russh::server::Handler for Connection {
         };
         session.channel_success(channel)?;
         let (tx, rx) = mpsc::channel::<Input>(256);
-        let id = self.shared.register(&owner, tx.downgrade());
+        let id = self.shared.register(&owner, self.peer, tx.downgrade());
         self.input = Some(tx);
         let shared = self.shared.clone();
         let handle = session.handle();
@@ -326,8 +328,9 @@ async fn run_session(
         }
     };
     drop(token);
-    // Every frame is on its way before the channel closes.
-    done.finish().await;
+    // Every frame is on its way before the channel closes (bounded: a client that stopped
+    // reading must not hold the session).
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(2), done.finish()).await;
     let status = if matches!(end, End::Quit) { 0 } else { 1 };
     let _ = handle.exit_status_request(channel, status).await;
     let _ = handle.eof(channel).await;

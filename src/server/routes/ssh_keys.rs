@@ -1,4 +1,5 @@
-//! `/v1/ssh-keys` (supervisors): the public keys operators log in with over SSH
+//! `/v1/ssh-keys` and `/v1/ssh-sessions` (supervisors): the public keys operators log in with
+//! over SSH, and the sessions open now
 //! (`madoguchi serve --ssh-listen`). A removed key's open sessions end within a second (the
 //! SSH server's sweep notices; see `crate::ssh`).
 
@@ -6,7 +7,7 @@ use axum::extract::State;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::api::{NewSshKey, SshKey};
+use crate::api::{NewSshKey, SshKey, SshSession};
 use crate::server::auth::Caller;
 use crate::server::error::ApiError;
 use crate::server::extract::{AppJson, AppQuery};
@@ -82,4 +83,19 @@ pub async fn remove(
     let key = state.store.remove_ssh_key(q.fingerprint.trim()).await?;
     tracing::info!("SSH key {} of {} removed by {}", key.fingerprint, key.operator, caller.name);
     Ok(AppJson(key))
+}
+
+/// The console sessions open over this server's SSH front door.
+#[utoipa::path(get, path = "/v1/ssh-sessions", tag = "admin", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Open SSH sessions, oldest first", body = [SshSession]),
+        (status = 401, description = "No or unknown token", body = crate::api::ErrorBody),
+        (status = 403, description = "Not a supervisor", body = crate::api::ErrorBody),
+    ))]
+pub async fn sessions(
+    caller: Caller,
+    State(state): State<AppState>,
+) -> Result<AppJson<Vec<SshSession>>, ApiError> {
+    caller.supervisor()?;
+    Ok(AppJson(state.ssh_sessions()))
 }
