@@ -6,6 +6,7 @@
 //! API request, and one transaction keeps it all or nothing. Servers over the same database
 //! pick the rows up when they restart.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -15,7 +16,10 @@ use serde::Serialize;
 
 use super::output;
 use super::target::default_db;
+use crate::domain::Policy;
 use crate::import::institutions::parse_institutions;
+use crate::server::state::IndexBuild;
+use crate::server::{AppState, Clock, usecase};
 
 /// Options of `import`.
 #[derive(Debug, Clone, Args)]
@@ -97,8 +101,13 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<()> {
     let store =
         crate::server::open_store(&db).await.with_context(|| format!("データベース {db} を開けません"))?;
     let rows: Vec<_> = parsed.rows.into_iter().map(|r| r.institution).collect();
-    let counts = store
-        .upsert_institutions(&rows)
+    // The same workflow a server runs; this process has no index to refresh (servers on the
+    // database hear the change from it).
+    let state =
+        AppState::load_with(store, Policy::builtin(), Clock::Real, HashMap::new(), IndexBuild::OnFirstLookup)
+            .await
+            .with_context(|| format!("データベース {db} を開けません"))?;
+    let counts = usecase::institutions::import(&state, &rows)
         .await
         .with_context(|| format!("{db} に書けません（何も取り込んでいません）"))?;
     let report = ImportReport {

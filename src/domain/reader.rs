@@ -181,6 +181,23 @@ pub fn reinstate(
     })
 }
 
+/// The rule for an operator's change: [`apply_change`], except that a supervisor
+/// (`may_reinstate`) reopens a cancelled application with [`reinstate`].
+pub fn change_rule(
+    policy: &Policy,
+    today: NaiveDate,
+    kind: InstitutionKind,
+    current: &ReaderApplication,
+    change: &ReaderChange,
+    may_reinstate: bool,
+) -> Result<ReaderApplication, RuleError> {
+    if may_reinstate && current.status == ReaderStatus::Cancelled {
+        reinstate(policy, today, kind, current, change)
+    } else {
+        apply_change(policy, today, kind, current, change)
+    }
+}
+
 /// The only status the deadline batch can change: the store locks these and asks
 /// [`cancel_past_deadline`] about each.
 pub const DEADLINE_BATCH_CANDIDATES: ReaderStatus = ReaderStatus::Undecided;
@@ -404,6 +421,18 @@ mod tests {
         let err = apply_change(&p, july(), Pharmacy, &ReaderApplication::not_applied(), &change("  ", 1))
             .unwrap_err();
         assert!(err.to_string().contains("機種を選んで"));
+    }
+
+    #[test]
+    fn only_who_may_reinstate_reopens_a_cancellation() {
+        let p = Policy::builtin();
+        let cancelled = app(ReaderStatus::Cancelled, None, 1);
+        assert!(change_rule(&p, july(), DentalClinic, &cancelled, &change("caora", 1), false).is_err());
+        let a = change_rule(&p, july(), DentalClinic, &cancelled, &change("caora", 1), true).unwrap();
+        assert_eq!(a.status, ReaderStatus::Selected);
+        let undecided = app(ReaderStatus::Undecided, None, 1);
+        let a = change_rule(&p, july(), DentalClinic, &undecided, &change("caora", 1), true).unwrap();
+        assert_eq!(a.status, ReaderStatus::Selected);
     }
 
     #[test]

@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use crate::api::{ErrorBody, ErrorDetail, ReaderApplicationView, StaleBody};
+use crate::domain::RuleError;
 use crate::store::StoreError;
 
 /// Why a request failed, one variant per status the API documents.
@@ -137,6 +138,12 @@ impl IntoResponse for ApiError {
             }
             other => error_response(status, code, &other.to_string()),
         }
+    }
+}
+
+impl From<RuleError> for ApiError {
+    fn from(rule: RuleError) -> ApiError {
+        ApiError::Refused(rule.to_string())
     }
 }
 

@@ -18,6 +18,7 @@ pub mod openapi;
 pub mod routes;
 pub mod state;
 pub mod subsidy;
+pub mod usecase;
 pub mod views;
 
 use std::collections::HashMap;

@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 use tokio::sync::{broadcast, watch};
@@ -315,16 +315,25 @@ impl AppState {
 
     /// Applies `change` to the lookup index once it holds every institution; nothing when
     /// the index is not built yet (its build reads the rows as committed, this change
-    /// included). Waiting also covers an index whose rows were read before this change.
-    pub async fn update_index(&self, change: impl FnOnce(&mut LookupIndex)) {
-        if *self.index_status.borrow() == IndexStatus::NotStarted {
-            return;
+    /// included) or could not be built (lookups say so). Waiting also covers an index whose
+    /// rows were read before this change. An index left half-updated by a panic is rebuilt
+    /// from the store, never updated blindly nor skipped.
+    pub async fn update_index(&self, change: impl FnOnce(&mut LookupIndex)) -> Result<(), StoreError> {
+        if *self.index_status.borrow() == IndexStatus::NotStarted || self.wait_for_index().await.is_err() {
+            return Ok(());
         }
-        if self.wait_for_index().await.is_ok()
-            && let Ok(mut index) = self.lookup.write()
-        {
-            change(&mut index);
+        let poisoned = match self.lookup.write() {
+            Ok(mut index) => {
+                change(&mut index);
+                false
+            }
+            Err(_) => true,
+        };
+        if !poisoned {
+            return Ok(());
         }
+        tracing::error!("the lookup index was poisoned by a panic; rebuilding it from the store");
+        self.build_index().await
     }
 
     /// Waits until the lookup index holds every institution (at most a few seconds after
@@ -379,7 +388,7 @@ impl AppState {
         match event {
             ServerEvent::ApplicationChanged { code, .. } => {
                 if let Some(row) = self.store.institution(code).await? {
-                    self.update_index(|index| index.set_status(code, row.reader_status)).await;
+                    self.update_index(|index| index.set_status(code, row.reader_status)).await?;
                 }
                 Ok(())
             }
@@ -403,17 +412,14 @@ impl AppState {
 
     /// Adds a token that lives only in this process (an SSH session's console).
     pub fn add_local_token(&self, token_hash: String, operator: OperatorRecord) {
-        if let Ok(mut t) = self.local_tokens.write() {
-            t.insert(token_hash, operator);
-        }
+        // A map insert cannot be left half-done: a panic elsewhere must not lock anyone out.
+        self.local_tokens.write().unwrap_or_else(PoisonError::into_inner).insert(token_hash, operator);
     }
 
     /// Withdraws a token added by [`AppState::add_local_token`]; requests with it fail (401)
     /// from now on.
     pub fn remove_local_token(&self, token_hash: &str) {
-        if let Ok(mut t) = self.local_tokens.write() {
-            t.remove(token_hash);
-        }
+        self.local_tokens.write().unwrap_or_else(PoisonError::into_inner).remove(token_hash);
     }
 
     /// Records an open SSH console session (see `crate::ssh`).
@@ -442,7 +448,9 @@ impl AppState {
 
     /// The operator a token hash belongs to: local tokens, then a short cache, then the store.
     pub async fn operator_for(&self, token_hash: &str) -> Result<Option<OperatorRecord>, StoreError> {
-        if let Some(op) = self.local_tokens.read().ok().and_then(|t| t.get(token_hash).cloned()) {
+        if let Some(op) =
+            self.local_tokens.read().unwrap_or_else(PoisonError::into_inner).get(token_hash).cloned()
+        {
             return Ok(Some(op));
         }
         if let Ok(cache) = self.token_cache.lock()
@@ -489,9 +497,9 @@ impl AppState {
                 BuildFailure::Store(StoreError::internal(format!("building the lookup index failed: {e}")))
             }
         })?;
-        if let Ok(mut guard) = self.lookup.write() {
-            *guard = lookup;
-        }
+        // A new index replaces whatever a panic left behind.
+        *self.lookup.write().unwrap_or_else(PoisonError::into_inner) = lookup;
+        self.lookup.clear_poison();
         Ok(())
     }
 
@@ -499,9 +507,8 @@ impl AppState {
     pub async fn reload_faq(&self) -> Result<(), StoreError> {
         let entries = self.store.faq_entries().await?;
         let corpus = FaqCorpus::build(entries);
-        if let Ok(mut guard) = self.faq.write() {
-            *guard = corpus;
-        }
+        *self.faq.write().unwrap_or_else(PoisonError::into_inner) = corpus;
+        self.faq.clear_poison();
         Ok(())
     }
 }

@@ -1,19 +1,17 @@
 //! Routes about the service itself and its people: health, who am I, the dashboard, the
 //! deadline batch and issuing operator tokens.
 
+use axum::extract::State;
+
 use crate::api::{
     Dashboard, DeadlineBatchRequest, DeadlineBatchResult, Health, IssuedToken, Me, NewOperator,
-    PrefectureUndecided, ServerEvent,
-};
-use crate::domain::reader::{
-    DEADLINE_BATCH_CANDIDATES, DEADLINE_CANCEL_REASON, cancel_past_deadline, deadline_batch_date,
+    PrefectureUndecided,
 };
 use crate::server::auth::{Caller, hash_token, new_token};
 use crate::server::error::ApiError;
 use crate::server::extract::AppJson;
 use crate::server::state::AppState;
-use crate::store::DeadlineBatch;
-use axum::extract::State;
+use crate::server::usecase;
 
 /// Liveness, no token needed.
 #[utoipa::path(get, path = "/healthz", tag = "meta",
@@ -92,34 +90,7 @@ pub async fn deadline_batch(
     AppJson(req): AppJson<DeadlineBatchRequest>,
 ) -> Result<AppJson<DeadlineBatchResult>, ApiError> {
     caller.supervisor()?;
-    let as_of = deadline_batch_date(&state.policy, state.clock.today(), req.dry_run)
-        .map_err(|e| ApiError::Refused(e.to_string()))?;
-    let policy = state.policy.clone();
-    let batch = DeadlineBatch {
-        candidates: DEADLINE_BATCH_CANDIDATES,
-        rule: Box::new(move |app| cancel_past_deadline(&policy, as_of, app)),
-        reason: DEADLINE_CANCEL_REASON,
-        deadline: state.policy.selection_deadline,
-        operator: caller.name.clone(),
-        dry_run: req.dry_run,
-        at: state.clock.now(),
-    };
-    let report = state.store.run_deadline_batch(batch).await?;
-    if !req.dry_run && report.cancelled > 0 {
-        state.reload_institutions().await?;
-        state.publish(ServerEvent::InstitutionsChanged);
-    }
-    let message = if req.dry_run {
-        format!("試算: 機種未定の申込 {} 件がキャンセルの対象です", report.cancelled)
-    } else {
-        format!("機種未定の申込 {} 件をキャンセルしました", report.cancelled)
-    };
-    Ok(AppJson(DeadlineBatchResult {
-        dry_run: report.dry_run,
-        cancelled: report.cancelled,
-        sample_codes: report.sample_codes,
-        message,
-    }))
+    Ok(AppJson(usecase::applications::deadline_batch(&state, &caller, req.dry_run).await?))
 }
 
 /// Issues a token for a new operator (supervisors). The token is in this answer only.

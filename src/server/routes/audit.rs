@@ -4,12 +4,13 @@ use axum::extract::State;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::{limit, parse_code};
+use super::limit;
 use crate::api::{AuditEvent, AuditVerifyResult};
 use crate::server::auth::Caller;
 use crate::server::error::ApiError;
 use crate::server::extract::{AppJson, AppQuery};
 use crate::server::state::AppState;
+use crate::server::usecase::institutions::parse_code;
 
 /// Query of `GET /v1/audit`.
 #[derive(Debug, Deserialize, IntoParams)]

@@ -4,23 +4,13 @@ use axum::extract::State;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::parse_code;
 use crate::api::{Call, StartCall, UpdateCall};
 use crate::server::auth::Caller;
 use crate::server::error::ApiError;
 use crate::server::extract::{AppJson, AppPath, AppQuery};
 use crate::server::state::AppState;
-
-/// Checks an optional code in a call body: 400 if malformed, 404 if unknown.
-async fn known_code(state: &AppState, code: Option<&str>) -> Result<Option<String>, ApiError> {
-    match code {
-        None => Ok(None),
-        Some(raw) => {
-            let (check, _) = super::find_institution(state, raw).await?;
-            Ok(Some(check.code.as_str().to_string()))
-        }
-    }
-}
+use crate::server::usecase::calls;
+use crate::server::usecase::institutions::parse_code;
 
 /// Starts a call (the timer in the status bar), optionally already for an institution.
 #[utoipa::path(post, path = "/v1/calls", tag = "calls", request_body = StartCall,
@@ -39,8 +29,7 @@ pub async fn start(
     AppJson(body): AppJson<StartCall>,
 ) -> Result<AppJson<Call>, ApiError> {
     caller.staff()?;
-    let code = known_code(&state, body.code.as_deref()).await?;
-    Ok(AppJson(state.store.start_call(&caller.name, code.as_deref(), state.clock.now()).await?))
+    Ok(AppJson(calls::open(&state, &caller, body.code.as_deref()).await?))
 }
 
 /// Attaches an institution, sets the note, or closes the call.
@@ -63,12 +52,7 @@ pub async fn update(
     AppJson(body): AppJson<UpdateCall>,
 ) -> Result<AppJson<Call>, ApiError> {
     caller.staff()?;
-    if body.note.as_deref().is_some_and(|n| n.chars().count() > 4000) {
-        return Err(ApiError::unprocessable("note_too_long", "メモは4000文字までです"));
-    }
-    let code = known_code(&state, body.code.as_deref()).await?;
-    let ended_at = body.close.then(|| state.clock.now());
-    Ok(AppJson(state.store.update_call(id, code.as_deref(), body.note.as_deref(), ended_at).await?))
+    Ok(AppJson(calls::update(&state, id, &body).await?))
 }
 
 /// Query of `GET /v1/calls`.

@@ -6,11 +6,12 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::{limit, query};
-use crate::api::{FaqEntry, FaqHit, FaqResponse, ServerEvent};
+use crate::api::{FaqEntry, FaqHit, FaqResponse};
 use crate::server::auth::Caller;
 use crate::server::error::ApiError;
 use crate::server::extract::{AppJson, AppPath, AppQuery};
 use crate::server::state::AppState;
+use crate::server::usecase;
 
 /// Query of `GET /v1/faq`.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -63,15 +64,8 @@ pub async fn put(
     caller: Caller,
     State(state): State<AppState>,
     AppPath(id): AppPath<String>,
-    AppJson(mut entry): AppJson<FaqEntry>,
+    AppJson(entry): AppJson<FaqEntry>,
 ) -> Result<AppJson<FaqEntry>, ApiError> {
     caller.supervisor()?;
-    entry.id = id.trim().to_string();
-    if entry.id.is_empty() || entry.question.trim().is_empty() || entry.answer.trim().is_empty() {
-        return Err(ApiError::unprocessable("invalid_faq", "FAQ には id・質問・回答がすべて必要です"));
-    }
-    state.store.upsert_faq(std::slice::from_ref(&entry), &caller.name, state.clock.now()).await?;
-    state.reload_faq().await?;
-    state.publish(ServerEvent::FaqChanged);
-    Ok(AppJson(entry))
+    Ok(AppJson(usecase::faq::edit(&state, &caller, &id, entry).await?))
 }

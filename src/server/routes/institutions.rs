@@ -5,13 +5,13 @@ use axum::extract::State;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::{find_institution, limit, query};
-use crate::api::{InstitutionDetail, LookupResponse, ServerEvent, SetReading, SubsidyView};
+use super::{limit, query};
+use crate::api::{InstitutionDetail, LookupResponse, SetReading, SubsidyView};
 use crate::server::auth::Caller;
 use crate::server::error::ApiError;
 use crate::server::extract::{AppJson, AppPath, AppQuery};
 use crate::server::state::AppState;
-use crate::server::views::{application_view, institution_detail};
+use crate::server::usecase::institutions::{self, find};
 
 /// Query of `GET /v1/institutions`.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -65,11 +65,8 @@ pub async fn detail(
     AppPath(code): AppPath<String>,
 ) -> Result<AppJson<InstitutionDetail>, ApiError> {
     caller.staff()?;
-    let (check, row) = find_institution(&state, &code).await?;
-    let app = state.store.application(check.code.as_str()).await?;
-    let models = state.store.reader_models().await?;
-    let view = application_view(&state.policy, state.clock.today(), row.institution.kind, app, &models);
-    Ok(AppJson(institution_detail(&check, row.institution, view)))
+    let found = find(&state, &code).await?;
+    Ok(AppJson(institutions::detail(&state, found).await?))
 }
 
 /// An operator's correction of the katakana reading (replaces an inferred one).
@@ -93,20 +90,8 @@ pub async fn set_reading(
     AppJson(body): AppJson<SetReading>,
 ) -> Result<AppJson<InstitutionDetail>, ApiError> {
     caller.staff()?;
-    let (check, _) = find_institution(&state, &code).await?;
-    let kana = body.name_kana.trim();
-    if kana.is_empty() || kana.chars().count() > 200 {
-        return Err(ApiError::unprocessable("invalid_reading", "読みを1〜200文字で入れてください"));
-    }
-    state.store.set_reading(check.code.as_str(), kana, &caller.name, state.clock.now()).await?;
-    let (check, row) = find_institution(&state, check.code.as_str()).await?;
-    // A correction made while the index loads is in the rows it is loading from.
-    state.update_index(|index| index.upsert(&row.institution, row.reader_status)).await;
-    state.publish(ServerEvent::InstitutionsChanged);
-    let app = state.store.application(check.code.as_str()).await?;
-    let models = state.store.reader_models().await?;
-    let view = application_view(&state.policy, state.clock.today(), row.institution.kind, app, &models);
-    Ok(AppJson(institution_detail(&check, row.institution, view)))
+    let found = find(&state, &code).await?;
+    Ok(AppJson(institutions::correct_reading(&state, &caller, found, &body.name_kana).await?))
 }
 
 /// The institution's subsidy claim, if any, and what the calculator says applies to it.
@@ -126,7 +111,7 @@ pub async fn subsidy(
     AppPath(code): AppPath<String>,
 ) -> Result<AppJson<SubsidyView>, ApiError> {
     caller.staff()?;
-    let (check, row) = find_institution(&state, &code).await?;
+    let (check, row) = find(&state, &code).await?;
     let claim = state.store.subsidy_claim(check.code.as_str()).await?;
     let app = state.store.application(check.code.as_str()).await?;
     let inst = &row.institution;

@@ -1,0 +1,178 @@
+//! Changing a reader application (one transaction: state, 変更履歴 with the 受付番号,
+//! idempotency record, the call's receipt) and the deadline batch.
+
+use sha2::{Digest, Sha256};
+
+use super::ApiError;
+use super::institutions::Found;
+use crate::api::{ChangeReaderApplication, ChangeReceipt, DeadlineBatchResult, Role, ServerEvent};
+use crate::domain::ReaderModel;
+use crate::domain::reader::{
+    DEADLINE_BATCH_CANDIDATES, DEADLINE_CANCEL_REASON, ReaderChange, cancel_past_deadline, change_rule,
+    deadline_batch_date,
+};
+use crate::server::auth::{Caller, hex};
+use crate::server::state::AppState;
+use crate::server::views::application_view;
+use crate::store::{ChangeCommand, DeadlineBatch, StoreError};
+
+/// A change as the caller asked for it: the version they read, their key, the body.
+pub struct ChangeRequest {
+    pub expected_version: i64,
+    pub idempotency_key: String,
+    pub body: ChangeReaderApplication,
+}
+
+/// Checks the body, runs the domain's rule inside the store's transaction, then shows the
+/// change in lookups and tells every console. A replay (same key, same body) returns the
+/// first answer and changes nothing.
+pub async fn change(
+    state: &AppState,
+    caller: &Caller,
+    institution: &Found,
+    req: ChangeRequest,
+) -> Result<ChangeReceipt, ApiError> {
+    let (check, row) = institution;
+    let models = state.store.reader_models().await?;
+    validate(&req.body, &models)?;
+    let code = check.code.as_str().to_string();
+    let kind = row.institution.kind;
+    let today = state.clock.today();
+    let policy = state.policy.clone();
+    let change = ReaderChange { model_id: req.body.model_id.clone(), units: req.body.units };
+    let may_reinstate = caller.role == Role::Supervisor;
+    let cmd = ChangeCommand {
+        code: code.clone(),
+        expected_version: req.expected_version,
+        idempotency_key: req.idempotency_key,
+        request_hash: request_hash(&code, &caller.name, &req.body)?,
+        operator: caller.name.clone(),
+        request: req.body,
+        at: state.clock.now(),
+        rule: Box::new(move |current| change_rule(&policy, today, kind, current, &change, may_reinstate)),
+    };
+    let outcome = match state.store.change_application(cmd).await {
+        Ok(o) => o,
+        Err(StoreError::StaleVersion { current_state, .. }) => {
+            let current = application_view(&state.policy, today, kind, *current_state, &models);
+            return Err(ApiError::Stale {
+                message: format!(
+                    "この申込は読み込んだ後に変更されています（今は{}、版 {}）。最新の内容を確かめてからやり直してください",
+                    current.application.status.label_ja(),
+                    current.application.version
+                ),
+                current: Box::new(current),
+            });
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if !outcome.replayed {
+        state.update_index(|index| index.set_status(&code, outcome.after.status)).await?;
+        state.publish(ServerEvent::ApplicationChanged {
+            code,
+            version: outcome.after.version,
+            operator: caller.name.clone(),
+            receipt_no: Some(outcome.receipt_no.clone()),
+        });
+    }
+    Ok(ChangeReceipt {
+        receipt_no: outcome.receipt_no,
+        before: outcome.before,
+        application: application_view(&state.policy, today, kind, outcome.after, &models),
+    })
+}
+
+/// Body checks a rule cannot make: the model exists, a caller is named.
+fn validate(body: &ChangeReaderApplication, models: &[ReaderModel]) -> Result<(), ApiError> {
+    if !models.iter().any(|m| m.id == body.model_id) {
+        return Err(ApiError::unprocessable(
+            "unknown_model",
+            format!("機種「{}」はカタログにありません。機種一覧から選んでください", body.model_id),
+        ));
+    }
+    if body.caller_name.trim().is_empty() {
+        return Err(ApiError::unprocessable("caller_name_required", "お電話の相手のお名前を入れてください"));
+    }
+    if body.caller_role.trim().is_empty() {
+        return Err(ApiError::unprocessable(
+            "caller_role_required",
+            "お電話の相手の立場（事務長、院長など）を入れてください",
+        ));
+    }
+    if body.units == 0 {
+        return Err(ApiError::unprocessable("invalid_units", "台数は1台以上で指定してください"));
+    }
+    Ok(())
+}
+
+/// SHA-256 of what identifies a request for idempotency: code, operator and body.
+fn request_hash(code: &str, operator: &str, body: &ChangeReaderApplication) -> Result<String, ApiError> {
+    let json = serde_json::to_vec(body).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let mut h = Sha256::new();
+    h.update(code.as_bytes());
+    h.update([0]);
+    h.update(operator.as_bytes());
+    h.update([0]);
+    h.update(&json);
+    Ok(hex(&h.finalize()))
+}
+
+/// The deadline batch (supervisors): the domain says as of which date it runs (refusing a
+/// real run before the deadline) and which applications it cancels; the store writes them
+/// in one transaction; lookups and consoles then see the new statuses.
+pub async fn deadline_batch(
+    state: &AppState,
+    caller: &Caller,
+    dry_run: bool,
+) -> Result<DeadlineBatchResult, ApiError> {
+    let as_of = deadline_batch_date(&state.policy, state.clock.today(), dry_run)?;
+    let policy = state.policy.clone();
+    let batch = DeadlineBatch {
+        candidates: DEADLINE_BATCH_CANDIDATES,
+        rule: Box::new(move |app| cancel_past_deadline(&policy, as_of, app)),
+        reason: DEADLINE_CANCEL_REASON,
+        deadline: state.policy.selection_deadline,
+        operator: caller.name.clone(),
+        dry_run,
+        at: state.clock.now(),
+    };
+    let report = state.store.run_deadline_batch(batch).await?;
+    if !dry_run && report.cancelled > 0 {
+        state.reload_institutions().await?;
+        state.publish(ServerEvent::InstitutionsChanged);
+    }
+    let message = if dry_run {
+        format!("試算: 機種未定の申込 {} 件がキャンセルの対象です", report.cancelled)
+    } else {
+        format!("機種未定の申込 {} 件をキャンセルしました", report.cancelled)
+    };
+    Ok(DeadlineBatchResult {
+        dry_run: report.dry_run,
+        cancelled: report.cancelled,
+        sample_codes: report.sample_codes,
+        message,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_hash_differs_by_body_and_code() {
+        let body = ChangeReaderApplication {
+            model_id: "m1".into(),
+            units: 1,
+            caller_name: "山田".into(),
+            caller_role: "事務長".into(),
+            verification: crate::api::Verification::RegisteredDetails,
+            call_id: None,
+        };
+        let mut other = body.clone();
+        other.units = 2;
+        let a = request_hash("1", "op", &body).expect("hash");
+        assert_eq!(a, request_hash("1", "op", &body).expect("hash"));
+        assert_ne!(a, request_hash("2", "op", &body).expect("hash"));
+        assert_ne!(a, request_hash("1", "op", &other).expect("hash"));
+    }
+}

@@ -1,0 +1,23 @@
+//! FAQ edits (supervisors): stored and audited, then searchable at once.
+
+use super::ApiError;
+use crate::api::{FaqEntry, ServerEvent};
+use crate::server::auth::Caller;
+use crate::server::state::AppState;
+
+/// Adds or replaces one entry; `id` (from the URL) wins over the body's.
+pub async fn edit(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    mut entry: FaqEntry,
+) -> Result<FaqEntry, ApiError> {
+    entry.id = id.trim().to_string();
+    if entry.id.is_empty() || entry.question.trim().is_empty() || entry.answer.trim().is_empty() {
+        return Err(ApiError::unprocessable("invalid_faq", "FAQ には id・質問・回答がすべて必要です"));
+    }
+    state.store.upsert_faq(std::slice::from_ref(&entry), &caller.name, state.clock.now()).await?;
+    state.reload_faq().await?;
+    state.publish(ServerEvent::FaqChanged);
+    Ok(entry)
+}

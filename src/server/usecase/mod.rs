@@ -1,0 +1,18 @@
+//! The workflows, one function each: validate, apply the domain rule, write through the
+//! store (one transaction), update the in-memory indexes and publish the event. Route
+//! handlers only parse the request and render the answer; the CLI calls the same functions.
+//!
+//! - `applications.rs`: change a reader application; the deadline batch.
+//! - `institutions.rs`: find one, correct a reading, import a file's rows.
+//! - `calls.rs`: open, update and close a call.
+//! - `faq.rs`: edit an entry.
+//!
+//! Errors are [`ApiError`]s: one variant per outcome the API documents, with the operator's
+//! message.
+
+pub mod applications;
+pub mod calls;
+pub mod faq;
+pub mod institutions;
+
+pub use super::error::ApiError;
