@@ -86,6 +86,8 @@ pub enum RoleArg {
     Supervisor,
     /// Read-only FAQ search (the portal chatbot).
     Service,
+    /// The phone system: screen pops only.
+    Telephony,
 }
 
 impl From<RoleArg> for Role {
@@ -94,6 +96,7 @@ impl From<RoleArg> for Role {
             RoleArg::Operator => Role::Operator,
             RoleArg::Supervisor => Role::Supervisor,
             RoleArg::Service => Role::Service,
+            RoleArg::Telephony => Role::Telephony,
         }
     }
 }

@@ -43,7 +43,8 @@ const AUDIT_CHAIN_LOCK: i64 = 0x6d61_646f_0002;
 /// Ordered, embedded migrations: (version, name, SQL).
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("migrations/postgres/0001_init.sql")),
-    (2, "ssh_keys", include_str!("migrations/postgres/0002_ssh_keys.sql")),
+    (2, "calls", include_str!("migrations/postgres/0002_calls.sql")),
+    (3, "ssh_keys", include_str!("migrations/postgres/0003_ssh_keys.sql")),
 ];
 
 const FOR_UPDATE: &str = " FOR UPDATE";
@@ -81,6 +82,17 @@ impl PostgresStore {
 
     async fn begin_write(&self) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
         self.pool.begin().await
+    }
+
+    /// Every server on the database hears it through its change feed (a notification outside
+    /// any transaction: the event changes no row).
+    async fn announce_event(&self, event: &ServerEvent) -> Result<bool, StoreError> {
+        let payload = serde_json::to_string(event).map_err(StoreError::internal)?;
+        sqlx::query(&format!("SELECT pg_notify({CHANNEL_SQL}, $1)"))
+            .bind(payload)
+            .execute(&self.pool)
+            .await?;
+        Ok(true)
     }
 
     /// Subscribes to `madoguchi_changes` (of this schema); the receiver yields every change any server made.
