@@ -498,3 +498,43 @@ fn faq_answers_follow_the_latest_query() {
     update(&mut s, Action::Back);
     assert_eq!(s.screen, Screen::Lookup);
 }
+
+fn pop(code: Option<&str>, candidates: usize) -> crate::api::ScreenPop {
+    crate::api::ScreenPop {
+        operator: "me".into(),
+        caller_number: "0342606487".into(),
+        call_id: 31,
+        code: code.map(str::to_string),
+        candidates: (0..candidates)
+            .map(|i| crate::api::ScreenPopCandidate {
+                code: format!("133150001{i}"),
+                name: format!("候補{i}"),
+                prefecture: "東京都".into(),
+                city: "杉並区".into(),
+            })
+            .collect(),
+    }
+}
+
+#[test]
+fn a_screen_pop_opens_the_matching_institution_with_the_call_started() {
+    let mut s = state();
+    let fx =
+        update(&mut s, Action::ServerEvent(crate::api::ServerEvent::ScreenPop(pop(Some("1331500010"), 1))));
+    assert_eq!(s.screen, Screen::Institution);
+    assert_eq!(s.institution.as_ref().map(|i| i.code.as_str()), Some("1331500010"));
+    let call = s.calls.current.as_ref().expect("the pop's call is current");
+    assert_eq!((call.id, call.caller_phone.as_deref()), (31, Some("0342606487")));
+    assert!(fx.iter().any(|e| matches!(e, Effect::LoadInstitution { code } if code == "1331500010")));
+    assert!(s.message.as_ref().is_some_and(|(_, m)| m.contains("候補0")), "{:?}", s.message);
+}
+
+#[test]
+fn a_screen_pop_without_one_match_fills_the_lookup_with_the_number() {
+    let mut s = state();
+    let fx = update(&mut s, Action::ServerEvent(crate::api::ServerEvent::ScreenPop(pop(None, 2))));
+    assert_eq!(s.screen, Screen::Lookup);
+    assert_eq!(s.lookup.input.value(), "0342606487");
+    assert!(fx.iter().any(|e| matches!(e, Effect::Lookup { query, .. } if query == "0342606487")));
+    assert_eq!(s.calls.current.as_ref().map(|c| c.id), Some(31));
+}
