@@ -538,3 +538,41 @@ fn a_screen_pop_without_one_match_fills_the_lookup_with_the_number() {
     assert!(fx.iter().any(|e| matches!(e, Effect::Lookup { query, .. } if query == "0342606487")));
     assert_eq!(s.calls.current.as_ref().map(|c| c.id), Some(31));
 }
+
+#[test]
+fn an_faq_answer_read_or_copied_during_a_call_goes_on_its_record() {
+    let mut s = state();
+    update(&mut s, Action::Faq);
+    let fx = type_str(&mut s, "期限");
+    let seq = match fx.last() {
+        Some(Effect::Faq { seq, .. }) => *seq,
+        other => panic!("{other:?}"),
+    };
+    let entry = crate::api::FaqEntry {
+        id: "deadline-1".into(),
+        question: "機種選定の期限は？".into(),
+        answer: "2021年8月1日です。".into(),
+        category: "期限".into(),
+        keywords: vec![],
+    };
+    let hit = crate::api::FaqHit { entry, score: 1.0 };
+    update(
+        &mut s,
+        Action::FaqDone {
+            seq,
+            reply: Ok(crate::api::FaqResponse { query: "期限".into(), results: vec![hit] }),
+        },
+    );
+    // No call: Enter records nothing and says why.
+    assert!(update(&mut s, Action::Confirm).is_empty());
+    s.calls.current = Some(crate::api::Call { id: 9, operator: "me".into(), ..Default::default() });
+    let fx = update(&mut s, Action::Confirm);
+    assert!(
+        matches!(&fx[..], [Effect::AttachFaq { call_id: 9, faq_id, copied: false }] if faq_id == "deadline-1")
+    );
+    let fx = update(&mut s, Action::Copy);
+    assert!(
+        matches!(&fx[..], [Effect::Copy(_), Effect::AttachFaq { call_id: 9, copied: true, .. }]),
+        "{fx:?}"
+    );
+}
