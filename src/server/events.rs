@@ -10,7 +10,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::{Stream, StreamExt};
 use tokio_stream::wrappers::BroadcastStream;
 
-use super::auth::Caller;
+use super::auth::Staff;
 use super::error::ApiError;
 use super::state::AppState;
 
@@ -24,10 +24,9 @@ use super::state::AppState;
         (status = 403, description = "Role may not subscribe", body = crate::api::ErrorBody),
     ))]
 pub async fn events(
-    caller: Caller,
+    Staff(_caller): Staff,
     State(state): State<AppState>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    caller.staff()?;
     let stream = BroadcastStream::new(state.events.subscribe())
         .filter_map(|item| async move {
             let event = item.ok()?;
