@@ -144,14 +144,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn if_match_accepts_quoted_weak_and_bare_versions() {
+    fn if_match_reads_quoted_weak_and_bare_versions_and_no_other_tag_matches() {
         let mut h = HeaderMap::new();
         assert!(matches!(if_match(&h), Err(ApiError::PreconditionRequired(_))));
         for (raw, v) in [("\"3\"", 3), ("W/\"4\"", 4), ("5", 5)] {
             h.insert(IF_MATCH, HeaderValue::from_static(raw));
             assert_eq!(if_match(&h).ok(), Some(v));
         }
-        h.insert(IF_MATCH, HeaderValue::from_static("\"abc\""));
-        assert!(matches!(if_match(&h), Err(ApiError::BadRequest { .. })));
+        // Not a tag of ours: it cannot match the current one (412 later), whatever it is.
+        for raw in ["\"abc\"", "\"-2\"", "W/\"x\""] {
+            h.insert(IF_MATCH, HeaderValue::from_static(raw));
+            assert_eq!(if_match(&h).ok(), Some(NO_VERSION), "{raw}");
+        }
+        h.insert(IF_MATCH, HeaderValue::from_static("*"));
+        assert!(matches!(if_match(&h), Err(ApiError::PreconditionRequired(_))));
     }
 }
