@@ -80,6 +80,7 @@ pub async fn take(
         (status = 403, description = "Role may not close call-backs", body = crate::api::ErrorBody),
         (status = 404, description = "No such call-back", body = crate::api::ErrorBody),
         (status = 409, description = "The call-back is done already", body = crate::api::ErrorBody),
+        (status = 422, description = "JSON of the wrong shape", body = crate::api::ErrorBody),
     ))]
 pub async fn close(
     Staff(caller): Staff,

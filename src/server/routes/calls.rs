@@ -67,6 +67,7 @@ pub async fn update(
         (status = 403, description = "Role may not log calls", body = crate::api::ErrorBody),
         (status = 404, description = "No such call or FAQ entry", body = crate::api::ErrorBody),
         (status = 409, description = "The call is closed", body = crate::api::ErrorBody),
+        (status = 422, description = "JSON of the wrong shape", body = crate::api::ErrorBody),
     ))]
 pub async fn attach_faq(
     Staff(_caller): Staff,
