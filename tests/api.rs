@@ -216,6 +216,56 @@ async fn status_401_without_or_with_a_bad_token() {
     expect_error(resp, StatusCode::UNAUTHORIZED).await;
 }
 
+/// The role is checked from the headers, before the body is read: a wrong role gets 403
+/// whatever it sends (bad JSON, the wrong shape, no body at all).
+#[tokio::test]
+async fn the_role_is_checked_before_the_body() {
+    let writes: [(&str, &str, &str); 7] = [
+        ("PUT", "/v1/faq/x1", "supervisor"),
+        ("POST", "/v1/batch/deadline", "supervisor"),
+        ("POST", "/v1/operators", "supervisor"),
+        ("POST", "/v1/calls", "staff"),
+        ("PATCH", "/v1/calls/1", "staff"),
+        ("PUT", "/v1/institutions/1331500016/reading", "staff"),
+        ("PUT", "/v1/institutions/1331500016/reader-application", "staff"),
+    ];
+    for (method, path, needs) in writes {
+        let wrong: &[&str] = if needs == "supervisor" { &["operator", "service"] } else { &["service"] };
+        for role in wrong {
+            for body in ["{not json", "0", ""] {
+                let resp = http()
+                    .request(method.parse().expect("method"), url(path))
+                    .bearer_auth(token(role))
+                    .header("content-type", "application/json")
+                    .body(body)
+                    .send()
+                    .await
+                    .expect("request");
+                assert_eq!(resp.status(), StatusCode::FORBIDDEN, "{method} {path} as {role} with {body:?}");
+                expect_error(resp, StatusCode::FORBIDDEN).await;
+            }
+        }
+    }
+}
+
+/// `Authorization` schemes are case-insensitive.
+#[tokio::test]
+async fn the_bearer_scheme_is_case_insensitive() {
+    for scheme in ["Bearer", "bearer", "BEARER", "BeArEr"] {
+        let resp = http()
+            .get(url("/v1/me"))
+            .header("authorization", format!("{scheme} {}", token("operator")))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(resp.status(), StatusCode::OK, "{scheme}");
+    }
+    for bad in ["Basic abc", "Bearer", "Bearer ", "Token x"] {
+        let resp = http().get(url("/v1/me")).header("authorization", bad).send().await.expect("request");
+        expect_error(resp, StatusCode::UNAUTHORIZED).await;
+    }
+}
+
 #[tokio::test]
 async fn faq_says_whether_its_top_answer_is_confident() {
     let ask = |q: &str| {

@@ -1,5 +1,6 @@
-//! Bearer tokens: the [`Caller`] extractor (401 without a valid token) and the role checks
-//! handlers call (403). Tokens are random, shown once, and stored only as SHA-256 hashes.
+//! Bearer tokens: the [`Caller`] extractor (401 without a valid token) and the role
+//! extractors [`Staff`] and [`Supervisor`] (403), which handlers take first so the role is
+//! checked before the path, the query or the body is read. Tokens are random, shown once, and stored only as SHA-256 hashes.
 
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
@@ -70,14 +71,44 @@ impl FromRequestParts<AppState> for Caller {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Caller, ApiError> {
         let header = parts.headers.get(AUTHORIZATION).ok_or(ApiError::Unauthorized)?;
         let value = header.to_str().map_err(|_| ApiError::Unauthorized)?;
+        // The scheme is case-insensitive (RFC 9110): `Bearer`, `bearer`, `BEARER`.
         let token = value
-            .strip_prefix("Bearer ")
-            .or_else(|| value.strip_prefix("bearer "))
-            .map(str::trim)
+            .split_once(' ')
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token.trim())
             .filter(|t| !t.is_empty())
             .ok_or(ApiError::Unauthorized)?;
         let op = state.operator_for(&hash_token(token)).await?.ok_or(ApiError::Unauthorized)?;
         Ok(Caller { name: op.name, role: op.role })
+    }
+}
+
+/// A caller of the staff roles (operator, supervisor): as an extractor the role is checked
+/// from the headers, before the body is read, so a `service` token gets 403 whatever it sends.
+#[derive(Debug, Clone)]
+pub struct Staff(pub Caller);
+
+/// A supervisor caller, checked before the body is read (see [`Staff`]).
+#[derive(Debug, Clone)]
+pub struct Supervisor(pub Caller);
+
+impl FromRequestParts<AppState> for Staff {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Staff, ApiError> {
+        let caller = Caller::from_request_parts(parts, state).await?;
+        caller.staff()?;
+        Ok(Staff(caller))
+    }
+}
+
+impl FromRequestParts<AppState> for Supervisor {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Supervisor, ApiError> {
+        let caller = Caller::from_request_parts(parts, state).await?;
+        caller.supervisor()?;
+        Ok(Supervisor(caller))
     }
 }
 

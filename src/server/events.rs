@@ -11,7 +11,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::{Stream, StreamExt};
 use tokio_stream::wrappers::BroadcastStream;
 
-use super::auth::Caller;
+use super::auth::Staff;
 use super::error::ApiError;
 use super::state::AppState;
 
@@ -25,10 +25,9 @@ use super::state::AppState;
         (status = 403, description = "Role may not subscribe", body = crate::api::ErrorBody),
     ))]
 pub async fn events(
-    caller: Caller,
+    Staff(caller): Staff,
     State(state): State<AppState>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    caller.staff()?;
     let me = caller.name;
     let stream = BroadcastStream::new(state.events.subscribe())
         .filter_map(move |item| {

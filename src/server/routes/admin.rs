@@ -7,7 +7,7 @@ use crate::api::{
     Dashboard, DeadlineBatchRequest, DeadlineBatchResult, Health, IssuedToken, Me, NewOperator,
     PrefectureUndecided,
 };
-use crate::server::auth::{Caller, hash_token, new_token};
+use crate::server::auth::{Staff, Supervisor, hash_token, new_token};
 use crate::server::error::ApiError;
 use crate::server::extract::AppJson;
 use crate::server::state::AppState;
@@ -29,8 +29,7 @@ pub async fn healthz(State(state): State<AppState>) -> AppJson<Health> {
         (status = 401, description = "No or unknown token", body = crate::api::ErrorBody),
         (status = 403, description = "The service role may only search the FAQ", body = crate::api::ErrorBody),
     ))]
-pub async fn me(caller: Caller, State(state): State<AppState>) -> Result<AppJson<Me>, ApiError> {
-    caller.staff()?;
+pub async fn me(Staff(caller): Staff, State(state): State<AppState>) -> Result<AppJson<Me>, ApiError> {
     Ok(AppJson(Me {
         name: caller.name,
         role: caller.role,
@@ -50,10 +49,9 @@ pub async fn me(caller: Caller, State(state): State<AppState>) -> Result<AppJson
         (status = 403, description = "Role may not read the dashboard", body = crate::api::ErrorBody),
     ))]
 pub async fn dashboard(
-    caller: Caller,
+    Staff(_caller): Staff,
     State(state): State<AppState>,
 ) -> Result<AppJson<Dashboard>, ApiError> {
-    caller.staff()?;
     let today = state.clock.today();
     let deadline = state.policy.selection_deadline;
     let by_pref = state.store.undecided_by_prefecture().await?;
@@ -84,13 +82,13 @@ pub async fn dashboard(
         (status = 403, description = "Not a supervisor", body = crate::api::ErrorBody),
         (status = 409, description = "The deadline has not passed yet", body = crate::api::ErrorBody),
         (status = 413, description = "Body too large", body = crate::api::ErrorBody),
+        (status = 422, description = "JSON of the wrong shape", body = crate::api::ErrorBody),
     ))]
 pub async fn deadline_batch(
-    caller: Caller,
+    Supervisor(caller): Supervisor,
     State(state): State<AppState>,
     AppJson(req): AppJson<DeadlineBatchRequest>,
 ) -> Result<AppJson<DeadlineBatchResult>, ApiError> {
-    caller.supervisor()?;
     Ok(AppJson(usecase::applications::deadline_batch(&state, &caller, req.dry_run).await?))
 }
 
@@ -103,14 +101,13 @@ pub async fn deadline_batch(
         (status = 401, description = "No or unknown token", body = crate::api::ErrorBody),
         (status = 403, description = "Not a supervisor", body = crate::api::ErrorBody),
         (status = 413, description = "Body too large", body = crate::api::ErrorBody),
-        (status = 422, description = "Empty name, or the role is not known", body = crate::api::ErrorBody),
+        (status = 422, description = "Empty name, an unknown role, or JSON of the wrong shape", body = crate::api::ErrorBody),
     ))]
 pub async fn add_operator(
-    caller: Caller,
+    Supervisor(_caller): Supervisor,
     State(state): State<AppState>,
     AppJson(req): AppJson<NewOperator>,
 ) -> Result<AppJson<IssuedToken>, ApiError> {
-    caller.supervisor()?;
     let name = req.name.trim();
     if name.is_empty() || name.chars().count() > 100 {
         return Err(ApiError::unprocessable("invalid_name", "オペレーター名を1〜100文字で入れてください"));

@@ -6,7 +6,7 @@ use utoipa::IntoParams;
 
 use super::limit;
 use crate::api::{AuditEvent, AuditVerifyResult};
-use crate::server::auth::Caller;
+use crate::server::auth::{Staff, Supervisor};
 use crate::server::error::ApiError;
 use crate::server::extract::{AppJson, AppQuery};
 use crate::server::state::AppState;
@@ -31,11 +31,10 @@ pub struct AuditParams {
         (status = 403, description = "Role may not read the audit trail", body = crate::api::ErrorBody),
     ))]
 pub async fn list(
-    caller: Caller,
+    Staff(_caller): Staff,
     State(state): State<AppState>,
     AppQuery(p): AppQuery<AuditParams>,
 ) -> Result<AppJson<Vec<AuditEvent>>, ApiError> {
-    caller.staff()?;
     let n = limit(p.limit, 100, 1000)?;
     let code = match p.code.as_deref() {
         Some(raw) => Some(parse_code(raw)?.code.as_str().to_string()),
@@ -53,10 +52,9 @@ pub async fn list(
         (status = 403, description = "Not a supervisor", body = crate::api::ErrorBody),
     ))]
 pub async fn verify(
-    caller: Caller,
+    Supervisor(_caller): Supervisor,
     State(state): State<AppState>,
 ) -> Result<AppJson<AuditVerifyResult>, ApiError> {
-    caller.supervisor()?;
     let v = state.store.verify_audit().await?;
     Ok(AppJson(AuditVerifyResult {
         ok: v.first_broken_seq.is_none(),

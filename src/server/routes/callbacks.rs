@@ -5,7 +5,7 @@ use axum::extract::State;
 
 use crate::api::{CallBacksParams, CloseCallBack, NewCallBack, TakenCallBack};
 use crate::domain::CallBack;
-use crate::server::auth::Caller;
+use crate::server::auth::Staff;
 use crate::server::error::ApiError;
 use crate::server::extract::{AppJson, AppPath, AppQuery};
 use crate::server::state::AppState;
@@ -25,11 +25,10 @@ use crate::server::usecase::callbacks;
         (status = 422, description = "A phone number given, no reason, or a due time in the past or too far off", body = crate::api::ErrorBody),
     ))]
 pub async fn create(
-    caller: Caller,
+    Staff(caller): Staff,
     State(state): State<AppState>,
     AppJson(body): AppJson<NewCallBack>,
 ) -> Result<AppJson<CallBack>, ApiError> {
-    caller.staff()?;
     Ok(AppJson(callbacks::create(&state, &caller, &body).await?))
 }
 
@@ -43,11 +42,10 @@ pub async fn create(
         (status = 403, description = "Role may not read call-backs", body = crate::api::ErrorBody),
     ))]
 pub async fn list(
-    caller: Caller,
+    Staff(_caller): Staff,
     State(state): State<AppState>,
     AppQuery(p): AppQuery<CallBacksParams>,
 ) -> Result<AppJson<Vec<CallBack>>, ApiError> {
-    caller.staff()?;
     Ok(AppJson(callbacks::list(&state, p.all.unwrap_or(false), p.code.as_deref()).await?))
 }
 
@@ -64,11 +62,10 @@ pub async fn list(
         (status = 409, description = "The call-back is done already", body = crate::api::ErrorBody),
     ))]
 pub async fn take(
-    caller: Caller,
+    Staff(caller): Staff,
     State(state): State<AppState>,
     AppPath(id): AppPath<i64>,
 ) -> Result<AppJson<TakenCallBack>, ApiError> {
-    caller.staff()?;
     Ok(AppJson(callbacks::take(&state, &caller, id).await?))
 }
 
@@ -83,13 +80,13 @@ pub async fn take(
         (status = 403, description = "Role may not close call-backs", body = crate::api::ErrorBody),
         (status = 404, description = "No such call-back", body = crate::api::ErrorBody),
         (status = 409, description = "The call-back is done already", body = crate::api::ErrorBody),
+        (status = 422, description = "JSON of the wrong shape", body = crate::api::ErrorBody),
     ))]
 pub async fn close(
-    caller: Caller,
+    Staff(caller): Staff,
     State(state): State<AppState>,
     AppPath(id): AppPath<i64>,
     AppJson(body): AppJson<CloseCallBack>,
 ) -> Result<AppJson<CallBack>, ApiError> {
-    caller.staff()?;
     Ok(AppJson(callbacks::close(&state, &caller, id, body.outcome).await?))
 }

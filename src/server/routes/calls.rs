@@ -5,7 +5,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::api::{AttachFaq, Call, StartCall, UpdateCall};
-use crate::server::auth::Caller;
+use crate::server::auth::Staff;
 use crate::server::error::ApiError;
 use crate::server::extract::{AppJson, AppPath, AppQuery};
 use crate::server::state::AppState;
@@ -22,13 +22,13 @@ use crate::server::usecase::institutions::parse_code;
         (status = 403, description = "Role may not log calls", body = crate::api::ErrorBody),
         (status = 404, description = "No institution with this code", body = crate::api::ErrorBody),
         (status = 413, description = "Body too large", body = crate::api::ErrorBody),
+        (status = 422, description = "JSON of the wrong shape", body = crate::api::ErrorBody),
     ))]
 pub async fn start(
-    caller: Caller,
+    Staff(caller): Staff,
     State(state): State<AppState>,
     AppJson(body): AppJson<StartCall>,
 ) -> Result<AppJson<Call>, ApiError> {
-    caller.staff()?;
     Ok(AppJson(calls::open(&state, &caller, body.code.as_deref()).await?))
 }
 
@@ -44,15 +44,14 @@ pub async fn start(
         (status = 403, description = "Role may not log calls", body = crate::api::ErrorBody),
         (status = 404, description = "No such call or institution", body = crate::api::ErrorBody),
         (status = 413, description = "Body too large", body = crate::api::ErrorBody),
-        (status = 422, description = "Note too long, a reason not in the policy list, or closing without a reason", body = crate::api::ErrorBody),
+        (status = 422, description = "Note too long, a reason not in the policy list, closing without a reason, or JSON of the wrong shape", body = crate::api::ErrorBody),
     ))]
 pub async fn update(
-    caller: Caller,
+    Staff(_caller): Staff,
     State(state): State<AppState>,
     AppPath(id): AppPath<i64>,
     AppJson(body): AppJson<UpdateCall>,
 ) -> Result<AppJson<Call>, ApiError> {
-    caller.staff()?;
     Ok(AppJson(calls::update(&state, id, &body).await?))
 }
 
@@ -68,14 +67,14 @@ pub async fn update(
         (status = 403, description = "Role may not log calls", body = crate::api::ErrorBody),
         (status = 404, description = "No such call or FAQ entry", body = crate::api::ErrorBody),
         (status = 409, description = "The call is closed", body = crate::api::ErrorBody),
+        (status = 422, description = "JSON of the wrong shape", body = crate::api::ErrorBody),
     ))]
 pub async fn attach_faq(
-    caller: Caller,
+    Staff(_caller): Staff,
     State(state): State<AppState>,
     AppPath(id): AppPath<i64>,
     AppJson(body): AppJson<AttachFaq>,
 ) -> Result<AppJson<Call>, ApiError> {
-    caller.staff()?;
     Ok(AppJson(calls::attach_faq(&state, id, &body.faq_id, body.copied).await?))
 }
 
@@ -98,11 +97,10 @@ pub struct CallsParams {
         (status = 403, description = "Role may not read calls", body = crate::api::ErrorBody),
     ))]
 pub async fn list(
-    caller: Caller,
+    Staff(_caller): Staff,
     State(state): State<AppState>,
     AppQuery(p): AppQuery<CallsParams>,
 ) -> Result<AppJson<Vec<Call>>, ApiError> {
-    caller.staff()?;
     let code = match p.code.as_deref() {
         Some(raw) => Some(parse_code(raw)?.code.as_str().to_string()),
         None => None,

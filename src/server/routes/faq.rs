@@ -7,7 +7,7 @@ use utoipa::IntoParams;
 
 use super::{limit, query};
 use crate::api::{FaqEntry, FaqHit, FaqResponse};
-use crate::server::auth::Caller;
+use crate::server::auth::{Caller, Supervisor};
 use crate::server::error::ApiError;
 use crate::server::extract::{AppJson, AppPath, AppQuery};
 use crate::server::state::AppState;
@@ -60,14 +60,13 @@ pub async fn search(
         (status = 401, description = "No or unknown token", body = crate::api::ErrorBody),
         (status = 403, description = "Not a supervisor", body = crate::api::ErrorBody),
         (status = 413, description = "Body too large", body = crate::api::ErrorBody),
-        (status = 422, description = "Empty question or answer", body = crate::api::ErrorBody),
+        (status = 422, description = "Empty question or answer, or JSON of the wrong shape", body = crate::api::ErrorBody),
     ))]
 pub async fn put(
-    caller: Caller,
+    Supervisor(caller): Supervisor,
     State(state): State<AppState>,
     AppPath(id): AppPath<String>,
     AppJson(entry): AppJson<FaqEntry>,
 ) -> Result<AppJson<FaqEntry>, ApiError> {
-    caller.supervisor()?;
     Ok(AppJson(usecase::faq::edit(&state, &caller, &id, entry).await?))
 }

@@ -7,7 +7,7 @@ use utoipa::IntoParams;
 
 use super::{limit, query};
 use crate::api::{InstitutionDetail, LookupResponse, SetReading, SubsidyView};
-use crate::server::auth::Caller;
+use crate::server::auth::Staff;
 use crate::server::error::ApiError;
 use crate::server::extract::{AppJson, AppPath, AppQuery};
 use crate::server::state::AppState;
@@ -33,11 +33,10 @@ pub struct LookupParams {
         (status = 403, description = "Role may not look up institutions", body = crate::api::ErrorBody),
     ))]
 pub async fn lookup(
-    caller: Caller,
+    Staff(_caller): Staff,
     State(state): State<AppState>,
     AppQuery(p): AppQuery<LookupParams>,
 ) -> Result<AppJson<LookupResponse>, ApiError> {
-    caller.staff()?;
     let q = query(p.q)?;
     let n = limit(p.limit, 20, 200)?;
     state.wait_for_index().await.map_err(ApiError::Unavailable)?;
@@ -60,11 +59,10 @@ pub async fn lookup(
         (status = 404, description = "No institution with this code", body = crate::api::ErrorBody),
     ))]
 pub async fn detail(
-    caller: Caller,
+    Staff(_caller): Staff,
     State(state): State<AppState>,
     AppPath(code): AppPath<String>,
 ) -> Result<AppJson<InstitutionDetail>, ApiError> {
-    caller.staff()?;
     let found = find(&state, &code).await?;
     Ok(AppJson(institutions::detail(&state, found).await?))
 }
@@ -81,15 +79,14 @@ pub async fn detail(
         (status = 403, description = "Role may not correct readings", body = crate::api::ErrorBody),
         (status = 404, description = "No institution with this code", body = crate::api::ErrorBody),
         (status = 413, description = "Body too large", body = crate::api::ErrorBody),
-        (status = 422, description = "Empty reading", body = crate::api::ErrorBody),
+        (status = 422, description = "Empty reading, or JSON of the wrong shape", body = crate::api::ErrorBody),
     ))]
 pub async fn set_reading(
-    caller: Caller,
+    Staff(caller): Staff,
     State(state): State<AppState>,
     AppPath(code): AppPath<String>,
     AppJson(body): AppJson<SetReading>,
 ) -> Result<AppJson<InstitutionDetail>, ApiError> {
-    caller.staff()?;
     let found = find(&state, &code).await?;
     Ok(AppJson(institutions::correct_reading(&state, &caller, found, &body.name_kana).await?))
 }
@@ -106,11 +103,10 @@ pub async fn set_reading(
         (status = 404, description = "No institution with this code", body = crate::api::ErrorBody),
     ))]
 pub async fn subsidy(
-    caller: Caller,
+    Staff(_caller): Staff,
     State(state): State<AppState>,
     AppPath(code): AppPath<String>,
 ) -> Result<AppJson<SubsidyView>, ApiError> {
-    caller.staff()?;
     let (check, row) = find(&state, &code).await?;
     let claim = state.store.subsidy_claim(check.code.as_str()).await?;
     let app = state.store.application(check.code.as_str()).await?;

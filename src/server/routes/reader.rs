@@ -3,7 +3,7 @@
 
 use crate::api::{ChangeReaderApplication, ChangeReceipt, ReaderApplicationView};
 use crate::domain::ReaderModel;
-use crate::server::auth::Caller;
+use crate::server::auth::Staff;
 use crate::server::error::ApiError;
 use crate::server::extract::{AppJson, AppPath};
 use crate::server::state::AppState;
@@ -24,10 +24,9 @@ use axum::response::{IntoResponse, Response};
         (status = 403, description = "Role may not read the catalog", body = crate::api::ErrorBody),
     ))]
 pub async fn models(
-    caller: Caller,
+    Staff(_caller): Staff,
     State(state): State<AppState>,
 ) -> Result<AppJson<Vec<ReaderModel>>, ApiError> {
-    caller.staff()?;
     Ok(AppJson(state.store.reader_models().await?))
 }
 
@@ -48,11 +47,10 @@ fn etag(version: i64) -> HeaderValue {
         (status = 404, description = "No institution with this code", body = crate::api::ErrorBody),
     ))]
 pub async fn get_application(
-    caller: Caller,
+    Staff(_caller): Staff,
     State(state): State<AppState>,
     AppPath(code): AppPath<String>,
 ) -> Result<Response, ApiError> {
-    caller.staff()?;
     let (check, row) = find(&state, &code).await?;
     let app = state.store.application(check.code.as_str()).await?;
     let models = state.store.reader_models().await?;
@@ -125,13 +123,12 @@ fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
         (status = 428, description = "If-Match or Idempotency-Key missing", body = crate::api::ErrorBody),
     ))]
 pub async fn change_application(
-    caller: Caller,
+    Staff(caller): Staff,
     State(state): State<AppState>,
     AppPath(code): AppPath<String>,
     headers: HeaderMap,
     AppJson(body): AppJson<ChangeReaderApplication>,
 ) -> Result<Response, ApiError> {
-    caller.staff()?;
     let found = find(&state, &code).await?;
     let req = ChangeRequest {
         expected_version: if_match(&headers)?,
@@ -147,15 +144,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn if_match_accepts_quoted_weak_and_bare_versions() {
+    fn if_match_reads_quoted_weak_and_bare_versions_and_no_other_tag_matches() {
         let mut h = HeaderMap::new();
         assert!(matches!(if_match(&h), Err(ApiError::PreconditionRequired(_))));
         for (raw, v) in [("\"3\"", 3), ("W/\"4\"", 4), ("5", 5)] {
             h.insert(IF_MATCH, HeaderValue::from_static(raw));
             assert_eq!(if_match(&h).ok(), Some(v));
         }
-        // Not a tag this server made: stale (412 with the current state), never a change.
-        h.insert(IF_MATCH, HeaderValue::from_static("\"abc\""));
-        assert_eq!(if_match(&h).ok(), Some(NO_VERSION));
+        // Not a tag of ours: it cannot match the current one (412 later), whatever it is.
+        for raw in ["\"abc\"", "\"-2\"", "W/\"x\""] {
+            h.insert(IF_MATCH, HeaderValue::from_static(raw));
+            assert_eq!(if_match(&h).ok(), Some(NO_VERSION), "{raw}");
+        }
+        h.insert(IF_MATCH, HeaderValue::from_static("*"));
+        assert!(matches!(if_match(&h), Err(ApiError::PreconditionRequired(_))));
     }
 }

@@ -5,7 +5,7 @@ use axum::extract::State;
 
 use crate::api::ReportParams;
 use crate::domain::CallReport;
-use crate::server::auth::Caller;
+use crate::server::auth::Staff;
 use crate::server::error::ApiError;
 use crate::server::extract::{AppJson, AppQuery};
 use crate::server::state::AppState;
@@ -22,10 +22,9 @@ use crate::server::usecase::reports;
         (status = 422, description = "Range reversed or longer than 367 days", body = crate::api::ErrorBody),
     ))]
 pub async fn calls(
-    caller: Caller,
+    Staff(_caller): Staff,
     State(state): State<AppState>,
     AppQuery(p): AppQuery<ReportParams>,
 ) -> Result<AppJson<CallReport>, ApiError> {
-    caller.staff()?;
     Ok(AppJson(reports::calls(&state, p.from, p.to).await?))
 }
