@@ -559,12 +559,14 @@ impl InstitutionIndex {
         } else {
             self.places.iter().map(|p| place_terms.iter().all(|t| p.contains(t.as_str()))).collect()
         };
+        // A document is in the place when its place holds every place word, or each word is in
+        // its name or its place; the names holding a word are read from the posting lists once.
+        let named: Vec<Vec<u32>> = place_terms.iter().map(|t| self.names_holding(t)).collect();
         let in_place = |doc: u32| {
             let d = &self.docs[doc as usize];
             place_ok[d.place as usize]
-                || place_terms.iter().all(|t| {
-                    let name = self.names.key(doc);
-                    memmem::find(name, t.as_bytes()).is_some()
+                || place_terms.iter().zip(&named).all(|(t, named)| {
+                    named.binary_search(&doc).is_ok()
                         || memmem::find(self.places[d.place as usize].as_bytes(), t.as_bytes()).is_some()
                 })
         };
@@ -773,6 +775,18 @@ impl InstitutionIndex {
             }
         }
         (best.into_found(), true)
+    }
+
+    /// The documents whose folded name holds `folded`, ascending.
+    fn names_holding(&self, folded: &str) -> Vec<u32> {
+        let chars: Vec<char> = folded.chars().collect();
+        let cands = match chars.as_slice() {
+            [] => return Vec::new(),
+            [c] => self.name_grams.docs(unigram(*c)),
+            _ => self.name_grams.intersect(&pair_groups(&chars, |c| vec![c])),
+        };
+        let finder = memmem::Finder::new(folded.as_bytes());
+        cands.into_iter().filter(|&d| finder.find(self.names.key(d)).is_some()).collect()
     }
 
     /// The names starting with `needle` at a name start (whole name, or name prefix), from the
