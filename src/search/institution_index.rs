@@ -562,16 +562,37 @@ impl InstitutionIndex {
         // A document is in the place when its place holds every place word, or each word is in
         // its name or its place; the names holding a word are read from the posting lists once.
         let named: Vec<Vec<u32>> = place_terms.iter().map(|t| self.names_holding(t)).collect();
+        let word_in_place: Vec<Vec<bool>> = place_terms
+            .iter()
+            .map(|t| self.places.iter().map(|p| p.contains(t.as_str())).collect())
+            .collect();
         let in_place = |doc: u32| {
-            let d = &self.docs[doc as usize];
-            place_ok[d.place as usize]
-                || place_terms.iter().zip(&named).all(|(t, named)| {
-                    named.binary_search(&doc).is_ok()
-                        || memmem::find(self.places[d.place as usize].as_bytes(), t.as_bytes()).is_some()
-                })
+            let p = self.docs[doc as usize].place as usize;
+            place_ok[p]
+                || named
+                    .iter()
+                    .zip(&word_in_place)
+                    .all(|(named, places)| places[p] || named.binary_search(&doc).is_ok())
         };
-        let wanted = Wanted { limit, keep: if place_terms.is_empty() { None } else { Some(&in_place) } };
-        let (mut found, narrowed) = self.exact_matches(&plan, &wanted);
+        // With place words, the query is first answered among the documents in the place only
+        // (a town holds a few hundred); when nothing there matches, the words are ignored.
+        let mut in_place_found = None;
+        if !place_terms.is_empty() {
+            let mut docs: Vec<u32> = (0..self.docs.len() as u32)
+                .filter(|&d| place_ok[self.docs[d as usize].place as usize])
+                .collect();
+            docs.extend(named.iter().flatten().copied().filter(|&d| in_place(d)));
+            docs.sort_unstable();
+            docs.dedup();
+            let (found, _) = self.matches_within(&plan, Scope::Given(&docs), None);
+            if !found.is_empty() {
+                in_place_found = Some(found);
+            }
+        }
+        let (mut found, narrowed) = match in_place_found {
+            Some(found) => (found, false),
+            None => self.exact_matches(&plan, &Wanted { limit, keep: None }),
+        };
 
         let mut fuzzy_scores: HashMap<u32, u32> = HashMap::new();
         if found.len() < limit.min(FUZZY_WHEN_FEWER_THAN)
