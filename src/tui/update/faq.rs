@@ -5,7 +5,7 @@ use crate::api::FaqResponse;
 
 use super::super::action::{Action, Reply};
 use super::super::effect::Effect;
-use super::super::state::State;
+use super::super::state::{Level, State};
 
 /// How many answers the FAQ asks for.
 pub const FAQ_LIMIT: u32 = 20;
@@ -37,8 +37,21 @@ pub fn key(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Copy => {
             let Some(hit) = f.results.get(f.selected) else { return vec![] };
             let text = format!("{}\n{}", hit.entry.question, hit.entry.answer);
+            let id = hit.entry.id.clone();
             state.last_copied = Some(hit.entry.question.clone());
-            return vec![Effect::Copy(text)];
+            let mut fx = vec![Effect::Copy(text)];
+            fx.extend(on_the_record(state, id, true));
+            return fx;
+        }
+        Action::Confirm => {
+            let Some(hit) = f.results.get(f.selected) else { return vec![] };
+            let id = hit.entry.id.clone();
+            let fx = on_the_record(state, id, false);
+            if fx.is_empty() {
+                state.message =
+                    Some((Level::Warn, "応対中ではないため記録しません（Ctrl-O で応対を開始）".into()));
+            }
+            return fx;
         }
         Action::Refresh => return rerun(state),
         Action::Back => {
@@ -48,6 +61,15 @@ pub fn key(state: &mut State, action: Action) -> Vec<Effect> {
         _ => false,
     };
     if changed { rerun(state) } else { vec![] }
+}
+
+/// Attaches the FAQ entry to the open call's record (Enter: read to the caller; Ctrl-Y:
+/// copied), so the record says what the caller was told; nothing without an open call.
+fn on_the_record(state: &mut State, faq_id: String, copied: bool) -> Vec<Effect> {
+    let Some(call) = state.calls.current.as_ref() else { return vec![] };
+    let verb = if copied { "コピーした回答" } else { "回答" };
+    state.message = Some((Level::Info, format!("{verb}を応対 #{} に記録します", call.id)));
+    vec![Effect::AttachFaq { call_id: call.id, faq_id, copied }]
 }
 
 /// Sends the current FAQ query as the newest one.
