@@ -560,7 +560,9 @@ fn an_faq_answer_read_or_copied_during_a_call_goes_on_its_record() {
         &mut s,
         Action::FaqDone {
             seq,
-            reply: Ok(crate::api::FaqResponse { query: "期限".into(), results: vec![hit], confident: false }),
+            reply: Ok(crate::api::FaqResponse {
+                query: "期限".into(), results: vec![hit], confident: false
+            }),
         },
     );
     // No call: Enter records nothing and says why.
