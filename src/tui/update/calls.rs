@@ -3,7 +3,7 @@
 
 use crate::api::{Call, UpdateCall};
 
-use super::super::action::{Action, Reply};
+use super::super::action::{Action, Command, Reply};
 use super::super::effect::Effect;
 use super::super::state::{Level, Loadable, Screen, State};
 
@@ -65,12 +65,12 @@ pub fn key(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Edit(k) if c.current.is_some() => {
             c.note.edit(k);
         }
-        Action::Up => c.selected = c.selected.saturating_sub(1),
-        Action::Down => {
+        Action::Command(Command::Up) => c.selected = c.selected.saturating_sub(1),
+        Action::Command(Command::Down) => {
             let n = c.today.get().map(|v| v.len()).unwrap_or(0);
             c.selected = (c.selected + 1).min(n.saturating_sub(1));
         }
-        Action::Confirm => {
+        Action::Command(Command::Confirm) => {
             let Some(call) = c.current.as_ref() else { return start(state) };
             c.saving = true;
             let note = Some(c.note.value().to_string());
@@ -79,8 +79,8 @@ pub fn key(state: &mut State, action: Action) -> Vec<Effect> {
                 update: UpdateCall { code: None, note, close: false },
             }];
         }
-        Action::Refresh => return vec![Effect::LoadCalls],
-        Action::Back => super::pop_screen(state),
+        Action::Command(Command::Refresh) => return vec![Effect::LoadCalls],
+        Action::Command(Command::Back) => super::pop_screen(state),
         _ => {}
     }
     vec![]

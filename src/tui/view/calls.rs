@@ -6,6 +6,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use super::super::command::Command;
 use super::super::state::{Loadable, Screen, State};
 use super::super::text::{self, ui};
 use super::{Theme, jst, set_caret, sym};
@@ -21,7 +22,9 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect) {
     match &c.current {
         Some(call) => {
             let secs = state.call_seconds().unwrap_or(0);
-            let code = call.code.clone().unwrap_or_else(|| "未紐付け（医療機関を開いて Ctrl-T）".into());
+            let code = call.code.clone().unwrap_or_else(|| {
+                format!("未紐付け（医療機関を開いて {}）", state.key_name(Command::AttachCall))
+            });
             let receipts = if call.receipts.is_empty() { "なし".into() } else { call.receipts.join(", ") };
             let (shown, caret) = c.note.visible(inner.width.saturating_sub(8) as usize);
             let lines = vec![
@@ -41,7 +44,7 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect) {
             }
         }
         None => {
-            let key = state.hint_key("start_call").unwrap_or("Ctrl-O");
+            let key = state.key_name(Command::StartCall);
             let lines = vec![
                 Line::raw("応対中の通話はありません。"),
                 Line::from(vec![
