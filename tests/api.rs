@@ -311,6 +311,15 @@ async fn change_needs_if_match_and_idempotency_key_428() {
         .await
         .expect("req");
     expect_error(resp, StatusCode::PRECONDITION_REQUIRED).await;
+    // `*` names no version the operator read.
+    let resp = put_application(&code, "operator")
+        .header("If-Match", "*")
+        .header("Idempotency-Key", "k-428c")
+        .json(&body)
+        .send()
+        .await
+        .expect("req");
+    expect_error(resp, StatusCode::PRECONDITION_REQUIRED).await;
     let after = client("operator").reader_application(&code).await.expect("view");
     assert_eq!(after.application, view.application, "nothing changed");
 }
@@ -379,6 +388,17 @@ async fn stale_if_match_is_412_with_the_current_state() {
     let stale: StaleBody = resp.json().await.expect("stale body");
     assert_eq!(stale.error.code, "stale");
     assert_eq!(stale.current.application, view.application);
+    // A tag that is not one of ours cannot match either: 412 too, not 400.
+    for tag in ["\"stale-999\"", "W/\"x\"", "\"-3\"", "\"1\", \"2\""] {
+        let resp = put_application(&code, "operator")
+            .header("If-Match", tag)
+            .header("Idempotency-Key", format!("stale-tag-{code}-{tag}"))
+            .json(&body)
+            .send()
+            .await
+            .expect("req");
+        assert_eq!(resp.status(), StatusCode::PRECONDITION_FAILED, "If-Match: {tag}");
+    }
     // Through the client: Stale with the current state.
     let err = client("operator")
         .change_reader_application(&code, view.application.version + 5, "stale-client", &body)

@@ -171,6 +171,12 @@ fn subsidy_calc_reproduces_the_table() {
         run(&["--kind", "medical-clinic", "--units", "1", "--cost", "429000"])["payable_yen"],
         321_000
     );
+    // The API's and the CSV's spelling is accepted too.
+    assert_eq!(
+        run(&["--kind", "medical_clinic", "--units", "1", "--cost", "429000"])["payable_yen"],
+        321_000
+    );
+    assert_eq!(run(&["--kind", "dental_clinic", "--units", "1", "--cost", "429000"])["payable_yen"], 321_000);
     assert_eq!(run(&["--kind", "hospital", "--units", "1", "--cost", "3000000"])["payable_yen"], 1_050_000);
     assert_eq!(
         run(&["--kind", "pharmacy", "--units", "1", "--cost", "429000", "--large-chain"])["payable_yen"],

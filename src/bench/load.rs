@@ -1,8 +1,11 @@
 //! `madoguchi bench load`: a bounded load against a running server, from this (second)
 //! process: lookups/s and changes/s with p50/p99 latencies.
 //!
-//! Lookups replay queries built from the server's own data (name prefixes, readings, code
-//! prefixes). Changes alternate the model of applications that may be changed (機種選定済 or
+//! Lookups send the fresh-query mix ([`super::query_mix`]) built from the server's own data
+//! (halves of names, hiragana and romaji reading prefixes, code prefixes, last four phone
+//! digits, city + reading), each request a different query from the last: first from one
+//! connection (the latency of one fresh query), then from `lookup_workers` connections
+//! (throughput). Changes alternate the model of applications that may be changed (機種選定済 or
 //! 未申込), each worker on its own institutions so workers never race each other; the version
 //! comes from each answer, so a change costs one request.
 
@@ -10,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+use super::query_mix::MixSource;
 use crate::api::{ChangeReaderApplication, Verification};
 use crate::client::{Client, ClientError, new_idempotency_key};
 use crate::domain::ReaderStatus;
@@ -24,6 +28,8 @@ pub struct LoadOptions {
     pub change_workers: usize,
     /// Results asked for per lookup (the console asks for a screen's worth).
     pub limit: u32,
+    /// The server's process id, when it runs on this machine: its resident memory is reported.
+    pub server_pid: Option<u32>,
 }
 
 /// One phase's figures.
@@ -40,11 +46,18 @@ pub struct PhaseReport {
     pub max_ms: f64,
 }
 
-/// Both phases.
+/// Every phase.
 #[derive(Debug, Clone, Serialize)]
 pub struct LoadReport {
+    /// Distinct queries in the mix, by class.
+    pub mix: Vec<(String, usize)>,
+    /// The mix from one connection.
+    pub single: PhaseReport,
+    /// The mix from `lookup_workers` connections.
     pub lookups: PhaseReport,
     pub changes: PhaseReport,
+    /// The server's resident memory before and after, in bytes (with `server_pid`).
+    pub server_rss: Option<(u64, u64)>,
 }
 
 impl std::fmt::Display for PhaseReport {
@@ -66,8 +79,20 @@ impl std::fmt::Display for PhaseReport {
 
 impl std::fmt::Display for LoadReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        writeln!(f, "{}", self.lookups)?;
-        write!(f, "{}", self.changes)
+        let mix: Vec<String> = self.mix.iter().map(|(c, n)| format!("{c} {n}")).collect();
+        writeln!(f, "fresh-query mix: {}", mix.join(", "))?;
+        writeln!(f, "{}", self.single)?;
+        writeln!(f, "{}  (goal ≥ 5000/s, p99 ≤ 10 ms)", self.lookups)?;
+        write!(f, "{}", self.changes)?;
+        if let Some((before, after)) = self.server_rss {
+            write!(
+                f,
+                "\nserver RSS: {:.0} MB before, {:.0} MB after (goal ≤ 150 MB)",
+                before as f64 / 1e6,
+                after as f64 / 1e6
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -80,43 +105,83 @@ pub enum LoadError {
     Setup(String),
 }
 
-/// Seeds for the lookup queries: common words of names in every kind.
+/// Seeds that bring institutions of every kind and place to draw the mix from: common words
+/// of names, then the first kana of readings.
 const SEED_QUERIES: [&str; 8] = ["病院", "クリニック", "歯科", "薬局", "医院", "内科", "中央", "さくら"];
+const SEED_KANA: &str =
+    "あいうえおかきくけこさしすせそたちつてとなにぬねのはひふへほまみむめもやゆよらりるれろわ";
 
-/// Runs the lookup phase, then the change phase.
+/// Queries per class of the mix (phones are fewer: each needs a detail request).
+const MIX_PER_CLASS: usize = 2_000;
+const PHONE_DETAILS: usize = 600;
+
+/// Runs the lookup phases, then the change phase.
 pub async fn run(client: &Client, options: LoadOptions) -> Result<LoadReport, LoadError> {
     let (queries, candidates) = sample(client).await?;
     let models: Vec<String> = client.reader_models().await?.into_iter().map(|m| m.id).collect();
     if models.len() < 2 {
         return Err(LoadError::Setup("機種カタログが2件未満なので、変更の負荷をかけられません".into()));
     }
-    let duration = Duration::from_secs(options.seconds.max(1));
-    let lookups =
-        lookup_phase(client, &queries, options.limit.max(1), options.lookup_workers.max(1), duration).await;
-    let changes = change_phase(client, &candidates, &models, options.change_workers.max(1), duration).await?;
-    Ok(LoadReport { lookups, changes })
-}
-
-/// Queries and changeable institution codes taken from the server's own data.
-async fn sample(client: &Client) -> Result<(Vec<String>, Vec<String>), LoadError> {
-    let mut queries = Vec::new();
-    let mut candidates = Vec::new();
-    for seed in SEED_QUERIES {
-        let answer = client.lookup(seed, 200).await?;
-        for r in answer.results {
-            let name: String = r.name.chars().take(3).collect();
-            queries.push(name);
-            if let Some(kana) = &r.name_kana {
-                queries.push(kana.chars().take(4).collect());
-            }
-            queries.push(r.code.chars().take(6).collect());
-            if matches!(r.reader_status, ReaderStatus::Selected | ReaderStatus::NotApplied) {
-                candidates.push(r.code);
-            }
+    let mut mix: Vec<(String, usize)> = Vec::new();
+    for (class, _) in &queries {
+        match mix.iter_mut().find(|(c, _)| c == class) {
+            Some(slot) => slot.1 += 1,
+            None => mix.push((class.to_string(), 1)),
         }
     }
-    queries.sort();
-    queries.dedup();
+    let queries: Vec<String> = queries.into_iter().map(|(_, q)| q).collect();
+    let rss = || options.server_pid.and_then(super::query_mix::rss_bytes);
+    let rss_before = rss();
+    let duration = Duration::from_secs(options.seconds.max(1));
+    let limit = options.limit.max(1);
+    let single = lookup_phase("fresh 1", client, &queries, limit, 1, duration / 2).await;
+    let lookups =
+        lookup_phase("lookups", client, &queries, limit, options.lookup_workers.max(1), duration).await;
+    let changes = change_phase(client, &candidates, &models, options.change_workers.max(1), duration).await?;
+    let server_rss = rss_before.zip(rss());
+    Ok(LoadReport { mix, single, lookups, changes, server_rss })
+}
+
+/// The query mix and changeable institution codes, taken from the server's own data.
+async fn sample(client: &Client) -> Result<(Vec<(&'static str, String)>, Vec<String>), LoadError> {
+    let mut sources: Vec<MixSource> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut candidates = Vec::new();
+    let seeds = SEED_QUERIES.iter().map(|s| s.to_string()).chain(SEED_KANA.chars().map(String::from));
+    for seed in seeds {
+        let answer = client.lookup(&seed, 200).await?;
+        for r in answer.results {
+            if !seen.insert(r.code.clone()) {
+                continue;
+            }
+            if matches!(r.reader_status, ReaderStatus::Selected | ReaderStatus::NotApplied) {
+                candidates.push(r.code.clone());
+            }
+            sources.push(MixSource {
+                name: r.name,
+                name_kana: r.name_kana,
+                code: r.code,
+                city: r.city,
+                phone: None,
+            });
+        }
+    }
+    // Spread the phone lookups over the sources rather than the first seed's.
+    let step = (sources.len() / PHONE_DETAILS).max(1);
+    for i in (0..sources.len()).step_by(step).take(PHONE_DETAILS) {
+        if let Ok(detail) = client.institution(&sources[i].code).await {
+            sources[i].phone = detail.phone;
+        }
+    }
+    // Interleave the sources so every seed's institutions are spread through the mix.
+    // (7,919 is prime: stepping by it visits every source once unless the count is a multiple.)
+    let n = sources.len();
+    let order: Vec<MixSource> = if n.is_multiple_of(7_919) {
+        sources
+    } else {
+        (0..n).map(|i| sources[(i * 7_919) % n].clone()).collect()
+    };
+    let queries = super::query_mix::build(&order, MIX_PER_CLASS);
     candidates.sort();
     candidates.dedup();
     if queries.is_empty() {
@@ -151,6 +216,7 @@ fn report(name: &str, workers: usize, elapsed: Duration, mut lat: Vec<Duration>,
 }
 
 async fn lookup_phase(
+    name: &str,
     client: &Client,
     queries: &[String],
     limit: u32,
@@ -166,7 +232,8 @@ async fn lookup_phase(
         tasks.push(tokio::spawn(async move {
             let mut lat = Vec::new();
             let mut errors = 0u64;
-            let mut i = w * 7919;
+            // Workers start far apart in the mix, so no two send the same query together.
+            let mut i = w * (queries.len() / workers.max(1)).max(1);
             while Instant::now() < deadline {
                 let q = &queries[i % queries.len()];
                 i += 1;
@@ -180,7 +247,7 @@ async fn lookup_phase(
         }));
     }
     let (lat, errors) = join(tasks).await;
-    report("lookups", workers, start.elapsed(), lat, errors)
+    report(name, workers, start.elapsed(), lat, errors)
 }
 
 async fn change_phase(

@@ -5,6 +5,7 @@
 //! - `load`: lookups/s and changes/s against a running server from a second process.
 
 pub mod load;
+pub mod query_mix;
 pub mod relevance_faq;
 pub mod relevance_institutions;
 pub mod search;

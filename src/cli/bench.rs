@@ -59,6 +59,10 @@ pub struct LoadArgs {
     /// Results asked for per lookup.
     #[arg(long, default_value_t = 20)]
     pub limit: u32,
+    /// Process id of the server under load, when it runs on this machine: its resident memory
+    /// (RSS) is reported.
+    #[arg(long, value_name = "PID")]
+    pub server_pid: Option<u32>,
     #[arg(long)]
     pub json: bool,
     #[command(flatten)]
@@ -98,6 +102,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
                 lookup_workers: a.lookup_workers,
                 change_workers: a.change_workers,
                 limit: a.limit,
+                server_pid: a.server_pid,
             };
             let result = load::run(&session.client, options).await;
             session.close().await;

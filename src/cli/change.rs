@@ -12,8 +12,10 @@ use crate::client::new_idempotency_key;
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum VerificationArg {
     /// Called back the registered phone number.
+    #[value(alias = "callback_registered_phone")]
     CallbackRegisteredPhone,
     /// The caller read back the registered details.
+    #[value(alias = "registered_details")]
     RegisteredDetails,
 }
 

@@ -25,11 +25,14 @@ pub enum SubsidyCommand {
     Calc(CalcArgs),
 }
 
-/// Institution kinds as typed on the command line.
+/// Institution kinds as typed on the command line: `medical-clinic`, or `medical_clinic` as
+/// the JSON answers and the import format spell it.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum KindArg {
     Hospital,
+    #[value(alias = "medical_clinic")]
     MedicalClinic,
+    #[value(alias = "dental_clinic")]
     DentalClinic,
     Pharmacy,
 }

@@ -2,21 +2,27 @@
 //! phone, kanji name or part of it, reading in kana or romaji, a place word to narrow) meets
 //! one index of normalised keys, ranked best first.
 //!
-//! Layout: one [`Column`] per key kind (folded names, loose readings, voiceless readings,
-//! phone digits), each a single byte buffer scanned with `memchr::memmem` (SIMD), so a
-//! keystroke costs a few linear scans of a few MB. When a query extends one seen just before
-//! (the operator typing on), only the previous candidates are scanned again (a small cache
-//! keyed by the query plan). A fuzzy step (nucleo) runs only when the exact steps found too
-//! little, behind a cheap character-set prefilter.
+//! Layout: one [`Column`] per key kind (folded names, loose readings, phone digits), each a
+//! single byte buffer (the voiceless form of a reading is computed per candidate); beside them [`Postings`] of characters and
+//! character pairs (names, readings), of reading starts and of four-digit runs (phones), and
+//! the documents sorted by code. A query reads the lists of its rarest grams and checks only
+//! the documents they name against their keys (`memchr::memmem`), so its cost follows the
+//! matches, not the size of the country. When a query extends one seen just before (the
+//! operator typing on), only the previous candidates are checked again (a small cache keyed
+//! by the query plan). A fuzzy step (nucleo) runs only when the exact steps found too little,
+//! over the documents holding every character of the query, at most
+//! [`FUZZY_MAX_SCORED`] keys.
 
+use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use memchr::memmem;
 
 use crate::domain::Institution;
 
 use super::normalize::{self, fold, fold_mapped, reading_key, reading_key_mapped, voiceless, voiceless_key};
+use super::postings::{Postings, bigram, digits4, start_gram, unigram};
 use super::{reading, romaji};
 
 /// Why a document matched, best first in declaration order.
@@ -183,8 +189,6 @@ struct Doc {
     legal_start: u16,
     facility_start: u16,
     place: u32,
-    /// Characters present in the name and reading keys, for the fuzzy prefilter.
-    bloom: u64,
     /// First character of the first two readings ('\0' when none): a one-letter query
     /// checks these instead of every key.
     reading_firsts: [char; 2],
@@ -283,14 +287,22 @@ pub struct InstitutionIndex {
     docs: Vec<Doc>,
     names: Column,
     readings: Column,
-    weak_readings: Column,
     phones: Column,
     /// The original name, reading and phone of every document (for highlights), one
     /// buffer for all rather than three allocations per document.
     originals: Column,
     places: Vec<String>,
     place_ids: HashMap<String, u32>,
-    by_code: HashMap<[u8; 10], u32>,
+    /// Characters and character pairs of the folded names.
+    name_grams: Postings,
+    /// Characters, character pairs and first characters of every reading alternative.
+    reading_grams: Postings,
+    /// Every run of four digits of the phone numbers.
+    phone_grams: Postings,
+    /// Documents sorted by code, and by the code's last seven digits (code prefixes, and the
+    /// seven-digit form operators read off a card, are ranges here).
+    by_code: Vec<u32>,
+    by_tail: Vec<u32>,
     recent: Mutex<VecDeque<Narrowing>>,
 }
 
@@ -311,25 +323,54 @@ impl InstitutionIndex {
             docs: Vec::with_capacity(institutions.len()),
             names: Column::default(),
             readings: Column::default(),
-            weak_readings: Column::default(),
             phones: Column::default(),
             originals: Column::default(),
             places: Vec::new(),
             place_ids: HashMap::new(),
-            by_code: HashMap::with_capacity(institutions.len()),
+            name_grams: Postings::default(),
+            reading_grams: Postings::default(),
+            phone_grams: Postings::default(),
+            by_code: Vec::new(),
+            by_tail: Vec::new(),
             recent: Mutex::new(VecDeque::new()),
         };
         for (i, inst) in institutions.iter().enumerate() {
             index.set(i as u32, inst);
         }
+        index.name_grams.freeze();
+        index.reading_grams.freeze();
+        index.phone_grams.freeze();
+        let mut by_code: Vec<u32> = (0..index.docs.len() as u32).collect();
+        // Several rows with one code: the last one first, the live one (as `upsert` makes it).
+        by_code
+            .sort_by(|&a, &b| index.docs[a as usize].code.cmp(&index.docs[b as usize].code).then(b.cmp(&a)));
+        let mut by_tail = by_code.clone();
+        by_tail.sort_by(|&a, &b| index.docs[a as usize].code[3..].cmp(&index.docs[b as usize].code[3..]));
+        index.by_code = by_code;
+        index.by_tail = by_tail;
         index
     }
 
-    /// Adds or replaces one institution (matched by code); returns its document number.
+    /// The document holding `code`, if any.
+    fn doc_of(&self, code: &[u8; 10]) -> Option<u32> {
+        let i = self.by_code.partition_point(|&d| self.docs[d as usize].code < *code);
+        self.by_code.get(i).copied().filter(|&d| self.docs[d as usize].code == *code)
+    }
+
+    /// Adds or replaces one institution (matched by code); returns its document number. Only
+    /// that document's keys and posting entries change.
     pub fn upsert(&mut self, institution: &Institution) -> u32 {
-        let doc = match self.by_code.get(&code_bytes(institution)) {
-            Some(&doc) => doc,
-            None => self.docs.len() as u32,
+        let code = code_bytes(institution);
+        let doc = match self.doc_of(&code) {
+            Some(doc) => doc,
+            None => {
+                let doc = self.docs.len() as u32;
+                let i = self.by_code.partition_point(|&d| self.docs[d as usize].code < code);
+                self.by_code.insert(i, doc);
+                let j = self.by_tail.partition_point(|&d| self.docs[d as usize].code[3..] < code[3..]);
+                self.by_tail.insert(j, doc);
+                doc
+            }
         };
         self.set(doc, institution);
         if let Ok(mut recent) = self.recent.lock() {
@@ -358,10 +399,14 @@ impl InstitutionIndex {
 
     /// What the index holds in memory.
     pub fn memory(&self) -> IndexMemory {
-        let keys =
-            self.names.bytes() + self.readings.bytes() + self.weak_readings.bytes() + self.phones.bytes();
+        let keys = self.names.bytes()
+            + self.readings.bytes()
+            + self.phones.bytes()
+            + self.name_grams.bytes()
+            + self.reading_grams.bytes()
+            + self.phone_grams.bytes();
         let docs = self.docs.capacity() * std::mem::size_of::<Doc>()
-            + self.by_code.capacity() * 16
+            + (self.by_code.capacity() + self.by_tail.capacity()) * 4
             + self.places.iter().map(|p| p.capacity() + 24).sum::<usize>() * 2;
         let originals = self.originals.bytes();
         IndexMemory { keys, docs, originals, total: keys + docs + originals }
@@ -406,8 +451,6 @@ impl InstitutionIndex {
         readings.retain(|r| !r.is_empty());
         readings.dedup();
         let reading_bytes = join_alternatives(&readings);
-        let weak: Vec<String> = readings.iter().map(|r| voiceless_key(r)).collect();
-        let weak_bytes = join_alternatives(&weak);
         let phone_digits: String = inst
             .phone
             .as_deref()
@@ -424,9 +467,29 @@ impl InstitutionIndex {
                 id
             }
         };
-        let mut bloom = 0u64;
-        for c in name_key.chars().chain(readings.iter().flat_map(|r| r.chars())) {
-            bloom |= bloom_bit(c);
+        let mut prev: Option<char> = None;
+        for c in name_key.chars() {
+            self.name_grams.add(unigram(c), doc);
+            if let Some(p) = prev {
+                self.name_grams.add(bigram(p, c), doc);
+            }
+            prev = Some(c);
+        }
+        for r in &readings {
+            let mut prev: Option<char> = None;
+            for c in r.chars() {
+                if prev.is_none() {
+                    self.reading_grams.add(start_gram(c), doc);
+                }
+                self.reading_grams.add(unigram(c), doc);
+                if let Some(p) = prev {
+                    self.reading_grams.add(bigram(p, c), doc);
+                }
+                prev = Some(c);
+            }
+        }
+        for w in phone_digits.as_bytes().windows(4) {
+            self.phone_grams.add(digits4(w), doc);
         }
         let entry = Doc {
             code,
@@ -434,7 +497,6 @@ impl InstitutionIndex {
             legal_start: legal_start.min(u16::MAX as usize) as u16,
             facility_start: facility_start.min(u16::MAX as usize) as u16,
             place,
-            bloom,
             reading_firsts: [0, 1].map(|i| readings.get(i).and_then(|r| r.chars().next()).unwrap_or('\0')),
         };
         let clean = |s: &str| s.replace([FIELD_SEP, '\0'], "");
@@ -447,14 +509,12 @@ impl InstitutionIndex {
         self.originals.set(doc, original.as_bytes());
         self.names.set(doc, name_key.as_bytes());
         self.readings.set(doc, &reading_bytes);
-        self.weak_readings.set(doc, &weak_bytes);
         self.phones.set(doc, phone_digits.as_bytes());
         if (doc as usize) < self.docs.len() {
             self.docs[doc as usize] = entry;
         } else {
             self.docs.push(entry);
         }
-        self.by_code.insert(code, doc);
     }
 
     /// Ranked hits for `query`, best first, at most `limit`.
@@ -561,67 +621,9 @@ impl InstitutionIndex {
     /// Every document matching `plan` by code, phone, name or reading, with its best rank.
     fn exact_matches(&self, plan: &Plan) -> (Vec<(Rank, u32)>, bool) {
         let cached = self.narrowing_for(plan);
-        // Rescanning candidates one key at a time only pays while they are few; past that one
-        // SIMD pass over the whole column is cheaper (and gives the same answer).
-        let cands: Option<&[u32]> =
-            cached.as_ref().filter(|c| c.len() * 16 < self.docs.len()).map(|c| c.as_slice());
-        let mut best = Best::new(self.docs.len());
-
-        if let Some(q) = &plan.digits {
-            self.match_codes(q, cands, &mut best);
-            if q.len() >= 4 {
-                let finder = memmem::Finder::new(q.as_bytes());
-                self.phones.scan(&finder, cands, |doc, pos, key| {
-                    let rank = if key.len() == q.len() || (q.len() >= 8 && pos + q.len() == key.len()) {
-                        R_EXACT_PHONE
-                    } else {
-                        R_PHONE_PART
-                    };
-                    best.offer(doc, rank);
-                });
-            }
-        }
-
-        let name = if plan.name.is_empty() { &plan.folded } else { &plan.name };
-        let finder = memmem::Finder::new(name.as_bytes());
-        self.names.scan(&finder, cands, |doc, pos, key| {
-            let d = &self.docs[doc as usize];
-            let prefix = pos == 0 || pos == d.legal_start as usize || pos == d.facility_start as usize;
-            let rank = if prefix && pos + name.len() == key.len() {
-                R_WHOLE_NAME
-            } else if prefix {
-                R_NAME_PREFIX
-            } else {
-                R_NAME_SUB
-            };
-            best.offer(doc, rank);
-        });
-
-        if let Some(r) = &plan.reading {
-            self.match_reading(
-                &self.readings,
-                &r.stem,
-                &r.next,
-                cands,
-                [R_READING_PREFIX, R_READING_SUB],
-                &mut best,
-            );
-            let weak_stem = voiceless_key(&r.stem);
-            // A one-kana voiceless match says nothing; from two kana on it is worth a place.
-            if weak_stem.chars().count() >= 2 {
-                let weak_next: Vec<char> = r.next.iter().map(|&c| voiceless(c)).collect();
-                self.match_reading(
-                    &self.weak_readings,
-                    &weak_stem,
-                    &weak_next,
-                    cands,
-                    [R_WEAK_PREFIX, R_WEAK_SUB],
-                    &mut best,
-                );
-            }
-        }
-
-        let found = best.into_found();
+        // A few cached candidates are cheaper to check again than any posting list to read.
+        let narrow = cached.as_deref().filter(|c| c.len() <= NARROW_DIRECTLY).map(Vec::as_slice);
+        let found = self.matches_over(plan, Scope::of(narrow));
         if found.len() <= MAX_CACHED_CANDIDATES
             && let Ok(mut recent) = self.recent.lock()
         {
@@ -635,6 +637,178 @@ impl InstitutionIndex {
         (found, cached.is_some())
     }
 
+    /// The matches of `plan` among the documents of `scope`: given candidates, the ones the
+    /// posting lists name, or (the brute-force reference the tests compare with) every one.
+    fn matches_over(&self, plan: &Plan, scope: Scope<'_>) -> Vec<(Rank, u32)> {
+        let mut best = Best::new(self.docs.len());
+        let pick = |from_postings: &dyn Fn() -> Vec<u32>| -> Option<Vec<u32>> {
+            match scope {
+                Scope::Postings => Some(from_postings()),
+                Scope::Given(c) => Some(c.to_vec()),
+                Scope::All => None,
+            }
+        };
+
+        if let Some(q) = &plan.digits {
+            match scope {
+                Scope::Postings => self.match_code_ranges(q, &mut best),
+                Scope::Given(c) => self.match_codes(q, Some(c), &mut best),
+                Scope::All => self.match_codes(q, None, &mut best),
+            }
+            if q.len() >= 4 {
+                let cands = pick(&|| {
+                    let groups: Vec<Vec<u64>> = q.as_bytes().windows(4).map(|w| vec![digits4(w)]).collect();
+                    self.phone_grams.intersect(&groups)
+                });
+                let finder = memmem::Finder::new(q.as_bytes());
+                self.phones.scan(&finder, cands.as_deref(), |doc, pos, key| {
+                    let rank = if key.len() == q.len() || (q.len() >= 8 && pos + q.len() == key.len()) {
+                        R_EXACT_PHONE
+                    } else {
+                        R_PHONE_PART
+                    };
+                    best.offer(doc, rank);
+                });
+            }
+        }
+
+        let name = if plan.name.is_empty() { &plan.folded } else { &plan.name };
+        let cands = pick(&|| {
+            let chars: Vec<char> = name.chars().collect();
+            match chars.as_slice() {
+                [c] => self.name_grams.docs(unigram(*c)),
+                _ => self.name_grams.intersect(&pair_groups(&chars, |c| vec![c])),
+            }
+        });
+        let finder = memmem::Finder::new(name.as_bytes());
+        if let Some(cands) = &cands {
+            self.check_names(name.as_bytes(), &finder, cands, &mut best);
+        } else {
+            self.names.scan(&finder, None, |doc, pos, key| {
+                let d = &self.docs[doc as usize];
+                let prefix = pos == 0 || pos == d.legal_start as usize || pos == d.facility_start as usize;
+                let rank = if prefix && pos + name.len() == key.len() {
+                    R_WHOLE_NAME
+                } else if prefix {
+                    R_NAME_PREFIX
+                } else {
+                    R_NAME_SUB
+                };
+                best.offer(doc, rank);
+            });
+        }
+
+        if let Some(r) = &plan.reading {
+            let cands = pick(&|| self.reading_candidates(&r.stem, &r.next, |c| vec![c]));
+            self.match_reading(
+                Keys::Readings,
+                &r.stem,
+                &r.next,
+                cands.as_deref(),
+                [R_READING_PREFIX, R_READING_SUB],
+                &mut best,
+            );
+            let weak_stem = voiceless_key(&r.stem);
+            // A one-kana voiceless match says nothing; from two kana on it is worth a place.
+            if weak_stem.chars().count() >= 2 {
+                let weak_next: Vec<char> = r.next.iter().map(|&c| voiceless(c)).collect();
+                let cands = pick(&|| self.reading_candidates(&weak_stem, &weak_next, voiced_forms));
+                self.match_reading(
+                    Keys::Voiceless,
+                    &weak_stem,
+                    &weak_next,
+                    cands.as_deref(),
+                    [R_WEAK_PREFIX, R_WEAK_SUB],
+                    &mut best,
+                );
+            }
+        }
+        best.into_found()
+    }
+
+    /// The names of `cands` holding `needle`: the name starts are compared first (a prefix is
+    /// the best a name match can be), the whole key searched only when none matches.
+    fn check_names(&self, needle: &[u8], finder: &memmem::Finder<'_>, cands: &[u32], best: &mut Best) {
+        for &doc in cands {
+            let key = self.names.key(doc);
+            let d = &self.docs[doc as usize];
+            let mut rank = R_NONE;
+            for start in [0, d.legal_start as usize, d.facility_start as usize] {
+                if key.get(start..).is_some_and(|k| k.starts_with(needle)) {
+                    rank = rank.min(if start + needle.len() == key.len() {
+                        R_WHOLE_NAME
+                    } else {
+                        R_NAME_PREFIX
+                    });
+                }
+            }
+            if rank == R_NONE && finder.find(key).is_some() {
+                rank = R_NAME_SUB;
+            }
+            if rank != R_NONE {
+                best.offer(doc, rank);
+            }
+        }
+    }
+
+    /// The reading keys of `cands` (or their voiceless form) holding `stem` followed by one of
+    /// `next` (when given): the starts of the alternatives first, then anywhere.
+    #[allow(clippy::too_many_arguments)]
+    fn check_readings(
+        &self,
+        keys: Keys,
+        stem: &[u8],
+        next: &[char],
+        finder: &memmem::Finder<'_>,
+        cands: &[u32],
+        ranks: [Rank; 2],
+        best: &mut Best,
+    ) {
+        let mut buf = String::new();
+        let fits = |key: &[u8], at: usize| next.is_empty() || next_char_in(key, at + stem.len(), next);
+        for &doc in cands {
+            let key = match keys {
+                Keys::Readings => self.readings.key(doc),
+                Keys::Voiceless => {
+                    buf.clear();
+                    let key = std::str::from_utf8(self.readings.key(doc)).unwrap_or("");
+                    buf.extend(key.chars().map(voiceless_fast));
+                    buf.as_bytes()
+                }
+            };
+            let mut starts = std::iter::once(0).chain(memchr::memchr_iter(ALT_SEP, key).map(|p| p + 1));
+            if starts.any(|p| key[p..].starts_with(stem) && fits(key, p)) {
+                best.offer(doc, ranks[0]);
+            } else if finder.find_iter(key).any(|p| fits(key, p)) {
+                best.offer(doc, ranks[1]);
+            }
+        }
+    }
+
+    /// Documents that may hold the reading `stem` (followed by one of `next` when given),
+    /// where `forms` gives the characters of the reading keys a query character stands for
+    /// (itself, or every voiced form of a voiceless one).
+    fn reading_candidates(&self, stem: &str, next: &[char], forms: fn(char) -> Vec<char>) -> Vec<u32> {
+        let chars: Vec<char> = stem.chars().collect();
+        let next_forms: Vec<char> = next.iter().flat_map(|&c| forms(c)).collect();
+        let mut groups: Vec<Vec<u64>> = Vec::new();
+        if chars.len() < 2 {
+            // Only readings that begin so (see `match_reading`).
+            match chars.first() {
+                Some(&c) => groups.push(forms(c).into_iter().map(start_gram).collect()),
+                None => groups.push(next_forms.iter().map(|&n| start_gram(n)).collect()),
+            }
+        } else {
+            groups = pair_groups(&chars, forms);
+        }
+        if let (Some(&last), false) = (chars.last(), next_forms.is_empty()) {
+            groups.push(
+                forms(last).into_iter().flat_map(|l| next_forms.iter().map(move |&n| bigram(l, n))).collect(),
+            );
+        }
+        self.reading_grams.intersect(&groups)
+    }
+
     /// The smallest cached candidate set that `plan` narrows, if any.
     fn narrowing_for(&self, plan: &Plan) -> Option<Arc<Vec<u32>>> {
         let recent = self.recent.lock().ok()?;
@@ -645,19 +819,24 @@ impl InstitutionIndex {
             .map(|n| Arc::clone(&n.cands))
     }
 
+    /// The rank of a code match of the query digits `q`, if the code matches.
+    fn code_rank(code: &[u8; 10], q: &[u8]) -> Option<Rank> {
+        // 7 digits are the code without prefecture and 点数表 (郡市区 2 + 番号 4 + 検証 1).
+        if code == q || (q.len() == 7 && &code[3..] == q) {
+            Some(R_EXACT_CODE)
+        } else if code.starts_with(q) || (q.len() <= 7 && code[3..].starts_with(q)) {
+            Some(R_CODE_PREFIX)
+        } else {
+            None
+        }
+    }
+
     fn match_codes(&self, q: &str, cands: Option<&[u32]>, best: &mut Best) {
         let q = q.as_bytes();
         let mut check = |doc: u32| {
-            let code = &self.docs[doc as usize].code;
-            // 7 digits are the code without prefecture and 点数表 (郡市区 2 + 番号 4 + 検証 1).
-            let rank = if code == q || (q.len() == 7 && &code[3..] == q) {
-                R_EXACT_CODE
-            } else if code.starts_with(q) || (q.len() <= 7 && code[3..].starts_with(q)) {
-                R_CODE_PREFIX
-            } else {
-                return;
-            };
-            best.offer(doc, rank);
+            if let Some(rank) = Self::code_rank(&self.docs[doc as usize].code, q) {
+                best.offer(doc, rank);
+            }
         };
         match cands {
             Some(cands) => cands.iter().for_each(|&d| check(d)),
@@ -665,25 +844,89 @@ impl InstitutionIndex {
         }
     }
 
+    /// [`Self::match_codes`] over the documents sorted by code: two binary searches.
+    fn match_code_ranges(&self, q: &str, best: &mut Best) {
+        let q = q.as_bytes();
+        if q.len() > 10 {
+            return;
+        }
+        let range = |sorted: &[u32], field: fn(&[u8; 10]) -> &[u8]| {
+            let key = |d: &u32| {
+                let f = field(&self.docs[*d as usize].code);
+                &f[..q.len().min(f.len())]
+            };
+            let lo = sorted.partition_point(|d| key(d) < q);
+            let hi = sorted.partition_point(|d| key(d) <= q);
+            (lo, hi)
+        };
+        let (lo, hi) = range(&self.by_code, |c| &c[..]);
+        for &doc in &self.by_code[lo..hi] {
+            if let Some(rank) = Self::code_rank(&self.docs[doc as usize].code, q) {
+                best.offer(doc, rank);
+            }
+        }
+        if q.len() <= 7 {
+            let (lo, hi) = range(&self.by_tail, |c| &c[3..]);
+            for &doc in &self.by_tail[lo..hi] {
+                if let Some(rank) = Self::code_rank(&self.docs[doc as usize].code, q) {
+                    best.offer(doc, rank);
+                }
+            }
+        }
+    }
+
+    /// Calls `f(doc, position, key)` for every occurrence of `finder` in the voiceless form of
+    /// the reading keys (computed per candidate: cheaper than keeping a second column).
+    fn scan_voiceless(
+        &self,
+        finder: &memmem::Finder<'_>,
+        cands: Option<&[u32]>,
+        mut f: impl FnMut(u32, usize, &[u8]),
+    ) {
+        let mut buf = String::new();
+        let mut visit = |doc: u32| {
+            buf.clear();
+            let key = std::str::from_utf8(self.readings.key(doc)).unwrap_or("");
+            buf.extend(key.chars().map(voiceless_fast));
+            for pos in finder.find_iter(buf.as_bytes()) {
+                f(doc, pos, buf.as_bytes());
+            }
+        };
+        match cands {
+            Some(cands) => cands.iter().for_each(|&d| visit(d)),
+            None => (0..self.docs.len() as u32).for_each(visit),
+        }
+    }
+
     fn match_reading(
         &self,
-        column: &Column,
+        keys: Keys,
         stem: &str,
         next: &[char],
         cands: Option<&[u32]>,
         ranks: [Rank; 2],
         best: &mut Best,
     ) {
+        let column = &self.readings;
         let mut visit = |needle: &str, check_next: bool| {
             let finder = memmem::Finder::new(needle.as_bytes());
-            column.scan(&finder, cands, |doc, pos, key| {
+            if let Some(cands) = cands {
+                let next = if check_next { next } else { &[] };
+                self.check_readings(keys, needle.as_bytes(), next, &finder, cands, ranks, best);
+                return;
+            }
+            let on_hit = |doc: u32, pos: usize, key: &[u8]| {
                 let end = pos + needle.len();
                 if check_next && !next_char_in(key, end, next) {
                     return;
                 }
                 let prefix = pos == 0 || key[pos - 1] == ALT_SEP;
                 best.offer(doc, if prefix { ranks[0] } else { ranks[1] });
-            });
+            };
+            match keys {
+                Keys::Readings => column.scan(&finder, cands, on_hit),
+                Keys::Voiceless => self.scan_voiceless(&finder, cands, on_hit),
+            }
         };
         if stem.chars().count() < 2 {
             // One kana or a lone consonant (`い`, `k`, `ir`): only readings that begin so. A
@@ -723,43 +966,53 @@ impl InstitutionIndex {
     }
 
     /// Documents whose name or reading key fuzzily holds the query, with nucleo's score; only
-    /// over documents holding every character of the query (a 64-bit character set check).
+    /// over documents holding every character of the query (read from the posting lists), at
+    /// most [`FUZZY_MAX_SCORED`] keys.
     fn fuzzy(&self, plan: &Plan, limit: usize) -> Vec<(u32, u32)> {
         use nucleo_matcher::{Config, Matcher, Utf32Str};
         let name_q: Vec<char> = plan.name.chars().collect();
         let reading_q: Vec<char> =
             plan.reading.as_ref().map(|r| r.stem.chars().collect()).unwrap_or_default();
-        let need = |q: &[char]| q.iter().fold(0u64, |b, &c| b | bloom_bit(c));
-        let (name_bits, reading_bits) = (need(&name_q), need(&reading_q));
+        let holding_all = |postings: &Postings, q: &[char]| -> Vec<u32> {
+            if q.len() < 2 {
+                return Vec::new();
+            }
+            let mut chars = q.to_vec();
+            chars.sort_unstable();
+            chars.dedup();
+            let groups: Vec<Vec<u64>> = chars.into_iter().map(|c| vec![unigram(c)]).collect();
+            postings.intersect(&groups)
+        };
+        let name_cands = holding_all(&self.name_grams, &name_q);
+        let reading_cands = holding_all(&self.reading_grams, &reading_q);
         let mut matcher = Matcher::new(Config::DEFAULT);
         let mut buf = Vec::new();
         let mut out: Vec<(u32, u32)> = Vec::new();
         let min_score = |q: &[char]| 16 * q.len() as u16;
         let mut scored = 0usize;
-        for (i, d) in self.docs.iter().enumerate() {
-            if scored >= FUZZY_MAX_SCORED {
-                break;
+        let mut score = |column: &Column, doc: u32, q: &[char], best: &mut u16| {
+            let key = std::str::from_utf8(column.key(doc)).unwrap_or("");
+            if let Some(s) = matcher.fuzzy_match(Utf32Str::new(key, &mut buf), Utf32Str::Unicode(q))
+                && s >= min_score(q)
+            {
+                *best = (*best).max(s);
             }
-            let doc = i as u32;
+        };
+        let (mut i, mut j) = (0, 0);
+        while (i < name_cands.len() || j < reading_cands.len()) && scored < FUZZY_MAX_SCORED {
+            let n = name_cands.get(i).copied().unwrap_or(u32::MAX);
+            let r = reading_cands.get(j).copied().unwrap_or(u32::MAX);
+            let doc = n.min(r);
             let mut best = 0u16;
-            if name_q.len() >= 2 && d.bloom & name_bits == name_bits {
-                let key = std::str::from_utf8(self.names.key(doc)).unwrap_or("");
+            if n == doc {
+                score(&self.names, doc, &name_q, &mut best);
                 scored += 1;
-                if let Some(s) = matcher.fuzzy_match(Utf32Str::new(key, &mut buf), Utf32Str::Unicode(&name_q))
-                    && s >= min_score(&name_q)
-                {
-                    best = best.max(s);
-                }
+                i += 1;
             }
-            if reading_q.len() >= 2 && d.bloom & reading_bits == reading_bits {
-                let key = std::str::from_utf8(self.readings.key(doc)).unwrap_or("");
+            if r == doc {
+                score(&self.readings, doc, &reading_q, &mut best);
                 scored += 1;
-                if let Some(s) =
-                    matcher.fuzzy_match(Utf32Str::new(key, &mut buf), Utf32Str::Unicode(&reading_q))
-                    && s >= min_score(&reading_q)
-                {
-                    best = best.max(s);
-                }
+                j += 1;
             }
             if best > 0 {
                 out.push((doc, u32::from(best)));
@@ -843,6 +1096,84 @@ const FUZZY_WHEN_FEWER_THAN: usize = 5;
 /// At most this many keys are scored by nucleo per query (bounds a keystroke's cost).
 const FUZZY_MAX_SCORED: usize = 20_000;
 
+/// Cached candidates up to this many are checked again directly; more, and the posting lists
+/// of the longer query are read instead (they name fewer documents).
+const NARROW_DIRECTLY: usize = 2_000;
+
+/// Which form of the reading keys a reading is looked for in.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Keys {
+    /// The loose readings as indexed.
+    Readings,
+    /// Their voiceless form (たかた for 高田 たかだ).
+    Voiceless,
+}
+
+/// [`voiceless`] through a table for hiragana (it runs on every candidate's key).
+fn voiceless_fast(c: char) -> char {
+    static TABLE: OnceLock<Vec<char>> = OnceLock::new();
+    let table = TABLE.get_or_init(|| ('\u{3041}'..='\u{309F}').map(voiceless).collect());
+    match c {
+        '\u{3041}'..='\u{309F}' => table[(u32::from(c) - 0x3041) as usize],
+        other => other,
+    }
+}
+
+/// Which documents a query's keys are checked against.
+#[derive(Clone, Copy)]
+enum Scope<'a> {
+    /// The ones the posting lists name (a fresh query).
+    Postings,
+    /// These (the candidates of a query this one narrows).
+    Given(&'a [u32]),
+    /// Every document: the brute-force reference the tests compare the other two with.
+    #[cfg_attr(not(test), allow(dead_code))]
+    All,
+}
+
+impl<'a> Scope<'a> {
+    fn of(narrow: Option<&'a [u32]>) -> Scope<'a> {
+        narrow.map_or(Scope::Postings, Scope::Given)
+    }
+}
+
+/// One group per pair of adjacent query characters: the pairs of the key characters they
+/// stand for (`forms`).
+fn pair_groups(chars: &[char], forms: fn(char) -> Vec<char>) -> Vec<Vec<u64>> {
+    let mut groups: Vec<Vec<u64>> = chars
+        .windows(2)
+        .map(|w| {
+            let (a, b) = (forms(w[0]), forms(w[1]));
+            a.iter().flat_map(|&x| b.iter().map(move |&y| bigram(x, y))).collect()
+        })
+        .collect();
+    groups.sort();
+    groups.dedup();
+    groups
+}
+
+/// The characters whose voiceless form is `c` (`c` itself first): か → か, が.
+fn voiced_forms(c: char) -> Vec<char> {
+    static TABLE: OnceLock<HashMap<char, Vec<char>>> = OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        let mut t: HashMap<char, Vec<char>> = HashMap::new();
+        for x in '\u{3041}'..='\u{309F}' {
+            let v = voiceless(x);
+            if v != x {
+                t.entry(v).or_insert_with(|| vec![v]).push(x);
+            }
+        }
+        t
+    });
+    table.get(&c).cloned().unwrap_or_else(|| vec![c])
+}
+
+thread_local! {
+    /// The per-document rank buffer of [`Best`], kept between queries (all `R_NONE` while
+    /// unused) so a query pays for the documents it touches, not for the whole country.
+    static RANKS: RefCell<Vec<Rank>> = const { RefCell::new(Vec::new()) };
+}
+
 /// Best rank per document for one query, and the documents touched, without a hash map.
 struct Best {
     rank: Vec<Rank>,
@@ -851,7 +1182,11 @@ struct Best {
 
 impl Best {
     fn new(n: usize) -> Best {
-        Best { rank: vec![R_NONE; n], touched: Vec::new() }
+        let mut rank = RANKS.with(|r| std::mem::take(&mut *r.borrow_mut()));
+        if rank.len() < n {
+            rank.resize(n, R_NONE);
+        }
+        Best { rank, touched: Vec::new() }
     }
 
     fn offer(&mut self, doc: u32, rank: Rank) {
@@ -864,8 +1199,14 @@ impl Best {
         }
     }
 
-    fn into_found(self) -> Vec<(Rank, u32)> {
-        self.touched.into_iter().map(|d| (self.rank[d as usize], d)).collect()
+    fn into_found(mut self) -> Vec<(Rank, u32)> {
+        let found: Vec<(Rank, u32)> = self.touched.iter().map(|&d| (self.rank[d as usize], d)).collect();
+        for &d in &self.touched {
+            self.rank[d as usize] = R_NONE;
+        }
+        let rank = std::mem::take(&mut self.rank);
+        RANKS.with(|r| *r.borrow_mut() = rank);
+        found
     }
 }
 
@@ -886,10 +1227,6 @@ fn join_alternatives(keys: &[String]) -> Vec<u8> {
         out.extend_from_slice(k.as_bytes());
     }
     out
-}
-
-fn bloom_bit(c: char) -> u64 {
-    1u64 << ((u32::from(c).wrapping_mul(2_654_435_761)) >> 26)
 }
 
 /// True when the character starting at byte `at` of `key` is one of `next`.
@@ -1137,6 +1474,127 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// A few thousand demo institutions, some re-keyed after the build (posting overflow).
+    fn demo_index() -> &'static (Vec<Institution>, InstitutionIndex) {
+        static DEMO: OnceLock<(Vec<Institution>, InstitutionIndex)> = OnceLock::new();
+        DEMO.get_or_init(|| {
+            let mut data = crate::demo::generate(Some(3_000), 7, &|_| {}).institutions;
+            data.extend(sample());
+            let mut index = InstitutionIndex::build(&data);
+            // Re-key a few documents (a reading correction, a rename) and add new ones, so the
+            // overflow lists and stale coded entries are exercised too.
+            for i in (0..data.len()).step_by(97) {
+                let mut changed = data[i].clone();
+                changed.name_kana = Some("ヤマダイイン".to_string());
+                changed.name = format!("{}分院", changed.name);
+                index.upsert(&changed);
+                data[i] = changed;
+            }
+            let new = inst("4711111119", "新しいやまだ病院", "", "沖縄県", "那覇市", "098-123-4567");
+            index.upsert(&new);
+            data.push(new);
+            (data, index)
+        })
+    }
+
+    /// Parts of the demo data as operators type them: prefixes and middles of names and
+    /// readings, romaji, code and phone digits; plus noise.
+    fn demo_query(pick: usize, from: usize, len: usize, kind: u8) -> String {
+        let (data, _) = demo_index();
+        let inst = &data[pick % data.len()];
+        let cut = |s: &str| -> String {
+            let chars: Vec<char> = s.chars().collect();
+            let start = from % chars.len().max(1);
+            chars[start..].iter().take(len.max(1)).collect()
+        };
+        match kind % 6 {
+            0 => cut(&inst.name),
+            1 => cut(&inst.name_kana.clone().unwrap_or_default()),
+            2 => cut(&romaji::to_romaji(inst.name_kana.as_deref().unwrap_or(""))),
+            3 => cut(inst.code.as_str()),
+            4 => cut(&inst.phone.clone().unwrap_or_default().replace('-', "")),
+            _ => format!("{} {}", inst.city, cut(&inst.name_kana.clone().unwrap_or_default())),
+        }
+    }
+
+    fn sorted(mut found: Vec<(Rank, u32)>) -> Vec<(Rank, u32)> {
+        found.sort_unstable_by_key(|&(r, d)| (d, r));
+        found
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(400))]
+
+        /// The posting lists name every document a scan of every key finds, with the same rank.
+        #[test]
+        fn postings_find_what_a_full_scan_finds(
+            pick in 0usize..4_000, from in 0usize..12, len in 1usize..9, kind in 0u8..6
+        ) {
+            let (_, index) = demo_index();
+            let q = demo_query(pick, from, len, kind);
+            let main: String = q.split_whitespace().last().unwrap_or("").to_string();
+            if let Some(plan) = Plan::new(&main) {
+                let fast = sorted(index.matches_over(&plan, Scope::Postings));
+                let brute = sorted(index.matches_over(&plan, Scope::All));
+                proptest::prop_assert_eq!(fast, brute, "query {}", q);
+            }
+        }
+
+        /// Typing on (narrowing from the cache) ranks exactly as a fresh query does, twice over.
+        #[test]
+        fn ranking_is_stable_and_the_same_typed_or_fresh(
+            pick in 0usize..4_000, from in 0usize..12, len in 2usize..9, kind in 0u8..6
+        ) {
+            let (_, index) = demo_index();
+            let q = demo_query(pick, from, len, kind);
+            let chars: Vec<char> = q.chars().collect();
+            for n in 1..=chars.len() {
+                let prefix: String = chars[..n].iter().collect();
+                let _ = index.search(&prefix, 10);
+            }
+            // Fuzzy hits are left out: typing on from a query that found something skips the
+            // fuzzy step by design, and other tests share this index's cache.
+            let exact = |hits: Vec<SearchHit>| -> Vec<SearchHit> {
+                hits.into_iter().filter(|h| h.kind != MatchKind::Fuzzy).collect()
+            };
+            let typed = exact(index.search(&q, 10));
+            index.forget_recent();
+            let fresh = index.search(&q, 10);
+            proptest::prop_assert_eq!(&typed, &exact(fresh.clone()), "query {}", q);
+            index.forget_recent();
+            proptest::prop_assert_eq!(exact(index.search(&q, 10)), exact(fresh.clone()), "query {}", q);
+            // Every hit but a fuzzy one is a match a full scan finds (of the term after the
+            // place word, when there is one).
+            let main: String = q.split_whitespace().last().unwrap_or("").to_string();
+            if let Some(plan) = Plan::new(&main) {
+                let brute: std::collections::HashSet<u32> =
+                    index.matches_over(&plan, Scope::All).into_iter().map(|(_, d)| d).collect();
+                for h in fresh.iter().filter(|h| h.kind != MatchKind::Fuzzy) {
+                    proptest::prop_assert!(brute.contains(&h.doc), "query {} doc {}", q, h.doc);
+                }
+            }
+        }
+
+        #[test]
+        fn random_queries_on_the_demo_never_panic(q in "[あ-んア-ンｱ-ﾝﾞﾟ一-龠 0-9a-z\\-ー]{0,12}") {
+            let (_, index) = demo_index();
+            proptest::prop_assert!(index.search(&q, 20).len() <= 20);
+        }
+    }
+
+    #[test]
+    fn upserts_change_only_their_row_and_are_found_by_every_key() {
+        let (data, index) = demo_index();
+        let renamed = &data[97];
+        let hits = index.search(&renamed.name, 5);
+        assert!(hits.iter().any(|h| index.code(h.doc) == Some(renamed.code.as_str())));
+        let hits = index.search("新しいやまだ", 5);
+        assert_eq!(index.code(hits[0].doc), Some("4711111119"));
+        assert_eq!(index.code(index.search("4711111119", 1)[0].doc), Some("4711111119"));
+        assert_eq!(index.search("098-123-4567", 1)[0].kind, MatchKind::ExactPhone);
+        assert!(!index.search("やまだいいん", 200).is_empty());
     }
 
     #[test]

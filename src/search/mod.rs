@@ -13,6 +13,7 @@ pub mod faq_index;
 pub mod faq_tokens;
 pub mod institution_index;
 pub mod normalize;
+pub mod postings;
 pub mod reading;
 pub mod romaji;
 pub mod variants;

@@ -116,6 +116,30 @@ fn vowel_of(c: char) -> Option<char> {
     ROWS.iter().find(|(_, row)| row.contains(c)).map(|(v, _)| *v)
 }
 
+/// The large, plainly spelt kana a reading key uses for `c` (ぁ → あ, っ → つ, づ → ず, を → お).
+fn loose_kana(c: char) -> char {
+    match c {
+        'ぁ' => 'あ',
+        'ぃ' => 'い',
+        'ぅ' => 'う',
+        'ぇ' => 'え',
+        'ぉ' => 'お',
+        'っ' => 'つ',
+        'ゃ' => 'や',
+        'ゅ' => 'ゆ',
+        'ょ' => 'よ',
+        'ゎ' => 'わ',
+        'ゕ' => 'か',
+        'ゖ' => 'け',
+        'ぢ' => 'じ',
+        'づ' => 'ず',
+        'を' => 'お',
+        'ゐ' => 'い',
+        'ゑ' => 'え',
+        other => other,
+    }
+}
+
 /// The loose reading key of already folded text (see the module doc), with the map of each
 /// key character to its position in `folded` (in characters).
 pub fn reading_key_mapped(folded: &str) -> (String, Vec<u32>) {
@@ -123,12 +147,23 @@ pub fn reading_key_mapped(folded: &str) -> (String, Vec<u32>) {
     let mut out = String::with_capacity(folded.len());
     let mut map = Vec::with_capacity(chars.len());
     let mut prev: Option<char> = None;
+    let mut emitted_prev = false;
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
         let next = chars.get(i + 1).copied();
         let pos = i as u32;
         i += 1;
+        if is_mark(c) {
+            // A mark stays only on the character it followed: on a dropped one (ー, a long
+            // vowel) it would land on another and a second pass would compose it there.
+            if emitted_prev {
+                out.push(c);
+                map.push(pos);
+            }
+            continue;
+        }
+        emitted_prev = false;
         let c = match c {
             'ー' | '-' | '〜' | '~' | '‐' | '―' | '—' | '−' => continue,
             // ヴァ ヴィ ヴェ ヴォ are how バ ビ ベ ボ are written in loan words.
@@ -151,24 +186,16 @@ pub fn reading_key_mapped(folded: &str) -> (String, Vec<u32>) {
                 }
                 _ => 'ぶ',
             },
-            'ぁ' => 'あ',
-            'ぃ' => 'い',
-            'ぅ' => 'う',
-            'ぇ' => 'え',
-            'ぉ' => 'お',
-            'っ' => 'つ',
-            'ゃ' => 'や',
-            'ゅ' => 'ゆ',
-            'ょ' => 'よ',
-            'ゎ' => 'わ',
-            'ゕ' => 'か',
-            'ゖ' => 'け',
-            'ぢ' => 'じ',
-            'づ' => 'ず',
-            'を' => 'お',
-            'ゐ' => 'い',
-            'ゑ' => 'え',
-            other => other,
+            other => loose_kana(other),
+        };
+        // A voicing mark that could not sit on a small kana (ぅ゛) composes with the large
+        // one it became (ゔ → ぶ), as `fold` would compose it: the key stays a fixed point.
+        let c = match next.and_then(|m| unicode_normalization::char::compose(c, m)) {
+            Some(composed) if c != chars[i - 1] => {
+                i += 1;
+                if composed == 'ゔ' { 'ぶ' } else { loose_kana(composed) }
+            }
+            _ => c,
         };
         // Long vowels: おう / おお / お, ゆう / ゆ, ああ / あ ... all collapse to the short vowel.
         let long = matches!(
@@ -185,6 +212,7 @@ pub fn reading_key_mapped(folded: &str) -> (String, Vec<u32>) {
         out.push(c);
         map.push(pos);
         prev = Some(c);
+        emitted_prev = true;
     }
     (out, map)
 }

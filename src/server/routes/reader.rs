@@ -61,7 +61,8 @@ pub async fn get_application(
     Ok(([(ETAG, etag(version))], AppJson(view)).into_response())
 }
 
-/// Reads `If-Match`: missing → 428, unreadable → 400.
+/// Reads `If-Match`: missing or `*` → 428. A tag that is not one of ours (not a version number, or
+/// not readable) cannot match the current one, so it is a stale tag (412), as HTTP says.
 fn if_match(headers: &HeaderMap) -> Result<i64, ApiError> {
     let Some(raw) = headers.get(IF_MATCH) else {
         return Err(ApiError::PreconditionRequired(
@@ -70,13 +71,19 @@ fn if_match(headers: &HeaderMap) -> Result<i64, ApiError> {
         ));
     };
     let s = raw.to_str().unwrap_or("").trim();
+    if s == "*" {
+        // "any version" is no precondition for a change made on what the operator read.
+        return Err(ApiError::PreconditionRequired(
+            "If-Match: * では変更できません。申込を読み込んだときの ETag を指定してください".into(),
+        ));
+    }
     let s = s.strip_prefix("W/").unwrap_or(s);
     let s = s.trim_matches('"');
-    s.parse::<i64>().map_err(|_| ApiError::BadRequest {
-        code: "invalid_if_match",
-        message: format!("If-Match は ETag の値（例: \"3\"）で指定してください（{s} でした）"),
-    })
+    Ok(s.parse::<i64>().ok().filter(|v| *v >= 0).unwrap_or(NO_VERSION))
 }
+
+/// The version an unreadable `If-Match` stands for: below every real version (0 and up).
+const NO_VERSION: i64 = -1;
 
 /// Reads `Idempotency-Key`: missing → 428, empty or longer than 200 → 400.
 fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
@@ -99,7 +106,7 @@ fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
 #[utoipa::path(put, path = "/v1/institutions/{code}/reader-application", tag = "reader",
     params(
         ("code" = String, Path, description = "医療機関コード"),
-        ("If-Match" = String, Header, description = "The ETag read with GET; missing → 428, stale → 412"),
+        ("If-Match" = String, Header, description = "The ETag read with GET; missing or * → 428, stale or not ours → 412"),
         ("Idempotency-Key" = String, Header, description = "Unique per change, the same on a retry; missing → 428, empty → 400"),
     ),
     request_body = ChangeReaderApplication,
@@ -107,12 +114,12 @@ fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
     responses(
         (status = 200, description = "Changed (or the first answer again on a retry); 受付番号 in `receipt_no`", body = ChangeReceipt,
             headers(("ETag" = String, description = "The new version"))),
-        (status = 400, description = "Not a code, bad JSON, bad If-Match or empty Idempotency-Key", body = crate::api::ErrorBody),
+        (status = 400, description = "Not a code, bad JSON or empty Idempotency-Key", body = crate::api::ErrorBody),
         (status = 401, description = "No or unknown token", body = crate::api::ErrorBody),
         (status = 403, description = "Role may not change applications", body = crate::api::ErrorBody),
         (status = 404, description = "No institution with this code", body = crate::api::ErrorBody),
         (status = 409, description = "A rule refuses the change; the message is the rule, for the operator to read aloud", body = crate::api::ErrorBody),
-        (status = 412, description = "Changed since read: the current state is in `current`", body = crate::api::StaleBody),
+        (status = 412, description = "Changed since read, or an If-Match that is not a tag of ours: the current state is in `current`", body = crate::api::StaleBody),
         (status = 413, description = "Body too large", body = crate::api::ErrorBody),
         (status = 422, description = "Unknown model, empty caller name or role, zero units, or Idempotency-Key reused with another body", body = crate::api::ErrorBody),
         (status = 428, description = "If-Match or Idempotency-Key missing", body = crate::api::ErrorBody),

@@ -1,0 +1,290 @@
+//! Posting lists: for each gram (a character, two adjacent characters, four phone digits ...
+//! packed in a `u64`), the documents whose key holds it. A lookup reads the lists of its
+//! rarest grams and checks only the documents they name, so its cost follows the matches,
+//! not the size of the country.
+//!
+//! Layout: built once, the lists are sorted and delta-coded as LEB128 varints in one byte
+//! buffer (a frequent gram costs about one byte per document). Documents keyed after the build
+//! (an import, a reading correction) go to a small per-gram overflow; their old entries stay
+//! in the coded lists and simply fail the caller's check against the document's current key.
+
+use std::collections::HashMap;
+
+/// One list while the index is built: its last document, its length, its coded bytes.
+type Building = (u32, u32, Vec<u8>);
+
+/// The documents holding each gram; see the module doc.
+#[derive(Default)]
+pub struct Postings {
+    /// Sorted grams of the coded lists.
+    grams: Vec<u64>,
+    /// Per gram: start of its list in `data` (one more entry at the end).
+    starts: Vec<u32>,
+    /// Per gram: how many documents its coded list holds.
+    counts: Vec<u32>,
+    data: Vec<u8>,
+    /// Lists being built, by gram.
+    building: HashMap<u64, Building>,
+    /// Documents keyed after the build, per gram, in the order they came.
+    extra: HashMap<u64, Vec<u32>>,
+    frozen: bool,
+}
+
+impl Postings {
+    /// Records that `doc` holds `gram`. Before [`Postings::freeze`] documents must come in
+    /// ascending order (repeats of the last one are ignored).
+    pub fn add(&mut self, gram: u64, doc: u32) {
+        if self.frozen {
+            let list = self.extra.entry(gram).or_default();
+            if list.last() != Some(&doc) {
+                list.push(doc);
+            }
+            return;
+        }
+        let (last, count, bytes) = self.building.entry(gram).or_insert((u32::MAX, 0, Vec::new()));
+        if *last == doc {
+            return;
+        }
+        let delta = if *last == u32::MAX { doc } else { doc.wrapping_sub(*last) };
+        push_varint(bytes, delta);
+        *last = doc;
+        *count += 1;
+    }
+
+    /// Ends the build: every later [`Postings::add`] goes to the overflow.
+    pub fn freeze(&mut self) {
+        if self.frozen {
+            return;
+        }
+        self.frozen = true;
+        let mut lists: Vec<(u64, Building)> = std::mem::take(&mut self.building).into_iter().collect();
+        lists.sort_unstable_by_key(|l| l.0);
+        let total: usize = lists.iter().map(|l| l.1.2.len()).sum();
+        self.grams = Vec::with_capacity(lists.len());
+        self.starts = Vec::with_capacity(lists.len() + 1);
+        self.counts = Vec::with_capacity(lists.len());
+        self.data = Vec::with_capacity(total);
+        for (gram, (_, count, bytes)) in lists {
+            self.grams.push(gram);
+            self.starts.push(self.data.len() as u32);
+            self.counts.push(count);
+            self.data.extend_from_slice(&bytes);
+        }
+        self.starts.push(self.data.len() as u32);
+    }
+
+    /// About how many documents hold `gram` (coded and overflow entries).
+    pub fn count(&self, gram: u64) -> usize {
+        let coded = match self.grams.binary_search(&gram) {
+            Ok(i) => self.counts[i] as usize,
+            Err(_) => 0,
+        };
+        coded + self.extra.get(&gram).map_or(0, Vec::len)
+    }
+
+    /// The documents of `gram`'s coded list, ascending.
+    fn coded(&self, gram: u64) -> Decoder<'_> {
+        match self.grams.binary_search(&gram) {
+            Ok(i) => Decoder {
+                bytes: &self.data[self.starts[i] as usize..self.starts[i + 1] as usize],
+                last: None,
+            },
+            Err(_) => Decoder { bytes: &[], last: None },
+        }
+    }
+
+    /// Every document holding `gram`, ascending, without repeats.
+    pub fn docs(&self, gram: u64) -> Vec<u32> {
+        let mut out: Vec<u32> = self.coded(gram).collect();
+        self.add_extra(&mut out, &[gram]);
+        out
+    }
+
+    /// Every document holding at least one of `grams`, ascending, without repeats.
+    pub fn union(&self, grams: &[u64]) -> Vec<u32> {
+        let mut out: Vec<u32> = Vec::new();
+        for &g in grams {
+            out.extend(self.coded(g));
+        }
+        self.add_extra(&mut out, grams);
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    fn add_extra(&self, out: &mut Vec<u32>, grams: &[u64]) {
+        let before = out.len();
+        for g in grams {
+            if let Some(extra) = self.extra.get(g) {
+                out.extend_from_slice(extra);
+            }
+        }
+        if out.len() > before {
+            out.sort_unstable();
+            out.dedup();
+        }
+    }
+
+    /// Documents holding every group of `groups`, where a document holds a group when it holds
+    /// any gram of it (a group is one gram, or the voiced variants of one). Ascending, no
+    /// repeats. Reads the rarest groups first and stops intersecting once the candidates are
+    /// few next to the next list (the caller checks every candidate anyway).
+    pub fn intersect(&self, groups: &[Vec<u64>]) -> Vec<u32> {
+        if groups.is_empty() {
+            return Vec::new();
+        }
+        let mut sized: Vec<(usize, &Vec<u64>)> =
+            groups.iter().map(|g| (g.iter().map(|&x| self.count(x)).sum(), g)).collect();
+        sized.sort_by_key(|s| s.0);
+        let mut cands = self.union(sized[0].1);
+        for (size, group) in &sized[1..] {
+            if cands.len() <= 8 || *size > cands.len() * 32 {
+                break;
+            }
+            let other = self.union(group);
+            cands = intersect_sorted(&cands, &other);
+        }
+        cands
+    }
+
+    /// Bytes held (capacities).
+    pub fn bytes(&self) -> usize {
+        self.grams.capacity() * 8
+            + self.starts.capacity() * 4
+            + self.counts.capacity() * 4
+            + self.data.capacity()
+            + self.extra.values().map(|v| 32 + v.capacity() * 4).sum::<usize>()
+            + self.building.values().map(|v| 40 + v.2.capacity()).sum::<usize>()
+    }
+}
+
+fn intersect_sorted(a: &[u32], b: &[u32]) -> Vec<u32> {
+    let mut out = Vec::with_capacity(a.len().min(b.len()));
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                out.push(a[i]);
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    out
+}
+
+fn push_varint(out: &mut Vec<u8>, mut v: u32) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+/// Reads one coded list.
+struct Decoder<'a> {
+    bytes: &'a [u8],
+    last: Option<u32>,
+}
+
+impl Iterator for Decoder<'_> {
+    type Item = u32;
+    fn next(&mut self) -> Option<u32> {
+        let mut v = 0u32;
+        let mut shift = 0;
+        loop {
+            let (&b, rest) = self.bytes.split_first()?;
+            self.bytes = rest;
+            v |= u32::from(b & 0x7F).checked_shl(shift).unwrap_or(0);
+            if b < 0x80 {
+                break;
+            }
+            shift += 7;
+        }
+        let doc = match self.last {
+            None => v,
+            Some(l) => l.wrapping_add(v),
+        };
+        self.last = Some(doc);
+        Some(doc)
+    }
+}
+
+/// Gram of one character.
+pub fn unigram(c: char) -> u64 {
+    u64::from(u32::from(c))
+}
+
+/// Gram of two adjacent characters.
+pub fn bigram(a: char, b: char) -> u64 {
+    (u64::from(u32::from(a)) << 32) | u64::from(u32::from(b))
+}
+
+/// Gram of the character a key (or one of its alternatives) starts with.
+pub fn start_gram(c: char) -> u64 {
+    (1 << 62) | u64::from(u32::from(c))
+}
+
+/// Gram of four ASCII digits.
+pub fn digits4(d: &[u8]) -> u64 {
+    (2 << 61) | d.iter().take(4).fold(0u64, |acc, &b| (acc << 8) | u64::from(b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn coded_lists_round_trip_and_overflow_joins_them() {
+        let mut p = Postings::default();
+        for doc in [0u32, 5, 5, 130, 70_000, 4_000_000] {
+            p.add(7, doc);
+        }
+        p.add(9, 5);
+        p.freeze();
+        assert_eq!(p.docs(7), vec![0, 5, 130, 70_000, 4_000_000]);
+        assert_eq!(p.count(7), 5);
+        p.add(9, 2);
+        p.add(7, 3);
+        assert_eq!(p.docs(9), vec![2, 5]);
+        assert_eq!(p.union(&[7, 9]), vec![0, 2, 3, 5, 130, 70_000, 4_000_000]);
+        // A superset of the intersection, within the rarest list (the caller checks each).
+        let both = p.intersect(&[vec![7], vec![9]]);
+        assert!(both.contains(&5) && both.iter().all(|d| p.docs(9).contains(d)), "{both:?}");
+        assert!(p.docs(42).is_empty());
+    }
+
+    #[test]
+    fn intersect_reads_groups_as_unions() {
+        let mut p = Postings::default();
+        for doc in 0..100u32 {
+            p.add(1, doc);
+            if doc % 2 == 0 {
+                p.add(2, doc);
+            }
+            if doc % 3 == 0 {
+                p.add(3, doc);
+            }
+        }
+        p.freeze();
+        let got = p.intersect(&[vec![1], vec![2, 3]]);
+        let want: Vec<u32> = (0..100).filter(|d| d % 2 == 0 || d % 3 == 0).collect();
+        assert_eq!(got, want);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn docs_are_what_was_added(mut docs in proptest::collection::vec(0u32..1_000_000, 0..200)) {
+            docs.sort_unstable();
+            let mut p = Postings::default();
+            for &d in &docs {
+                p.add(11, d);
+            }
+            p.freeze();
+            docs.dedup();
+            proptest::prop_assert_eq!(p.docs(11), docs);
+        }
+    }
+}
