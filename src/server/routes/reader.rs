@@ -154,7 +154,10 @@ mod tests {
             h.insert(IF_MATCH, HeaderValue::from_static(raw));
             assert_eq!(if_match(&h).ok(), Some(v));
         }
+        // A tag that is not ours cannot match (412 from the store's version check); * is no precondition.
         h.insert(IF_MATCH, HeaderValue::from_static("\"abc\""));
-        assert!(matches!(if_match(&h), Err(ApiError::BadRequest { .. })));
+        assert_eq!(if_match(&h).ok(), Some(NO_VERSION));
+        h.insert(IF_MATCH, HeaderValue::from_static("*"));
+        assert!(matches!(if_match(&h), Err(ApiError::PreconditionRequired(_))));
     }
 }
