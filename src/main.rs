@@ -38,12 +38,28 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            let reason: Vec<String> = e.chain().map(|c| c.to_string()).collect();
             // Not eprintln!: after a hang-up stderr is a dead terminal, and that must not panic.
-            let _ = writeln!(std::io::stderr(), "madoguchi: {}", reason.join(": ").replace('\n', " "));
+            let _ = writeln!(std::io::stderr(), "madoguchi: {}", one_line(&e));
             ExitCode::FAILURE
         }
     }
+}
+
+/// The error and its causes on one line, each said once: an error that shows its source in
+/// its own message (`#[error("...: {0}")]`) is not followed by that source again.
+fn one_line(e: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if line.contains(text.as_str()) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line.replace('\n', " ")
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {

@@ -137,7 +137,7 @@ async fn a_bad_path_is_a_clear_error() {
     std::fs::write(&file, "x").expect("writes");
     // A folder that is a file cannot be created.
     let err = SqliteStore::open(file.join("db.sqlite").to_str().expect("utf-8")).await.expect_err("fails");
-    assert!(err.to_string().contains("cannot create the folder"), "{err}");
+    assert!(err.to_string().contains("を作れません") && err.to_string().contains("--db"), "{err}");
 }
 
 /// The child side of `killed_writer_loses_no_acknowledged_change`: changes one application

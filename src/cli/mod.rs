@@ -6,6 +6,7 @@
 //! user's data folder). A missing database is created and migrated, never seeded.
 
 pub mod audit;
+pub mod backup;
 pub mod bench;
 pub mod change;
 pub mod code;
@@ -61,6 +62,8 @@ pub enum Command {
     Code(code::CodeArgs),
     /// The audit trail.
     Audit(audit::AuditArgs),
+    /// A consistent copy of the embedded (SQLite) database, taken while it is in use.
+    Backup(backup::BackupArgs),
     /// Measurements: search latency, relevance, server load.
     Bench(bench::BenchArgs),
 }
@@ -81,6 +84,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Subsidy(a)) => subsidy::run(a),
         Some(Command::Code(a)) => code::run(a),
         Some(Command::Audit(a)) => audit::run(a).await,
+        Some(Command::Backup(a)) => backup::run(a).await,
         Some(Command::Bench(a)) => bench::run(a).await,
     }
 }

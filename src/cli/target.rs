@@ -60,12 +60,35 @@ pub fn config_path() -> Option<PathBuf> {
 /// Reads the config file if it exists; a broken file is an error naming it.
 pub fn load_config() -> anyhow::Result<ConfigFile> {
     let Some(path) = config_path() else { return Ok(ConfigFile::default()) };
-    match std::fs::read_to_string(&path) {
+    let config: ConfigFile = match std::fs::read_to_string(&path) {
         Ok(text) => toml::from_str(&text)
-            .map_err(|e| anyhow!("設定ファイル {} を読めません: {}", path.display(), e.message())),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(ConfigFile::default()),
-        Err(e) => Err(anyhow!("設定ファイル {} を読めません: {e}", path.display())),
+            .map_err(|e| anyhow!("設定ファイル {} を読めません: {}", path.display(), e.message()))?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(ConfigFile::default()),
+        Err(e) => return Err(anyhow!("設定ファイル {} を読めません: {e}", path.display())),
+    };
+    if config.token.is_some() {
+        refuse_if_others_can_read(&path)?;
     }
+    Ok(config)
+}
+
+/// A file holding a token must be readable by its owner only: anyone who can read it can act
+/// as that operator.
+fn refuse_if_others_can_read(path: &std::path::Path) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path)?.permissions().mode();
+        if mode & 0o077 != 0 {
+            return Err(anyhow!(
+                "設定ファイル {0} にはトークンがありますが、ほかの人も読めます（{1:o}）。chmod 600 {0} を実行してください",
+                path.display(),
+                mode & 0o777
+            ));
+        }
+    }
+    let _ = path;
+    Ok(())
 }
 
 /// The default database: `<data folder>/madoguchi/madoguchi.db`, its folder created.
@@ -73,8 +96,7 @@ pub fn default_db() -> anyhow::Result<String> {
     let dir = dirs::data_dir()
         .ok_or_else(|| anyhow!("データフォルダが分かりません。--db PATH でデータベースを指定してください"))?
         .join("madoguchi");
-    std::fs::create_dir_all(&dir)
-        .with_context(|| format!("{} を作れません。--db PATH で別の場所を指定してください", dir.display()))?;
+    crate::store::sqlite_file::create_private_dir(&dir)?;
     Ok(dir.join("madoguchi.db").to_string_lossy().into_owned())
 }
 

@@ -161,7 +161,7 @@ impl From<StoreError> for ApiError {
             StoreError::StaleVersion { expected, current, .. } => {
                 ApiError::Internal(format!("unmapped stale version (expected {expected}, current {current})"))
             }
-            StoreError::Internal(e) => ApiError::Internal(e),
+            StoreError::Internal(e) | StoreError::Unusable(e) => ApiError::Internal(e),
             StoreError::Database(e) => ApiError::Internal(e.to_string()),
         }
     }

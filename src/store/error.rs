@@ -26,6 +26,10 @@ pub enum StoreError {
     /// that failed, a value we could not serialize.
     #[error("internal error: {0}")]
     Internal(String),
+    /// The database given cannot be used as it is (not SQLite, another program's, a newer
+    /// schema): the message says what to do, and nothing was written to it.
+    #[error("{0}")]
+    Unusable(String),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
 }

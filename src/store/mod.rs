@@ -21,6 +21,7 @@ mod error;
 mod postgres;
 mod records;
 mod sqlite;
+pub mod sqlite_file;
 
 use std::sync::Arc;
 

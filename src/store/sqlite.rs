@@ -14,7 +14,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{Pool, Sqlite, SqliteConnection, Transaction};
 
 use crate::api::ServerEvent;
-use crate::store::StoreError;
+use crate::store::{StoreError, sqlite_file};
 
 /// The shared SQL, compiled against this backend's types (see `sql/mod.rs`).
 // Mounted by both backends on purpose: one text, compiled against each backend's types.
@@ -75,11 +75,12 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(BUSY_TIMEOUT)
             .foreign_keys(true);
-        if !in_memory && let Some(dir) = options.get_filename().parent().filter(|d| !d.as_os_str().is_empty())
-        {
-            std::fs::create_dir_all(dir).map_err(|e| {
-                StoreError::Invalid(format!("cannot create the folder {}: {e}", dir.display()))
-            })?;
+        if !in_memory {
+            let path = options.get_filename();
+            let latest = MIGRATIONS.iter().map(|m| m.0).max().unwrap_or(0);
+            if sqlite_file::check(path, latest).await? == sqlite_file::Found::New {
+                sqlite_file::create_private(path)?;
+            }
         }
         // An in-memory database exists per connection: one connection serves both roles.
         let writer = SqlitePoolOptions::new()
@@ -105,6 +106,25 @@ impl SqliteStore {
             SqlitePoolOptions::new().max_connections(READERS).connect_with(options).await?
         };
         Ok(SqliteStore { reader, writer: store_writer })
+    }
+
+    /// Writes a consistent copy of the whole database to the new file `path` (owner-only)
+    /// while servers keep running: `VACUUM INTO` reads one snapshot, so the copy holds every
+    /// change committed before it started and none after.
+    pub async fn backup_into(&self, path: &Path) -> Result<(), StoreError> {
+        if path.exists() {
+            return Err(StoreError::Unusable(format!(
+                "{} はすでにあります。上書きはしません: 新しいファイル名を指定してください",
+                path.display()
+            )));
+        }
+        sqlite_file::create_private(path)?;
+        let target = path.to_string_lossy().into_owned();
+        if let Err(e) = sqlx::query("VACUUM INTO $1").bind(&target).execute(&self.reader).await {
+            let _ = std::fs::remove_file(path);
+            return Err(e.into());
+        }
+        Ok(())
     }
 
     fn reader(&self) -> &Pool<Sqlite> {

@@ -23,6 +23,12 @@ pub(crate) async fn run_migrations(tx: &mut Conn) -> Result<(), StoreError> {
     .await?;
     let applied: Vec<i64> =
         sqlx::query_scalar("SELECT version FROM schema_migrations").fetch_all(&mut *tx).await?;
+    let latest = MIGRATIONS.iter().map(|m| m.0).max().unwrap_or(0);
+    if let Some(&newest) = applied.iter().max()
+        && newest > latest
+    {
+        return Err(crate::store::sqlite_file::newer("このデータベース", newest, latest));
+    }
     let applied: HashSet<i64> = applied.into_iter().collect();
     for (version, name, sql) in MIGRATIONS {
         if applied.contains(version) {
