@@ -505,6 +505,7 @@ async fn calls_start_update_and_list() {
             &madoguchi::api::UpdateCall {
                 code: Some(code.clone()),
                 note: Some("機種の相談".into()),
+                reasons: Some(vec!["model".into()]),
                 close: true,
             },
         )

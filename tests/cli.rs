@@ -382,3 +382,31 @@ fn import_the_real_medical_institutions_list() {
     );
     assert_eq!(report["inserted"].as_u64(), Some(imported), "a fresh database: every row is new");
 }
+
+#[test]
+fn report_calls_as_csv_for_the_spreadsheet() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("report.db");
+    let out = madoguchi()
+        .args(["report", "calls", "--from", "2021-07-01", "--to", "2021-07-31", "--csv", "--db"])
+        .arg(&db)
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let csv = String::from_utf8(out.stdout).expect("UTF-8");
+    let lines: Vec<&str> = csv.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert_eq!(lines[0], "section,key,label,calls,avg_handle_seconds");
+    assert_eq!(lines[1], "total,2021-07-01..2021-07-31,応対件数,0,");
+    assert_eq!(lines.iter().filter(|l| l.starts_with("hour,")).count(), 24);
+    assert!(lines.contains(&"reason,subsidy,補助金,0,"), "{csv}");
+    assert!(lines.contains(&"callbacks,overdue,期限超過,0,"), "{csv}");
+
+    let out = madoguchi()
+        .args(["report", "calls", "--from", "2021-07-16", "--to", "2021-07-15", "--db"])
+        .arg(&db)
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("より前"), "says what is wrong: {stderr}");
+}

@@ -122,6 +122,9 @@ suite!(
     deadline_batch_dry_run_then_cancel,
     upsert_counts_and_keeps_corrected_readings,
     calls_start_update_and_list,
+    live_call_reasons_handle_time_and_faq,
+    callbacks_go_to_the_registered_number_only,
+    call_counts_are_done_in_sql,
     faq_upsert_counts_and_audits_changes,
     operators_store_only_token_hashes,
     audit_lists_latest_events_oldest_first,
@@ -182,6 +185,6 @@ async fn migrations_are_recorded_once_and_reconnecting_is_harmless() {
         .fetch_all(&mut conn)
         .await
         .expect("reads");
-    assert_eq!(versions, vec![1]);
+    assert_eq!(versions, vec![1, 2]);
     f.cleanup().await;
 }

@@ -32,6 +32,7 @@ fn base(ascii: bool) -> State {
             business_date: NaiveDate::from_ymd_opt(2021, 7, 15).unwrap(),
             date_fixed: true,
             selection_deadline: NaiveDate::from_ymd_opt(2021, 8, 1).unwrap(),
+            wrap_up_reasons: madoguchi::domain::Policy::builtin().wrap_up_reason,
         })),
     );
     update(&mut s, Action::ModelsLoaded(Ok(models())));
@@ -227,6 +228,7 @@ fn opened(ascii: bool) -> State {
                 code: Some(CODE.into()),
                 note: "機種の変更依頼。折り返しで本人確認済み".into(),
                 receipts: vec!["R-20210714-0007".into()],
+                ..Default::default()
             }]),
         },
     );
@@ -443,6 +445,7 @@ fn faq_calls_dashboard_help() {
             code: Some(CODE.into()),
             note: String::new(),
             receipts: vec!["R-20210715-0042".into()],
+            ..Default::default()
         })),
     );
     update(&mut s, Action::Command(Command::Calls));
@@ -456,10 +459,16 @@ fn faq_calls_dashboard_help() {
             code: Some("1312345678".into()),
             note: "補助金の上限について".into(),
             receipts: vec![],
+            reasons: vec!["subsidy".into()],
+            ..Default::default()
         }])),
     );
     type_str(&mut s, "折り返し希望");
     snap!("calls", s);
+    // Ctrl-X: the wrap-up picker, the change's reason proposed (the call has a receipt).
+    update(&mut s, Action::Command(Command::CloseCall));
+    update(&mut s, Action::Insert('2'));
+    snap!("calls_wrap_up", s);
 
     let mut s = base(false);
     update(&mut s, Action::Command(Command::Dashboard));
@@ -636,6 +645,10 @@ f9 = "deadline_batch"
         code: None,
         note: String::new(),
         receipts: vec![],
+        reasons: vec![],
+        caller_phone: None,
+        callback_id: None,
+        faq: vec![],
     });
     let text = screen_text(&s);
     assert!(text.contains("Ctrl-Lでタブを切替、F7で申込を変更します"), "{text}");
@@ -677,6 +690,10 @@ f9 = "deadline_batch"
             code: None,
             note: String::new(),
             receipts: vec![],
+            reasons: vec![],
+            caller_phone: None,
+            callback_id: None,
+            faq: vec![],
         })),
     );
     let text = screen_text(&s);

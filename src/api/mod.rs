@@ -5,7 +5,12 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::domain::{InstitutionKind, ReaderApplication, ReaderModel, ReaderStatus, SubsidyClaim};
+use crate::domain::{
+    InstitutionKind, ReaderApplication, ReaderModel, ReaderStatus, SubsidyClaim, WrapUpReason,
+};
+
+mod live_call;
+pub use live_call::*;
 
 /// The one error shape of every error response: `{"error": {"code": "...", "message": "..."}}`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -172,7 +177,7 @@ pub struct AuditEvent {
 }
 
 /// 応対記録 as listed and shown.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 pub struct Call {
     pub id: i64,
     pub operator: String,
@@ -182,6 +187,18 @@ pub struct Call {
     pub note: String,
     /// 受付番号 of the changes made during the call.
     pub receipts: Vec<String>,
+    /// Wrap-up reason ids (応対の理由), in the policy's order; set when the call closes.
+    #[serde(default)]
+    pub reasons: Vec<String>,
+    /// The caller's number as the phone system reported it (screen pop).
+    #[serde(default)]
+    pub caller_phone: Option<String>,
+    /// The call-back this call makes, when it was started by taking one.
+    #[serde(default)]
+    pub callback_id: Option<i64>,
+    /// FAQ answers shown or copied during the call.
+    #[serde(default)]
+    pub faq: Vec<CallFaq>,
 }
 
 /// Roles of an API token.
@@ -192,6 +209,8 @@ pub enum Role {
     Supervisor,
     /// Read-only FAQ access for the portal chatbot.
     Service,
+    /// The phone system: may post screen pops and nothing else.
+    Telephony,
 }
 
 impl Role {
@@ -200,10 +219,13 @@ impl Role {
             Role::Operator => "operator",
             Role::Supervisor => "supervisor",
             Role::Service => "service",
+            Role::Telephony => "telephony",
         }
     }
+    /// Every role, for parsing and for tests that try each role on each route.
+    pub const ALL: [Role; 4] = [Role::Operator, Role::Supervisor, Role::Service, Role::Telephony];
     pub fn parse(s: &str) -> Option<Role> {
-        [Role::Operator, Role::Supervisor, Role::Service].into_iter().find(|r| r.as_str() == s)
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
     }
 }
 
@@ -216,6 +238,9 @@ pub struct Me {
     /// True when the date is fixed by `--as-of` (the console says "demo date").
     pub date_fixed: bool,
     pub selection_deadline: NaiveDate,
+    /// The policy's wrap-up reasons (応対の理由), in the order the console numbers them.
+    #[serde(default)]
+    pub wrap_up_reasons: Vec<WrapUpReason>,
 }
 
 /// `POST /v1/calls`: start a call, optionally already attached to an institution.
@@ -224,11 +249,15 @@ pub struct StartCall {
     pub code: Option<String>,
 }
 
-/// `PATCH /v1/calls/{id}`: attach an institution, set the note, close the call.
+/// `PATCH /v1/calls/{id}`: attach an institution, set the note or the wrap-up reasons, close
+/// the call (which needs at least one reason, given now or before).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 pub struct UpdateCall {
     pub code: Option<String>,
     pub note: Option<String>,
+    /// Wrap-up reason ids from the policy list; replaces those set before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reasons: Option<Vec<String>>,
     #[serde(default)]
     pub close: bool,
 }
@@ -276,6 +305,18 @@ pub enum ServerEvent {
     InstitutionsChanged,
     /// The FAQ changed.
     FaqChanged,
+    /// The phone system says who is calling one operator: only that operator's streams get it.
+    ScreenPop(ScreenPop),
+}
+
+impl ServerEvent {
+    /// Whether a `/v1/events` subscriber signed in as `operator` should receive this event.
+    pub fn is_for(&self, operator: &str) -> bool {
+        match self {
+            ServerEvent::ScreenPop(pop) => pop.operator == operator,
+            _ => true,
+        }
+    }
 }
 
 /// The body of a 412 answer: the error, and the application as it stands now, so the

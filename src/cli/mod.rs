@@ -17,6 +17,7 @@ pub mod lookup;
 pub mod models;
 pub mod operator;
 pub mod output;
+pub mod report;
 pub mod seed;
 pub mod serve;
 pub mod show;
@@ -62,6 +63,8 @@ pub enum Command {
     Code(code::CodeArgs),
     /// The audit trail.
     Audit(audit::AuditArgs),
+    /// Reports for supervisors (`report calls --from D --to D --csv`).
+    Report(report::ReportArgs),
     /// A consistent copy of the embedded (SQLite) database, taken while it is in use.
     Backup(backup::BackupArgs),
     /// Measurements: search latency, relevance, server load.
@@ -84,6 +87,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Subsidy(a)) => subsidy::run(a),
         Some(Command::Code(a)) => code::run(a),
         Some(Command::Audit(a)) => audit::run(a).await,
+        Some(Command::Report(a)) => report::run(a).await,
         Some(Command::Backup(a)) => backup::run(a).await,
         Some(Command::Bench(a)) => bench::run(a).await,
     }

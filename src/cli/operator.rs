@@ -28,6 +28,8 @@ pub enum RoleArg {
     Supervisor,
     /// Read-only FAQ search (the portal chatbot).
     Service,
+    /// The phone system: screen pops only.
+    Telephony,
 }
 
 impl From<RoleArg> for Role {
@@ -36,6 +38,7 @@ impl From<RoleArg> for Role {
             RoleArg::Operator => Role::Operator,
             RoleArg::Supervisor => Role::Supervisor,
             RoleArg::Service => Role::Service,
+            RoleArg::Telephony => Role::Telephony,
         }
     }
 }

@@ -12,13 +12,14 @@ use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::api::{AttachFaq, CloseCallBack, NewCallBack, ScreenPop, ScreenPopRequest, TakenCallBack};
 use crate::api::{
     AuditEvent, AuditVerifyResult, Call, ChangeReaderApplication, ChangeReceipt, Dashboard,
     DeadlineBatchRequest, DeadlineBatchResult, ErrorBody, FaqEntry, FaqResponse, Health, InstitutionDetail,
     IssuedToken, LookupResponse, Me, NewOperator, ReaderApplicationView, Role, ServerEvent, SetReading,
     StaleBody, StartCall, SubsidyView, UpdateCall,
 };
-use crate::domain::ReaderModel;
+use crate::domain::{CallBack, CallBackOutcome, CallReport, ReaderModel};
 
 /// How long one ordinary request may take before the client calls the server unreachable.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -188,6 +189,51 @@ impl Client {
             q.push(("code", c.to_string()));
         }
         self.get("/v1/calls", &q).await
+    }
+    /// Attaches an FAQ answer shown (or copied) during the call to its record.
+    pub async fn attach_faq(&self, call_id: i64, faq_id: &str, copied: bool) -> Result<Call, ClientError> {
+        let body = AttachFaq { faq_id: faq_id.to_string(), copied };
+        self.with_body(Method::POST, &format!("/v1/calls/{call_id}/faq"), &body).await
+    }
+    /// Records a call-back to the institution's registered number.
+    pub async fn create_callback(&self, body: &NewCallBack) -> Result<CallBack, ClientError> {
+        self.with_body(Method::POST, "/v1/callbacks", body).await
+    }
+    /// Open call-backs (overdue first), or all with `all`.
+    pub async fn callbacks(&self, all: bool, code: Option<&str>) -> Result<Vec<CallBack>, ClientError> {
+        let mut q = vec![("all", all.to_string())];
+        if let Some(c) = code {
+            q.push(("code", c.to_string()));
+        }
+        self.get("/v1/callbacks", &q).await
+    }
+    /// Takes a call-back: a call on its institution starts, linked to it.
+    pub async fn take_callback(&self, id: i64) -> Result<TakenCallBack, ClientError> {
+        self.with_body(Method::POST, &format!("/v1/callbacks/{id}/take"), &serde_json::json!({})).await
+    }
+    pub async fn close_callback(&self, id: i64, outcome: CallBackOutcome) -> Result<CallBack, ClientError> {
+        self.with_body(Method::POST, &format!("/v1/callbacks/{id}/close"), &CloseCallBack { outcome }).await
+    }
+    /// The phone system's screen pop (a `telephony` token).
+    pub async fn screen_pop(&self, caller_number: &str, operator: &str) -> Result<ScreenPop, ClientError> {
+        let body =
+            ScreenPopRequest { caller_number: caller_number.to_string(), operator: operator.to_string() };
+        self.with_body(Method::POST, "/v1/screen-pops", &body).await
+    }
+    /// The call report of `from..=to` (Japan dates; `None`: today).
+    pub async fn call_report(
+        &self,
+        from: Option<chrono::NaiveDate>,
+        to: Option<chrono::NaiveDate>,
+    ) -> Result<CallReport, ClientError> {
+        let mut q = Vec::new();
+        if let Some(f) = from {
+            q.push(("from", f.to_string()));
+        }
+        if let Some(t) = to {
+            q.push(("to", t.to_string()));
+        }
+        self.get("/v1/reports/calls", &q).await
     }
     pub async fn dashboard(&self) -> Result<Dashboard, ClientError> {
         self.get("/v1/dashboard", &[]).await

@@ -1,1 +1,639 @@
-//! 応対記録: one phone call an operator took.
+//! 応対記録 around the call itself: the wrap-up reasons a call ends with, the call-back
+//! (折り返し) task the verification step asks for, and the supervisors' call report assembled
+//! from counts. Pure rules: the clock is a parameter, the store and the server are elsewhere.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::RuleError;
+
+/// One entry of the policy's wrap-up list (応対の理由). The list lives in the policy file so that
+/// a centre can add a reason without a release; calls store the stable `id`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WrapUpReason {
+    /// Stable id stored with each call (`model`, `subsidy`, ...).
+    pub id: String,
+    /// What the operator and the reports show (機種選定・変更, ...).
+    pub label: String,
+    /// Proposed for a call during which a reader application was changed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub on_change: bool,
+}
+
+/// Checks the reasons an operator chose to close a call with: at least one, each from the
+/// policy list. Returns them deduplicated, in the policy's order.
+pub fn check_wrap_up(list: &[WrapUpReason], chosen: &[String]) -> Result<Vec<String>, RuleError> {
+    if chosen.is_empty() {
+        return Err(RuleError::Refused(format!(
+            "応対の理由を1つ以上選んでから終了してください（{}）。",
+            list.iter().map(|r| r.label.as_str()).collect::<Vec<_>>().join("、")
+        )));
+    }
+    if let Some(unknown) = chosen.iter().find(|c| !list.iter().any(|r| &r.id == *c)) {
+        return Err(RuleError::Refused(format!(
+            "応対の理由「{unknown}」はポリシーの一覧にありません。一覧から選んでください（{}）。",
+            list.iter().map(|r| r.id.as_str()).collect::<Vec<_>>().join(", ")
+        )));
+    }
+    Ok(list.iter().filter(|r| chosen.contains(&r.id)).map(|r| r.id.clone()).collect())
+}
+
+/// The reasons proposed when the operator closes a call: those marked `on_change` when the call
+/// changed an application (it has a 受付番号), none otherwise.
+pub fn proposed_reasons(list: &[WrapUpReason], changed_application: bool) -> Vec<String> {
+    if !changed_application {
+        return Vec::new();
+    }
+    list.iter().filter(|r| r.on_change).map(|r| r.id.clone()).collect()
+}
+
+/// The label of a reason id; an id no longer in the policy (an older list) shows as itself.
+pub fn reason_label<'a>(list: &'a [WrapUpReason], id: &'a str) -> &'a str {
+    list.iter().find(|r| r.id == id).map(|r| r.label.as_str()).unwrap_or(id)
+}
+
+/// How a call-back ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CallBackOutcome {
+    /// The institution was reached on its registered number and the matter handled.
+    Reached,
+    /// Nobody answered the registered number.
+    NoAnswer,
+    /// No longer needed (the institution called in again, the matter resolved itself).
+    NotNeeded,
+}
+
+impl CallBackOutcome {
+    pub const ALL: [CallBackOutcome; 3] =
+        [CallBackOutcome::Reached, CallBackOutcome::NoAnswer, CallBackOutcome::NotNeeded];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CallBackOutcome::Reached => "reached",
+            CallBackOutcome::NoAnswer => "no_answer",
+            CallBackOutcome::NotNeeded => "not_needed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<CallBackOutcome> {
+        CallBackOutcome::ALL.into_iter().find(|o| o.as_str() == s)
+    }
+
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            CallBackOutcome::Reached => "対応済",
+            CallBackOutcome::NoAnswer => "不在",
+            CallBackOutcome::NotNeeded => "不要",
+        }
+    }
+}
+
+/// Where a call-back stands at a given instant: the dashboard's list sorts and colours by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CallBackState {
+    /// Past its due time and not done.
+    Overdue,
+    /// Not done, due later.
+    Due,
+    Done,
+}
+
+impl CallBackState {
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            CallBackState::Overdue => "期限超過",
+            CallBackState::Due => "予定",
+            CallBackState::Done => "完了",
+        }
+    }
+}
+
+/// 折り返し: a promise to call an institution back on its registered phone number. It exists
+/// because the verification step (登録電話番号へ折り返し) must not trust a number the caller
+/// gives: the number is copied from the institution's record, never typed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CallBack {
+    pub id: i64,
+    pub code: String,
+    /// The institution's registered phone number at the time the task was made.
+    pub phone: String,
+    /// Why to call back, in the operator's words.
+    pub reason: String,
+    pub due_at: DateTime<Utc>,
+    /// The operator who took the original call.
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    /// The call during which it was made, if any.
+    pub origin_call_id: Option<i64>,
+    /// The call started when an operator took it.
+    pub call_id: Option<i64>,
+    /// Who took it (the operator making the call back).
+    pub taken_by: Option<String>,
+    pub outcome: Option<CallBackOutcome>,
+    pub done_at: Option<DateTime<Utc>>,
+    pub state: CallBackState,
+}
+
+impl CallBack {
+    /// Where the task stands at `now`.
+    pub fn state_at(&self, now: DateTime<Utc>) -> CallBackState {
+        callback_state(self.done_at.is_some(), self.due_at, now)
+    }
+}
+
+/// Done, overdue (`now` after the due time) or due.
+pub fn callback_state(done: bool, due_at: DateTime<Utc>, now: DateTime<Utc>) -> CallBackState {
+    if done {
+        CallBackState::Done
+    } else if now > due_at {
+        CallBackState::Overdue
+    } else {
+        CallBackState::Due
+    }
+}
+
+/// The number a call-back goes to: the institution's registered phone, or a refusal when it has
+/// none (a number the caller gives cannot be used: that is the point of the call-back).
+pub fn callback_phone(registered: Option<&str>) -> Result<String, RuleError> {
+    match registered.map(str::trim).filter(|p| !p.is_empty()) {
+        Some(p) => Ok(p.to_string()),
+        None => Err(RuleError::Refused(
+            "この医療機関には登録電話番号がないため、折り返しを登録できません。登録情報の読み上げで本人確認してください。"
+                .into(),
+        )),
+    }
+}
+
+/// Longest a call-back may be put off.
+pub const CALLBACK_MAX_DAYS: i64 = 14;
+
+/// The due time of a new call-back: the one asked for, or `default_minutes` from `now`. Refused
+/// in the past or further off than [`CALLBACK_MAX_DAYS`].
+pub fn callback_due(
+    now: DateTime<Utc>,
+    requested: Option<DateTime<Utc>>,
+    default_minutes: u32,
+) -> Result<DateTime<Utc>, RuleError> {
+    let due = requested.unwrap_or(now + Duration::minutes(i64::from(default_minutes)));
+    if due < now - Duration::minutes(1) {
+        return Err(RuleError::Refused(
+            "折り返しの予定時刻が過去です。これから先の時刻を指定してください。".into(),
+        ));
+    }
+    if due > now + Duration::days(CALLBACK_MAX_DAYS) {
+        return Err(RuleError::Refused(format!("折り返しの予定は{CALLBACK_MAX_DAYS}日以内にしてください。")));
+    }
+    Ok(due)
+}
+
+/// A call-back's reason: trimmed, 1..=200 characters.
+pub fn callback_reason(reason: &str) -> Result<String, RuleError> {
+    let r = reason.trim();
+    if r.is_empty() {
+        return Err(RuleError::Refused("折り返しの用件を入力してください。".into()));
+    }
+    if r.chars().count() > 200 {
+        return Err(RuleError::Refused("折り返しの用件は200文字までです。".into()));
+    }
+    Ok(r.to_string())
+}
+
+/// Closing a call-back: refused once it is done (the outcome is on the record already).
+pub fn check_callback_open(done: bool) -> Result<(), RuleError> {
+    if done {
+        return Err(RuleError::Refused(
+            "この折り返しは完了しています。新しい折り返しを登録してください。".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// The digits of a caller's number as the phone system reports it (hyphens, spaces, brackets,
+/// full-width digits, `+81` or `81` for Japan): a domestic number starting with 0, 6 to 15
+/// digits, or a refusal saying what was wrong.
+pub fn caller_digits(raw: &str) -> Result<String, RuleError> {
+    let mut digits: String = raw
+        .chars()
+        .filter_map(|c| match c {
+            '0'..='9' => Some(c),
+            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32),
+            _ => None,
+        })
+        .collect();
+    let international = raw.trim_start().starts_with('+') || raw.trim_start().starts_with('＋');
+    if (international || digits.len() >= 11) && digits.starts_with("81") && !digits.starts_with("810") {
+        digits = format!("0{}", &digits[2..]);
+    }
+    if !(6..=15).contains(&digits.len()) {
+        return Err(RuleError::Refused(format!(
+            "発信者番号「{}」は電話番号として読めません（6〜15桁の数字）。",
+            raw.trim()
+        )));
+    }
+    Ok(digits)
+}
+
+/// A report's period: Japan dates, both inclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReportRange {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+/// The longest report period (a year and a day, so a leap year fits).
+pub const REPORT_MAX_DAYS: i64 = 367;
+
+impl ReportRange {
+    /// A range of Japan dates, refused when reversed or longer than [`REPORT_MAX_DAYS`].
+    pub fn new(from: NaiveDate, to: NaiveDate) -> Result<ReportRange, RuleError> {
+        if to < from {
+            return Err(RuleError::Refused(format!("期間の終わり（{to}）が始まり（{from}）より前です。")));
+        }
+        if (to - from).num_days() + 1 > REPORT_MAX_DAYS {
+            return Err(RuleError::Refused(format!(
+                "集計期間は{REPORT_MAX_DAYS}日までです。期間を短くしてください。"
+            )));
+        }
+        Ok(ReportRange { from, to })
+    }
+
+    /// The instants the range covers, as a half-open UTC interval [start, end) of Japan days.
+    pub fn instants(&self) -> (DateTime<Utc>, DateTime<Utc>) {
+        (jst_midnight(self.from), jst_midnight(self.to + Duration::days(1)))
+    }
+}
+
+/// 00:00 Japan time on `day`, in UTC.
+fn jst_midnight(day: NaiveDate) -> DateTime<Utc> {
+    Utc.from_utc_datetime(&day.and_time(NaiveTime::MIN)) - Duration::hours(9)
+}
+
+/// What the store counts for a report (in SQL, so a year of calls never leaves the database).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CallCounts {
+    /// (Japan hour 0..=23, calls started in it).
+    pub by_hour: Vec<(u32, u64)>,
+    /// (reason id, calls closed with it).
+    pub by_reason: Vec<(String, u64)>,
+    pub by_operator: Vec<OperatorCounts>,
+    /// Call-backs whose due time falls in the range, by where they stand now.
+    pub callbacks_due: u64,
+    pub callbacks_overdue: u64,
+    pub callbacks_done: u64,
+}
+
+/// One operator's calls in a report period.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OperatorCounts {
+    pub operator: String,
+    pub calls: u64,
+    /// Closed calls and the sum of their handle times (seconds).
+    pub closed: u64,
+    pub handle_seconds: u64,
+}
+
+/// `GET /v1/reports/calls`: calls by hour, reason and operator, handle time and call-backs,
+/// for a supervisor's period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct CallReport {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub calls: u64,
+    pub closed: u64,
+    /// Average handle time of the closed calls (seconds), none when no call was closed.
+    pub avg_handle_seconds: Option<u64>,
+    /// 24 rows, hour 0 to 23 Japan time.
+    pub by_hour: Vec<HourCount>,
+    /// Every reason of the policy in its order (zeros included), then ids no longer in it.
+    pub by_reason: Vec<ReasonCount>,
+    /// Busiest operator first.
+    pub by_operator: Vec<OperatorReport>,
+    pub callbacks: CallBackCounts,
+}
+
+/// Calls started in one hour of the day (Japan time).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct HourCount {
+    pub hour: u32,
+    pub calls: u64,
+}
+
+/// Calls closed with one reason (a call with two reasons counts for both).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ReasonCount {
+    pub id: String,
+    pub label: String,
+    pub calls: u64,
+}
+
+/// One operator's share of the period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct OperatorReport {
+    pub operator: String,
+    pub calls: u64,
+    pub avg_handle_seconds: Option<u64>,
+}
+
+/// Call-backs due in the period, by where they stand now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+pub struct CallBackCounts {
+    pub due: u64,
+    pub overdue: u64,
+    pub done: u64,
+}
+
+/// Rounded average, none for no samples.
+fn average(sum: u64, n: u64) -> Option<u64> {
+    (n > 0).then(|| (sum + n / 2) / n)
+}
+
+/// Builds the report from the store's counts: all 24 hours, every policy reason (zeros too),
+/// averages rounded to the second, operators busiest first.
+pub fn assemble_report(range: ReportRange, counts: &CallCounts, reasons: &[WrapUpReason]) -> CallReport {
+    let mut hours = [0u64; 24];
+    for &(h, n) in &counts.by_hour {
+        if let Some(slot) = hours.get_mut(h as usize) {
+            *slot += n;
+        }
+    }
+    let calls: u64 = hours.iter().sum();
+    let mut reason_counts: HashMap<&str, u64> = HashMap::new();
+    for (id, n) in &counts.by_reason {
+        *reason_counts.entry(id.as_str()).or_default() += n;
+    }
+    let mut by_reason: Vec<ReasonCount> = reasons
+        .iter()
+        .map(|r| ReasonCount {
+            id: r.id.clone(),
+            label: r.label.clone(),
+            calls: reason_counts.get(r.id.as_str()).copied().unwrap_or(0),
+        })
+        .collect();
+    let mut retired: Vec<ReasonCount> = counts
+        .by_reason
+        .iter()
+        .filter(|(id, _)| !reasons.iter().any(|r| &r.id == id))
+        .map(|(id, n)| ReasonCount { id: id.clone(), label: id.clone(), calls: *n })
+        .collect();
+    retired.sort_by(|a, b| a.id.cmp(&b.id));
+    by_reason.extend(retired);
+    let mut by_operator: Vec<OperatorReport> = counts
+        .by_operator
+        .iter()
+        .map(|o| OperatorReport {
+            operator: o.operator.clone(),
+            calls: o.calls,
+            avg_handle_seconds: average(o.handle_seconds, o.closed),
+        })
+        .collect();
+    by_operator.sort_by(|a, b| b.calls.cmp(&a.calls).then_with(|| a.operator.cmp(&b.operator)));
+    let closed: u64 = counts.by_operator.iter().map(|o| o.closed).sum();
+    let handle: u64 = counts.by_operator.iter().map(|o| o.handle_seconds).sum();
+    CallReport {
+        from: range.from,
+        to: range.to,
+        calls,
+        closed,
+        avg_handle_seconds: average(handle, closed),
+        by_hour: hours.iter().enumerate().map(|(h, &n)| HourCount { hour: h as u32, calls: n }).collect(),
+        by_reason,
+        by_operator,
+        callbacks: CallBackCounts {
+            due: counts.callbacks_due,
+            overdue: counts.callbacks_overdue,
+            done: counts.callbacks_done,
+        },
+    }
+}
+
+/// The report as CSV for the centre's spreadsheet: one `section,key,label,calls,avg_handle_seconds`
+/// table (sections `total`, `hour`, `reason`, `operator`, `callbacks`), so it pastes as one sheet.
+/// CRLF line ends, as spreadsheets expect.
+pub fn report_csv(report: &CallReport) -> String {
+    let avg = |a: Option<u64>| a.map(|s| s.to_string()).unwrap_or_default();
+    let period = format!("{}..{}", report.from, report.to);
+    let mut rows: Vec<[String; 5]> = vec![
+        [
+            "total".into(),
+            period.clone(),
+            "応対件数".into(),
+            report.calls.to_string(),
+            avg(report.avg_handle_seconds),
+        ],
+        ["total".into(), period, "終了済み".into(), report.closed.to_string(), String::new()],
+    ];
+    for h in &report.by_hour {
+        rows.push([
+            "hour".into(),
+            format!("{:02}", h.hour),
+            format!("{}時台", h.hour),
+            h.calls.to_string(),
+            String::new(),
+        ]);
+    }
+    for r in &report.by_reason {
+        rows.push(["reason".into(), r.id.clone(), r.label.clone(), r.calls.to_string(), String::new()]);
+    }
+    for o in &report.by_operator {
+        rows.push([
+            "operator".into(),
+            o.operator.clone(),
+            o.operator.clone(),
+            o.calls.to_string(),
+            avg(o.avg_handle_seconds),
+        ]);
+    }
+    let cb = report.callbacks;
+    for (key, state, n) in [
+        ("due", CallBackState::Due, cb.due),
+        ("overdue", CallBackState::Overdue, cb.overdue),
+        ("done", CallBackState::Done, cb.done),
+    ] {
+        rows.push(["callbacks".into(), key.into(), state.label_ja().into(), n.to_string(), String::new()]);
+    }
+    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
+    // Writing to memory cannot fail; a record that did would only shorten the sheet.
+    let _ = w.write_record(["section", "key", "label", "calls", "avg_handle_seconds"]);
+    for row in &rows {
+        let _ = w.write_record(row);
+    }
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Policy;
+
+    fn reasons() -> Vec<WrapUpReason> {
+        Policy::builtin().wrap_up_reason
+    }
+
+    fn t(h: u32, m: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2021, 7, 15, h, m, 0).unwrap()
+    }
+
+    fn d(m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2021, m, day).unwrap()
+    }
+
+    #[test]
+    fn closing_needs_a_reason_and_names_the_choices() {
+        let err = check_wrap_up(&reasons(), &[]).unwrap_err().to_string();
+        assert!(err.contains("応対の理由を1つ以上選んで"), "{err}");
+        assert!(err.contains("補助金") && err.contains("その他"), "{err}");
+    }
+
+    #[test]
+    fn unknown_reason_is_refused_with_the_known_ids() {
+        let err = check_wrap_up(&reasons(), &["weather".into()]).unwrap_err().to_string();
+        assert!(err.contains("weather") && err.contains("subsidy"), "{err}");
+    }
+
+    #[test]
+    fn reasons_come_back_deduplicated_in_policy_order() {
+        let got = check_wrap_up(&reasons(), &["other".into(), "model".into(), "other".into()]).unwrap();
+        assert_eq!(got, vec!["model".to_string(), "other".to_string()]);
+    }
+
+    #[test]
+    fn a_change_proposes_the_on_change_reason() {
+        assert_eq!(proposed_reasons(&reasons(), true), vec!["model".to_string()]);
+        assert!(proposed_reasons(&reasons(), false).is_empty());
+        assert_eq!(reason_label(&reasons(), "model"), "機種選定・変更");
+        assert_eq!(reason_label(&reasons(), "retired"), "retired");
+    }
+
+    #[test]
+    fn callback_goes_only_to_a_registered_number() {
+        assert_eq!(callback_phone(Some(" 03-4260-6487 ")).unwrap(), "03-4260-6487");
+        let err = callback_phone(None).unwrap_err().to_string();
+        assert!(err.contains("登録電話番号がない"), "{err}");
+        assert!(callback_phone(Some("  ")).is_err());
+    }
+
+    #[test]
+    fn callback_due_defaults_and_bounds() {
+        let now = t(1, 0);
+        assert_eq!(callback_due(now, None, 60).unwrap(), t(2, 0));
+        assert_eq!(callback_due(now, Some(t(5, 30)), 60).unwrap(), t(5, 30));
+        assert!(callback_due(now, Some(t(0, 0)), 60).unwrap_err().to_string().contains("過去"));
+        assert!(callback_due(now, Some(now + Duration::days(15)), 60).is_err());
+        assert!(callback_due(now, Some(now + Duration::days(14)), 60).is_ok());
+    }
+
+    #[test]
+    fn callback_state_turns_overdue_after_its_due_time() {
+        assert_eq!(callback_state(false, t(2, 0), t(1, 59)), CallBackState::Due);
+        assert_eq!(callback_state(false, t(2, 0), t(2, 0)), CallBackState::Due);
+        assert_eq!(callback_state(false, t(2, 0), t(2, 1)), CallBackState::Overdue);
+        assert_eq!(callback_state(true, t(2, 0), t(9, 0)), CallBackState::Done);
+        assert!(check_callback_open(true).is_err());
+        assert!(check_callback_open(false).is_ok());
+    }
+
+    #[test]
+    fn callback_reason_is_required_and_bounded() {
+        assert!(callback_reason("  ").is_err());
+        assert_eq!(callback_reason(" 機種の確認 ").unwrap(), "機種の確認");
+        assert!(callback_reason(&"あ".repeat(201)).is_err());
+    }
+
+    #[test]
+    fn outcomes_round_trip() {
+        for o in CallBackOutcome::ALL {
+            assert_eq!(CallBackOutcome::parse(o.as_str()), Some(o));
+            let json = serde_json::to_string(&o).unwrap();
+            assert_eq!(json, format!("\"{}\"", o.as_str()));
+        }
+        assert_eq!(CallBackOutcome::parse("maybe"), None);
+    }
+
+    #[test]
+    fn caller_numbers_in_any_format() {
+        assert_eq!(caller_digits("03-4260-6487").unwrap(), "0342606487");
+        assert_eq!(caller_digits("(03) 4260 6487").unwrap(), "0342606487");
+        assert_eq!(caller_digits("０３４２６０６４８７").unwrap(), "0342606487");
+        assert_eq!(caller_digits("+81 3-4260-6487").unwrap(), "0342606487");
+        assert_eq!(caller_digits("81342606487").unwrap(), "0342606487");
+        assert_eq!(caller_digits("09012345678").unwrap(), "09012345678");
+        assert!(caller_digits("anonymous").unwrap_err().to_string().contains("anonymous"));
+        assert!(caller_digits("123").is_err());
+    }
+
+    #[test]
+    fn report_range_is_japan_days() {
+        let r = ReportRange::new(d(7, 15), d(7, 15)).unwrap();
+        let (start, end) = r.instants();
+        assert_eq!(start, Utc.with_ymd_and_hms(2021, 7, 14, 15, 0, 0).unwrap());
+        assert_eq!(end, Utc.with_ymd_and_hms(2021, 7, 15, 15, 0, 0).unwrap());
+        assert!(ReportRange::new(d(7, 16), d(7, 15)).unwrap_err().to_string().contains("より前"));
+        assert!(ReportRange::new(d(1, 1), NaiveDate::from_ymd_opt(2022, 1, 2).unwrap()).is_ok());
+        assert!(ReportRange::new(d(1, 1), NaiveDate::from_ymd_opt(2022, 1, 3).unwrap()).is_err());
+    }
+
+    fn sample_counts() -> CallCounts {
+        CallCounts {
+            by_hour: vec![(9, 3), (10, 1), (23, 1)],
+            by_reason: vec![("subsidy".into(), 2), ("model".into(), 3), ("retired".into(), 1)],
+            by_operator: vec![
+                OperatorCounts { operator: "suzuki".into(), calls: 1, closed: 1, handle_seconds: 100 },
+                OperatorCounts { operator: "sato".into(), calls: 4, closed: 3, handle_seconds: 301 },
+            ],
+            callbacks_due: 2,
+            callbacks_overdue: 1,
+            callbacks_done: 4,
+        }
+    }
+
+    #[test]
+    fn report_fills_hours_and_reasons_and_averages() {
+        let range = ReportRange::new(d(7, 15), d(7, 15)).unwrap();
+        let r = assemble_report(range, &sample_counts(), &reasons());
+        assert_eq!(r.calls, 5);
+        assert_eq!(r.closed, 4);
+        assert_eq!(r.avg_handle_seconds, Some(100)); // 401 / 4 = 100.25
+        assert_eq!(r.by_hour.len(), 24);
+        assert_eq!(r.by_hour[9], HourCount { hour: 9, calls: 3 });
+        assert_eq!(r.by_hour[0].calls, 0);
+        let ids: Vec<&str> = r.by_reason.iter().map(|x| x.id.as_str()).collect();
+        assert_eq!(ids, ["model", "subsidy", "status", "portal", "system", "other", "retired"]);
+        assert_eq!(r.by_reason[0].calls, 3);
+        assert_eq!(r.by_reason[2].calls, 0);
+        assert_eq!(r.by_operator[0].operator, "sato");
+        assert_eq!(r.by_operator[0].avg_handle_seconds, Some(100)); // 301 / 3 = 100.33
+        assert_eq!(r.callbacks, CallBackCounts { due: 2, overdue: 1, done: 4 });
+    }
+
+    #[test]
+    fn empty_report_has_no_average() {
+        let range = ReportRange::new(d(7, 15), d(7, 16)).unwrap();
+        let r = assemble_report(range, &CallCounts::default(), &reasons());
+        assert_eq!(r.calls, 0);
+        assert_eq!(r.avg_handle_seconds, None);
+        assert!(r.by_reason.iter().all(|x| x.calls == 0));
+        assert!(r.by_operator.is_empty());
+    }
+
+    #[test]
+    fn csv_is_one_table_with_quoting() {
+        let range = ReportRange::new(d(7, 15), d(7, 15)).unwrap();
+        let mut counts = sample_counts();
+        counts.by_operator[0].operator = "a,b".into();
+        let csv = report_csv(&assemble_report(range, &counts, &reasons()));
+        let lines: Vec<&str> = csv.split("\r\n").filter(|l| !l.is_empty()).collect();
+        assert_eq!(lines[0], "section,key,label,calls,avg_handle_seconds");
+        assert_eq!(lines[1], "total,2021-07-15..2021-07-15,応対件数,5,100");
+        assert!(lines.contains(&"hour,09,9時台,3,"));
+        assert!(lines.contains(&"reason,model,機種選定・変更,3,"));
+        assert!(lines.contains(&"operator,\"a,b\",\"a,b\",1,100"));
+        assert!(lines.contains(&"callbacks,overdue,期限超過,1,"));
+        assert_eq!(lines.len(), 1 + 2 + 24 + 7 + 2 + 3);
+    }
+}

@@ -11,6 +11,7 @@ pub mod policy;
 pub mod reader;
 pub mod subsidy;
 
+pub use call::{CallBack, CallBackOutcome, CallBackState, CallReport, WrapUpReason};
 pub use error::RuleError;
 pub use institution::{CodeCheck, CodeError, Institution, InstitutionCode, InstitutionKind};
 pub use policy::{Policy, PolicyError};

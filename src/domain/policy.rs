@@ -7,6 +7,7 @@ use std::path::Path;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
 use serde::{Deserialize, Serialize};
 
+use super::call::WrapUpReason;
 use super::{InstitutionKind, RuleError};
 
 /// The built-in policy file, the seed notice's values (MHLW 事務連絡 2021-06-30).
@@ -26,6 +27,13 @@ pub struct Policy {
     pub free_units_hospital: u32,
     /// Free readers for every other kind (1).
     pub free_units_other: u32,
+    /// Minutes after it is made that a call-back is due when the operator gives no time (60).
+    #[serde(default = "default_callback_due_minutes")]
+    pub callback_due_minutes: u32,
+    /// 応対の理由, in the order the console numbers them (a policy file from before the list
+    /// existed gets the built-in one).
+    #[serde(default = "default_wrap_up_reasons")]
+    pub wrap_up_reason: Vec<WrapUpReason>,
     /// The subsidy table (別添3), one row per kind / large-chain / units combination.
     pub subsidy: Vec<SubsidyRow>,
 }
@@ -81,6 +89,18 @@ pub enum PolicyError {
     #[error("ポリシーファイル {file} の {key} が正しくありません: {message}")]
     Invalid { file: String, key: String, message: String },
 }
+
+fn default_callback_due_minutes() -> u32 {
+    60
+}
+
+/// The built-in wrap-up list, for policy files written before it existed.
+fn default_wrap_up_reasons() -> Vec<WrapUpReason> {
+    Policy::builtin().wrap_up_reason
+}
+
+/// Most wrap-up reasons a policy may list: the console picks them with the digits 1–9.
+pub const MAX_WRAP_UP_REASONS: usize = 9;
 
 impl Default for Policy {
     /// The built-in policy (`policy/default.toml`).
@@ -143,6 +163,39 @@ impl Policy {
         }
         if self.free_units_other == 0 {
             return Err(invalid("free_units_other", "1 以上にしてください"));
+        }
+        if self.wrap_up_reason.is_empty() {
+            return Err(invalid("wrap_up_reason", "応対の理由を少なくとも1つ書いてください"));
+        }
+        if self.wrap_up_reason.len() > MAX_WRAP_UP_REASONS {
+            return Err(invalid(
+                "wrap_up_reason",
+                &format!("応対の理由は{MAX_WRAP_UP_REASONS}個までです（コンソールで数字キー1〜9で選ぶため）"),
+            ));
+        }
+        for (i, r) in self.wrap_up_reason.iter().enumerate() {
+            let key = |field: &str| format!("wrap_up_reason[{i}].{field}");
+            let id_ok = !r.id.is_empty()
+                && r.id.len() <= 32
+                && r.id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+            if !id_ok {
+                return Err(invalid(
+                    &key("id"),
+                    "英小文字・数字・_ で32文字までにしてください（例: subsidy）",
+                ));
+            }
+            if self.wrap_up_reason[..i].iter().any(|p| p.id == r.id) {
+                return Err(invalid(
+                    &key("id"),
+                    &format!("「{}」が2回あります。id は一意にしてください", r.id),
+                ));
+            }
+            if r.label.trim().is_empty() {
+                return Err(invalid(&key("label"), "表示名を書いてください（例: 補助金）"));
+            }
+        }
+        if self.callback_due_minutes == 0 || i64::from(self.callback_due_minutes) > 24 * 60 {
+            return Err(invalid("callback_due_minutes", "1〜1440（分）にしてください"));
         }
         for (i, row) in self.subsidy.iter().enumerate() {
             let key = |field: &str| format!("subsidy[{i}].{field}");
@@ -298,6 +351,18 @@ mod tests {
             selection_deadline: d(2021, 8, 1),
             free_units_hospital: 3,
             free_units_other: 1,
+            callback_due_minutes: 60,
+            wrap_up_reason: [
+                ("model", "機種選定・変更", true),
+                ("subsidy", "補助金", false),
+                ("status", "申込状況の確認", false),
+                ("portal", "ポータル操作", false),
+                ("system", "オンライン資格確認の仕組み", false),
+                ("other", "その他", false),
+            ]
+            .into_iter()
+            .map(|(id, label, on_change)| WrapUpReason { id: id.into(), label: label.into(), on_change })
+            .collect(),
             subsidy: vec![
                 row(&[Hospital], None, 1, 2_101_000, 1, 2, 1_050_000),
                 row(&[Hospital], None, 2, 2_002_000, 1, 2, 1_001_000),
@@ -388,6 +453,31 @@ mod tests {
         let text = DEFAULT_POLICY_TOML.replace("free_units_hospital = 3", "free_units_hospital = 4");
         let err = Policy::from_toml_str(&text).unwrap_err().to_string();
         assert!(err.contains("病院・4台"), "{err}");
+    }
+
+    #[test]
+    fn wrap_up_list_is_checked() {
+        let text = DEFAULT_POLICY_TOML.replace("id = \"other\"", "id = \"model\"");
+        match Policy::from_toml_str(&text) {
+            Err(PolicyError::Invalid { key, message, .. }) => {
+                assert_eq!(key, "wrap_up_reason[5].id");
+                assert!(message.contains("2回"), "{message}");
+            }
+            other => panic!("expected Invalid, got {other:?}"),
+        }
+        let text = DEFAULT_POLICY_TOML.replace("id = \"other\"", "id = \"その他\"");
+        assert!(Policy::from_toml_str(&text).unwrap_err().to_string().contains("wrap_up_reason[5].id"));
+        let text = DEFAULT_POLICY_TOML.replace("callback_due_minutes = 60", "callback_due_minutes = 0");
+        assert!(Policy::from_toml_str(&text).unwrap_err().to_string().contains("callback_due_minutes"));
+    }
+
+    #[test]
+    fn a_policy_file_without_the_new_keys_gets_the_builtin_ones() {
+        let start = DEFAULT_POLICY_TOML.find("# 折り返し").unwrap();
+        let end = DEFAULT_POLICY_TOML.find("# Subsidy of the other costs").unwrap();
+        let old = format!("{}{}", &DEFAULT_POLICY_TOML[..start], &DEFAULT_POLICY_TOML[end..]);
+        let p = Policy::from_toml_str(&old).unwrap();
+        assert_eq!(p, Policy::builtin());
     }
 
     #[test]

@@ -18,13 +18,33 @@ pub struct Caller {
 }
 
 impl Caller {
-    /// Operators and supervisors: everything but the FAQ-only `service` role.
+    /// Operators and supervisors: everything but the FAQ-only `service` role and the
+    /// screen-pop-only `telephony` role.
     pub fn staff(&self) -> Result<(), ApiError> {
         match self.role {
             Role::Operator | Role::Supervisor => Ok(()),
             Role::Service => {
                 Err(ApiError::Forbidden("このトークン（service）で使えるのは FAQ 検索だけです".to_string()))
             }
+            Role::Telephony => Err(telephony_only()),
+        }
+    }
+
+    /// Everyone who may search the FAQ: staff and the chatbot (`service`), not the phone system.
+    pub fn faq_reader(&self) -> Result<(), ApiError> {
+        match self.role {
+            Role::Telephony => Err(telephony_only()),
+            Role::Operator | Role::Supervisor | Role::Service => Ok(()),
+        }
+    }
+
+    /// The phone system (`telephony`) only: screen pops.
+    pub fn telephony(&self) -> Result<(), ApiError> {
+        match self.role {
+            Role::Telephony => Ok(()),
+            _ => Err(ApiError::Forbidden(
+                "着信通知（screen pop）を送れるのは電話システムのトークン（telephony）だけです".to_string(),
+            )),
         }
     }
 
@@ -35,6 +55,13 @@ impl Caller {
             _ => Err(ApiError::Forbidden("この操作は監督者（supervisor）だけができます".to_string())),
         }
     }
+}
+
+/// The refusal of every route but screen pops to a `telephony` token.
+fn telephony_only() -> ApiError {
+    ApiError::Forbidden(
+        "このトークン（telephony）で使えるのは着信通知（POST /v1/screen-pops）だけです".to_string(),
+    )
 }
 
 impl FromRequestParts<AppState> for Caller {

@@ -1,4 +1,5 @@
-//! `/v1/events`: server-sent events of [`ServerEvent`] so consoles see each other's changes.
+//! `/v1/events`: server-sent events of [`ServerEvent`] so consoles see each other's changes,
+//! and an operator's consoles (only theirs) see the screen pops of the calls they take.
 //! Each subscriber reads the broadcast channel; a subscriber too slow to keep up skips what
 //! it missed (the console re-reads the open institution anyway). Streams end on shutdown.
 
@@ -28,10 +29,14 @@ pub async fn events(
     State(state): State<AppState>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     caller.staff()?;
+    let me = caller.name;
     let stream = BroadcastStream::new(state.events.subscribe())
-        .filter_map(|item| async move {
-            let event = item.ok()?;
-            Event::default().json_data(&event).ok().map(Ok)
+        .filter_map(move |item| {
+            let event = item.ok().filter(|e| e.is_for(&me));
+            async move {
+                let event = event?;
+                Event::default().json_data(&event).ok().map(Ok)
+            }
         })
         .take_until(state.shutdown_signal());
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))

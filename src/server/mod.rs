@@ -69,7 +69,7 @@ pub enum ServeError {
 /// Every route of the API with its layers: body limit, timeout (not for SSE), panics and
 /// framework errors rewritten into the one error shape, request tracing.
 pub fn router(state: AppState) -> Router {
-    use routes::{admin, audit, calls, faq, institutions, reader};
+    use routes::{admin, audit, callbacks, calls, faq, institutions, reader, reports, screen_pops};
     let api = Router::new()
         .route("/healthz", get(admin::healthz))
         .route("/openapi.json", get(openapi_json))
@@ -89,6 +89,12 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/audit/verify", get(audit::verify))
         .route("/v1/calls", post(calls::start).get(calls::list))
         .route("/v1/calls/{id}", axum::routing::patch(calls::update))
+        .route("/v1/calls/{id}/faq", post(calls::attach_faq))
+        .route("/v1/callbacks", post(callbacks::create).get(callbacks::list))
+        .route("/v1/callbacks/{id}/take", post(callbacks::take))
+        .route("/v1/callbacks/{id}/close", post(callbacks::close))
+        .route("/v1/screen-pops", post(screen_pops::create))
+        .route("/v1/reports/calls", get(reports::calls))
         .route("/v1/dashboard", get(admin::dashboard))
         .route("/v1/batch/deadline", post(admin::deadline_batch))
         .route("/v1/operators", post(admin::add_operator))

@@ -28,6 +28,13 @@ use super::{events, routes};
         routes::calls::start,
         routes::calls::update,
         routes::calls::list,
+        routes::calls::attach_faq,
+        routes::callbacks::create,
+        routes::callbacks::list,
+        routes::callbacks::take,
+        routes::callbacks::close,
+        routes::screen_pops::create,
+        routes::reports::calls,
         routes::admin::dashboard,
         routes::admin::deadline_batch,
         routes::admin::add_operator,
@@ -36,7 +43,8 @@ use super::{events, routes};
     modifiers(&BearerAuth),
     tags(
         (name = "meta"), (name = "institutions"), (name = "reader"), (name = "faq"),
-        (name = "audit"), (name = "calls"), (name = "admin"), (name = "events"),
+        (name = "audit"), (name = "calls"), (name = "callbacks"), (name = "reports"), (name = "admin"),
+        (name = "events"),
     )
 )]
 pub struct ApiDoc;
@@ -63,7 +71,7 @@ mod tests {
         let doc = serde_json::to_value(ApiDoc::openapi()).expect("serialises");
         assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.1")), "{}", doc["openapi"]);
         let paths = doc["paths"].as_object().expect("paths");
-        assert_eq!(paths.len(), 19, "{:?}", paths.keys().collect::<Vec<_>>());
+        assert_eq!(paths.len(), 25, "{:?}", paths.keys().collect::<Vec<_>>());
         let put = &paths["/v1/institutions/{code}/reader-application"]["put"]["responses"];
         for status in ["200", "400", "401", "403", "404", "409", "412", "413", "422", "428"] {
             assert!(put.get(status).is_some(), "PUT reader-application documents {status}");

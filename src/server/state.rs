@@ -362,6 +362,24 @@ impl AppState {
         }
     }
 
+    /// Tells every server's subscribers about an event that changes no row (a screen pop):
+    /// through the store's channel when it has one (PostgreSQL NOTIFY), else to this server's
+    /// own. A failure is logged: the caller's request itself has done its work.
+    pub async fn announce(&self, event: ServerEvent) {
+        match self.store.announce(&event).await {
+            Ok(true) => {}
+            Ok(false) => {
+                let _ = self.events.send(event);
+            }
+            Err(e) => {
+                tracing::warn!(
+                    "announcing {event:?} through the store failed ({e}); telling this server's consoles"
+                );
+                let _ = self.events.send(event);
+            }
+        }
+    }
+
     /// Follows the store's change feed, if it has one (PostgreSQL: changes by every server on
     /// the database): refreshes the indexes and tells this server's subscribers.
     pub async fn follow_store_changes(&self) -> Result<(), StoreError> {
@@ -391,6 +409,7 @@ impl AppState {
             }
             ServerEvent::InstitutionsChanged => self.reload_institutions().await,
             ServerEvent::FaqChanged => self.reload_faq().await,
+            ServerEvent::ScreenPop(_) => Ok(()),
         }
     }
 

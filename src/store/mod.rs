@@ -28,13 +28,15 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use crate::api::{AuditEvent, Call, FaqEntry, Role, ServerEvent};
-use crate::domain::{Institution, ReaderApplication, ReaderModel, SubsidyClaim};
+use crate::domain::call::CallCounts;
+use crate::domain::{CallBack, CallBackOutcome, Institution, ReaderApplication, ReaderModel, SubsidyClaim};
 
 pub use error::StoreError;
 pub use postgres::{CHANGES_CHANNEL, PostgresStore};
 pub use records::{
     AuditVerification, BatchRule, ChangeCommand, ChangeOutcome, ChangeRule, DeadlineBatch,
-    DeadlineBatchReport, InstitutionRow, OperatorRecord, PrefectureCount, SeedData, UpsertCounts,
+    DeadlineBatchReport, InstitutionRow, NewCall, NewCallBackRecord, OperatorRecord, PrefectureCount,
+    SeedData, UpsertCounts,
 };
 pub use sqlite::SqliteStore;
 
@@ -57,6 +59,8 @@ pub trait Store:
     + ApplicationStore
     + SubsidyStore
     + CallStore
+    + CallBackStore
+    + ReportStore
     + FaqStore
     + OperatorStore
     + AuditStore
@@ -67,6 +71,13 @@ pub trait Store:
     /// backend has no such channel.
     async fn listen_changes(&self) -> Result<Option<tokio::sync::mpsc::Receiver<ServerEvent>>, StoreError> {
         Ok(None)
+    }
+
+    /// Announces an event that changes no row (a screen pop) to every server on this database
+    /// (PostgreSQL `NOTIFY`). False where the backend has no such channel: the caller then
+    /// tells its own subscribers.
+    async fn announce(&self, _event: &ServerEvent) -> Result<bool, StoreError> {
+        Ok(false)
     }
 }
 
@@ -130,6 +141,70 @@ pub trait CallStore: Send + Sync {
     ) -> Result<Call, StoreError>;
     /// Calls started at or after `since`, optionally for one institution, newest first.
     async fn calls(&self, code: Option<&str>, since: Option<DateTime<Utc>>) -> Result<Vec<Call>, StoreError>;
+    /// One call with its receipts, wrap-up reasons and FAQ answers.
+    async fn call(&self, id: i64) -> Result<Option<Call>, StoreError>;
+    /// Starts a call with what a screen pop or a call-back already knows.
+    async fn start_new_call(&self, call: NewCall) -> Result<Call, StoreError>;
+    /// Replaces a call's wrap-up reasons (checked by the caller against the policy).
+    async fn set_reasons(&self, id: i64, reasons: &[String]) -> Result<Call, StoreError>;
+    /// Closes a call: end instant and handle time (a call closed already keeps its first end).
+    async fn close_call(&self, id: i64, at: DateTime<Utc>) -> Result<Call, StoreError>;
+    /// Attaches an FAQ entry, in its current version, to a call.
+    async fn attach_faq(
+        &self,
+        call_id: i64,
+        faq_id: &str,
+        copied: bool,
+        at: DateTime<Utc>,
+    ) -> Result<Call, StoreError>;
+}
+
+/// 折り返し: call-backs to an institution's registered phone (`sql/callbacks.rs`).
+#[async_trait::async_trait]
+pub trait CallBackStore: Send + Sync {
+    /// Records a call-back to the institution's registered phone, read inside the write
+    /// transaction; refused (`Rule`) when it has none, `NotFound` when there is no institution.
+    async fn create_callback(
+        &self,
+        new: NewCallBackRecord,
+        now: DateTime<Utc>,
+    ) -> Result<CallBack, StoreError>;
+    /// Open call-backs (or all with `all`), by due time; optionally one institution's.
+    async fn callbacks(
+        &self,
+        all: bool,
+        code: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<CallBack>, StoreError>;
+    async fn callback(&self, id: i64, now: DateTime<Utc>) -> Result<Option<CallBack>, StoreError>;
+    /// Takes an open call-back: starts a call on its institution linked to it.
+    async fn take_callback(
+        &self,
+        id: i64,
+        operator: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(CallBack, Call), StoreError>;
+    /// Records how an open call-back ended.
+    async fn close_callback(
+        &self,
+        id: i64,
+        outcome: CallBackOutcome,
+        operator: &str,
+        now: DateTime<Utc>,
+    ) -> Result<CallBack, StoreError>;
+}
+
+/// The counts behind the call report, done in SQL (`sql/reports.rs`).
+#[async_trait::async_trait]
+pub trait ReportStore: Send + Sync {
+    /// Calls started in [start, end) by Japan hour, reason and operator; call-backs due in it,
+    /// judged at `now`.
+    async fn call_counts(
+        &self,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<CallCounts, StoreError>;
 }
 
 /// The FAQ (`sql/faq.rs`).

@@ -41,7 +41,10 @@ const MIGRATION_LOCK: i64 = 0x6d61_646f_0001;
 const AUDIT_CHAIN_LOCK: i64 = 0x6d61_646f_0002;
 
 /// Ordered, embedded migrations: (version, name, SQL).
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("migrations/postgres/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "init", include_str!("migrations/postgres/0001_init.sql")),
+    (2, "calls", include_str!("migrations/postgres/0002_calls.sql")),
+];
 
 const FOR_UPDATE: &str = " FOR UPDATE";
 
@@ -78,6 +81,17 @@ impl PostgresStore {
 
     async fn begin_write(&self) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
         self.pool.begin().await
+    }
+
+    /// Every server on the database hears it through its change feed (a notification outside
+    /// any transaction: the event changes no row).
+    async fn announce_event(&self, event: &ServerEvent) -> Result<bool, StoreError> {
+        let payload = serde_json::to_string(event).map_err(StoreError::internal)?;
+        sqlx::query(&format!("SELECT pg_notify({CHANNEL_SQL}, $1)"))
+            .bind(payload)
+            .execute(&self.pool)
+            .await?;
+        Ok(true)
     }
 
     /// Subscribes to `madoguchi_changes` (of this schema); the receiver yields every change any server made.

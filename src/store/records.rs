@@ -111,3 +111,27 @@ pub struct SeedData {
     pub reader_models: Vec<ReaderModel>,
     pub faq: Vec<FaqEntry>,
 }
+
+/// A call to start with what the phone system or a call-back already knows.
+#[derive(Debug, Clone, Default)]
+pub struct NewCall {
+    pub operator: String,
+    pub code: Option<String>,
+    pub at: DateTime<Utc>,
+    /// The caller's number from a screen pop.
+    pub caller_phone: Option<String>,
+    /// The call-back this call makes.
+    pub callback_id: Option<i64>,
+}
+
+/// A call-back to record; its phone number is read from the institution inside the write
+/// transaction, never passed in.
+#[derive(Debug, Clone)]
+pub struct NewCallBackRecord {
+    pub code: String,
+    pub reason: String,
+    pub due_at: DateTime<Utc>,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub origin_call_id: Option<i64>,
+}

@@ -36,7 +36,10 @@ const READERS: u32 = 4;
 const READER_ROW_BUFFER: usize = 4096;
 
 /// Ordered, embedded migrations: (version, name, SQL).
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("migrations/sqlite/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "init", include_str!("migrations/sqlite/0001_init.sql")),
+    (2, "calls", include_str!("migrations/sqlite/0002_calls.sql")),
+];
 
 /// SQLite has no row locks: `BEGIN IMMEDIATE` already holds the database's write lock.
 const FOR_UPDATE: &str = "";
@@ -135,6 +138,12 @@ impl SqliteStore {
     /// Dropped without commit (an error, a cancelled request), it rolls back.
     async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
         self.writer.begin_with("BEGIN IMMEDIATE").await
+    }
+
+    /// The audit-log feed carries only changes: an event that changes no row is this
+    /// server's to tell its own subscribers.
+    async fn announce_event(&self, _event: &ServerEvent) -> Result<bool, StoreError> {
+        Ok(false)
     }
 
     /// SQLite has a single process's server: changes are announced in-process by the server.

@@ -194,6 +194,8 @@ pub struct CallsState {
     pub selected: usize,
     /// A start/attach/close request is on its way.
     pub saving: bool,
+    /// The wrap-up picker, open while closing a call: the reason ids chosen so far.
+    pub wrap_up: Option<Vec<String>>,
 }
 
 /// The deadline batch as a supervisor runs it: dry run first, then confirm.

@@ -5,6 +5,10 @@
 
 #![allow(dead_code)]
 
+mod live_call;
+#[allow(unused_imports)] // not every test binary runs the live-call suite
+pub use live_call::*;
+
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};

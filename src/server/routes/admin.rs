@@ -37,6 +37,7 @@ pub async fn me(caller: Caller, State(state): State<AppState>) -> Result<AppJson
         business_date: state.clock.today(),
         date_fixed: state.clock.is_fixed(),
         selection_deadline: state.policy.selection_deadline,
+        wrap_up_reasons: state.policy.wrap_up_reason.clone(),
     }))
 }
 

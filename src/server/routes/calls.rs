@@ -4,7 +4,7 @@ use axum::extract::State;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::api::{Call, StartCall, UpdateCall};
+use crate::api::{AttachFaq, Call, StartCall, UpdateCall};
 use crate::server::auth::Caller;
 use crate::server::error::ApiError;
 use crate::server::extract::{AppJson, AppPath, AppQuery};
@@ -32,7 +32,8 @@ pub async fn start(
     Ok(AppJson(calls::open(&state, &caller, body.code.as_deref()).await?))
 }
 
-/// Attaches an institution, sets the note, or closes the call.
+/// Attaches an institution, sets the note or the wrap-up reasons, or closes the call. Closing
+/// needs at least one reason from the policy list, given now or before (422 otherwise).
 #[utoipa::path(patch, path = "/v1/calls/{id}", tag = "calls", request_body = UpdateCall,
     params(("id" = i64, Path, description = "Call id")),
     security(("bearer" = [])),
@@ -43,7 +44,7 @@ pub async fn start(
         (status = 403, description = "Role may not log calls", body = crate::api::ErrorBody),
         (status = 404, description = "No such call or institution", body = crate::api::ErrorBody),
         (status = 413, description = "Body too large", body = crate::api::ErrorBody),
-        (status = 422, description = "Note too long", body = crate::api::ErrorBody),
+        (status = 422, description = "Note too long, a reason not in the policy list, or closing without a reason", body = crate::api::ErrorBody),
     ))]
 pub async fn update(
     caller: Caller,
@@ -53,6 +54,29 @@ pub async fn update(
 ) -> Result<AppJson<Call>, ApiError> {
     caller.staff()?;
     Ok(AppJson(calls::update(&state, id, &body).await?))
+}
+
+/// Attaches an FAQ answer shown or copied during the call (entry id and its current version),
+/// so the record says what the caller was told.
+#[utoipa::path(post, path = "/v1/calls/{id}/faq", tag = "calls", request_body = AttachFaq,
+    params(("id" = i64, Path, description = "Call id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The call with its FAQ answers", body = Call),
+        (status = 400, description = "Bad JSON or bad id", body = crate::api::ErrorBody),
+        (status = 401, description = "No or unknown token", body = crate::api::ErrorBody),
+        (status = 403, description = "Role may not log calls", body = crate::api::ErrorBody),
+        (status = 404, description = "No such call or FAQ entry", body = crate::api::ErrorBody),
+        (status = 409, description = "The call is closed", body = crate::api::ErrorBody),
+    ))]
+pub async fn attach_faq(
+    caller: Caller,
+    State(state): State<AppState>,
+    AppPath(id): AppPath<i64>,
+    AppJson(body): AppJson<AttachFaq>,
+) -> Result<AppJson<Call>, ApiError> {
+    caller.staff()?;
+    Ok(AppJson(calls::attach_faq(&state, id, &body.faq_id, body.copied).await?))
 }
 
 /// Query of `GET /v1/calls`.

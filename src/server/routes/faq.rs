@@ -29,12 +29,14 @@ pub struct FaqParams {
         (status = 200, description = "Ranked entries, best first", body = FaqResponse),
         (status = 400, description = "Empty or too long query, limit out of range", body = crate::api::ErrorBody),
         (status = 401, description = "No or unknown token", body = crate::api::ErrorBody),
+        (status = 403, description = "The telephony role may only post screen pops", body = crate::api::ErrorBody),
     ))]
 pub async fn search(
-    _caller: Caller,
+    caller: Caller,
     State(state): State<AppState>,
     AppQuery(p): AppQuery<FaqParams>,
 ) -> Result<AppJson<FaqResponse>, ApiError> {
+    caller.faq_reader()?;
     let q = query(p.q)?;
     let n = limit(p.limit, 10, 50)?;
     let corpus = state.faq.read().map_err(|_| ApiError::Internal("faq index poisoned".into()))?;

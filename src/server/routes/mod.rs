@@ -4,10 +4,13 @@
 
 pub mod admin;
 pub mod audit;
+pub mod callbacks;
 pub mod calls;
 pub mod faq;
 pub mod institutions;
 pub mod reader;
+pub mod reports;
+pub mod screen_pops;
 
 use super::error::ApiError;
 

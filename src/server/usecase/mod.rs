@@ -4,15 +4,20 @@
 //!
 //! - `applications.rs`: change a reader application; the deadline batch.
 //! - `institutions.rs`: find one, correct a reading, import a file's rows.
-//! - `calls.rs`: open, update and close a call.
+//! - `calls.rs`: open, update and close a call (wrap-up reasons), FAQ answers on its record.
+//! - `callbacks.rs`: 折り返し to the registered number; `screen_pops.rs`: the phone system's
+//!   screen pops; `reports.rs`: the call report.
 //! - `faq.rs`: edit an entry.
 //!
 //! Errors are [`ApiError`]s: one variant per outcome the API documents, with the operator's
 //! message.
 
 pub mod applications;
+pub mod callbacks;
 pub mod calls;
 pub mod faq;
 pub mod institutions;
+pub mod reports;
+pub mod screen_pops;
 
 pub use super::error::ApiError;

@@ -1,14 +1,19 @@
-//! 応対記録: starting, updating and listing calls, with the 受付番号 attached to each.
+//! 応対記録: starting, updating, closing and listing calls, with the 受付番号, the wrap-up
+//! reasons (応対の理由), the handle time and the FAQ answers given attached to each.
+
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
 use super::convert::parse_instant;
 use super::institutions::institution_exists;
-use super::{Conn, DbRow, ThisStore};
-use crate::api::Call;
+use super::{Conn, Db, DbRow, ThisStore};
+use crate::api::{Call, CallFaq};
 use crate::store::audit_chain;
-use crate::store::{CallStore, StoreError};
+use crate::store::{CallStore, NewCall, StoreError};
+
+const CALL_COLUMNS: &str = "id, operator, started_at, ended_at, code, note, caller_phone, callback_id";
 
 fn call_from_row(row: &DbRow) -> Result<Call, StoreError> {
     let started: String = row.try_get("started_at")?;
@@ -21,11 +26,16 @@ fn call_from_row(row: &DbRow) -> Result<Call, StoreError> {
         code: row.try_get("code")?,
         note: row.try_get("note")?,
         receipts: Vec::new(),
+        reasons: Vec::new(),
+        caller_phone: row.try_get("caller_phone")?,
+        callback_id: row.try_get("callback_id")?,
+        faq: Vec::new(),
     })
 }
 
-async fn call_by_id(conn: &mut Conn, id: i64) -> Result<Call, StoreError> {
-    let row = sqlx::query("SELECT id, operator, started_at, ended_at, code, note FROM calls WHERE id = $1")
+/// A call and its receipts (not its reasons and FAQ answers: [`full_call`]).
+pub(super) async fn call_by_id(conn: &mut Conn, id: i64) -> Result<Call, StoreError> {
+    let row = sqlx::query(&format!("SELECT {CALL_COLUMNS} FROM calls WHERE id = $1"))
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?
@@ -47,6 +57,143 @@ async fn require_institution(conn: &mut Conn, code: Option<&str>) -> Result<(), 
         }
         _ => Ok(()),
     }
+}
+
+/// Reasons and FAQ answers of one call.
+async fn fill_call_details(conn: &mut Conn, call: &mut Call) -> Result<(), StoreError> {
+    call.reasons = sqlx::query_scalar("SELECT reason FROM call_reasons WHERE call_id = $1 ORDER BY reason")
+        .bind(call.id)
+        .fetch_all(&mut *conn)
+        .await?;
+    let rows = sqlx::query(
+        "SELECT faq_id, faq_version, question, copied, at FROM call_faq WHERE call_id = $1 ORDER BY at, faq_id",
+    )
+    .bind(call.id)
+    .fetch_all(&mut *conn)
+    .await?;
+    call.faq = rows.iter().map(call_faq_from_row).collect::<Result<_, _>>()?;
+    Ok(())
+}
+
+/// Reasons and FAQ answers of a listed set of calls (same filter as the list), two queries.
+async fn fill_calls_details(
+    pool: &sqlx::Pool<Db>,
+    calls: &mut [Call],
+    code: Option<&str>,
+    since: Option<&str>,
+) -> Result<(), StoreError> {
+    if calls.is_empty() {
+        return Ok(());
+    }
+    let at: HashMap<i64, usize> = calls.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
+    let reasons: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT r.call_id, r.reason FROM call_reasons r JOIN calls c ON c.id = r.call_id \
+         WHERE ($1 IS NULL OR c.code = $1) AND ($2 IS NULL OR c.started_at >= $2) ORDER BY r.call_id, r.reason",
+    )
+    .bind(code)
+    .bind(since)
+    .fetch_all(pool)
+    .await?;
+    for (id, reason) in reasons {
+        if let Some(&i) = at.get(&id) {
+            calls[i].reasons.push(reason);
+        }
+    }
+    let rows = sqlx::query(
+        "SELECT f.call_id, f.faq_id, f.faq_version, f.question, f.copied, f.at FROM call_faq f \
+         JOIN calls c ON c.id = f.call_id \
+         WHERE ($1 IS NULL OR c.code = $1) AND ($2 IS NULL OR c.started_at >= $2) ORDER BY f.at, f.faq_id",
+    )
+    .bind(code)
+    .bind(since)
+    .fetch_all(pool)
+    .await?;
+    for row in &rows {
+        let id: i64 = row.try_get("call_id")?;
+        if let Some(&i) = at.get(&id) {
+            calls[i].faq.push(call_faq_from_row(row)?);
+        }
+    }
+    Ok(())
+}
+
+fn call_faq_from_row(row: &DbRow) -> Result<CallFaq, StoreError> {
+    let at: String = row.try_get("at")?;
+    Ok(CallFaq {
+        faq_id: row.try_get("faq_id")?,
+        version: row.try_get("faq_version")?,
+        question: row.try_get("question")?,
+        copied: row.try_get("copied")?,
+        at: parse_instant(&at)?,
+    })
+}
+
+/// Replaces a call's wrap-up reasons.
+async fn set_call_reasons(conn: &mut Conn, id: i64, reasons: &[String]) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM call_reasons WHERE call_id = $1").bind(id).execute(&mut *conn).await?;
+    for r in reasons {
+        sqlx::query("INSERT INTO call_reasons (call_id, reason) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(id)
+            .bind(r)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Closes a call: the end instant and the handle time in whole seconds (never negative).
+async fn close_call_row(conn: &mut Conn, id: i64, ended_at: DateTime<Utc>) -> Result<(), StoreError> {
+    let started: Option<String> =
+        sqlx::query_scalar("SELECT started_at FROM calls WHERE id = $1 AND ended_at IS NULL")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let Some(started) = started else { return Ok(()) };
+    let seconds = (ended_at - parse_instant(&started)?).num_seconds().max(0);
+    sqlx::query("UPDATE calls SET ended_at = $1, handle_seconds = $2 WHERE id = $3")
+        .bind(audit_chain::instant_text(ended_at))
+        .bind(seconds)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Attaches an FAQ entry (its current version and question) to a call; showing it again keeps
+/// one row, copying it marks the row copied.
+async fn attach_faq_row(
+    conn: &mut Conn,
+    call_id: i64,
+    faq_id: &str,
+    copied: bool,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let entry: Option<(i64, String)> =
+        sqlx::query_as("SELECT version, question FROM faq_entries WHERE id = $1")
+            .bind(faq_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let (version, question) = entry.ok_or_else(|| StoreError::NotFound(format!("FAQ {faq_id}")))?;
+    sqlx::query(
+        "INSERT INTO call_faq (call_id, faq_id, faq_version, question, copied, at) VALUES ($1, $2, $3, $4, $5, $6) \
+         ON CONFLICT (call_id, faq_id, faq_version) DO UPDATE SET copied = (call_faq.copied OR excluded.copied)",
+    )
+    .bind(call_id)
+    .bind(faq_id)
+    .bind(version)
+    .bind(question)
+    .bind(copied)
+    .bind(audit_chain::instant_text(at))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// A call and all it carries, read on one connection.
+pub(super) async fn full_call(conn: &mut Conn, id: i64) -> Result<Call, StoreError> {
+    let mut call = call_by_id(conn, id).await?;
+    fill_call_details(conn, &mut call).await?;
+    Ok(call)
 }
 
 #[async_trait::async_trait]
@@ -102,13 +249,14 @@ impl CallStore for ThisStore {
     async fn calls(&self, code: Option<&str>, since: Option<DateTime<Utc>>) -> Result<Vec<Call>, StoreError> {
         let since = since.map(audit_chain::instant_text);
         let rows = sqlx::query(
-            "SELECT c.id, c.operator, c.started_at, c.ended_at, c.code, c.note, r.receipt_no \
+            "SELECT c.id, c.operator, c.started_at, c.ended_at, c.code, c.note, c.caller_phone, c.callback_id, \
+             r.receipt_no \
              FROM calls c LEFT JOIN call_receipts r ON r.call_id = c.id \
              WHERE ($1 IS NULL OR c.code = $1) AND ($2 IS NULL OR c.started_at >= $2) \
              ORDER BY c.started_at DESC, c.id DESC, r.receipt_no",
         )
         .bind(code)
-        .bind(since)
+        .bind(since.as_deref())
         .fetch_all(self.reader())
         .await?;
         let mut calls: Vec<Call> = Vec::new();
@@ -123,6 +271,72 @@ impl CallStore for ThisStore {
                 call.receipts.push(receipt);
             }
         }
+        fill_calls_details(self.reader(), &mut calls, code, since.as_deref()).await?;
         Ok(calls)
+    }
+
+    async fn call(&self, id: i64) -> Result<Option<Call>, StoreError> {
+        let mut conn = self.reader().acquire().await?;
+        match full_call(&mut conn, id).await {
+            Ok(call) => Ok(Some(call)),
+            Err(StoreError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn start_new_call(&self, new: NewCall) -> Result<Call, StoreError> {
+        let mut tx = self.begin_write().await?;
+        if let Some(code) = new.code.as_deref()
+            && !institution_exists(&mut tx, code).await?
+        {
+            return Err(StoreError::NotFound(format!("institution {code}")));
+        }
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO calls (operator, started_at, ended_at, code, note, caller_phone, callback_id) \
+             VALUES ($1, $2, NULL, $3, '', $4, $5) RETURNING id",
+        )
+        .bind(&new.operator)
+        .bind(audit_chain::instant_text(new.at))
+        .bind(new.code.as_deref())
+        .bind(new.caller_phone.as_deref())
+        .bind(new.callback_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        let call = full_call(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(call)
+    }
+
+    async fn set_reasons(&self, id: i64, reasons: &[String]) -> Result<Call, StoreError> {
+        let mut tx = self.begin_write().await?;
+        call_by_id(&mut tx, id).await?;
+        set_call_reasons(&mut tx, id, reasons).await?;
+        let call = full_call(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(call)
+    }
+
+    async fn close_call(&self, id: i64, at: DateTime<Utc>) -> Result<Call, StoreError> {
+        let mut tx = self.begin_write().await?;
+        call_by_id(&mut tx, id).await?;
+        close_call_row(&mut tx, id, at).await?;
+        let call = full_call(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(call)
+    }
+
+    async fn attach_faq(
+        &self,
+        call_id: i64,
+        faq_id: &str,
+        copied: bool,
+        at: DateTime<Utc>,
+    ) -> Result<Call, StoreError> {
+        let mut tx = self.begin_write().await?;
+        call_by_id(&mut tx, call_id).await?;
+        attach_faq_row(&mut tx, call_id, faq_id, copied, at).await?;
+        let call = full_call(&mut tx, call_id).await?;
+        tx.commit().await?;
+        Ok(call)
     }
 }

@@ -16,7 +16,7 @@ pub(super) async fn put_faq(conn: &mut Conn, e: &FaqEntry) -> Result<(), StoreEr
     sqlx::query(&format!(
         "INSERT INTO faq_entries ({FAQ_COLUMNS}) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (id) DO UPDATE SET question = excluded.question, answer = excluded.answer, \
-         category = excluded.category, keywords = excluded.keywords"
+         category = excluded.category, keywords = excluded.keywords, version = faq_entries.version + 1"
     ))
     .bind(&e.id)
     .bind(&e.question)

@@ -16,6 +16,7 @@
 
 mod applications;
 mod audit;
+mod callbacks;
 mod calls;
 mod convert;
 mod deadline_batch;
@@ -25,6 +26,7 @@ mod institutions;
 mod migrate;
 mod models;
 mod operators;
+mod reports;
 mod seed;
 mod subsidy;
 
@@ -45,5 +47,9 @@ const BATCH_ROWS: usize = 1000;
 impl Store for ThisStore {
     async fn listen_changes(&self) -> Result<Option<tokio::sync::mpsc::Receiver<ServerEvent>>, StoreError> {
         self.listen().await
+    }
+
+    async fn announce(&self, event: &ServerEvent) -> Result<bool, StoreError> {
+        self.announce_event(event).await
     }
 }

@@ -2,6 +2,8 @@
 //! a note, close it; today's calls listed.
 
 use crate::api::{Call, UpdateCall};
+use crate::domain::WrapUpReason;
+use crate::domain::call::proposed_reasons;
 
 use super::super::action::{Action, Command, Reply};
 use super::super::effect::Effect;
@@ -38,22 +40,80 @@ pub fn attach(state: &mut State) -> Vec<Effect> {
     state.calls.saving = true;
     vec![Effect::UpdateCall {
         id: call.id,
-        update: UpdateCall { code: Some(code), note: None, close: false },
+        update: UpdateCall { code: Some(code), note: None, reasons: None, close: false },
     }]
 }
 
-/// Closes the current call, saving its note.
+/// Asks for the wrap-up reasons of the current call: shows the call log with the picker open,
+/// the reasons a change during the call implies already chosen (Enter then closes).
 pub fn close(state: &mut State) -> Vec<Effect> {
     let Some(call) = state.calls.current.as_ref() else {
         state.message = Some((Level::Warn, "応対中の通話はありません".into()));
         return vec![];
     };
-    state.calls.saving = true;
-    let note = Some(state.calls.note.value().to_string());
-    vec![Effect::UpdateCall { id: call.id, update: UpdateCall { code: None, note, close: true } }]
+    if state.calls.wrap_up.is_none() {
+        let chosen = if call.reasons.is_empty() {
+            proposed_reasons(reasons(state), !call.receipts.is_empty())
+        } else {
+            call.reasons.clone()
+        };
+        state.calls.wrap_up = Some(chosen);
+    }
+    super::push_screen(state, Screen::Calls);
+    let confirm = state.key_name(Command::Confirm);
+    state.message = Some((Level::Info, format!("応対の理由を数字で選び、{confirm} で終了します")));
+    vec![]
+}
+
+/// The policy's wrap-up list, as the server sent it.
+fn reasons(state: &State) -> &[WrapUpReason] {
+    state.me.get().map(|m| m.wrap_up_reasons.as_slice()).unwrap_or(&[])
+}
+
+/// Keys of the open wrap-up picker: a digit toggles the reason of that number, Enter closes
+/// the call with the chosen reasons (asks again when none is chosen), Esc goes back to the call.
+fn wrap_up_key(state: &mut State, action: Action) -> Vec<Effect> {
+    let list: Vec<String> = reasons(state).iter().map(|r| r.id.clone()).collect();
+    let Some(chosen) = state.calls.wrap_up.as_mut() else { return vec![] };
+    match action {
+        Action::Insert(ch) => {
+            let picked = ch.to_digit(10).and_then(|d| (d as usize).checked_sub(1)).and_then(|i| list.get(i));
+            match picked {
+                Some(id) if chosen.contains(id) => chosen.retain(|c| c != id),
+                Some(id) => chosen.push(id.clone()),
+                None => {
+                    state.message =
+                        Some((Level::Warn, format!("理由は 1〜{} の数字で選んでください", list.len())));
+                }
+            }
+        }
+        Action::Command(Command::Confirm) => {
+            if chosen.is_empty() {
+                state.message = Some((Level::Warn, "応対の理由を1つ以上選んでください（数字キー）".into()));
+                return vec![];
+            }
+            let Some(call) = state.calls.current.as_ref() else { return vec![] };
+            let reasons = list.iter().filter(|id| chosen.contains(id)).cloned().collect();
+            state.calls.saving = true;
+            let note = Some(state.calls.note.value().to_string());
+            return vec![Effect::UpdateCall {
+                id: call.id,
+                update: UpdateCall { code: None, note, reasons: Some(reasons), close: true },
+            }];
+        }
+        Action::Command(Command::Back) => {
+            state.calls.wrap_up = None;
+            state.message = None;
+        }
+        _ => {}
+    }
+    vec![]
 }
 
 pub fn key(state: &mut State, action: Action) -> Vec<Effect> {
+    if state.calls.wrap_up.is_some() {
+        return wrap_up_key(state, action);
+    }
     let c = &mut state.calls;
     match action {
         Action::Insert(ch) if c.current.is_some() => {
@@ -76,7 +136,7 @@ pub fn key(state: &mut State, action: Action) -> Vec<Effect> {
             let note = Some(c.note.value().to_string());
             return vec![Effect::UpdateCall {
                 id: call.id,
-                update: UpdateCall { code: None, note, close: false },
+                update: UpdateCall { code: None, note, reasons: None, close: false },
             }];
         }
         Action::Command(Command::Refresh) => return vec![Effect::LoadCalls],
@@ -91,6 +151,7 @@ pub fn saved(state: &mut State, reply: Reply<Call>) -> Vec<Effect> {
     match reply {
         Ok(call) if call.ended_at.is_some() => {
             state.calls.current = None;
+            state.calls.wrap_up = None;
             state.calls.note.clear();
             state.message = Some((Level::Info, format!("応対 #{} を終了しました", call.id)));
             vec![Effect::LoadCalls]

@@ -392,6 +392,7 @@ fn call_start_attach_close() {
         code: Some("1331234567".into()),
         note: String::new(),
         receipts: vec![],
+        ..Default::default()
     };
     update(&mut s, Action::CallSaved(Ok(call.clone())));
     assert_eq!(s.call_seconds(), Some(0));
@@ -400,17 +401,69 @@ fn call_start_attach_close() {
     assert_eq!(s.call_seconds(), Some(65));
     update(&mut s, Action::Command(Command::Calls));
     type_str(&mut s, "折り返し希望");
-    let fx = update(&mut s, Action::Command(Command::CloseCall));
+    s.me = Loadable::Loaded(me());
+    // Ctrl-X opens the wrap-up picker; nothing is sent until a reason is chosen.
+    assert!(update(&mut s, Action::Command(Command::CloseCall)).is_empty());
+    assert_eq!(s.calls.wrap_up.as_deref(), Some(&[][..]), "no change during the call: nothing proposed");
+    assert!(
+        update(&mut s, Action::Command(Command::Confirm)).is_empty(),
+        "closing without a reason asks for one"
+    );
+    assert!(s.message.as_ref().is_some_and(|(_, m)| m.contains("理由")));
+    update(&mut s, Action::Insert('2'));
+    update(&mut s, Action::Insert('6'));
+    update(&mut s, Action::Insert('6')); // toggled off again
+    update(&mut s, Action::Insert('9')); // no ninth reason: a hint, no change
+    let fx = update(&mut s, Action::Command(Command::Confirm));
     match &fx[..] {
         [Effect::UpdateCall { id: 7, update }] => {
             assert!(update.close);
             assert_eq!(update.note.as_deref(), Some("折り返し希望"));
+            assert_eq!(update.reasons.as_deref(), Some(&["subsidy".to_string()][..]));
         }
         other => panic!("{other:?}"),
     }
     let closed = crate::api::Call { ended_at: Some(s.now), ..call };
     update(&mut s, Action::CallSaved(Ok(closed)));
     assert!(s.calls.current.is_none());
+    assert!(s.calls.wrap_up.is_none());
+}
+
+fn me() -> crate::api::Me {
+    crate::api::Me {
+        name: "me".into(),
+        role: crate::api::Role::Operator,
+        business_date: chrono::NaiveDate::from_ymd_opt(2021, 7, 15).expect("date"),
+        date_fixed: true,
+        selection_deadline: chrono::NaiveDate::from_ymd_opt(2021, 8, 1).expect("date"),
+        wrap_up_reasons: crate::domain::Policy::builtin().wrap_up_reason,
+    }
+}
+
+#[test]
+fn a_call_that_changed_an_application_proposes_its_reason() {
+    let mut s = state();
+    s.me = Loadable::Loaded(me());
+    let call = crate::api::Call {
+        id: 8,
+        operator: "me".into(),
+        started_at: s.now,
+        receipts: vec!["R-210715-000001".into()],
+        ..Default::default()
+    };
+    update(&mut s, Action::CallSaved(Ok(call)));
+    update(&mut s, Action::Command(Command::CloseCall));
+    assert_eq!(s.screen, Screen::Calls, "Ctrl-X anywhere shows the picker");
+    assert_eq!(s.calls.wrap_up.as_deref(), Some(&["model".to_string()][..]));
+    // Two keys: Ctrl-X, Enter.
+    let fx = update(&mut s, Action::Command(Command::Confirm));
+    assert!(
+        matches!(&fx[..], [Effect::UpdateCall { update, .. }] if update.reasons.as_deref() == Some(&["model".to_string()][..]))
+    );
+    // Esc instead would have kept the call open.
+    s.calls.saving = false;
+    update(&mut s, Action::Command(Command::Back));
+    assert!(s.calls.wrap_up.is_none() && s.calls.current.is_some());
 }
 
 #[test]

@@ -10,6 +10,8 @@ use super::super::command::Command;
 use super::super::state::{Loadable, Screen, State};
 use super::super::text::{self, ui};
 use super::{Theme, jst, set_caret, sym};
+use crate::domain::WrapUpReason;
+use crate::domain::call::reason_label;
 
 pub fn draw(state: &State, frame: &mut Frame, area: Rect) {
     let th = Theme::of(state);
@@ -39,7 +41,7 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect) {
                 Line::from(vec![Span::styled("メモ: ", th.dim()), Span::raw(shown)]),
             ];
             frame.render_widget(Paragraph::new(lines), inner);
-            if state.screen == Screen::Calls && !state.confirm_quit {
+            if state.screen == Screen::Calls && !state.confirm_quit && c.wrap_up.is_none() {
                 set_caret(frame, inner.x + 6 + caret as u16, inner.y + 3);
             }
         }
@@ -56,6 +58,10 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect) {
         }
     }
 
+    if let Some(chosen) = &c.wrap_up {
+        draw_wrap_up(state, chosen, frame, list_area);
+        return;
+    }
     let block = th.block(format!(" {} ", ui::CALLS_TITLE));
     let inner = block.inner(list_area);
     frame.render_widget(block, list_area);
@@ -71,13 +77,20 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect) {
                 .map(|(i, call)| {
                     let end =
                         call.ended_at.map(|e| jst(e).format("%H:%M").to_string()).unwrap_or("応対中".into());
+                    let reasons = call
+                        .reasons
+                        .iter()
+                        .map(|r| reason_label(wrap_up_list(state), r))
+                        .collect::<Vec<_>>()
+                        .join("・");
                     let t = format!(
-                        "{} #{} {}-{} {} {} {}",
+                        "{} #{} {}-{} {} {} {} {}",
                         if i == c.selected { s.cursor } else { " " },
                         call.id,
                         jst(call.started_at).format("%H:%M"),
                         end,
                         call.code.as_deref().unwrap_or("-"),
+                        reasons,
                         call.receipts.join(","),
                         call.note
                     );
@@ -89,5 +102,39 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect) {
         Loadable::Failed(e) => vec![Line::styled(e.clone(), th.error())],
         _ => vec![Line::raw("読み込み中...")],
     };
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The policy's wrap-up list as the server sent it (empty before `/v1/me` answered).
+fn wrap_up_list(state: &State) -> &[WrapUpReason] {
+    state.me.get().map(|m| m.wrap_up_reasons.as_slice()).unwrap_or(&[])
+}
+
+/// The wrap-up picker: each reason with its digit, the chosen ones marked; Enter closes.
+fn draw_wrap_up(state: &State, chosen: &[String], frame: &mut Frame, area: Rect) {
+    let th = Theme::of(state);
+    let s = sym(state);
+    let enter = state.key_name(Command::Confirm);
+    let back = state.key_name(Command::Back);
+    let block = th.block(" 応対の理由（数字で選択・複数可） ");
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let mut lines: Vec<Line> = wrap_up_list(state)
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let on = chosen.contains(&r.id);
+            let mark = if on { "[x]" } else { "[ ]" };
+            let t = text::fit(&format!(" {} {mark} {}", i + 1, r.label), inner.width as usize, s.ellipsis);
+            if on { Line::styled(t, th.selected()) } else { Line::raw(t) }
+        })
+        .collect();
+    lines.push(Line::raw(""));
+    lines.push(Line::from(vec![
+        Span::styled(enter.to_string(), th.key()),
+        Span::raw(" 応対を終了  "),
+        Span::styled(back.to_string(), th.key()),
+        Span::raw(" 応対に戻る"),
+    ]));
     frame.render_widget(Paragraph::new(lines), inner);
 }

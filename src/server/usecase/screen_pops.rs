@@ -1,0 +1,53 @@
+//! Screen pops: the phone system says who is calling which operator. A call is started with the
+//! caller's number, and that operator's consoles (only theirs) are told which institution's
+//! registered phone matches.
+
+use super::ApiError;
+use crate::api::{ScreenPop, ScreenPopCandidate, ScreenPopRequest, ServerEvent};
+use crate::domain::call::caller_digits;
+use crate::server::state::AppState;
+use crate::store::NewCall;
+
+/// Most candidates a screen pop carries (the lookup shows the rest).
+const MAX_CANDIDATES: usize = 10;
+
+/// Matches the number against registered phones, starts the call, announces the pop.
+pub async fn pop(state: &AppState, body: &ScreenPopRequest) -> Result<ScreenPop, ApiError> {
+    let operator = body.operator.trim().to_string();
+    if operator.is_empty() {
+        return Err(ApiError::unprocessable(
+            "operator_required",
+            "着信を受けたオペレーター名（operator）を指定してください",
+        ));
+    }
+    let digits = caller_digits(&body.caller_number)
+        .map_err(|e| ApiError::unprocessable("invalid_number", e.to_string()))?;
+    state.wait_for_index().await.map_err(ApiError::Unavailable)?;
+    let candidates: Vec<ScreenPopCandidate> = {
+        let index = state.lookup.read().map_err(|_| ApiError::Internal("lookup index poisoned".into()))?;
+        index
+            .search(&digits, MAX_CANDIDATES * 2)
+            .iter()
+            .filter(|s| s.match_kind == "exact_phone")
+            .take(MAX_CANDIDATES)
+            .map(ScreenPopCandidate::from)
+            .collect()
+    };
+    let code = match candidates.as_slice() {
+        [one] => Some(one.code.clone()),
+        _ => None,
+    };
+    let call = state
+        .store
+        .start_new_call(NewCall {
+            operator: operator.clone(),
+            code: code.clone(),
+            at: state.clock.now(),
+            caller_phone: Some(digits.clone()),
+            callback_id: None,
+        })
+        .await?;
+    let pop = ScreenPop { operator, caller_number: digits, call_id: call.id, code, candidates };
+    state.announce(ServerEvent::ScreenPop(pop.clone())).await;
+    Ok(pop)
+}

@@ -1,0 +1,184 @@
+//! 折り返し: call-backs to an institution's REGISTERED phone (copied from its row inside the
+//! write transaction, never passed in), listed by due time, taken (a linked call starts) and
+//! closed with an outcome.
+
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+
+use super::calls::{call_by_id, full_call};
+use super::convert::{corrupt, parse_instant};
+use super::{Conn, DbRow, FOR_UPDATE, ThisStore};
+use crate::api::Call;
+use crate::domain::call as call_rules;
+use crate::domain::{CallBack, CallBackOutcome};
+use crate::store::audit_chain;
+use crate::store::{CallBackStore, NewCallBackRecord, StoreError};
+
+const CALLBACK_COLUMNS: &str = "id, code, phone, reason, due_at, created_by, created_at, origin_call_id, \
+     call_id, taken_by, outcome, done_at";
+
+fn callback_from_row(row: &DbRow, now: DateTime<Utc>) -> Result<CallBack, StoreError> {
+    let due: String = row.try_get("due_at")?;
+    let created: String = row.try_get("created_at")?;
+    let done: Option<String> = row.try_get("done_at")?;
+    let outcome: Option<String> = row.try_get("outcome")?;
+    let due_at = parse_instant(&due)?;
+    let done_at = done.as_deref().map(parse_instant).transpose()?;
+    Ok(CallBack {
+        id: row.try_get("id")?,
+        code: row.try_get("code")?,
+        phone: row.try_get("phone")?,
+        reason: row.try_get("reason")?,
+        due_at,
+        created_by: row.try_get("created_by")?,
+        created_at: parse_instant(&created)?,
+        origin_call_id: row.try_get("origin_call_id")?,
+        call_id: row.try_get("call_id")?,
+        taken_by: row.try_get("taken_by")?,
+        outcome: outcome
+            .as_deref()
+            .map(|o| CallBackOutcome::parse(o).ok_or_else(|| corrupt(format!("stored outcome {o:?}"))))
+            .transpose()?,
+        done_at,
+        state: call_rules::callback_state(done_at.is_some(), due_at, now),
+    })
+}
+
+async fn callback_by_id(
+    conn: &mut Conn,
+    id: i64,
+    now: DateTime<Utc>,
+    lock: bool,
+) -> Result<CallBack, StoreError> {
+    let row = sqlx::query(&format!(
+        "SELECT {CALLBACK_COLUMNS} FROM callbacks WHERE id = $1{}",
+        if lock { FOR_UPDATE } else { "" }
+    ))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or_else(|| StoreError::NotFound(format!("call-back {id}")))?;
+    callback_from_row(&row, now)
+}
+
+/// The registered phone of an institution, or `NotFound` when there is no such institution.
+async fn registered_phone(conn: &mut Conn, code: &str) -> Result<Option<String>, StoreError> {
+    let row: Option<(Option<String>,)> = sqlx::query_as("SELECT phone FROM institutions WHERE code = $1")
+        .bind(code)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.map(|(p,)| p).ok_or_else(|| StoreError::NotFound(format!("institution {code}")))
+}
+
+#[async_trait::async_trait]
+impl CallBackStore for ThisStore {
+    async fn create_callback(
+        &self,
+        new: NewCallBackRecord,
+        now: DateTime<Utc>,
+    ) -> Result<CallBack, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let phone = call_rules::callback_phone(registered_phone(&mut tx, &new.code).await?.as_deref())?;
+        if let Some(origin) = new.origin_call_id {
+            call_by_id(&mut tx, origin).await?;
+        }
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO callbacks (code, phone, reason, due_at, created_by, created_at, origin_call_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(&new.code)
+        .bind(&phone)
+        .bind(&new.reason)
+        .bind(audit_chain::instant_text(new.due_at))
+        .bind(&new.created_by)
+        .bind(audit_chain::instant_text(new.created_at))
+        .bind(new.origin_call_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        let cb = callback_by_id(&mut tx, id, now, false).await?;
+        tx.commit().await?;
+        Ok(cb)
+    }
+
+    async fn callbacks(
+        &self,
+        all: bool,
+        code: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<CallBack>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {CALLBACK_COLUMNS} FROM callbacks \
+             WHERE ($1 OR done_at IS NULL) AND ($2 IS NULL OR code = $2) \
+             ORDER BY (done_at IS NOT NULL), due_at, id LIMIT 500"
+        ))
+        .bind(all)
+        .bind(code)
+        .fetch_all(self.reader())
+        .await?;
+        rows.iter().map(|r| callback_from_row(r, now)).collect()
+    }
+
+    async fn callback(&self, id: i64, now: DateTime<Utc>) -> Result<Option<CallBack>, StoreError> {
+        let mut conn = self.reader().acquire().await?;
+        match callback_by_id(&mut conn, id, now, false).await {
+            Ok(cb) => Ok(Some(cb)),
+            Err(StoreError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn take_callback(
+        &self,
+        id: i64,
+        operator: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(CallBack, Call), StoreError> {
+        let mut tx = self.begin_write().await?;
+        let cb = callback_by_id(&mut tx, id, now, true).await?;
+        call_rules::check_callback_open(cb.done_at.is_some())?;
+        let call_id: i64 = sqlx::query_scalar(
+            "INSERT INTO calls (operator, started_at, ended_at, code, note, callback_id) \
+             VALUES ($1, $2, NULL, $3, '', $4) RETURNING id",
+        )
+        .bind(operator)
+        .bind(audit_chain::instant_text(now))
+        .bind(&cb.code)
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE callbacks SET call_id = $1, taken_by = $2 WHERE id = $3")
+            .bind(call_id)
+            .bind(operator)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let cb = callback_by_id(&mut tx, id, now, false).await?;
+        let call = full_call(&mut tx, call_id).await?;
+        tx.commit().await?;
+        Ok((cb, call))
+    }
+
+    async fn close_callback(
+        &self,
+        id: i64,
+        outcome: CallBackOutcome,
+        operator: &str,
+        now: DateTime<Utc>,
+    ) -> Result<CallBack, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let cb = callback_by_id(&mut tx, id, now, true).await?;
+        call_rules::check_callback_open(cb.done_at.is_some())?;
+        sqlx::query(
+            "UPDATE callbacks SET outcome = $1, done_at = $2, taken_by = COALESCE(taken_by, $3) WHERE id = $4",
+        )
+        .bind(outcome.as_str())
+        .bind(audit_chain::instant_text(now))
+        .bind(operator)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        let cb = callback_by_id(&mut tx, id, now, false).await?;
+        tx.commit().await?;
+        Ok(cb)
+    }
+}
