@@ -26,5 +26,6 @@ pub mod domain;
 pub mod import;
 pub mod search;
 pub mod server;
+pub mod ssh;
 pub mod store;
 pub mod tui;

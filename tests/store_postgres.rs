@@ -173,6 +173,27 @@ async fn another_server_hears_changes() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_screen_pop_announced_on_one_server_reaches_another() {
+    let Some(base) = database_url("a_screen_pop_announced_on_one_server_reaches_another") else { return };
+    let f = PgFixture::new(&base).await;
+    let other = open_store(&f.url).await.expect("a second server connects");
+    let mut changes = other.listen_changes().await.expect("listens").expect("PostgreSQL has a channel");
+    let pop = ServerEvent::ScreenPop(madoguchi::api::ScreenPop {
+        operator: "sato".into(),
+        caller_number: "0300000000".into(),
+        call_id: 1,
+        code: None,
+        candidates: vec![],
+    });
+    assert!(f.store.announce(&pop).await.expect("announces"), "PostgreSQL delivers it itself");
+    match tokio::time::timeout(std::time::Duration::from_secs(10), changes.recv()).await {
+        Ok(Some(event)) => assert_eq!(event, pop),
+        other => panic!("no screen pop on the other server ({other:?})"),
+    }
+    f.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn migrations_are_recorded_once_and_reconnecting_is_harmless() {
     let Some(base) = database_url("migrations_are_recorded_once") else { return };
     let f = PgFixture::new(&base).await;
@@ -181,10 +202,10 @@ async fn migrations_are_recorded_once_and_reconnecting_is_harmless() {
     a.expect("first reconnect");
     b.expect("second reconnect");
     let mut conn = sqlx::PgConnection::connect(&f.url).await.expect("connects");
-    let versions: Vec<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations")
+    let versions: Vec<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations ORDER BY version")
         .fetch_all(&mut conn)
         .await
         .expect("reads");
-    assert_eq!(versions, vec![1, 2]);
+    assert_eq!(versions, vec![1, 2, 3]);
     f.cleanup().await;
 }

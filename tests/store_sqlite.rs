@@ -105,11 +105,11 @@ async fn open_sets_wal_foreign_keys_and_records_migrations_once() {
     let mut conn = f.raw().await;
     let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(&mut conn).await.expect("reads");
     assert_eq!(mode, "wal");
-    let versions: Vec<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations")
+    let versions: Vec<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations ORDER BY version")
         .fetch_all(&mut conn)
         .await
         .expect("reads");
-    assert_eq!(versions, vec![1, 2]);
+    assert_eq!(versions, vec![1, 2, 3]);
     // Foreign keys are enforced on the store's connections.
     seeded(&f).await;
     let bad = madoguchi::store::SeedData {

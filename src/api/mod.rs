@@ -348,6 +348,38 @@ pub struct IssuedToken {
     pub token: String,
 }
 
+/// `POST /v1/ssh-keys` (supervisors): a public key an operator logs in with over SSH (the
+/// line of an `id_ed25519.pub`, as `ssh-keygen` writes it).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct NewSshKey {
+    pub operator: String,
+    pub public_key: String,
+}
+
+/// A registered SSH public key (`GET /v1/ssh-keys`); sessions opened with it act as
+/// `operator`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SshKey {
+    pub operator: String,
+    /// `SHA256:…`, as `ssh-keygen -lf KEY.pub` prints it.
+    pub fingerprint: String,
+    /// `ssh-ed25519`, `ecdsa-sha2-nistp256`, …
+    pub algorithm: String,
+    pub comment: String,
+    pub added_at: DateTime<Utc>,
+}
+
+/// An open console session over the built-in SSH server (`GET /v1/ssh-sessions`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SshSession {
+    pub operator: String,
+    /// The key it logged in with.
+    pub fingerprint: String,
+    /// The client's address.
+    pub peer: String,
+    pub since: DateTime<Utc>,
+}
+
 /// `GET /v1/audit/verify` (supervisors): the hash chain checked end to end.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct AuditVerifyResult {

@@ -1,6 +1,10 @@
 //! `madoguchi operator add NAME --role R`: issues a token and prints it alone on standard
-//! output (so a script can capture it); only its hash is stored.
+//! output (so a script can capture it); only its hash is stored. `operator key add|list|
+//! remove`: the SSH public keys operators log in with (`serve --ssh-listen`).
 
+use std::path::Path;
+
+use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
 
 use super::output;
@@ -19,6 +23,60 @@ pub struct OperatorArgs {
 pub enum OperatorCommand {
     /// Issue a token for a new operator; the token is printed once, alone on stdout.
     Add(AddArgs),
+    /// The SSH public keys operators log in with (`madoguchi serve --ssh-listen`).
+    Key(KeyArgs),
+}
+
+/// Options of `operator key`.
+#[derive(Debug, Clone, Args)]
+pub struct KeyArgs {
+    #[command(subcommand)]
+    pub command: KeyCommand,
+}
+
+/// `operator key` subcommands.
+#[derive(Debug, Clone, Subcommand)]
+pub enum KeyCommand {
+    /// Let an operator log in over SSH with this public key ("ssh-ed25519 AAAA… comment", or
+    /// the path of the .pub file).
+    Add(KeyAddArgs),
+    /// Every registered key: operator, fingerprint, comment.
+    List(KeyListArgs),
+    /// Remove a key (by the fingerprint `key list` prints); its open sessions end.
+    Remove(KeyRemoveArgs),
+}
+
+/// Options of `operator key add`.
+#[derive(Debug, Clone, Args)]
+pub struct KeyAddArgs {
+    /// The operator (as in `operator add`).
+    pub name: String,
+    /// The public key line, or the path of a .pub file.
+    pub public_key: String,
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub target: Target,
+}
+
+/// Options of `operator key list`.
+#[derive(Debug, Clone, Args)]
+pub struct KeyListArgs {
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub target: Target,
+}
+
+/// Options of `operator key remove`.
+#[derive(Debug, Clone, Args)]
+pub struct KeyRemoveArgs {
+    /// `SHA256:…`, as `key list` (or `ssh-keygen -lf KEY.pub`) prints it.
+    pub fingerprint: String,
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub target: Target,
 }
 
 /// The roles a token can have, as typed on the command line.
@@ -65,6 +123,71 @@ pub async fn run(args: OperatorArgs) -> anyhow::Result<()> {
             session.close().await;
             let issued = issued?;
             if a.json { output::json(&issued) } else { output::lines([issued.token]) }
+        }
+        OperatorCommand::Key(k) => run_key(k.command).await,
+    }
+}
+
+/// A key given as a line, or as the path of a file holding one.
+fn key_text(arg: &str) -> anyhow::Result<String> {
+    let looks_like_key = arg.starts_with("ssh-") || arg.starts_with("ecdsa-") || arg.starts_with("sk-");
+    if !looks_like_key && Path::new(arg).is_file() {
+        return std::fs::read_to_string(arg)
+            .with_context(|| format!("{arg} を読めません"))
+            .map(|t| t.lines().next().unwrap_or("").to_string());
+    }
+    Ok(arg.to_string())
+}
+
+async fn run_key(command: KeyCommand) -> anyhow::Result<()> {
+    match command {
+        KeyCommand::Add(a) => {
+            let text = key_text(&a.public_key)?;
+            let session = a.target.connect().await?;
+            let added = session.client.add_ssh_key(&a.name, &text).await;
+            session.close().await;
+            let k = added?;
+            if a.json {
+                output::json(&k)
+            } else {
+                output::lines([format!(
+                    "{} の鍵 {} を登録しました（{}）",
+                    k.operator, k.fingerprint, k.comment
+                )])
+            }
+        }
+        KeyCommand::List(a) => {
+            let session = a.target.connect().await?;
+            let keys = session.client.ssh_keys().await;
+            session.close().await;
+            let keys = keys?;
+            if a.json {
+                return output::json(&keys);
+            }
+            output::lines(keys.iter().map(|k| {
+                format!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    k.operator,
+                    k.fingerprint,
+                    k.algorithm,
+                    k.comment,
+                    k.added_at.to_rfc3339()
+                )
+            }))
+        }
+        KeyCommand::Remove(a) => {
+            let session = a.target.connect().await?;
+            let removed = session.client.remove_ssh_key(a.fingerprint.trim()).await;
+            session.close().await;
+            let k = removed?;
+            if a.json {
+                output::json(&k)
+            } else {
+                output::lines([format!(
+                    "{} の鍵 {} を削除しました（開いている接続は終了します）",
+                    k.operator, k.fingerprint
+                )])
+            }
         }
     }
 }

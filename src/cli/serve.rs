@@ -25,6 +25,13 @@ pub struct ServeArgs {
     /// Policy file (dates, quotas, subsidy table); default: the built-in policy.
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
+    /// Also serve the console over SSH on this address (operators `ssh -p PORT host`; keys
+    /// from `operator key add`). Off unless given.
+    #[arg(long, value_name = "ADDR")]
+    pub ssh_listen: Option<String>,
+    /// The SSH host key (created on first start, mode 600); default: beside the database.
+    #[arg(long, value_name = "FILE", requires = "ssh_listen")]
+    pub ssh_host_key: Option<PathBuf>,
 }
 
 /// Serves until a signal.
@@ -50,7 +57,39 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         "madoguchi: http://{addr} で待ち受けています（医療機関 {count} 件, 検索索引 {index_mb:.0} MB, 営業日 {}）",
         clock.today()
     );
+    let ssh = match &args.ssh_listen {
+        Some(listen) => Some(start_ssh(listen, args.ssh_host_key.as_ref(), &db, state.clone(), addr).await?),
+        None => None,
+    };
     crate::server::run(listener, state, crate::server::shutdown_signal()).await?;
+    if let Some(ssh) = ssh {
+        ssh.shutdown();
+    }
     eprintln!("madoguchi: 停止しました");
     Ok(())
+}
+
+/// Starts the SSH front door on `listen`, its consoles talking to the API at `api`.
+pub async fn start_ssh(
+    listen: &str,
+    host_key: Option<&PathBuf>,
+    db: &str,
+    state: AppState,
+    api: std::net::SocketAddr,
+) -> anyhow::Result<crate::ssh::SshServer> {
+    let path = match host_key {
+        Some(p) => p.clone(),
+        None => crate::ssh::host_key::default_path(db).ok_or_else(|| {
+            anyhow::anyhow!("SSH ホスト鍵の置き場所がありません。--ssh-host-key FILE で指定してください")
+        })?,
+    };
+    let key = crate::ssh::host_key::load_or_create(&path)?;
+    let server = crate::ssh::start(listen, key, state, crate::ssh::loopback_api(api)).await?;
+    eprintln!(
+        "madoguchi: ssh -p {} でコンソールに入れます（ホスト鍵 {} {}）",
+        server.addr.port(),
+        server.host_fingerprint,
+        path.display()
+    );
+    Ok(server)
 }

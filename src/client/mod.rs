@@ -16,8 +16,8 @@ use crate::api::{AttachFaq, CloseCallBack, NewCallBack, ScreenPop, ScreenPopRequ
 use crate::api::{
     AuditEvent, AuditVerifyResult, Call, ChangeReaderApplication, ChangeReceipt, Dashboard,
     DeadlineBatchRequest, DeadlineBatchResult, ErrorBody, FaqEntry, FaqResponse, Health, InstitutionDetail,
-    IssuedToken, LookupResponse, Me, NewOperator, ReaderApplicationView, Role, ServerEvent, SetReading,
-    StaleBody, StartCall, SubsidyView, UpdateCall,
+    IssuedToken, LookupResponse, Me, NewOperator, NewSshKey, ReaderApplicationView, Role, ServerEvent,
+    SetReading, SshKey, SshSession, StaleBody, StartCall, SubsidyView, UpdateCall,
 };
 use crate::domain::{CallBack, CallBackOutcome, CallReport, ReaderModel};
 
@@ -175,6 +175,24 @@ impl Client {
     /// Issues a token for a new operator (supervisors); the token is in the answer only.
     pub async fn add_operator(&self, name: &str, role: Role) -> Result<IssuedToken, ClientError> {
         self.with_body(Method::POST, "/v1/operators", &NewOperator { name: name.to_string(), role }).await
+    }
+    /// Registers an SSH public key for an operator (supervisors).
+    pub async fn add_ssh_key(&self, operator: &str, public_key: &str) -> Result<SshKey, ClientError> {
+        let body = NewSshKey { operator: operator.to_string(), public_key: public_key.to_string() };
+        self.with_body(Method::POST, "/v1/ssh-keys", &body).await
+    }
+    /// Every registered SSH key (supervisors).
+    pub async fn ssh_keys(&self) -> Result<Vec<SshKey>, ClientError> {
+        self.get("/v1/ssh-keys", &[]).await
+    }
+    /// The console sessions open over the server's SSH front door (supervisors).
+    pub async fn ssh_sessions(&self) -> Result<Vec<SshSession>, ClientError> {
+        self.get("/v1/ssh-sessions", &[]).await
+    }
+    /// Removes a key by fingerprint; its open sessions end (supervisors).
+    pub async fn remove_ssh_key(&self, fingerprint: &str) -> Result<SshKey, ClientError> {
+        Client::send(self.request(Method::DELETE, "/v1/ssh-keys").query(&[("fingerprint", fingerprint)]))
+            .await
     }
     pub async fn start_call(&self, code: Option<&str>) -> Result<Call, ClientError> {
         self.with_body(Method::POST, "/v1/calls", &StartCall { code: code.map(str::to_string) }).await

@@ -69,7 +69,7 @@ pub enum ServeError {
 /// Every route of the API with its layers: body limit, timeout (not for SSE), panics and
 /// framework errors rewritten into the one error shape, request tracing.
 pub fn router(state: AppState) -> Router {
-    use routes::{admin, audit, callbacks, calls, faq, institutions, reader, reports, screen_pops};
+    use routes::{admin, audit, callbacks, calls, faq, institutions, reader, reports, screen_pops, ssh_keys};
     let api = Router::new()
         .route("/healthz", get(admin::healthz))
         .route("/openapi.json", get(openapi_json))
@@ -98,6 +98,8 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/dashboard", get(admin::dashboard))
         .route("/v1/batch/deadline", post(admin::deadline_batch))
         .route("/v1/operators", post(admin::add_operator))
+        .route("/v1/ssh-keys", get(ssh_keys::list).post(ssh_keys::add).delete(ssh_keys::remove))
+        .route("/v1/ssh-sessions", get(ssh_keys::sessions))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT));
     Router::new()
         .merge(api)

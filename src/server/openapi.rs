@@ -38,6 +38,10 @@ use super::{events, routes};
         routes::admin::dashboard,
         routes::admin::deadline_batch,
         routes::admin::add_operator,
+        routes::ssh_keys::add,
+        routes::ssh_keys::list,
+        routes::ssh_keys::remove,
+        routes::ssh_keys::sessions,
         events::events,
     ),
     modifiers(&BearerAuth),
@@ -71,7 +75,7 @@ mod tests {
         let doc = serde_json::to_value(ApiDoc::openapi()).expect("serialises");
         assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.1")), "{}", doc["openapi"]);
         let paths = doc["paths"].as_object().expect("paths");
-        assert_eq!(paths.len(), 25, "{:?}", paths.keys().collect::<Vec<_>>());
+        assert_eq!(paths.len(), 27, "{:?}", paths.keys().collect::<Vec<_>>());
         let put = &paths["/v1/institutions/{code}/reader-application"]["put"]["responses"];
         for status in ["200", "400", "401", "403", "404", "409", "412", "413", "422", "428"] {
             assert!(put.get(status).is_some(), "PUT reader-application documents {status}");

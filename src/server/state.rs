@@ -219,6 +219,8 @@ pub struct Shared {
     /// Tokens that live only in this process (the embedded server's local supervisor, one
     /// per open SSH console session).
     local_tokens: RwLock<HashMap<String, OperatorRecord>>,
+    /// Open console sessions of this process's SSH server, by session id.
+    ssh_sessions: RwLock<HashMap<u64, crate::api::SshSession>>,
     token_cache: Mutex<HashMap<String, (OperatorRecord, Instant)>>,
     shutdown: watch::Sender<bool>,
     /// True while the store's change feed (PostgreSQL NOTIFY) delivers every change, ours
@@ -268,6 +270,7 @@ impl AppState {
                 faq: RwLock::new(FaqCorpus::build(faq)),
                 events,
                 local_tokens: RwLock::new(local_tokens),
+                ssh_sessions: RwLock::new(HashMap::new()),
                 token_cache: Mutex::new(HashMap::new()),
                 shutdown,
                 following_store: AtomicBool::new(false),
@@ -436,6 +439,30 @@ impl AppState {
     /// from now on.
     pub fn remove_local_token(&self, token_hash: &str) {
         self.local_tokens.write().unwrap_or_else(PoisonError::into_inner).remove(token_hash);
+    }
+
+    /// Records an open SSH console session (see `crate::ssh`).
+    pub fn ssh_session_opened(&self, id: u64, session: crate::api::SshSession) {
+        if let Ok(mut s) = self.ssh_sessions.write() {
+            s.insert(id, session);
+        }
+    }
+
+    /// Forgets an SSH session that has ended.
+    pub fn ssh_session_closed(&self, id: u64) {
+        if let Ok(mut s) = self.ssh_sessions.write() {
+            s.remove(&id);
+        }
+    }
+
+    /// The open SSH console sessions, oldest first.
+    pub fn ssh_sessions(&self) -> Vec<crate::api::SshSession> {
+        let mut v: Vec<_> =
+            self.ssh_sessions.read().map(|s| s.values().cloned().collect()).unwrap_or_default();
+        v.sort_by(|a: &crate::api::SshSession, b| {
+            a.since.cmp(&b.since).then_with(|| a.operator.cmp(&b.operator))
+        });
+        v
     }
 
     /// The operator a token hash belongs to: local tokens, then a short cache, then the store.

@@ -5,7 +5,7 @@
 //!   `postgres.rs`: shared by several servers (pool, advisory locks, LISTEN/NOTIFY).
 //! - `sql/`: the SQL both engines accept, one file per resource (`institutions.rs`,
 //!   `applications.rs`, `models.rs`, `deadline_batch.rs`, `subsidy.rs`, `calls.rs`, `faq.rs`,
-//!   `operators.rs`, `audit.rs`, `seed.rs`, `migrate.rs`). Each backend mounts that one
+//!   `operators.rs`, `ssh_keys.rs`, `audit.rs`, `seed.rs`, `migrate.rs`). Each backend mounts that one
 //!   folder as its own module (`#[path = "sql/mod.rs"] mod sql;`), so the text is shared and
 //!   compiled against each backend's types; `sql/mod.rs` lists what a backend must provide.
 //! - `records.rs`: the values crossing the traits; `error.rs`: [`StoreError`];
@@ -27,7 +27,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use crate::api::{AuditEvent, Call, FaqEntry, Role, ServerEvent};
+use crate::api::{AuditEvent, Call, FaqEntry, Role, ServerEvent, SshKey};
 use crate::domain::call::CallCounts;
 use crate::domain::{CallBack, CallBackOutcome, Institution, ReaderApplication, ReaderModel, SubsidyClaim};
 
@@ -63,6 +63,7 @@ pub trait Store:
     + ReportStore
     + FaqStore
     + OperatorStore
+    + SshKeyStore
     + AuditStore
     + SeedStore
 {
@@ -231,6 +232,22 @@ pub trait OperatorStore: Send + Sync {
         at: DateTime<Utc>,
     ) -> Result<(), StoreError>;
     async fn operator_by_token_hash(&self, token_hash: &str) -> Result<Option<OperatorRecord>, StoreError>;
+}
+
+/// The SSH public keys operators log in with (`sql/ssh_keys.rs`).
+#[async_trait::async_trait]
+pub trait SshKeyStore: Send + Sync {
+    /// Registers `key` (its `public_key` is the canonical OpenSSH text) for an operator that
+    /// has been issued a token; `Invalid` with what to do when the operator is unknown or the
+    /// key is already registered.
+    async fn add_ssh_key(&self, key: &SshKey, public_key: &str) -> Result<(), StoreError>;
+    /// Every registered key, by operator then date.
+    async fn ssh_keys(&self) -> Result<Vec<SshKey>, StoreError>;
+    /// Removes a key by fingerprint and returns it; `NotFound` when there is none.
+    async fn remove_ssh_key(&self, fingerprint: &str) -> Result<SshKey, StoreError>;
+    /// Who logs in with this key: its operator, with the role of the operator's newest
+    /// token; `None` for an unknown key (or an operator with no token left).
+    async fn operator_by_ssh_key(&self, fingerprint: &str) -> Result<Option<OperatorRecord>, StoreError>;
 }
 
 /// 変更履歴, the hash-chained audit log (`sql/audit.rs`).

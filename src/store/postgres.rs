@@ -44,6 +44,7 @@ const AUDIT_CHAIN_LOCK: i64 = 0x6d61_646f_0002;
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("migrations/postgres/0001_init.sql")),
     (2, "calls", include_str!("migrations/postgres/0002_calls.sql")),
+    (3, "ssh_keys", include_str!("migrations/postgres/0003_ssh_keys.sql")),
 ];
 
 const FOR_UPDATE: &str = " FOR UPDATE";

@@ -155,6 +155,11 @@ impl Effects {
             Effect::UpdateCall { id, update } => {
                 self.spawn(move |c| async move { Action::CallSaved(c.update_call(id, &update).await) });
             }
+            Effect::AttachFaq { call_id, faq_id, copied } => {
+                self.spawn(move |c| async move {
+                    Action::CallSaved(c.attach_faq(call_id, &faq_id, copied).await)
+                });
+            }
             Effect::LoadCalls => {
                 self.spawn(|c| async move { Action::CallsLoaded(c.calls(None).await) });
             }

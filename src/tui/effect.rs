@@ -52,6 +52,12 @@ pub enum Effect {
         update: UpdateCall,
     },
     LoadCalls,
+    /// Put an FAQ answer read (or copied) to the caller on the open call's record.
+    AttachFaq {
+        call_id: i64,
+        faq_id: String,
+        copied: bool,
+    },
     LoadDashboard,
     DeadlineBatch {
         dry_run: bool,

@@ -11,6 +11,7 @@ pub mod institutions;
 pub mod reader;
 pub mod reports;
 pub mod screen_pops;
+pub mod ssh_keys;
 
 use super::error::ApiError;
 

@@ -28,6 +28,7 @@ mod models;
 mod operators;
 mod reports;
 mod seed;
+mod ssh_keys;
 mod subsidy;
 
 use super::{

@@ -1,13 +1,13 @@
 //! The call log: start a call (the status bar's timer), attach the open institution, write
 //! a note, close it; today's calls listed.
 
-use crate::api::{Call, UpdateCall};
+use crate::api::{Call, ScreenPop, UpdateCall};
 use crate::domain::WrapUpReason;
 use crate::domain::call::proposed_reasons;
 
 use super::super::action::{Action, Command, Reply};
 use super::super::effect::Effect;
-use super::super::state::{Level, Loadable, Screen, State};
+use super::super::state::{DialogStage, Level, Loadable, Screen, State};
 
 /// Starts a call, attached to the open institution if one is shown.
 pub fn start(state: &mut State) -> Vec<Effect> {
@@ -179,8 +179,7 @@ pub fn loaded(state: &mut State, reply: Reply<Vec<Call>>) -> Vec<Effect> {
         if let Some(cur) = state.calls.current.as_mut()
             && let Some(fresh) = list.iter().find(|c| c.id == cur.id)
         {
-            cur.receipts = fresh.receipts.clone();
-            cur.code = fresh.code.clone();
+            *cur = fresh.clone();
         }
         // A call of this operator left open (console restarted): pick it up again.
         if state.calls.current.is_none()
@@ -193,4 +192,44 @@ pub fn loaded(state: &mut State, reply: Reply<Vec<Call>>) -> Vec<Effect> {
     }
     state.calls.today = Loadable::from_reply(reply);
     vec![]
+}
+
+/// The phone system says a call is coming in to this operator (the server already started its
+/// record): it becomes the current call, and the console opens the institution whose registered
+/// phone matches, or the lookup with the caller's number filled in. A change dialog in progress
+/// is not taken away: the operator is told and opens it when done.
+pub fn screen_pop(state: &mut State, pop: ScreenPop) -> Vec<Effect> {
+    let previous = state.calls.current.as_ref().map(|c| c.id).filter(|id| *id != pop.call_id);
+    state.calls.current = Some(Call {
+        id: pop.call_id,
+        operator: pop.operator.clone(),
+        started_at: state.now,
+        code: pop.code.clone(),
+        caller_phone: Some(pop.caller_number.clone()),
+        ..Call::default()
+    });
+    state.calls.note.clear();
+    state.calls.wrap_up = None;
+    let who = match (&pop.code, pop.candidates.as_slice()) {
+        (Some(_), [one]) => one.name.clone(),
+        (_, []) => "登録電話番号の一致なし".to_string(),
+        (_, many) => format!("候補{}件", many.len()),
+    };
+    let mut message = format!("着信 {}（{who}）: 応対 #{} を開始しました", pop.caller_number, pop.call_id);
+    if let Some(id) = previous {
+        message.push_str(&format!("。前の応対 #{id} は終了していません"));
+    }
+    let mut fx = vec![Effect::LoadCalls];
+    let busy = state.dialog.as_ref().is_some_and(|d| !matches!(d.stage, DialogStage::Receipt(_)));
+    if busy {
+        message.push_str("（変更ダイアログを閉じてから開いてください）");
+    } else if let Some(code) = pop.code {
+        fx.extend(super::lookup::open_institution(state, code));
+    } else {
+        super::lookup::focus(state);
+        state.lookup.input.paste(&pop.caller_number);
+        fx.extend(super::lookup::rerun(state));
+    }
+    state.message = Some((Level::Info, message));
+    fx
 }

@@ -176,7 +176,7 @@ fn server_event(state: &mut State, ev: ServerEvent) -> Vec<Effect> {
         }
         ServerEvent::InstitutionsChanged => fx.extend(lookup::rerun(state)),
         ServerEvent::FaqChanged => fx.extend(faq::rerun(state)),
-        ServerEvent::ScreenPop(_) => {}
+        ServerEvent::ScreenPop(pop) => fx.extend(calls::screen_pop(state, pop)),
     }
     fx
 }

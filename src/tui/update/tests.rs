@@ -523,3 +523,81 @@ fn clearing_the_faq_query_clears_its_error_as_the_lookup_does() {
     update(&mut s, Action::Edit(EditKey::Clear));
     assert_eq!(s.lookup.error, None);
 }
+
+fn pop(code: Option<&str>, candidates: usize) -> crate::api::ScreenPop {
+    crate::api::ScreenPop {
+        operator: "me".into(),
+        caller_number: "0342606487".into(),
+        call_id: 31,
+        code: code.map(str::to_string),
+        candidates: (0..candidates)
+            .map(|i| crate::api::ScreenPopCandidate {
+                code: format!("133150001{i}"),
+                name: format!("候補{i}"),
+                prefecture: "東京都".into(),
+                city: "杉並区".into(),
+            })
+            .collect(),
+    }
+}
+
+#[test]
+fn a_screen_pop_opens_the_matching_institution_with_the_call_started() {
+    let mut s = state();
+    let fx =
+        update(&mut s, Action::ServerEvent(crate::api::ServerEvent::ScreenPop(pop(Some("1331500010"), 1))));
+    assert_eq!(s.screen, Screen::Institution);
+    assert_eq!(s.institution.as_ref().map(|i| i.code.as_str()), Some("1331500010"));
+    let call = s.calls.current.as_ref().expect("the pop's call is current");
+    assert_eq!((call.id, call.caller_phone.as_deref()), (31, Some("0342606487")));
+    assert!(fx.iter().any(|e| matches!(e, Effect::LoadInstitution { code } if code == "1331500010")));
+    assert!(s.message.as_ref().is_some_and(|(_, m)| m.contains("候補0")), "{:?}", s.message);
+}
+
+#[test]
+fn a_screen_pop_without_one_match_fills_the_lookup_with_the_number() {
+    let mut s = state();
+    let fx = update(&mut s, Action::ServerEvent(crate::api::ServerEvent::ScreenPop(pop(None, 2))));
+    assert_eq!(s.screen, Screen::Lookup);
+    assert_eq!(s.lookup.input.value(), "0342606487");
+    assert!(fx.iter().any(|e| matches!(e, Effect::Lookup { query, .. } if query == "0342606487")));
+    assert_eq!(s.calls.current.as_ref().map(|c| c.id), Some(31));
+}
+
+#[test]
+fn an_faq_answer_read_or_copied_during_a_call_goes_on_its_record() {
+    let mut s = state();
+    update(&mut s, Action::Command(Command::Faq));
+    let fx = type_str(&mut s, "期限");
+    let seq = match fx.last() {
+        Some(Effect::Faq { seq, .. }) => *seq,
+        other => panic!("{other:?}"),
+    };
+    let entry = crate::api::FaqEntry {
+        id: "deadline-1".into(),
+        question: "機種選定の期限は？".into(),
+        answer: "2021年8月1日です。".into(),
+        category: "期限".into(),
+        keywords: vec![],
+    };
+    let hit = crate::api::FaqHit { entry, score: 1.0 };
+    update(
+        &mut s,
+        Action::FaqDone {
+            seq,
+            reply: Ok(crate::api::FaqResponse { query: "期限".into(), results: vec![hit] }),
+        },
+    );
+    // No call: Enter records nothing and says why.
+    assert!(update(&mut s, Action::Command(Command::Confirm)).is_empty());
+    s.calls.current = Some(crate::api::Call { id: 9, operator: "me".into(), ..Default::default() });
+    let fx = update(&mut s, Action::Command(Command::Confirm));
+    assert!(
+        matches!(&fx[..], [Effect::AttachFaq { call_id: 9, faq_id, copied: false }] if faq_id == "deadline-1")
+    );
+    let fx = update(&mut s, Action::Command(Command::Copy));
+    assert!(
+        matches!(&fx[..], [Effect::Copy(_), Effect::AttachFaq { call_id: 9, copied: true, .. }]),
+        "{fx:?}"
+    );
+}

@@ -299,13 +299,26 @@ fn call_lines(state: &State, calls: &[Call], th: &Theme) -> Vec<Line<'static>> {
             } else {
                 format!(" 受付 {}", c.receipts.join(", "))
             };
-            vec![
+            let mut lines = vec![
                 Line::from(vec![
                     Span::styled(format!("{at} "), th.dim()),
                     Span::raw(format!("#{} {}{}{}", c.id, c.operator, open, receipts)),
                 ]),
                 Line::raw(format!("    {}", text::truncate(&c.note, 70, s.ellipsis))),
-            ]
+            ];
+            // What the caller was told: each FAQ answer read or copied, with its version.
+            lines.extend(c.faq.iter().map(|f| {
+                let how = if f.copied { "コピー" } else { "回答" };
+                Line::styled(
+                    text::truncate(
+                        &format!("    FAQ {how}: {} (v{}) {}", f.faq_id, f.version, f.question),
+                        76,
+                        s.ellipsis,
+                    ),
+                    th.dim(),
+                )
+            }));
+            lines
         })
         .collect()
 }

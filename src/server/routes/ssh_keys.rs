@@ -1,0 +1,101 @@
+//! `/v1/ssh-keys` and `/v1/ssh-sessions` (supervisors): the public keys operators log in with
+//! over SSH, and the sessions open now
+//! (`madoguchi serve --ssh-listen`). A removed key's open sessions end within a second (the
+//! SSH server's sweep notices; see `crate::ssh`).
+
+use axum::extract::State;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::api::{NewSshKey, SshKey, SshSession};
+use crate::server::auth::Caller;
+use crate::server::error::ApiError;
+use crate::server::extract::{AppJson, AppQuery};
+use crate::server::state::AppState;
+use crate::ssh::authorized_key;
+
+/// `?fingerprint=` of `DELETE /v1/ssh-keys` (a fingerprint has `/` and `+`: not a path).
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct FingerprintQuery {
+    /// `SHA256:…`, as `ssh-keygen -lf KEY.pub` prints it.
+    pub fingerprint: String,
+}
+
+/// Registers a public key for an operator.
+#[utoipa::path(post, path = "/v1/ssh-keys", tag = "admin", request_body = NewSshKey,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The key as registered", body = SshKey),
+        (status = 400, description = "Bad JSON", body = crate::api::ErrorBody),
+        (status = 401, description = "No or unknown token", body = crate::api::ErrorBody),
+        (status = 403, description = "Not a supervisor", body = crate::api::ErrorBody),
+        (status = 413, description = "Body too large", body = crate::api::ErrorBody),
+        (status = 422, description = "Not a usable public key, an unknown operator, or a key already registered", body = crate::api::ErrorBody),
+    ))]
+pub async fn add(
+    caller: Caller,
+    State(state): State<AppState>,
+    AppJson(req): AppJson<NewSshKey>,
+) -> Result<AppJson<SshKey>, ApiError> {
+    caller.supervisor()?;
+    let parsed =
+        authorized_key::parse(&req.public_key).map_err(|m| ApiError::unprocessable("invalid_key", m))?;
+    let key = SshKey {
+        operator: req.operator.trim().to_string(),
+        fingerprint: parsed.fingerprint,
+        algorithm: parsed.algorithm,
+        comment: parsed.comment,
+        added_at: state.clock.now(),
+    };
+    state.store.add_ssh_key(&key, &parsed.openssh).await?;
+    tracing::info!("SSH key {} added for {} by {}", key.fingerprint, key.operator, caller.name);
+    Ok(AppJson(key))
+}
+
+/// Every registered key.
+#[utoipa::path(get, path = "/v1/ssh-keys", tag = "admin", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Registered keys", body = [SshKey]),
+        (status = 401, description = "No or unknown token", body = crate::api::ErrorBody),
+        (status = 403, description = "Not a supervisor", body = crate::api::ErrorBody),
+    ))]
+pub async fn list(caller: Caller, State(state): State<AppState>) -> Result<AppJson<Vec<SshKey>>, ApiError> {
+    caller.supervisor()?;
+    Ok(AppJson(state.store.ssh_keys().await?))
+}
+
+/// Removes a key; sessions opened with it end.
+#[utoipa::path(delete, path = "/v1/ssh-keys", tag = "admin", params(FingerprintQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The removed key", body = SshKey),
+        (status = 400, description = "No fingerprint given", body = crate::api::ErrorBody),
+        (status = 401, description = "No or unknown token", body = crate::api::ErrorBody),
+        (status = 403, description = "Not a supervisor", body = crate::api::ErrorBody),
+        (status = 404, description = "No such key", body = crate::api::ErrorBody),
+    ))]
+pub async fn remove(
+    caller: Caller,
+    State(state): State<AppState>,
+    AppQuery(q): AppQuery<FingerprintQuery>,
+) -> Result<AppJson<SshKey>, ApiError> {
+    caller.supervisor()?;
+    let key = state.store.remove_ssh_key(q.fingerprint.trim()).await?;
+    tracing::info!("SSH key {} of {} removed by {}", key.fingerprint, key.operator, caller.name);
+    Ok(AppJson(key))
+}
+
+/// The console sessions open over this server's SSH front door.
+#[utoipa::path(get, path = "/v1/ssh-sessions", tag = "admin", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Open SSH sessions, oldest first", body = [SshSession]),
+        (status = 401, description = "No or unknown token", body = crate::api::ErrorBody),
+        (status = 403, description = "Not a supervisor", body = crate::api::ErrorBody),
+    ))]
+pub async fn sessions(
+    caller: Caller,
+    State(state): State<AppState>,
+) -> Result<AppJson<Vec<SshSession>>, ApiError> {
+    caller.supervisor()?;
+    Ok(AppJson(state.ssh_sessions()))
+}
