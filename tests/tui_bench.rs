@@ -91,7 +91,7 @@ fn keystroke_to_frame_through_embedded_server() {
         let mut empty = 0usize;
         for round in 0..3 {
             for q in QUERIES {
-                update(&mut state, Action::Lookup);
+                update(&mut state, Action::Command(madoguchi::tui::Command::Lookup));
                 for c in q.chars() {
                     let t0 = Instant::now();
                     let mut looked = Duration::ZERO;

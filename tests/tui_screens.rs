@@ -11,7 +11,7 @@ use madoguchi::client::ClientError;
 use madoguchi::domain::{
     InstitutionKind, ReaderApplication, ReaderModel, ReaderStatus, SubsidyClaim, SubsidyStatus,
 };
-use madoguchi::tui::{Action, Keymap, State, update, view};
+use madoguchi::tui::{Action, Command, Keymap, State, update, view};
 use ratatui::Terminal;
 use ratatui::backend::{Backend, TestBackend};
 
@@ -170,7 +170,7 @@ fn with_lookup(ascii: bool) -> State {
 
 fn opened(ascii: bool) -> State {
     let mut s = with_lookup(ascii);
-    update(&mut s, Action::Confirm);
+    update(&mut s, Action::Command(Command::Confirm));
     update(&mut s, Action::InstitutionLoaded { code: CODE.into(), reply: Ok(detail()) });
     update(
         &mut s,
@@ -238,20 +238,20 @@ fn opened(ascii: bool) -> State {
 /// The dialog on its confirmation step.
 fn confirming(ascii: bool) -> State {
     let mut s = opened(ascii);
-    update(&mut s, Action::Change);
-    update(&mut s, Action::Next);
+    update(&mut s, Action::Command(Command::Change));
+    update(&mut s, Action::Command(Command::Next));
     type_str(&mut s, "矢嶋 花子");
-    update(&mut s, Action::Next);
-    update(&mut s, Action::Down);
-    update(&mut s, Action::Next);
-    update(&mut s, Action::Down);
-    update(&mut s, Action::Confirm);
+    update(&mut s, Action::Command(Command::Next));
+    update(&mut s, Action::Command(Command::Down));
+    update(&mut s, Action::Command(Command::Next));
+    update(&mut s, Action::Command(Command::Down));
+    update(&mut s, Action::Command(Command::Confirm));
     s
 }
 
 fn submitted(ascii: bool) -> (State, String) {
     let mut s = confirming(ascii);
-    update(&mut s, Action::Confirm);
+    update(&mut s, Action::Command(Command::Confirm));
     let key = s.dialog.as_ref().and_then(|d| d.idempotency_key.clone()).expect("key");
     (s, key)
 }
@@ -313,7 +313,7 @@ fn institution_tabs() {
         "institution_calls",
     ] {
         snap!(name, s);
-        update(&mut s, Action::Next);
+        update(&mut s, Action::Command(Command::Next));
     }
 }
 
@@ -335,8 +335,8 @@ fn institution_live_update_notice() {
 #[test]
 fn change_dialog_stages() {
     let mut s = opened(false);
-    update(&mut s, Action::Change);
-    update(&mut s, Action::Next);
+    update(&mut s, Action::Command(Command::Change));
+    update(&mut s, Action::Command(Command::Next));
     type_str(&mut s, "矢嶋");
     let mut t = snap!("dialog_editing", s);
     // caret after "矢嶋" in the caller field
@@ -397,7 +397,7 @@ fn change_dialog_stages() {
 #[test]
 fn faq_calls_dashboard_help() {
     let mut s = base(false);
-    update(&mut s, Action::Faq);
+    update(&mut s, Action::Command(Command::Faq));
     type_str(&mut s, "期限");
     let seq = s.faq.seq;
     let entry = |id: &str, q: &str, a: &str| FaqHit {
@@ -456,7 +456,7 @@ fn faq_calls_dashboard_help() {
     assert!(!buf[(at.0 + 4, at.1)].modifier.contains(ratatui::style::Modifier::BOLD), "ま highlighted");
 
     let mut s = base(false);
-    update(&mut s, Action::StartCall);
+    update(&mut s, Action::Command(Command::StartCall));
     update(
         &mut s,
         Action::CallSaved(Ok(Call {
@@ -470,7 +470,7 @@ fn faq_calls_dashboard_help() {
             ..Default::default()
         })),
     );
-    update(&mut s, Action::Calls);
+    update(&mut s, Action::Command(Command::Calls));
     update(
         &mut s,
         Action::CallsLoaded(Ok(vec![Call {
@@ -488,12 +488,12 @@ fn faq_calls_dashboard_help() {
     type_str(&mut s, "折り返し希望");
     snap!("calls", s);
     // Ctrl-X: the wrap-up picker, the change's reason proposed (the call has a receipt).
-    update(&mut s, Action::CloseCall);
+    update(&mut s, Action::Command(Command::CloseCall));
     update(&mut s, Action::Insert('2'));
     snap!("calls_wrap_up", s);
 
     let mut s = base(false);
-    update(&mut s, Action::Dashboard);
+    update(&mut s, Action::Command(Command::Dashboard));
     let prefs = [
         "北海道",
         "青森県",
@@ -526,7 +526,7 @@ fn faq_calls_dashboard_help() {
         })),
     );
     snap!("dashboard", s);
-    update(&mut s, Action::DeadlineBatch);
+    update(&mut s, Action::Command(Command::DeadlineBatch));
     update(
         &mut s,
         Action::BatchDone(Ok(DeadlineBatchResult {
@@ -539,7 +539,7 @@ fn faq_calls_dashboard_help() {
     snap!("dashboard_dry_run", s);
 
     let mut s = base(false);
-    update(&mut s, Action::Help);
+    update(&mut s, Action::Command(Command::Help));
     snap!("help", s);
 }
 
@@ -594,6 +594,172 @@ fn popups_do_not_leave_half_wide_glyphs() {
                 "row {y}: {:?}",
                 cell.symbol()
             );
+        }
+    }
+}
+
+/// The screen's text, line by line, without spaces (a wide character's second cell is blank).
+fn screen_text(state: &State) -> String {
+    let t = draw(state, 80, 24);
+    let buf = t.backend().buffer().clone();
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            out.push_str(buf[(x, y)].symbol().trim());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// A user's keymap is what every hint, prompt and message names: moving each command to
+/// another key moves it everywhere, and no text names a key that is not bound.
+#[test]
+fn a_users_keymap_is_reflected_in_every_hint() {
+    let keymap = Keymap::layered(
+        "my.toml",
+        r#"
+[global]
+"ctrl-r" = "none"
+f12 = "refresh"
+"ctrl-t" = "none"
+"ctrl-k" = "attach_call"
+"ctrl-o" = "none"
+"ctrl-s" = "start_call"
+tab = "none"
+"ctrl-l" = "next"
+enter = "none"
+f11 = "confirm"
+esc = "none"
+"ctrl-g" = "back"
+[institution]
+f4 = "none"
+f7 = "change"
+[dashboard]
+"ctrl-g" = "none"
+f9 = "deadline_batch"
+"#,
+    )
+    .expect("a valid keymap");
+    let with_keys = |mut s: State| {
+        s.help = keymap.help_lines();
+        s.hints = keymap.hints();
+        s
+    };
+    let mut screens = Vec::new();
+
+    // The lookup's offline message names the refresh key.
+    let mut s = with_keys(base(false));
+    type_str(&mut s, "yaj");
+    let seq = s.lookup.seq;
+    update(&mut s, Action::LookupDone { seq, reply: Err(ClientError::Offline("connection refused".into())) });
+    let text = screen_text(&s);
+    assert!(text.contains("F12で再検索"), "{text}");
+    screens.push(text);
+
+    // The institution: the overview's sentences, the footer, a pane that failed, F4 too early.
+    let mut s = with_keys(opened(false));
+    s.calls.current = Some(Call {
+        id: 21,
+        operator: "yamada".into(),
+        started_at: Utc.with_ymd_and_hms(2021, 7, 15, 0, 58, 0).unwrap(),
+        ended_at: None,
+        code: None,
+        note: String::new(),
+        receipts: vec![],
+        reasons: vec![],
+        caller_phone: None,
+        callback_id: None,
+        faq: vec![],
+    });
+    let text = screen_text(&s);
+    assert!(text.contains("Ctrl-Lでタブを切替、F7で申込を変更します"), "{text}");
+    assert!(text.contains("Ctrl-Kでこの医療機関を応対記録に紐付けます"), "{text}");
+    assert!(text.contains("F7変更"), "{text}");
+    screens.push(text);
+    update(
+        &mut s,
+        Action::SubsidyLoaded { code: CODE.into(), reply: Err(ClientError::Offline("down".into())) },
+    );
+    update(&mut s, Action::Command(Command::Next));
+    update(&mut s, Action::Command(Command::Next));
+    let text = screen_text(&s);
+    assert!(text.contains("F12で再読み込み"), "{text}");
+    screens.push(text);
+    update(
+        &mut s,
+        Action::InstitutionLoaded { code: CODE.into(), reply: Err(ClientError::Offline("down".into())) },
+    );
+    update(&mut s, Action::Command(Command::Change));
+    let message = s.message.as_ref().map(|(_, m)| m.replace(' ', "")).unwrap_or_default();
+    assert!(message.contains("表示されてからF7を押してください"), "{message}");
+    screens.push(message);
+
+    // The call log: how to start a call, how to attach an institution.
+    let mut s = with_keys(base(false));
+    update(&mut s, Action::Command(Command::Calls));
+    let text = screen_text(&s);
+    assert!(text.contains("Ctrl-Sで応対を開始します"), "{text}");
+    screens.push(text);
+    update(&mut s, Action::Command(Command::StartCall));
+    update(
+        &mut s,
+        Action::CallSaved(Ok(Call {
+            id: 22,
+            operator: "yamada".into(),
+            started_at: Utc.with_ymd_and_hms(2021, 7, 15, 0, 58, 0).unwrap(),
+            ended_at: None,
+            code: None,
+            note: String::new(),
+            receipts: vec![],
+            reasons: vec![],
+            caller_phone: None,
+            callback_id: None,
+            faq: vec![],
+        })),
+    );
+    let text = screen_text(&s);
+    assert!(text.contains("医療機関を開いてCtrl-K"), "{text}");
+    screens.push(text);
+
+    // The prompts: quitting with a call open, the deadline batch's dry run.
+    update(&mut s, Action::Command(Command::Quit));
+    let text = screen_text(&s);
+    assert!(text.contains("F11終了する") && text.contains("Ctrl-G戻る"), "{text}");
+    screens.push(text);
+    let mut s = with_keys(base(false));
+    update(&mut s, Action::Command(Command::Dashboard));
+    update(
+        &mut s,
+        Action::DashboardLoaded(Ok(Dashboard {
+            business_date: NaiveDate::from_ymd_opt(2021, 7, 15).unwrap(),
+            selection_deadline: NaiveDate::from_ymd_opt(2021, 8, 1).unwrap(),
+            days_left: 17,
+            undecided_total: 3,
+            undecided_by_prefecture: vec![PrefectureUndecided {
+                prefecture: "東京都".into(), undecided: 3
+            }],
+            changes_today: 0,
+        })),
+    );
+    update(&mut s, Action::Command(Command::DeadlineBatch));
+    update(
+        &mut s,
+        Action::BatchDone(Ok(DeadlineBatchResult {
+            dry_run: true,
+            cancelled: 3,
+            sample_codes: vec![CODE.into()],
+            message: "試算".into(),
+        })),
+    );
+    let text = screen_text(&s);
+    assert!(text.contains("F11で実行/Ctrl-Gで中止"), "{text}");
+    assert!(text.contains("F9期限処理"), "{text}");
+    screens.push(text);
+
+    for text in &screens {
+        for unbound in ["Ctrl-R", "Ctrl-T", "Ctrl-O", "F4", "Enter", "Esc"] {
+            assert!(!text.contains(unbound), "{unbound} is not bound but is named:\n{text}");
         }
     }
 }

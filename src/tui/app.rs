@@ -390,6 +390,7 @@ pub async fn run_terminal(client: Client, keymap: Keymap, state: State) -> Resul
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tui::command::Command;
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
     fn key(code: KeyCode, kind: KeyEventKind) -> Event {
@@ -413,7 +414,7 @@ mod tests {
         let p = event_to_action(&keymap, &state, Event::Paste("矢嶋\n".into()));
         assert!(matches!(p, Some(Action::Paste(s)) if s == "矢嶋\n"));
         let enter = event_to_action(&keymap, &state, key(KeyCode::Enter, KeyEventKind::Press));
-        assert!(matches!(enter, Some(Action::Confirm)));
+        assert!(matches!(enter, Some(Action::Command(Command::Confirm))));
         // F7 in a text field is left to the IME: no action.
         assert!(event_to_action(&keymap, &state, key(KeyCode::F(7), KeyEventKind::Press)).is_none());
     }

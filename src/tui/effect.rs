@@ -65,3 +65,15 @@ pub enum Effect {
     /// Put text on the operator's clipboard (OSC 52: works over SSH).
     Copy(String),
 }
+
+impl Effect {
+    /// Loads every pane of the institution screen for `code` (header, subsidy, history, calls).
+    pub fn load_institution(code: &str) -> Vec<Effect> {
+        vec![
+            Effect::LoadInstitution { code: code.to_string() },
+            Effect::LoadSubsidy { code: code.to_string() },
+            Effect::LoadAudit { code: code.to_string() },
+            Effect::LoadInstitutionCalls { code: code.to_string() },
+        ]
+    }
+}

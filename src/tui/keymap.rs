@@ -9,6 +9,7 @@ use std::path::Path;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::action::{Action, EditKey};
+use super::command::Command;
 
 /// The shipped default keymap (function keys and Ctrl chords: they pass through an IME).
 pub const DEFAULT_TOML: &str = include_str!("../../keymaps/default.toml");
@@ -275,17 +276,16 @@ pub struct KeymapError {
     pub message: String,
 }
 
-/// The active bindings: per context, key → action name (an action name, not an `Action`,
-/// so the map stays `Clone + Eq` and the help screen can list it).
+/// The active bindings: per context, key → command.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Keymap {
-    bindings: BTreeMap<Context, BTreeMap<Chord, &'static str>>,
+    bindings: BTreeMap<Context, BTreeMap<Chord, Command>>,
 }
 
 /// One parsed file: bindings to set, and keys to unbind (`"none"`).
 struct Layer {
     base: Option<String>,
-    set: Vec<(Context, Chord, Option<&'static str>)>,
+    set: Vec<(Context, Chord, Option<Command>)>,
 }
 
 impl Keymap {
@@ -360,8 +360,8 @@ impl Keymap {
         }
     }
 
-    /// The action bound to `chord` in `ctx` (or globally).
-    pub fn action_name(&self, ctx: Context, chord: &Chord) -> Option<&'static str> {
+    /// The command bound to `chord` in `ctx` (or globally).
+    pub fn command(&self, ctx: Context, chord: &Chord) -> Option<Command> {
         self.bindings
             .get(&ctx)
             .and_then(|m| m.get(chord))
@@ -381,8 +381,8 @@ impl Keymap {
                 return Some(Action::Insert(c));
             }
         }
-        if let Some(name) = self.action_name(ctx, &chord) {
-            return Action::from_name(name);
+        if let Some(command) = self.command(ctx, &chord) {
+            return Some(Action::Command(command));
         }
         if !text_focus {
             return None;
@@ -401,26 +401,24 @@ impl Keymap {
         Some(Action::Edit(edit))
     }
 
-    /// Keys bound to `action` in `ctx` (not counting global), for hints and help.
-    pub fn keys_for(&self, ctx: Context, action: &str) -> Vec<String> {
+    /// Keys bound to `command` in `ctx` (not counting global), in key order.
+    pub fn keys_for(&self, ctx: Context, command: Command) -> Vec<String> {
         self.bindings
             .get(&ctx)
-            .map(|m| m.iter().filter(|(_, a)| **a == action).map(|(k, _)| k.to_string()).collect())
+            .map(|m| m.iter().filter(|(_, c)| **c == command).map(|(k, _)| k.to_string()).collect())
             .unwrap_or_default()
     }
 
-    /// The first key of every bound action per context (function keys sort first), for
-    /// the hint line and dialog prompts.
-    pub fn hints(&self) -> Vec<(Context, String, &'static str)> {
-        let mut out: Vec<(Context, String, &'static str)> = Vec::new();
+    /// The key every hint, prompt and message names for each command: per context, the
+    /// first bound key (function keys sort first).
+    pub fn hints(&self) -> Hints {
+        let mut first = BTreeMap::new();
         for (ctx, m) in &self.bindings {
-            for (chord, action) in m {
-                if !out.iter().any(|(c, _, a)| c == ctx && a == action) {
-                    out.push((*ctx, chord.to_string(), action));
-                }
+            for (chord, command) in m {
+                first.entry((*ctx, *command)).or_insert_with(|| chord.to_string());
             }
         }
-        out
+        Hints { first }
     }
 
     /// The help screen's lines: per context, each key and what it does, generated from the
@@ -429,17 +427,33 @@ impl Keymap {
         let mut out = Vec::new();
         for ctx in Context::ALL {
             let Some(m) = self.bindings.get(&ctx) else { continue };
-            let mut by_action: BTreeMap<usize, (Vec<String>, &'static str)> = BTreeMap::new();
-            for (chord, action) in m {
-                let idx = Action::BINDABLE.iter().position(|(n, _)| n == action).unwrap_or(usize::MAX);
-                let what = Action::BINDABLE.get(idx).map(|(_, d)| *d).unwrap_or(action);
-                by_action.entry(idx).or_insert_with(|| (Vec::new(), what)).0.push(chord.to_string());
+            let mut by_action: BTreeMap<Command, Vec<String>> = BTreeMap::new();
+            for (chord, command) in m {
+                by_action.entry(*command).or_default().push(chord.to_string());
             }
             let lines =
-                by_action.into_values().map(|(keys, what)| (keys.join(" / "), what.to_string())).collect();
+                by_action.into_iter().map(|(c, keys)| (keys.join(" / "), c.help().to_string())).collect();
             out.push(HelpSection { context: ctx, lines });
         }
         out
+    }
+}
+
+/// The key to name for a command, per context: what hints, prompts and messages say, so a
+/// user's keymap is what they read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Hints {
+    first: BTreeMap<(Context, Command), String>,
+}
+
+impl Hints {
+    /// The key for `command` on a screen of `ctx`: a global key first (the screen's own
+    /// aliases, such as Ctrl-P for Up, are for the initiated), else the screen's.
+    pub fn key(&self, ctx: Context, command: Command) -> Option<&str> {
+        self.first
+            .get(&(Context::Global, command))
+            .or_else(|| self.first.get(&(ctx, command)))
+            .map(String::as_str)
     }
 }
 
@@ -542,7 +556,7 @@ fn parse_layer(file: &str, text: &str) -> Result<Layer, KeymapError> {
             let bound = if action == "none" {
                 None
             } else {
-                let Some(name) = Action::BINDABLE.iter().map(|(n, _)| *n).find(|n| *n == action) else {
+                let Some(command) = Command::from_name(action) else {
                     return Err(err(
                         line,
                         format!(
@@ -550,7 +564,7 @@ fn parse_layer(file: &str, text: &str) -> Result<Layer, KeymapError> {
                         ),
                     ));
                 };
-                Some(name)
+                Some(command)
             };
             layer.set.push((ctx, chord, bound));
         }
@@ -627,16 +641,16 @@ mod tests {
     #[test]
     fn defaults_bind_the_issue_keys() {
         let k = Keymap::default_map();
-        let name = |ctx, key: &str| k.action_name(ctx, &Chord::parse(key).expect("key"));
-        assert_eq!(name(Context::Lookup, "f1"), Some("help"));
-        assert_eq!(name(Context::Lookup, "f2"), Some("lookup"));
-        assert_eq!(name(Context::Institution, "f3"), Some("faq"));
-        assert_eq!(name(Context::Institution, "f4"), Some("change"));
-        assert_eq!(name(Context::Dialog, "esc"), Some("back"));
-        assert_eq!(name(Context::Lookup, "enter"), Some("confirm"));
-        assert_eq!(name(Context::Institution, "tab"), Some("next"));
-        assert_eq!(name(Context::Institution, "shift-tab"), Some("prev"));
-        assert_eq!(name(Context::Global, "ctrl-q"), Some("quit"));
+        let name = |ctx, key: &str| k.command(ctx, &Chord::parse(key).expect("key"));
+        assert_eq!(name(Context::Lookup, "f1"), Some(Command::Help));
+        assert_eq!(name(Context::Lookup, "f2"), Some(Command::Lookup));
+        assert_eq!(name(Context::Institution, "f3"), Some(Command::Faq));
+        assert_eq!(name(Context::Institution, "f4"), Some(Command::Change));
+        assert_eq!(name(Context::Dialog, "esc"), Some(Command::Back));
+        assert_eq!(name(Context::Lookup, "enter"), Some(Command::Confirm));
+        assert_eq!(name(Context::Institution, "tab"), Some(Command::Next));
+        assert_eq!(name(Context::Institution, "shift-tab"), Some(Command::Prev));
+        assert_eq!(name(Context::Global, "ctrl-q"), Some(Command::Quit));
     }
 
     #[test]
@@ -644,7 +658,7 @@ mod tests {
         let k = Keymap::builtin("vim").expect("vim");
         let j = press(KeyCode::Char('j'), KeyModifiers::NONE);
         assert!(matches!(k.resolve(Context::Lookup, true, &j), Some(Action::Insert('j'))));
-        assert!(matches!(k.resolve(Context::Institution, false, &j), Some(Action::Down)));
+        assert!(matches!(k.resolve(Context::Institution, false, &j), Some(Action::Command(Command::Down))));
         let bs = press(KeyCode::Backspace, KeyModifiers::NONE);
         assert!(matches!(k.resolve(Context::Lookup, true, &bs), Some(Action::Edit(EditKey::Backspace))));
         assert!(k.resolve(Context::Institution, false, &bs).is_none());
@@ -654,12 +668,12 @@ mod tests {
     fn user_file_layers_key_by_key() {
         let k = Keymap::layered("my.toml", "[global]\n\"ctrl-x\" = \"quit\"\n\"ctrl-q\" = \"none\"\n")
             .expect("ok");
-        assert_eq!(k.action_name(Context::Global, &Chord::parse("ctrl-x").expect("k")), Some("quit"));
-        assert_eq!(k.action_name(Context::Global, &Chord::parse("ctrl-q").expect("k")), None);
+        assert_eq!(k.command(Context::Global, &Chord::parse("ctrl-x").expect("k")), Some(Command::Quit));
+        assert_eq!(k.command(Context::Global, &Chord::parse("ctrl-q").expect("k")), None);
         // the rest of the default is still there
-        assert_eq!(k.action_name(Context::Global, &Chord::parse("f1").expect("k")), Some("help"));
+        assert_eq!(k.command(Context::Global, &Chord::parse("f1").expect("k")), Some(Command::Help));
         let v = Keymap::layered("my.toml", "base = \"vim\"\n").expect("ok");
-        assert_eq!(v.action_name(Context::Institution, &Chord::parse("j").expect("k")), Some("down"));
+        assert_eq!(v.command(Context::Institution, &Chord::parse("j").expect("k")), Some(Command::Down));
     }
 
     #[test]

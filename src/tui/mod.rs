@@ -15,11 +15,13 @@
 
 pub mod action;
 pub mod app;
+pub mod command;
 
 pub mod effect;
 pub mod field;
 pub mod input;
 pub mod keymap;
+pub mod search_pane;
 pub mod state;
 pub mod terminal;
 pub mod text;
@@ -31,6 +33,7 @@ use std::path::PathBuf;
 use crate::client::Client;
 
 pub use action::Action;
+pub use command::Command;
 pub use effect::Effect;
 pub use keymap::Keymap;
 pub use state::State;

@@ -10,8 +10,10 @@ use crate::api::{
 use crate::client::ClientError;
 use crate::domain::ReaderModel;
 
+use super::command::Command;
 use super::field::TextField;
-use super::keymap::{Context, HelpSection};
+use super::keymap::{Context, HelpSection, Hints};
+use super::search_pane::SearchPane;
 
 /// Data that arrives from the server: not asked yet, on its way, here, or failed.
 #[derive(Debug, Clone, Default)]
@@ -84,18 +86,7 @@ pub enum Level {
 }
 
 /// The lookup screen: the query, the answer to the latest query, the selection.
-#[derive(Debug, Clone, Default)]
-pub struct LookupState {
-    pub input: TextField,
-    /// Sequence number of the latest query sent; answers to older ones are dropped.
-    pub seq: u64,
-    /// The query whose results are shown.
-    pub shown_query: String,
-    pub results: Vec<InstitutionSummary>,
-    pub selected: usize,
-    pub loading: bool,
-    pub error: Option<String>,
-}
+pub type LookupState = SearchPane<InstitutionSummary>;
 
 /// The institution screen: header and one pane per tab, each loaded on its own.
 #[derive(Debug, Clone)]
@@ -173,17 +164,25 @@ impl ChangeDialog {
     }
 }
 
-/// The FAQ screen.
+/// The FAQ screen: the search pane of questions, and how far the selected answer is scrolled.
 #[derive(Debug, Clone, Default)]
 pub struct FaqState {
-    pub input: TextField,
-    pub seq: u64,
-    pub shown_query: String,
-    pub results: Vec<FaqHit>,
-    pub selected: usize,
+    pub search: SearchPane<FaqHit>,
     pub answer_scroll: u16,
-    pub loading: bool,
-    pub error: Option<String>,
+}
+
+/// The FAQ screen reads as its search pane (`state.faq.results`, `state.faq.input`, ...).
+impl std::ops::Deref for FaqState {
+    type Target = SearchPane<FaqHit>;
+    fn deref(&self) -> &SearchPane<FaqHit> {
+        &self.search
+    }
+}
+
+impl std::ops::DerefMut for FaqState {
+    fn deref_mut(&mut self) -> &mut SearchPane<FaqHit> {
+        &mut self.search
+    }
 }
 
 /// The call log: the open call (timer), its note, and today's calls.
@@ -235,7 +234,7 @@ pub struct State {
     pub help: Vec<HelpSection>,
     pub help_scroll: u16,
     /// Short hint keys for the footer, per context: (key, label).
-    pub hints: Vec<(Context, String, &'static str)>,
+    pub hints: Hints,
     pub me: Loadable<Me>,
     pub models: Loadable<Vec<ReaderModel>>,
     pub server_label: String,
@@ -269,7 +268,7 @@ impl State {
             dashboard: DashboardState::default(),
             help: Vec::new(),
             help_scroll: 0,
-            hints: Vec::new(),
+            hints: Hints::default(),
             me: Loadable::Idle,
             models: Loadable::Idle,
             server_label: server_label.to_string(),
@@ -318,14 +317,14 @@ impl State {
         self.calls.current.as_ref().map(|c| (self.now - c.started_at).num_seconds())
     }
 
-    /// The first key bound to `action` in the current context or globally, for hints.
-    pub fn hint_key(&self, action: &str) -> Option<&str> {
-        // Global first: the screen's own aliases (Ctrl-P for Up) are for the initiated.
-        let ctx = self.context();
-        self.hints
-            .iter()
-            .find(|(c, _, a)| *c == Context::Global && *a == action)
-            .or_else(|| self.hints.iter().find(|(c, _, a)| *c == ctx && *a == action))
-            .map(|(_, k, _)| k.as_str())
+    /// The key bound to `command` on this screen (global first), for every hint, prompt and
+    /// message that names one; `None` when the user's keymap leaves it unbound.
+    pub fn key_for(&self, command: Command) -> Option<&str> {
+        self.hints.key(self.context(), command)
+    }
+
+    /// [`State::key_for`] for a sentence: the key, or 「（キー未割当）」 when none is bound.
+    pub fn key_name(&self, command: Command) -> &str {
+        self.key_for(command).unwrap_or("（キー未割当）")
     }
 }

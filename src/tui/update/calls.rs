@@ -5,7 +5,7 @@ use crate::api::{Call, ScreenPop, UpdateCall};
 use crate::domain::WrapUpReason;
 use crate::domain::call::proposed_reasons;
 
-use super::super::action::{Action, Reply};
+use super::super::action::{Action, Command, Reply};
 use super::super::effect::Effect;
 use super::super::state::{DialogStage, Level, Loadable, Screen, State};
 
@@ -60,7 +60,8 @@ pub fn close(state: &mut State) -> Vec<Effect> {
         state.calls.wrap_up = Some(chosen);
     }
     super::push_screen(state, Screen::Calls);
-    state.message = Some((Level::Info, "応対の理由を数字で選び、Enter で終了します".into()));
+    let confirm = state.key_name(Command::Confirm);
+    state.message = Some((Level::Info, format!("応対の理由を数字で選び、{confirm} で終了します")));
     vec![]
 }
 
@@ -86,7 +87,7 @@ fn wrap_up_key(state: &mut State, action: Action) -> Vec<Effect> {
                 }
             }
         }
-        Action::Confirm => {
+        Action::Command(Command::Confirm) => {
             if chosen.is_empty() {
                 state.message = Some((Level::Warn, "応対の理由を1つ以上選んでください（数字キー）".into()));
                 return vec![];
@@ -100,7 +101,7 @@ fn wrap_up_key(state: &mut State, action: Action) -> Vec<Effect> {
                 update: UpdateCall { code: None, note, reasons: Some(reasons), close: true },
             }];
         }
-        Action::Back => {
+        Action::Command(Command::Back) => {
             state.calls.wrap_up = None;
             state.message = None;
         }
@@ -124,12 +125,12 @@ pub fn key(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Edit(k) if c.current.is_some() => {
             c.note.edit(k);
         }
-        Action::Up => c.selected = c.selected.saturating_sub(1),
-        Action::Down => {
+        Action::Command(Command::Up) => c.selected = c.selected.saturating_sub(1),
+        Action::Command(Command::Down) => {
             let n = c.today.get().map(|v| v.len()).unwrap_or(0);
             c.selected = (c.selected + 1).min(n.saturating_sub(1));
         }
-        Action::Confirm => {
+        Action::Command(Command::Confirm) => {
             let Some(call) = c.current.as_ref() else { return start(state) };
             c.saving = true;
             let note = Some(c.note.value().to_string());
@@ -138,8 +139,8 @@ pub fn key(state: &mut State, action: Action) -> Vec<Effect> {
                 update: UpdateCall { code: None, note, reasons: None, close: false },
             }];
         }
-        Action::Refresh => return vec![Effect::LoadCalls],
-        Action::Back => super::pop_screen(state),
+        Action::Command(Command::Refresh) => return vec![Effect::LoadCalls],
+        Action::Command(Command::Back) => super::pop_screen(state),
         _ => {}
     }
     vec![]

@@ -4,32 +4,32 @@
 
 use crate::api::DeadlineBatchResult;
 
-use super::super::action::{Action, Reply};
+use super::super::action::{Action, Command, Reply};
 use super::super::effect::Effect;
 use super::super::state::{BatchStage, State};
 
 pub fn key(state: &mut State, action: Action) -> Vec<Effect> {
     let d = &mut state.dashboard;
     match action {
-        Action::Up => d.scroll = d.scroll.saturating_sub(1),
-        Action::Down => d.scroll = d.scroll.saturating_add(1),
-        Action::PageUp => d.scroll = d.scroll.saturating_sub(10),
-        Action::PageDown => d.scroll = d.scroll.saturating_add(10),
-        Action::Refresh => return vec![Effect::LoadDashboard],
-        Action::DeadlineBatch => {
+        Action::Command(Command::Up) => d.scroll = d.scroll.saturating_sub(1),
+        Action::Command(Command::Down) => d.scroll = d.scroll.saturating_add(1),
+        Action::Command(Command::PageUp) => d.scroll = d.scroll.saturating_sub(10),
+        Action::Command(Command::PageDown) => d.scroll = d.scroll.saturating_add(10),
+        Action::Command(Command::Refresh) => return vec![Effect::LoadDashboard],
+        Action::Command(Command::DeadlineBatch) => {
             if matches!(d.batch, BatchStage::DryRunning | BatchStage::Running) {
                 return vec![];
             }
             d.batch = BatchStage::DryRunning;
             return vec![Effect::DeadlineBatch { dry_run: true }];
         }
-        Action::Confirm => {
+        Action::Command(Command::Confirm) => {
             if let BatchStage::DryRun(_) = d.batch {
                 d.batch = BatchStage::Running;
                 return vec![Effect::DeadlineBatch { dry_run: false }];
             }
         }
-        Action::Back => {
+        Action::Command(Command::Back) => {
             if matches!(d.batch, BatchStage::DryRun(_) | BatchStage::Done(_) | BatchStage::Failed(_)) {
                 d.batch = BatchStage::Idle;
             } else {

@@ -6,7 +6,7 @@
 use crate::api::{ChangeReaderApplication, ChangeReceipt, ReaderApplicationView};
 use crate::client::ClientError;
 
-use super::super::action::{Action, Reply};
+use super::super::action::{Action, Command, Reply};
 use super::super::effect::Effect;
 use super::super::state::{ChangeDialog, DialogField, DialogStage, Level, Loadable, State};
 use super::super::text::{VERIFICATIONS, ui};
@@ -16,8 +16,9 @@ use super::super::text::{VERIFICATIONS, ui};
 pub fn open(state: &mut State) -> Vec<Effect> {
     let Some(inst) = state.institution.as_ref() else { return vec![] };
     let Some(detail) = inst.detail.get() else {
-        state.message =
-            Some((Level::Warn, "医療機関の情報を読み込み中です。表示されてから F4 を押してください".into()));
+        let change = state.key_name(Command::Change);
+        let message = format!("医療機関の情報を読み込み中です。表示されてから {change} を押してください");
+        state.message = Some((Level::Warn, message));
         return vec![];
     };
     let current = detail.reader_application.clone();
@@ -81,8 +82,8 @@ pub fn key(state: &mut State, action: Action) -> Vec<Effect> {
     match &d.stage {
         DialogStage::Editing => editing(state, action),
         DialogStage::Confirm => match action {
-            Action::Confirm => submit(state),
-            Action::Back => {
+            Action::Command(Command::Confirm) => submit(state),
+            Action::Command(Command::Back) => {
                 d.stage = DialogStage::Editing;
                 vec![]
             }
@@ -90,8 +91,8 @@ pub fn key(state: &mut State, action: Action) -> Vec<Effect> {
         },
         DialogStage::Submitting { .. } => vec![],
         DialogStage::Offline { .. } => match action {
-            Action::Confirm => retry(state),
-            Action::Back => {
+            Action::Command(Command::Confirm) => retry(state),
+            Action::Command(Command::Back) => {
                 // The key is kept: if the change did reach the server, resending the same
                 // body finds it; If-Match stops any different second change.
                 d.stage = DialogStage::Editing;
@@ -101,14 +102,14 @@ pub fn key(state: &mut State, action: Action) -> Vec<Effect> {
             _ => vec![],
         },
         DialogStage::Refused { .. } => match action {
-            Action::Confirm | Action::Back => {
+            Action::Command(Command::Confirm) | Action::Command(Command::Back) => {
                 d.stage = DialogStage::Editing;
                 vec![]
             }
             _ => vec![],
         },
         DialogStage::Stale { current, .. } => match action {
-            Action::Confirm => {
+            Action::Command(Command::Confirm) => {
                 if let Some(fresh) = current.clone() {
                     d.current = *fresh;
                     d.units = d.units.clamp(1, d.current.free_units.max(1));
@@ -120,16 +121,16 @@ pub fn key(state: &mut State, action: Action) -> Vec<Effect> {
                     vec![Effect::LoadApplication { code: d.code.clone() }]
                 }
             }
-            Action::Back => close(state),
+            Action::Command(Command::Back) => close(state),
             _ => vec![],
         },
         DialogStage::Receipt(r) => match action {
-            Action::Copy => {
+            Action::Command(Command::Copy) => {
                 let no = r.receipt_no.clone();
                 state.last_copied = Some(no.clone());
                 vec![Effect::Copy(no)]
             }
-            Action::Confirm | Action::Back => close(state),
+            Action::Command(Command::Confirm) | Action::Command(Command::Back) => close(state),
             _ => vec![],
         },
     }
@@ -137,7 +138,7 @@ pub fn key(state: &mut State, action: Action) -> Vec<Effect> {
 
 fn close(state: &mut State) -> Vec<Effect> {
     state.dialog = None;
-    let mut fx = super::institution::reload(state);
+    let mut fx = state.institution.as_ref().map(|i| Effect::load_institution(&i.code)).unwrap_or_default();
     if state.calls.current.is_some() {
         fx.push(Effect::LoadCalls);
     }
@@ -151,10 +152,10 @@ fn editing(state: &mut State, action: Action) -> Vec<Effect> {
     let pos = fields.iter().position(|f| *f == d.field).unwrap_or(0);
     let mut changed = false;
     match action {
-        Action::Next => d.field = fields[(pos + 1) % fields.len()],
-        Action::Prev => d.field = fields[(pos + fields.len() - 1) % fields.len()],
-        Action::Up | Action::Down => {
-            let up = matches!(action, Action::Up);
+        Action::Command(Command::Next) => d.field = fields[(pos + 1) % fields.len()],
+        Action::Command(Command::Prev) => d.field = fields[(pos + fields.len() - 1) % fields.len()],
+        Action::Command(Command::Up) | Action::Command(Command::Down) => {
+            let up = matches!(action, Action::Command(Command::Up));
             changed = true;
             match d.field {
                 DialogField::Model if models_len > 0 => {
@@ -191,14 +192,14 @@ fn editing(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Insert(c) if d.field == DialogField::CallerName => changed = d.caller.insert(c),
         Action::Paste(s) if d.field == DialogField::CallerName => changed = d.caller.paste(&s),
         Action::Edit(k) if d.field == DialogField::CallerName => changed = d.caller.edit(k),
-        Action::Confirm => {
+        Action::Command(Command::Confirm) => {
             if pos + 1 < fields.len() {
                 d.field = fields[pos + 1];
             } else {
                 return to_confirm(state);
             }
         }
-        Action::Back => return close_without_reload(state),
+        Action::Command(Command::Back) => return close_without_reload(state),
         _ => {}
     }
     if changed {

@@ -3,9 +3,9 @@
 
 use crate::api::FaqResponse;
 
-use super::super::action::{Action, Reply};
+use super::super::action::{Action, Command, Reply};
 use super::super::effect::Effect;
-use super::super::state::{Level, State};
+use super::super::state::{FaqState, Level, State};
 
 /// How many answers the FAQ asks for.
 pub const FAQ_LIMIT: u32 = 20;
@@ -13,29 +13,18 @@ pub const FAQ_LIMIT: u32 = 20;
 pub fn key(state: &mut State, action: Action) -> Vec<Effect> {
     let f = &mut state.faq;
     let changed = match action {
-        Action::Insert(c) => f.input.insert(c),
-        Action::Paste(s) => f.input.paste(&s),
-        Action::Edit(k) => f.input.edit(k),
-        Action::Up => {
-            f.selected = f.selected.saturating_sub(1);
-            f.answer_scroll = 0;
-            false
-        }
-        Action::Down => {
-            f.selected = (f.selected + 1).min(f.results.len().saturating_sub(1));
-            f.answer_scroll = 0;
-            false
-        }
-        Action::PageUp => {
+        Action::Command(Command::Up) => select_by(f, -1),
+        Action::Command(Command::Down) => select_by(f, 1),
+        Action::Command(Command::PageUp) => {
             f.answer_scroll = f.answer_scroll.saturating_sub(5);
             false
         }
-        Action::PageDown => {
+        Action::Command(Command::PageDown) => {
             f.answer_scroll = f.answer_scroll.saturating_add(5);
             false
         }
-        Action::Copy => {
-            let Some(hit) = f.results.get(f.selected) else { return vec![] };
+        Action::Command(Command::Copy) => {
+            let Some(hit) = f.selected() else { return vec![] };
             let text = format!("{}\n{}", hit.entry.question, hit.entry.answer);
             let id = hit.entry.id.clone();
             state.last_copied = Some(hit.entry.question.clone());
@@ -43,24 +32,32 @@ pub fn key(state: &mut State, action: Action) -> Vec<Effect> {
             fx.extend(on_the_record(state, id, true));
             return fx;
         }
-        Action::Confirm => {
-            let Some(hit) = f.results.get(f.selected) else { return vec![] };
+        Action::Command(Command::Confirm) => {
+            let Some(hit) = f.selected() else { return vec![] };
             let id = hit.entry.id.clone();
             let fx = on_the_record(state, id, false);
             if fx.is_empty() {
+                let start = state.key_name(Command::StartCall);
                 state.message =
-                    Some((Level::Warn, "応対中ではないため記録しません（Ctrl-O で応対を開始）".into()));
+                    Some((Level::Warn, format!("応対中ではないため記録しません（{start} で応対を開始）")));
             }
             return fx;
         }
-        Action::Refresh => return rerun(state),
-        Action::Back => {
+        Action::Command(Command::Refresh) => return rerun(state),
+        Action::Command(Command::Back) => {
             super::pop_screen(state);
             false
         }
-        _ => false,
+        other => f.edit(&other),
     };
     if changed { rerun(state) } else { vec![] }
+}
+
+/// Another question: its answer from the top.
+fn select_by(f: &mut FaqState, delta: isize) -> bool {
+    f.move_selection(delta);
+    f.answer_scroll = 0;
+    false
 }
 
 /// Attaches the FAQ entry to the open call's record (Enter: read to the caller; Ctrl-Y:
@@ -74,35 +71,17 @@ fn on_the_record(state: &mut State, faq_id: String, copied: bool) -> Vec<Effect>
 
 /// Sends the current FAQ query as the newest one.
 pub fn rerun(state: &mut State) -> Vec<Effect> {
-    let f = &mut state.faq;
-    f.seq += 1;
-    let query = f.input.value().trim().to_string();
-    if query.is_empty() {
-        f.results.clear();
-        f.shown_query.clear();
-        f.loading = false;
-        f.selected = 0;
-        return vec![];
+    match state.faq.next_query() {
+        Some((seq, query)) => vec![Effect::Faq { seq, query }],
+        None => vec![],
     }
-    f.loading = true;
-    vec![Effect::Faq { seq: f.seq, query }]
 }
 
 pub fn done(state: &mut State, seq: u64, reply: Reply<FaqResponse>) -> Vec<Effect> {
     let f = &mut state.faq;
-    if seq != f.seq {
-        return vec![];
-    }
-    f.loading = false;
-    match reply {
-        Ok(r) => {
-            f.shown_query = r.query;
-            f.results = r.results;
-            f.selected = 0;
-            f.answer_scroll = 0;
-            f.error = None;
-        }
-        Err(e) => f.error = Some(e.to_string()),
+    let arrived = reply.is_ok();
+    if f.answer(seq, reply.map(|r| (r.query, r.results)).map_err(|e| e.to_string())) && arrived {
+        f.answer_scroll = 0;
     }
     vec![]
 }

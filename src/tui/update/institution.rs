@@ -1,7 +1,7 @@
 //! Institution screen keys (tabs, scrolling, F4) and its panes' answers; live updates when
 //! another operator changes the open institution.
 
-use super::super::action::Action;
+use super::super::action::{Action, Command};
 use super::super::effect::Effect;
 use super::super::state::{Loadable, State, Tab};
 
@@ -12,26 +12,26 @@ pub fn key(state: &mut State, action: Action) -> Vec<Effect> {
     };
     let n = Tab::ALL.len();
     match action {
-        Action::Next => {
+        Action::Command(Command::Next) => {
             inst.tab = Tab::ALL[(inst.tab.index() + 1) % n];
             inst.scroll = 0;
         }
-        Action::Prev => {
+        Action::Command(Command::Prev) => {
             inst.tab = Tab::ALL[(inst.tab.index() + n - 1) % n];
             inst.scroll = 0;
         }
-        Action::Up => inst.scroll = inst.scroll.saturating_sub(1),
-        Action::Down => inst.scroll = inst.scroll.saturating_add(1),
-        Action::PageUp => inst.scroll = inst.scroll.saturating_sub(10),
-        Action::PageDown => inst.scroll = inst.scroll.saturating_add(10),
-        Action::Change => return super::dialog::open(state),
-        Action::Copy => {
+        Action::Command(Command::Up) => inst.scroll = inst.scroll.saturating_sub(1),
+        Action::Command(Command::Down) => inst.scroll = inst.scroll.saturating_add(1),
+        Action::Command(Command::PageUp) => inst.scroll = inst.scroll.saturating_sub(10),
+        Action::Command(Command::PageDown) => inst.scroll = inst.scroll.saturating_add(10),
+        Action::Command(Command::Change) => return super::dialog::open(state),
+        Action::Command(Command::Copy) => {
             let code = inst.code.clone();
             state.last_copied = Some(code.clone());
             return vec![Effect::Copy(code)];
         }
-        Action::Refresh => return reload(state),
-        Action::Back => {
+        Action::Command(Command::Refresh) => return reload(state),
+        Action::Command(Command::Back) => {
             inst.notice = None;
             super::pop_screen(state);
         }
@@ -41,15 +41,8 @@ pub fn key(state: &mut State, action: Action) -> Vec<Effect> {
 }
 
 /// Reloads every pane of the open institution.
-pub fn reload(state: &mut State) -> Vec<Effect> {
-    let Some(inst) = state.institution.as_ref() else { return vec![] };
-    let code = inst.code.clone();
-    vec![
-        Effect::LoadInstitution { code: code.clone() },
-        Effect::LoadSubsidy { code: code.clone() },
-        Effect::LoadAudit { code: code.clone() },
-        Effect::LoadInstitutionCalls { code },
-    ]
+pub fn reload(state: &State) -> Vec<Effect> {
+    state.institution.as_ref().map(|inst| Effect::load_institution(&inst.code)).unwrap_or_default()
 }
 
 /// Stores a pane's answer if it is for the institution still open.

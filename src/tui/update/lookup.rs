@@ -3,9 +3,9 @@
 
 use crate::api::LookupResponse;
 
-use super::super::action::{Action, Reply};
+use super::super::action::{Action, Command, Reply};
 use super::super::effect::Effect;
-use super::super::state::{InstitutionState, Loadable, Screen, State, Tab};
+use super::super::state::{InstitutionState, Loadable, LookupState, Screen, State, Tab};
 
 /// How many rows a lookup asks for.
 pub const LOOKUP_LIMIT: u32 = 50;
@@ -14,83 +14,50 @@ pub const LOOKUP_LIMIT: u32 = 50;
 pub fn focus(state: &mut State) {
     state.screen = Screen::Lookup;
     state.back_stack.clear();
-    state.lookup.input.clear();
-    state.lookup.results.clear();
-    state.lookup.shown_query.clear();
-    state.lookup.selected = 0;
-    state.lookup.error = None;
-    state.lookup.loading = false;
-    state.lookup.seq += 1;
+    state.lookup.clear();
 }
 
 pub fn key(state: &mut State, action: Action) -> Vec<Effect> {
     let l = &mut state.lookup;
     let changed = match action {
-        Action::Insert(c) => l.input.insert(c),
-        Action::Paste(s) => l.input.paste(&s),
-        Action::Edit(k) => l.input.edit(k),
-        Action::Up => {
-            l.selected = l.selected.saturating_sub(1);
-            false
-        }
-        Action::Down => {
-            l.selected = (l.selected + 1).min(l.results.len().saturating_sub(1));
-            false
-        }
-        Action::PageUp => {
-            l.selected = l.selected.saturating_sub(10);
-            false
-        }
-        Action::PageDown => {
-            l.selected = (l.selected + 10).min(l.results.len().saturating_sub(1));
-            false
-        }
-        Action::Confirm => return open_selected(state),
-        Action::Back => {
+        Action::Command(Command::Up) => move_by(l, -1),
+        Action::Command(Command::Down) => move_by(l, 1),
+        Action::Command(Command::PageUp) => move_by(l, -10),
+        Action::Command(Command::PageDown) => move_by(l, 10),
+        Action::Command(Command::Confirm) => return open_selected(state),
+        Action::Command(Command::Back) => {
             if l.input.value().is_empty() {
                 return vec![];
             }
             l.input.clear();
             true
         }
-        Action::Refresh => return rerun(state),
-        _ => false,
+        Action::Command(Command::Refresh) => return rerun(state),
+        other => l.edit(&other),
     };
     if changed { rerun(state) } else { vec![] }
 }
 
+/// Moves the selection; the query is unchanged.
+fn move_by(l: &mut LookupState, delta: isize) -> bool {
+    l.move_selection(delta);
+    false
+}
+
 /// Sends the current query (again) as the newest one.
 pub fn rerun(state: &mut State) -> Vec<Effect> {
-    let l = &mut state.lookup;
-    l.seq += 1;
-    let query = l.input.value().trim().to_string();
-    if query.is_empty() {
-        l.results.clear();
-        l.shown_query.clear();
-        l.loading = false;
-        l.error = None;
-        l.selected = 0;
-        return vec![];
+    match state.lookup.next_query() {
+        Some((seq, query)) => vec![Effect::Lookup { seq, query }],
+        None => vec![],
     }
-    l.loading = true;
-    vec![Effect::Lookup { seq: l.seq, query }]
 }
 
 pub fn done(state: &mut State, seq: u64, reply: Reply<LookupResponse>) -> Vec<Effect> {
     let l = &mut state.lookup;
-    if seq != l.seq {
-        return vec![];
-    }
-    l.loading = false;
-    match reply {
-        Ok(r) => {
-            let keep = l.results.get(l.selected).map(|r| r.code.clone());
-            l.shown_query = r.query;
-            l.results = r.results;
-            l.selected = keep.and_then(|c| l.results.iter().position(|r| r.code == c)).unwrap_or(0);
-            l.error = None;
-        }
-        Err(e) => l.error = Some(e.to_string()),
+    // The selected row stays selected when the new answer still has it.
+    let keep = l.selected().map(|r| r.code.clone());
+    if l.answer(seq, reply.map(|r| (r.query, r.results)).map_err(|e| e.to_string())) {
+        l.selected = keep.and_then(|c| l.results.iter().position(|r| r.code == c)).unwrap_or(0);
     }
     vec![]
 }
@@ -115,10 +82,5 @@ pub fn open_institution(state: &mut State, code: String) -> Vec<Effect> {
     });
     state.dialog = None;
     super::push_screen(state, Screen::Institution);
-    vec![
-        Effect::LoadInstitution { code: code.clone() },
-        Effect::LoadSubsidy { code: code.clone() },
-        Effect::LoadAudit { code: code.clone() },
-        Effect::LoadInstitutionCalls { code },
-    ]
+    Effect::load_institution(&code)
 }

@@ -13,7 +13,7 @@ mod lookup;
 
 use crate::api::ServerEvent;
 
-use super::action::Action;
+use super::action::{Action, Command};
 use super::effect::Effect;
 use super::keymap::Context;
 use super::state::{DialogStage, Level, Screen, State};
@@ -27,40 +27,40 @@ pub fn init(_state: &State) -> Vec<Effect> {
 pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
     if state.confirm_quit {
         match action {
-            Action::Quit | Action::Confirm => {
+            Action::Command(Command::Quit) | Action::Command(Command::Confirm) => {
                 state.quit = true;
                 return vec![];
             }
-            Action::Back => {
+            Action::Command(Command::Back) => {
                 state.confirm_quit = false;
                 return vec![];
             }
-            a if a.name().is_some() => return vec![],
+            Action::Command(_) => return vec![],
             _ => {}
         }
     }
     match action {
-        Action::Help => {
+        Action::Command(Command::Help) => {
             push_screen(state, Screen::Help);
             vec![]
         }
-        Action::Lookup => {
+        Action::Command(Command::Lookup) => {
             lookup::focus(state);
             vec![]
         }
-        Action::Faq => {
+        Action::Command(Command::Faq) => {
             push_screen(state, Screen::Faq);
             vec![]
         }
-        Action::Calls => {
+        Action::Command(Command::Calls) => {
             push_screen(state, Screen::Calls);
             vec![Effect::LoadCalls]
         }
-        Action::Dashboard => {
+        Action::Command(Command::Dashboard) => {
             push_screen(state, Screen::Dashboard);
             vec![Effect::LoadDashboard]
         }
-        Action::Quit => {
+        Action::Command(Command::Quit) => {
             let dialog_open =
                 state.dialog.as_ref().is_some_and(|d| !matches!(d.stage, DialogStage::Receipt(_)));
             if dialog_open || state.calls.current.is_some() {
@@ -70,9 +70,9 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             }
             vec![]
         }
-        Action::StartCall => calls::start(state),
-        Action::AttachCall => calls::attach(state),
-        Action::CloseCall => calls::close(state),
+        Action::Command(Command::StartCall) => calls::start(state),
+        Action::Command(Command::AttachCall) => calls::attach(state),
+        Action::Command(Command::CloseCall) => calls::close(state),
         Action::Tick(now) => {
             state.now = now;
             vec![]
@@ -125,11 +125,11 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
 
 fn help_key(state: &mut State, action: Action) -> Vec<Effect> {
     match action {
-        Action::Up => state.help_scroll = state.help_scroll.saturating_sub(1),
-        Action::Down => state.help_scroll = state.help_scroll.saturating_add(1),
-        Action::PageUp => state.help_scroll = state.help_scroll.saturating_sub(10),
-        Action::PageDown => state.help_scroll = state.help_scroll.saturating_add(10),
-        Action::Back | Action::Confirm => pop_screen(state),
+        Action::Command(Command::Up) => state.help_scroll = state.help_scroll.saturating_sub(1),
+        Action::Command(Command::Down) => state.help_scroll = state.help_scroll.saturating_add(1),
+        Action::Command(Command::PageUp) => state.help_scroll = state.help_scroll.saturating_sub(10),
+        Action::Command(Command::PageDown) => state.help_scroll = state.help_scroll.saturating_add(10),
+        Action::Command(Command::Back) | Action::Command(Command::Confirm) => pop_screen(state),
         _ => {}
     }
     vec![]

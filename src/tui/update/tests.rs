@@ -8,7 +8,7 @@ use crate::api::{
 use crate::client::ClientError;
 use crate::domain::{InstitutionKind, ReaderApplication, ReaderModel, ReaderStatus};
 
-use super::super::action::{Action, EditKey};
+use super::super::action::{Action, Command, EditKey};
 use super::super::effect::Effect;
 use super::super::state::{DialogField, DialogStage, Loadable, Screen, State, Tab};
 use super::update;
@@ -99,7 +99,7 @@ fn opened() -> State {
             }),
         },
     );
-    let fx = update(&mut s, Action::Confirm);
+    let fx = update(&mut s, Action::Command(Command::Confirm));
     assert!(fx.iter().any(|e| matches!(e, Effect::LoadInstitution { code: c } if c == code)));
     update(&mut s, Action::InstitutionLoaded { code: code.into(), reply: Ok(detail(code)) });
     update(&mut s, Action::ModelsLoaded(Ok(models())));
@@ -109,14 +109,14 @@ fn opened() -> State {
 /// The dialog filled in and on its confirmation step.
 fn confirming() -> State {
     let mut s = opened();
-    update(&mut s, Action::Change);
-    update(&mut s, Action::Down); // second model
-    update(&mut s, Action::Next); // caller name (units hidden: 1 free unit)
+    update(&mut s, Action::Command(Command::Change));
+    update(&mut s, Action::Command(Command::Down)); // second model
+    update(&mut s, Action::Command(Command::Next)); // caller name (units hidden: 1 free unit)
     type_str(&mut s, "山田");
-    update(&mut s, Action::Next); // role
-    update(&mut s, Action::Next); // verification
-    update(&mut s, Action::Down);
-    update(&mut s, Action::Confirm);
+    update(&mut s, Action::Command(Command::Next)); // role
+    update(&mut s, Action::Command(Command::Next)); // verification
+    update(&mut s, Action::Command(Command::Down));
+    update(&mut s, Action::Command(Command::Confirm));
     s
 }
 
@@ -183,7 +183,7 @@ fn paste_is_one_line_and_editing_reruns_the_query() {
 fn f2_clears_and_focuses_the_lookup_from_anywhere() {
     let mut s = opened();
     assert_eq!(s.screen, Screen::Institution);
-    update(&mut s, Action::Lookup);
+    update(&mut s, Action::Command(Command::Lookup));
     assert_eq!(s.screen, Screen::Lookup);
     assert_eq!(s.lookup.input.value(), "");
     assert!(s.lookup.results.is_empty());
@@ -192,17 +192,17 @@ fn f2_clears_and_focuses_the_lookup_from_anywhere() {
 #[test]
 fn tabs_cycle_both_ways() {
     let mut s = opened();
-    update(&mut s, Action::Next);
+    update(&mut s, Action::Command(Command::Next));
     assert_eq!(s.institution.as_ref().map(|i| i.tab), Some(Tab::Reader));
-    update(&mut s, Action::Prev);
-    update(&mut s, Action::Prev);
+    update(&mut s, Action::Command(Command::Prev));
+    update(&mut s, Action::Command(Command::Prev));
     assert_eq!(s.institution.as_ref().map(|i| i.tab), Some(Tab::Calls));
 }
 
 #[test]
 fn dialog_requires_caller_and_verification_before_confirming() {
     let mut s = opened();
-    update(&mut s, Action::Change);
+    update(&mut s, Action::Command(Command::Change));
     let d = s.dialog.as_ref().expect("dialog");
     assert_eq!(
         d.fields(),
@@ -210,7 +210,7 @@ fn dialog_requires_caller_and_verification_before_confirming() {
     );
     // Enter walks the fields; on the last one it checks.
     for _ in 0..4 {
-        update(&mut s, Action::Confirm);
+        update(&mut s, Action::Command(Command::Confirm));
     }
     let d = s.dialog.as_ref().expect("dialog");
     assert!(matches!(d.stage, DialogStage::Editing));
@@ -227,13 +227,13 @@ fn units_are_offered_only_where_more_than_one_is_free() {
     {
         d.reader_application.free_units = 3;
     }
-    update(&mut s, Action::Change);
+    update(&mut s, Action::Command(Command::Change));
     let d = s.dialog.as_ref().expect("dialog");
     assert!(d.fields().contains(&DialogField::Units));
-    update(&mut s, Action::Next);
-    update(&mut s, Action::Up);
-    update(&mut s, Action::Up);
-    update(&mut s, Action::Up);
+    update(&mut s, Action::Command(Command::Next));
+    update(&mut s, Action::Command(Command::Up));
+    update(&mut s, Action::Command(Command::Up));
+    update(&mut s, Action::Command(Command::Up));
     assert_eq!(s.dialog.as_ref().map(|d| d.units), Some(3), "capped at the free units");
 }
 
@@ -241,7 +241,7 @@ fn units_are_offered_only_where_more_than_one_is_free() {
 fn confirm_then_commit_sends_if_match_and_a_key() {
     let mut s = confirming();
     assert!(matches!(s.dialog.as_ref().map(|d| &d.stage), Some(DialogStage::Confirm)));
-    let fx = update(&mut s, Action::Confirm);
+    let fx = update(&mut s, Action::Command(Command::Confirm));
     let (key, if_match) = change_key(&fx);
     assert_eq!(if_match, 3);
     let body = fx.iter().find_map(|e| match e {
@@ -257,10 +257,10 @@ fn confirm_then_commit_sends_if_match_and_a_key() {
         Some(DialogStage::Receipt(r)) => assert_eq!(r.receipt_no, "R-0001"),
         other => panic!("expected receipt, got {other:?}"),
     }
-    let fx = update(&mut s, Action::Copy);
+    let fx = update(&mut s, Action::Command(Command::Copy));
     assert!(matches!(&fx[..], [Effect::Copy(t)] if t == "R-0001"));
     // Enter closes and reloads the institution.
-    let fx = update(&mut s, Action::Confirm);
+    let fx = update(&mut s, Action::Command(Command::Confirm));
     assert!(s.dialog.is_none());
     assert!(fx.iter().any(|e| matches!(e, Effect::LoadInstitution { .. })));
 }
@@ -268,7 +268,7 @@ fn confirm_then_commit_sends_if_match_and_a_key() {
 #[test]
 fn offline_keeps_the_dialog_and_retries_with_the_same_key() {
     let mut s = confirming();
-    let (key, _) = change_key(&update(&mut s, Action::Confirm));
+    let (key, _) = change_key(&update(&mut s, Action::Command(Command::Confirm)));
     let fx = update(
         &mut s,
         Action::ChangeDone { key: key.clone(), reply: Err(ClientError::Offline("reset".into())) },
@@ -281,16 +281,16 @@ fn offline_keeps_the_dialog_and_retries_with_the_same_key() {
     assert!(matches!(s.dialog.as_ref().map(|d| &d.stage), Some(DialogStage::Submitting { attempt: 2 })));
     // Back to editing and confirming again (nothing changed) still uses the same key.
     update(&mut s, Action::ChangeDone { key: key.clone(), reply: Err(ClientError::Offline("reset".into())) });
-    update(&mut s, Action::Back);
-    update(&mut s, Action::Confirm);
-    let (third, _) = change_key(&update(&mut s, Action::Confirm));
+    update(&mut s, Action::Command(Command::Back));
+    update(&mut s, Action::Command(Command::Confirm));
+    let (third, _) = change_key(&update(&mut s, Action::Command(Command::Confirm)));
     assert_eq!(third, key);
 }
 
 #[test]
 fn a_refusal_is_shown_in_the_servers_words() {
     let mut s = confirming();
-    let (key, _) = change_key(&update(&mut s, Action::Confirm));
+    let (key, _) = change_key(&update(&mut s, Action::Command(Command::Confirm)));
     let msg = "発送済の申込は変更できません";
     update(
         &mut s,
@@ -303,14 +303,14 @@ fn a_refusal_is_shown_in_the_servers_words() {
         Some(DialogStage::Refused { message }) => assert_eq!(message, msg),
         other => panic!("{other:?}"),
     }
-    update(&mut s, Action::Back);
+    update(&mut s, Action::Command(Command::Back));
     assert!(matches!(s.dialog.as_ref().map(|d| &d.stage), Some(DialogStage::Editing)));
 }
 
 #[test]
 fn stale_offers_redo_on_the_fresh_state_with_a_new_key() {
     let mut s = confirming();
-    let (key, _) = change_key(&update(&mut s, Action::Confirm));
+    let (key, _) = change_key(&update(&mut s, Action::Command(Command::Confirm)));
     let fresh = view(5, ReaderStatus::Selected, Some("pfu-caora"));
     update(
         &mut s,
@@ -323,9 +323,9 @@ fn stale_offers_redo_on_the_fresh_state_with_a_new_key() {
         },
     );
     assert!(matches!(s.dialog.as_ref().map(|d| &d.stage), Some(DialogStage::Stale { .. })));
-    update(&mut s, Action::Confirm); // redo: back to the confirmation on the fresh state
+    update(&mut s, Action::Command(Command::Confirm)); // redo: back to the confirmation on the fresh state
     assert!(matches!(s.dialog.as_ref().map(|d| &d.stage), Some(DialogStage::Confirm)));
-    let (key2, if_match) = change_key(&update(&mut s, Action::Confirm));
+    let (key2, if_match) = change_key(&update(&mut s, Action::Command(Command::Confirm)));
     assert_eq!(if_match, 5);
     assert_ne!(key2, key);
     // A late answer for the old key is ignored.
@@ -336,16 +336,16 @@ fn stale_offers_redo_on_the_fresh_state_with_a_new_key() {
 #[test]
 fn quit_asks_first_when_a_dialog_is_open() {
     let mut s = opened();
-    update(&mut s, Action::Change);
-    update(&mut s, Action::Quit);
+    update(&mut s, Action::Command(Command::Change));
+    update(&mut s, Action::Command(Command::Quit));
     assert!(!s.quit && s.confirm_quit);
-    update(&mut s, Action::Back);
+    update(&mut s, Action::Command(Command::Back));
     assert!(!s.confirm_quit && s.dialog.is_some());
-    update(&mut s, Action::Quit);
-    update(&mut s, Action::Confirm);
+    update(&mut s, Action::Command(Command::Quit));
+    update(&mut s, Action::Command(Command::Confirm));
     assert!(s.quit);
     let mut idle = state();
-    update(&mut idle, Action::Quit);
+    update(&mut idle, Action::Command(Command::Quit));
     assert!(idle.quit, "nothing open: quits at once");
 }
 
@@ -382,7 +382,7 @@ fn another_operators_change_is_announced_and_reloaded() {
 #[test]
 fn call_start_attach_close() {
     let mut s = opened();
-    let fx = update(&mut s, Action::StartCall);
+    let fx = update(&mut s, Action::Command(Command::StartCall));
     assert!(matches!(&fx[..], [Effect::StartCall { code: Some(c) }] if c == "1331234567"));
     let call = crate::api::Call {
         id: 7,
@@ -399,19 +399,22 @@ fn call_start_attach_close() {
     let later = s.now + chrono::Duration::seconds(65);
     update(&mut s, Action::Tick(later));
     assert_eq!(s.call_seconds(), Some(65));
-    update(&mut s, Action::Calls);
+    update(&mut s, Action::Command(Command::Calls));
     type_str(&mut s, "折り返し希望");
     s.me = Loadable::Loaded(me());
     // Ctrl-X opens the wrap-up picker; nothing is sent until a reason is chosen.
-    assert!(update(&mut s, Action::CloseCall).is_empty());
+    assert!(update(&mut s, Action::Command(Command::CloseCall)).is_empty());
     assert_eq!(s.calls.wrap_up.as_deref(), Some(&[][..]), "no change during the call: nothing proposed");
-    assert!(update(&mut s, Action::Confirm).is_empty(), "closing without a reason asks for one");
+    assert!(
+        update(&mut s, Action::Command(Command::Confirm)).is_empty(),
+        "closing without a reason asks for one"
+    );
     assert!(s.message.as_ref().is_some_and(|(_, m)| m.contains("理由")));
     update(&mut s, Action::Insert('2'));
     update(&mut s, Action::Insert('6'));
     update(&mut s, Action::Insert('6')); // toggled off again
     update(&mut s, Action::Insert('9')); // no ninth reason: a hint, no change
-    let fx = update(&mut s, Action::Confirm);
+    let fx = update(&mut s, Action::Command(Command::Confirm));
     match &fx[..] {
         [Effect::UpdateCall { id: 7, update }] => {
             assert!(update.close);
@@ -449,25 +452,25 @@ fn a_call_that_changed_an_application_proposes_its_reason() {
         ..Default::default()
     };
     update(&mut s, Action::CallSaved(Ok(call)));
-    update(&mut s, Action::CloseCall);
+    update(&mut s, Action::Command(Command::CloseCall));
     assert_eq!(s.screen, Screen::Calls, "Ctrl-X anywhere shows the picker");
     assert_eq!(s.calls.wrap_up.as_deref(), Some(&["model".to_string()][..]));
     // Two keys: Ctrl-X, Enter.
-    let fx = update(&mut s, Action::Confirm);
+    let fx = update(&mut s, Action::Command(Command::Confirm));
     assert!(
         matches!(&fx[..], [Effect::UpdateCall { update, .. }] if update.reasons.as_deref() == Some(&["model".to_string()][..]))
     );
     // Esc instead would have kept the call open.
     s.calls.saving = false;
-    update(&mut s, Action::Back);
+    update(&mut s, Action::Command(Command::Back));
     assert!(s.calls.wrap_up.is_none() && s.calls.current.is_some());
 }
 
 #[test]
 fn deadline_batch_is_dry_run_then_confirm() {
     let mut s = state();
-    update(&mut s, Action::Dashboard);
-    let fx = update(&mut s, Action::DeadlineBatch);
+    update(&mut s, Action::Command(Command::Dashboard));
+    let fx = update(&mut s, Action::Command(Command::DeadlineBatch));
     assert!(matches!(&fx[..], [Effect::DeadlineBatch { dry_run: true }]));
     let result = crate::api::DeadlineBatchResult {
         dry_run: true,
@@ -476,14 +479,14 @@ fn deadline_batch_is_dry_run_then_confirm() {
         message: "12件".into(),
     };
     update(&mut s, Action::BatchDone(Ok(result)));
-    let fx = update(&mut s, Action::Confirm);
+    let fx = update(&mut s, Action::Command(Command::Confirm));
     assert!(matches!(&fx[..], [Effect::DeadlineBatch { dry_run: false }]));
 }
 
 #[test]
 fn faq_answers_follow_the_latest_query() {
     let mut s = state();
-    update(&mut s, Action::Faq);
+    update(&mut s, Action::Command(Command::Faq));
     assert_eq!(s.screen, Screen::Faq);
     let fx = type_str(&mut s, "期限");
     assert!(matches!(&fx[..], [Effect::Faq { seq: 2, .. }]));
@@ -495,8 +498,30 @@ fn faq_answers_follow_the_latest_query() {
         },
     );
     assert!(s.faq.loading, "older answer ignored");
-    update(&mut s, Action::Back);
+    update(&mut s, Action::Command(Command::Back));
     assert_eq!(s.screen, Screen::Lookup);
+}
+
+#[test]
+fn clearing_the_faq_query_clears_its_error_as_the_lookup_does() {
+    let mut s = state();
+    update(&mut s, Action::Command(Command::Faq));
+    type_str(&mut s, "期限");
+    let seq = s.faq.seq;
+    update(&mut s, Action::FaqDone { seq, reply: Err(ClientError::Offline("connection refused".into())) });
+    assert!(s.faq.error.is_some());
+    let fx = update(&mut s, Action::Edit(EditKey::Clear));
+    assert!(fx.is_empty(), "nothing to ask for an empty query");
+    assert_eq!((s.faq.error.as_deref(), s.faq.loading, s.faq.results.len()), (None, false, 0));
+
+    // The lookup, the same pane type, behaves the same.
+    update(&mut s, Action::Command(Command::Lookup));
+    type_str(&mut s, "yaj");
+    let seq = s.lookup.seq;
+    update(&mut s, Action::LookupDone { seq, reply: Err(ClientError::Offline("connection refused".into())) });
+    assert!(s.lookup.error.is_some());
+    update(&mut s, Action::Edit(EditKey::Clear));
+    assert_eq!(s.lookup.error, None);
 }
 
 fn pop(code: Option<&str>, candidates: usize) -> crate::api::ScreenPop {
@@ -542,7 +567,7 @@ fn a_screen_pop_without_one_match_fills_the_lookup_with_the_number() {
 #[test]
 fn an_faq_answer_read_or_copied_during_a_call_goes_on_its_record() {
     let mut s = state();
-    update(&mut s, Action::Faq);
+    update(&mut s, Action::Command(Command::Faq));
     let fx = type_str(&mut s, "期限");
     let seq = match fx.last() {
         Some(Effect::Faq { seq, .. }) => *seq,
@@ -566,13 +591,13 @@ fn an_faq_answer_read_or_copied_during_a_call_goes_on_its_record() {
         },
     );
     // No call: Enter records nothing and says why.
-    assert!(update(&mut s, Action::Confirm).is_empty());
+    assert!(update(&mut s, Action::Command(Command::Confirm)).is_empty());
     s.calls.current = Some(crate::api::Call { id: 9, operator: "me".into(), ..Default::default() });
-    let fx = update(&mut s, Action::Confirm);
+    let fx = update(&mut s, Action::Command(Command::Confirm));
     assert!(
         matches!(&fx[..], [Effect::AttachFaq { call_id: 9, faq_id, copied: false }] if faq_id == "deadline-1")
     );
-    let fx = update(&mut s, Action::Copy);
+    let fx = update(&mut s, Action::Command(Command::Copy));
     assert!(
         matches!(&fx[..], [Effect::Copy(_), Effect::AttachFaq { call_id: 9, copied: true, .. }]),
         "{fx:?}"

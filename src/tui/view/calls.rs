@@ -6,6 +6,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use super::super::command::Command;
 use super::super::state::{Loadable, Screen, State};
 use super::super::text::{self, ui};
 use super::{Theme, jst, set_caret, sym};
@@ -23,7 +24,9 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect) {
     match &c.current {
         Some(call) => {
             let secs = state.call_seconds().unwrap_or(0);
-            let code = call.code.clone().unwrap_or_else(|| "未紐付け（医療機関を開いて Ctrl-T）".into());
+            let code = call.code.clone().unwrap_or_else(|| {
+                format!("未紐付け（医療機関を開いて {}）", state.key_name(Command::AttachCall))
+            });
             let receipts = if call.receipts.is_empty() { "なし".into() } else { call.receipts.join(", ") };
             let (shown, caret) = c.note.visible(inner.width.saturating_sub(8) as usize);
             let lines = vec![
@@ -43,7 +46,7 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect) {
             }
         }
         None => {
-            let key = state.hint_key("start_call").unwrap_or("Ctrl-O");
+            let key = state.key_name(Command::StartCall);
             let lines = vec![
                 Line::raw("応対中の通話はありません。"),
                 Line::from(vec![
@@ -111,8 +114,8 @@ fn wrap_up_list(state: &State) -> &[WrapUpReason] {
 fn draw_wrap_up(state: &State, chosen: &[String], frame: &mut Frame, area: Rect) {
     let th = Theme::of(state);
     let s = sym(state);
-    let enter = state.hint_key("confirm").unwrap_or("Enter");
-    let back = state.hint_key("back").unwrap_or("Esc");
+    let enter = state.key_name(Command::Confirm);
+    let back = state.key_name(Command::Back);
     let block = th.block(" 応対の理由（数字で選択・複数可） ");
     let inner = block.inner(area);
     frame.render_widget(block, area);

@@ -6,6 +6,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use super::super::command::Command;
 use super::super::state::{BatchStage, Loadable, State};
 use super::super::text::{self, ui};
 use super::{Theme, sym, wrap_lines};
@@ -81,8 +82,8 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect) {
 
     if batch_h > 0 {
         let block = th.block(" 期限処理（機種未定のキャンセル） ");
-        let enter = state.hint_key("confirm").unwrap_or("Enter");
-        let back = state.hint_key("back").unwrap_or("Esc");
+        let enter = state.key_name(Command::Confirm);
+        let back = state.key_name(Command::Back);
         let lines = match &d.batch {
             BatchStage::DryRunning => vec![Line::raw(format!("試行中{}", s.ellipsis))],
             BatchStage::DryRun(r) => vec![

@@ -10,6 +10,7 @@ use ratatui::widgets::Paragraph;
 use crate::api::{ReaderApplicationView, Verification};
 use crate::domain::ReaderModel;
 
+use super::super::command::Command;
 use super::super::state::{ChangeDialog, DialogField, DialogStage, State};
 use super::super::text::{self, VERIFICATIONS, ui, verification_label};
 use super::institution::{model_label, status_summary};
@@ -44,14 +45,14 @@ pub fn draw(state: &State, frame: &mut Frame, body: Rect) {
             Line::raw(format!("同じ受付キーで自動的に再送します（{attempt}回目まで送信済み）。")),
             Line::raw("再送しても二重に変更されることはありません。"),
             Line::raw(""),
-            key_line(state, &th, &[("confirm", "今すぐ再送"), ("back", "入力に戻る")]),
+            key_line(state, &th, &[(Command::Confirm, "今すぐ再送"), (Command::Back, "入力に戻る")]),
         ],
         DialogStage::Refused { message } => vec![
             Line::styled("変更できませんでした（サーバーの回答）:", th.error()),
             Line::raw(""),
             Line::raw(text::display(message)),
             Line::raw(""),
-            key_line(state, &th, &[("back", "入力に戻る")]),
+            key_line(state, &th, &[(Command::Back, "入力に戻る")]),
         ],
         DialogStage::Stale { message, current } => stale(state, d, message, current.as_deref(), &th),
         DialogStage::Receipt(r) => {
@@ -79,7 +80,11 @@ pub fn draw(state: &State, frame: &mut Frame, body: Rect) {
             if state.last_copied.as_deref() == Some(r.receipt_no.as_str()) {
                 v.push(Line::styled("受付番号をクリップボードにコピーしました", th.ok()));
             }
-            v.push(key_line(state, &th, &[("copy", "受付番号をコピー"), ("confirm", "閉じる")]));
+            v.push(key_line(
+                state,
+                &th,
+                &[(Command::Copy, "受付番号をコピー"), (Command::Confirm, "閉じる")],
+            ));
             v
         }
     };
@@ -101,10 +106,10 @@ fn big_row(row: &str, ascii: bool) -> Line<'static> {
     Line::from(spans)
 }
 
-fn key_line(state: &State, th: &Theme, keys: &[(&str, &str)]) -> Line<'static> {
+fn key_line(state: &State, th: &Theme, keys: &[(Command, &str)]) -> Line<'static> {
     let mut spans = Vec::new();
-    for (action, label) in keys {
-        if let Some(k) = state.hint_key(action) {
+    for (command, label) in keys {
+        if let Some(k) = state.key_for(*command) {
             spans.push(Span::styled(k.to_string(), th.key()));
             spans.push(Span::raw(format!(" {label}   ")));
         }
@@ -179,7 +184,11 @@ fn editing(
     if let Some(p) = &d.problem {
         v.push(Line::styled(p.clone(), th.error()));
     }
-    v.push(key_line(state, th, &[("next", "次の項目"), ("confirm", "次へ/確認"), ("back", "取消")]));
+    v.push(key_line(
+        state,
+        th,
+        &[(Command::Next, "次の項目"), (Command::Confirm, "次へ/確認"), (Command::Back, "取消")],
+    ));
     if d.field == DialogField::CallerName && !state.confirm_quit {
         set_caret(frame, inner.x + 11 + caret as u16, inner.y + name_row as u16);
     }
@@ -218,7 +227,7 @@ fn confirm(state: &State, d: &ChangeDialog, th: &Theme) -> Vec<Line<'static>> {
         Line::raw(""),
         Line::raw(format!("お電話: {} 様（{role}） 本人確認: {verification}", d.caller.value().trim())),
         Line::raw(""),
-        key_line(state, th, &[("confirm", "確定"), ("back", "戻る")]),
+        key_line(state, th, &[(Command::Confirm, "確定"), (Command::Back, "戻る")]),
     ]
 }
 
@@ -247,11 +256,15 @@ fn stale(
             v.push(Line::raw(
                 "お電話の方に現在の内容を伝え、それでも変更する場合は最新の状態でやり直します。",
             ));
-            v.push(key_line(state, th, &[("confirm", "最新の状態でやり直す"), ("back", "取消")]));
+            v.push(key_line(
+                state,
+                th,
+                &[(Command::Confirm, "最新の状態でやり直す"), (Command::Back, "取消")],
+            ));
         }
         None => {
             v.push(Line::raw("最新の状態を読み込み直して、入力からやり直します。"));
-            v.push(key_line(state, th, &[("confirm", "読み込み直す"), ("back", "取消")]));
+            v.push(key_line(state, th, &[(Command::Confirm, "読み込み直す"), (Command::Back, "取消")]));
         }
     }
     v

@@ -9,6 +9,7 @@ use ratatui::widgets::{Paragraph, Tabs};
 use crate::api::{AuditEvent, Call, InstitutionDetail, ReaderApplicationView, SubsidyView};
 use crate::domain::SubsidyStatus;
 
+use super::super::command::Command;
 use super::super::state::{InstitutionState, Loadable, State, Tab};
 use super::super::text;
 use super::{Theme, jst, sym, wrap_lines};
@@ -32,20 +33,27 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect) {
     let inner = block.inner(body);
     frame.render_widget(block, body);
     let lines = match inst.tab {
-        Tab::Overview => loadable(&inst.detail, |d| overview(state, d, &th)),
-        Tab::Reader => loadable(&inst.detail, |d| reader_lines(state, &d.reader_application, &th)),
-        Tab::Subsidy => loadable(&inst.subsidy, |s| subsidy_lines(s, &th)),
-        Tab::History => loadable(&inst.audit, |a| history_lines(state, a, &th)),
-        Tab::Calls => loadable(&inst.calls, |c| call_lines(state, c, &th)),
+        Tab::Overview => loadable(state, &inst.detail, |d| overview(state, d, &th)),
+        Tab::Reader => loadable(state, &inst.detail, |d| reader_lines(state, &d.reader_application, &th)),
+        Tab::Subsidy => loadable(state, &inst.subsidy, |s| subsidy_lines(s, &th)),
+        Tab::History => loadable(state, &inst.audit, |a| history_lines(state, a, &th)),
+        Tab::Calls => loadable(state, &inst.calls, |c| call_lines(state, c, &th)),
     };
     frame.render_widget(Paragraph::new(wrap_lines(lines, inner.width)).scroll((inst.scroll, 0)), inner);
 }
 
-fn loadable<T>(l: &Loadable<T>, f: impl FnOnce(&T) -> Vec<Line<'static>>) -> Vec<Line<'static>> {
+fn loadable<T>(
+    state: &State,
+    l: &Loadable<T>,
+    f: impl FnOnce(&T) -> Vec<Line<'static>>,
+) -> Vec<Line<'static>> {
     match l {
         Loadable::Idle | Loadable::Loading => vec![Line::raw("読み込み中...")],
         Loadable::Failed(e) => {
-            vec![Line::raw(format!("読み込めませんでした: {e}")), Line::raw("Ctrl-R で再読み込み")]
+            vec![
+                Line::raw(format!("読み込めませんでした: {e}")),
+                Line::raw(format!("{} で再読み込み", state.key_name(Command::Refresh))),
+            ]
         }
         Loadable::Loaded(t) => f(t),
     }
@@ -110,9 +118,11 @@ fn overview(state: &State, d: &InstitutionDetail, th: &Theme) -> Vec<Line<'stati
         Line::raw(text::display(&r.rule_note)),
         Line::raw(""),
     ];
-    v.push(Line::styled("Tab でタブを切替、F4 で申込を変更します。", th.dim()));
+    let (next, change) = (state.key_name(Command::Next), state.key_name(Command::Change));
+    v.push(Line::styled(format!("{next} でタブを切替、{change} で申込を変更します。"), th.dim()));
     if state.calls.current.is_some() {
-        v.push(Line::styled("応対中: Ctrl-T でこの医療機関を応対記録に紐付けます。", th.dim()));
+        let attach = state.key_name(Command::AttachCall);
+        v.push(Line::styled(format!("応対中: {attach} でこの医療機関を応対記録に紐付けます。"), th.dim()));
     }
     v
 }

@@ -9,6 +9,7 @@ use ratatui::widgets::Paragraph;
 
 use crate::api::InstitutionSummary;
 
+use super::super::command::Command;
 use super::super::state::State;
 use super::super::text::{self, ui};
 use super::{Theme, set_caret, sym};
@@ -39,7 +40,10 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect) {
     if let Some(err) = &l.error {
         let lines = vec![
             Line::styled(text::truncate(err, inner.width as usize, sym(state).ellipsis), th.error()),
-            Line::raw("サーバーに届かない場合は、しばらくしてから Ctrl-R で再検索してください"),
+            Line::raw(format!(
+                "サーバーに届かない場合は、しばらくしてから {} で再検索してください",
+                state.key_name(Command::Refresh)
+            )),
         ];
         frame.render_widget(Paragraph::new(lines), inner);
         return;

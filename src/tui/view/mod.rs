@@ -20,6 +20,7 @@ use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
+use super::command::Command;
 use super::state::{Level, Screen, State};
 use super::text::{self, Symbols, ui};
 
@@ -94,20 +95,24 @@ fn draw_message(state: &State, frame: &mut Frame, area: Rect) {
 }
 
 /// The actions worth a hint on each screen, in order.
-fn hint_actions(state: &State) -> &'static [(&'static str, &'static str)] {
+fn hint_actions(state: &State) -> &'static [(Command, &'static str)] {
     use super::keymap::Context;
     match state.context() {
-        Context::Lookup => {
-            &[("confirm", "開く"), ("faq", "FAQ"), ("calls", "応対"), ("help", "ヘルプ"), ("quit", "終了")]
-        }
+        Context::Lookup => &[
+            (Command::Confirm, "開く"),
+            (Command::Faq, "FAQ"),
+            (Command::Calls, "応対"),
+            (Command::Help, "ヘルプ"),
+            (Command::Quit, "終了"),
+        ],
         Context::Institution => &[
-            ("change", "変更"),
-            ("next", "タブ"),
-            ("start_call", "応対開始"),
-            ("attach_call", "応対に紐付け"),
-            ("lookup", "検索"),
-            ("back", "戻る"),
-            ("help", "ヘルプ"),
+            (Command::Change, "変更"),
+            (Command::Next, "タブ"),
+            (Command::StartCall, "応対開始"),
+            (Command::AttachCall, "応対に紐付け"),
+            (Command::Lookup, "検索"),
+            (Command::Back, "戻る"),
+            (Command::Help, "ヘルプ"),
         ],
         Context::Dialog
             if state
@@ -115,17 +120,30 @@ fn hint_actions(state: &State) -> &'static [(&'static str, &'static str)] {
                 .as_ref()
                 .is_some_and(|d| matches!(d.stage, super::state::DialogStage::Editing)) =>
         {
-            &[("next", "次の項目"), ("up", "選択"), ("confirm", "次へ・確定"), ("back", "取消")]
+            &[
+                (Command::Next, "次の項目"),
+                (Command::Up, "選択"),
+                (Command::Confirm, "次へ・確定"),
+                (Command::Back, "取消"),
+            ]
         }
         Context::Dialog => &[],
-        Context::Faq => {
-            &[("down", "次の質問"), ("page_down", "回答送り"), ("copy", "回答コピー"), ("back", "戻る")]
+        Context::Faq => &[
+            (Command::Down, "次の質問"),
+            (Command::PageDown, "回答送り"),
+            (Command::Copy, "回答コピー"),
+            (Command::Back, "戻る"),
+        ],
+        Context::Calls => &[
+            (Command::StartCall, "開始"),
+            (Command::Confirm, "メモ保存"),
+            (Command::CloseCall, "終了"),
+            (Command::Back, "戻る"),
+        ],
+        Context::Dashboard => {
+            &[(Command::DeadlineBatch, "期限処理(試行)"), (Command::Refresh, "更新"), (Command::Back, "戻る")]
         }
-        Context::Calls => {
-            &[("start_call", "開始"), ("confirm", "メモ保存"), ("close_call", "終了"), ("back", "戻る")]
-        }
-        Context::Dashboard => &[("deadline_batch", "期限処理(試行)"), ("refresh", "更新"), ("back", "戻る")],
-        Context::Help | Context::Global => &[("down", "スクロール"), ("back", "戻る")],
+        Context::Help | Context::Global => &[(Command::Down, "スクロール"), (Command::Back, "戻る")],
     }
 }
 
@@ -133,8 +151,8 @@ fn draw_hints(state: &State, frame: &mut Frame, area: Rect) {
     let th = Theme::of(state);
     let mut spans = Vec::new();
     let mut used = 0usize;
-    for (action, label) in hint_actions(state) {
-        let Some(key) = state.hint_key(action) else { continue };
+    for (command, label) in hint_actions(state) {
+        let Some(key) = state.key_for(*command) else { continue };
         let w = text::width(key) + text::width(label) + 3;
         if used + w > area.width as usize {
             break;
@@ -187,8 +205,8 @@ fn confirm_quit(state: &State, frame: &mut Frame, body: Rect) {
     let th = Theme::of(state);
     let area = centered(body, 60, 6);
     clear_popup(frame.buffer_mut(), area);
-    let enter = state.hint_key("confirm").unwrap_or("Enter");
-    let back = state.hint_key("back").unwrap_or("Esc");
+    let enter = state.key_name(Command::Confirm);
+    let back = state.key_name(Command::Back);
     let lines = vec![
         Line::raw(ui::CONFIRM_QUIT),
         Line::raw(""),
