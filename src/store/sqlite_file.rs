@@ -1,7 +1,8 @@
 //! What madoguchi checks and sets on a SQLite file before it opens it for writing, so that a
 //! wrong `--db` costs nothing: a file that is not SQLite, another program's database, or a
 //! database of a newer madoguchi is refused with one line saying what to do, and left byte
-//! for byte as it was (read with `immutable=1`: no lock, no journal, no WAL, no write). A new
+//! for byte as it was (read with `immutable=1`: no lock, no journal, no write; through its WAL,
+//! read-only, when one is left beside it). A new
 //! database is created owner-only (0600, its new folders 0700): it holds caller names, call
 //! notes and the audit trail. SQLite gives the `-wal` and `-shm` files the database's mode.
 
@@ -57,7 +58,12 @@ pub(crate) async fn check(path: &Path, latest: i64) -> Result<Found, StoreError>
             "{shown} は SQLite のデータベースではありません（触らずにそのままにしました）。--db には madoguchi のデータベースか、新しく作るファイルのパスを指定してください"
         )));
     }
-    let options = SqliteConnectOptions::new().filename(path).read_only(true).immutable(true);
+    // A database left with a `-wal` file (a server or console that ended without its last
+    // checkpoint, e.g. killed) is only whole with that WAL: the main file alone may miss
+    // committed pages or be half-checkpointed, and `immutable=1` would read it as malformed.
+    // Such a file is already a WAL database in use by SQLite, so it is read through the WAL
+    // (read-only: the main file is still never written).
+    let options = SqliteConnectOptions::new().filename(path).read_only(true).immutable(!has_wal(path));
     let mut conn = options.connect().await.map_err(|e| {
         refused(format!(
             "{shown} を開けません（{e}）。壊れていないか、別のプログラムが使っていないか確かめてください"
@@ -87,6 +93,13 @@ pub(crate) async fn check(path: &Path, latest: i64) -> Result<Found, StoreError>
     };
     let _ = conn.close().await;
     Ok(found)
+}
+
+/// Whether a non-empty `-wal` file lies beside the database at `path`.
+fn has_wal(path: &Path) -> bool {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    std::fs::metadata(wal).is_ok_and(|m| m.len() > 0)
 }
 
 /// The refusal for a database whose schema is newer than this build's.
