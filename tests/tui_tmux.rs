@@ -11,102 +11,9 @@ use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_madoguchi");
 
-fn have_tmux() -> bool {
-    Command::new("tmux").arg("-V").output().is_ok_and(|o| o.status.success())
-}
+mod tmux;
 
-/// One tmux server of our own (its own socket), killed on drop.
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn start(command: &str) -> Tmux {
-        let socket = format!("madoguchi-test-{}-{}", std::process::id(), rand_suffix());
-        let t = Tmux { socket };
-        let ok = Command::new("tmux")
-            .args([
-                "-L",
-                &t.socket,
-                "-f",
-                "/dev/null",
-                "new-session",
-                "-d",
-                "-x",
-                "80",
-                "-y",
-                "24",
-                "-s",
-                "main",
-            ])
-            .arg(command)
-            .status()
-            .expect("run tmux");
-        assert!(ok.success(), "tmux new-session failed");
-        t
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let ok = Command::new("tmux")
-            .args(["-L", &self.socket, "send-keys", "-t", "main"])
-            .args(keys)
-            .status()
-            .expect("tmux");
-        assert!(ok.success());
-    }
-
-    /// Types text literally (like an IME commit: a burst of characters).
-    fn type_text(&self, text: &str) {
-        let ok = Command::new("tmux")
-            .args(["-L", &self.socket, "send-keys", "-t", "main", "-l", text])
-            .status()
-            .expect("tmux");
-        assert!(ok.success());
-    }
-
-    fn screen(&self) -> String {
-        let out = Command::new("tmux")
-            .args(["-L", &self.socket, "capture-pane", "-p", "-t", "main"])
-            .output()
-            .expect("tmux capture-pane");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn pane_pid(&self) -> Option<u32> {
-        let out = Command::new("tmux")
-            .args(["-L", &self.socket, "display-message", "-p", "-t", "main", "#{pane_pid}"])
-            .output()
-            .ok()?;
-        String::from_utf8_lossy(&out.stdout).trim().parse().ok()
-    }
-
-    /// Waits until the screen satisfies `pred`; panics with the last screen after `secs`.
-    fn wait_for(&self, what: &str, secs: u64, pred: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(secs);
-        loop {
-            let s = self.screen();
-            if pred(&s) {
-                return s;
-            }
-            if Instant::now() > deadline {
-                panic!("timed out waiting for {what}; screen:\n{s}");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux").args(["-L", &self.socket, "kill-server"]).status();
-    }
-}
-
-fn rand_suffix() -> u64 {
-    let t =
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
-    (t % 1_000_000_007) as u64
-}
+use tmux::{Tmux, have_tmux};
 
 fn seeded_db(dir: &Path, n: usize) -> PathBuf {
     let db = dir.join("db.sqlite");
@@ -211,13 +118,7 @@ fn r4_lookup_open_change_receipt_through_tmux() {
 
 /// Reads utime+stime (clock ticks) and VmRSS (kB) of `pid`.
 fn cpu_and_rss(pid: u32) -> Option<(u64, u64)> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let after = stat.rsplit(')').next()?;
-    let f: Vec<&str> = after.split_whitespace().collect();
-    let ticks = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let rss = status.lines().find(|l| l.starts_with("VmRSS:"))?.split_whitespace().nth(1)?.parse().ok()?;
-    Some((ticks, rss))
+    Some((tmux::cpu_ticks(pid)?, tmux::rss_kb(pid)?))
 }
 
 #[test]
