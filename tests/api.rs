@@ -354,12 +354,15 @@ async fn institution_400_for_a_non_code_404_for_an_unknown_one_and_a_check_digit
     assert!(d.check_digit_warning.is_some());
     let code = fresh_institution(InstitutionKind::Pharmacy).await;
     let d = client("operator").institution(&code).await.expect("detail");
-    assert_eq!(d.code, code);
+    assert_eq!(d.institution.code.as_str(), code);
     assert!(d.check_digit_warning.is_none(), "generated codes have valid check digits");
     // Full-width digits are accepted.
     let wide: String =
         code.chars().map(|c| char::from_u32(c as u32 - '0' as u32 + '０' as u32).unwrap_or(c)).collect();
-    assert_eq!(client("operator").institution(&wide).await.expect("full-width").code, code);
+    assert_eq!(
+        client("operator").institution(&wide).await.expect("full-width").institution.code.as_str(),
+        code
+    );
 }
 
 #[tokio::test]

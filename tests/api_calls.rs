@@ -103,7 +103,7 @@ async fn institutions_with_phone(s: &TestServer, skip: usize, n: usize) -> Vec<(
     let mut out = Vec::new();
     for r in found.results.iter().skip(skip) {
         let detail = s.client("sato").institution(&r.code).await.expect("detail");
-        if let Some(phone) = detail.phone {
+        if let Some(phone) = detail.institution.phone {
             out.push((r.code.clone(), phone));
             if out.len() == n {
                 return out;

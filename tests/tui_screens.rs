@@ -9,7 +9,8 @@ use madoguchi::api::{
 };
 use madoguchi::client::ClientError;
 use madoguchi::domain::{
-    InstitutionKind, ReaderApplication, ReaderModel, ReaderStatus, SubsidyClaim, SubsidyStatus,
+    Institution, InstitutionCode, InstitutionKind, ReaderApplication, ReaderModel, ReaderStatus,
+    SubsidyClaim, SubsidyStatus,
 };
 use madoguchi::tui::{Action, Command, Keymap, State, update, view};
 use ratatui::Terminal;
@@ -109,18 +110,20 @@ fn app_view(
 
 fn detail() -> InstitutionDetail {
     InstitutionDetail {
-        code: CODE.into(),
+        institution: Institution {
+            code: InstitutionCode::from_digits(CODE).expect("a ten-digit code"),
+            name: "医療法人社団 矢嶋歯科医院".into(),
+            name_kana: Some("ヤジマシカイイン".into()),
+            kana_inferred: true,
+            kind: InstitutionKind::DentalClinic,
+            prefecture: "東京都".into(),
+            city: "杉並区".into(),
+            postal_code: "166-0004".into(),
+            address: "阿佐谷南一丁目1番1号".into(),
+            phone: Some("03-5555-0101".into()),
+            large_chain: false,
+        },
         check_digit_warning: Some("検証番号は 3 のはずです（入力は 7）".into()),
-        name: "医療法人社団 矢嶋歯科医院".into(),
-        name_kana: Some("ヤジマシカイイン".into()),
-        kana_inferred: true,
-        kind: InstitutionKind::DentalClinic,
-        prefecture: "東京都".into(),
-        city: "杉並区".into(),
-        postal_code: "166-0004".into(),
-        address: "阿佐谷南一丁目1番1号".into(),
-        phone: Some("03-5555-0101".into()),
-        large_chain: false,
         reader_application: app_view(3, ReaderStatus::Undecided, None, 17),
     }
 }

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::domain::{
-    InstitutionKind, ReaderApplication, ReaderModel, ReaderStatus, SubsidyClaim, WrapUpReason,
+    Institution, InstitutionKind, ReaderApplication, ReaderModel, ReaderStatus, SubsidyClaim, WrapUpReason,
 };
 
 mod live_call;
@@ -60,19 +60,11 @@ pub struct LookupResponse {
 /// `GET /v1/institutions/{code}`: the header of the institution screen.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct InstitutionDetail {
-    pub code: String,
+    /// The stored institution, its fields at the top level of the JSON object.
+    #[serde(flatten)]
+    pub institution: Institution,
     /// Set when the code's check digit is not the one the rules expect.
     pub check_digit_warning: Option<String>,
-    pub name: String,
-    pub name_kana: Option<String>,
-    pub kana_inferred: bool,
-    pub kind: InstitutionKind,
-    pub prefecture: String,
-    pub city: String,
-    pub postal_code: String,
-    pub address: String,
-    pub phone: Option<String>,
-    pub large_chain: bool,
     pub reader_application: ReaderApplicationView,
 }
 

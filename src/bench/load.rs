@@ -170,7 +170,7 @@ async fn sample(client: &Client) -> Result<(Vec<(&'static str, String)>, Vec<Str
     let step = (sources.len() / PHONE_DETAILS).max(1);
     for i in (0..sources.len()).step_by(step).take(PHONE_DETAILS) {
         if let Ok(detail) = client.institution(&sources[i].code).await {
-            sources[i].phone = detail.phone;
+            sources[i].phone = detail.institution.phone;
         }
     }
     // Interleave the sources so every seed's institutions are spread through the mix.

@@ -26,19 +26,26 @@ pub async fn run(args: ShowArgs) -> anyhow::Result<()> {
     }
     let app = &d.reader_application;
     let mut lines = vec![
-        format!("{}{}", d.name, d.name_kana.as_deref().map(|k| format!("（{k}）")).unwrap_or_default()),
-        format!("コード      {}", d.code),
+        format!(
+            "{}{}",
+            d.institution.name,
+            d.institution.name_kana.as_deref().map(|k| format!("（{k}）")).unwrap_or_default()
+        ),
+        format!("コード      {}", d.institution.code),
     ];
     if let Some(w) = &d.check_digit_warning {
         lines.push(format!("  注意: {w}"));
     }
     lines.push(format!(
         "種別        {}{}",
-        d.kind.label_ja(),
-        if d.large_chain { "（大型チェーン）" } else { "" }
+        d.institution.kind.label_ja(),
+        if d.institution.large_chain { "（大型チェーン）" } else { "" }
     ));
-    lines.push(format!("所在地      〒{} {}{} {}", d.postal_code, d.prefecture, d.city, d.address));
-    if let Some(p) = &d.phone {
+    lines.push(format!(
+        "所在地      〒{} {}{} {}",
+        d.institution.postal_code, d.institution.prefecture, d.institution.city, d.institution.address
+    ));
+    if let Some(p) = &d.institution.phone {
         lines.push(format!("電話        {p}"));
     }
     lines.push(format!(

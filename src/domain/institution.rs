@@ -49,8 +49,9 @@ impl InstitutionKind {
 
 /// A 医療機関コード known to be ten ASCII digits. Whether its check digit is right is a
 /// separate question ([`CodeCheck`]): a few real codes fail it and must still be accepted.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(transparent)]
+#[schema(value_type = String, example = "1331500016")]
 pub struct InstitutionCode(String);
 
 /// The outcome of parsing a code typed by an operator: the code, and a warning when its
@@ -151,7 +152,7 @@ impl std::fmt::Display for InstitutionCode {
 }
 
 /// One 医療機関等 as the master data knows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Institution {
     pub code: InstitutionCode,
     pub name: String,

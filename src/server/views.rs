@@ -45,18 +45,8 @@ pub fn institution_detail(
     application: ReaderApplicationView,
 ) -> InstitutionDetail {
     InstitutionDetail {
-        code: institution.code.as_str().to_string(),
+        institution,
         check_digit_warning: check_digit_warning(check),
-        name: institution.name,
-        name_kana: institution.name_kana,
-        kana_inferred: institution.kana_inferred,
-        kind: institution.kind,
-        prefecture: institution.prefecture,
-        city: institution.city,
-        postal_code: institution.postal_code,
-        address: institution.address,
-        phone: institution.phone,
-        large_chain: institution.large_chain,
         reader_application: application,
     }
 }
@@ -64,6 +54,7 @@ pub fn institution_detail(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::InstitutionCode;
 
     fn date(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).expect("date")
@@ -82,5 +73,37 @@ mod tests {
         assert_eq!(v.days_left, 17);
         assert_eq!(v.free_units, 3);
         assert!(v.model.is_none());
+    }
+
+    #[test]
+    fn detail_json_keeps_the_institution_fields_at_the_top_level() {
+        let check = InstitutionCode::parse("1331500016").expect("code");
+        let institution = Institution {
+            code: check.code.clone(),
+            name: "矢嶋歯科医院".into(),
+            name_kana: None,
+            kana_inferred: false,
+            kind: InstitutionKind::DentalClinic,
+            prefecture: "東京都".into(),
+            city: "杉並区".into(),
+            postal_code: "166-0001".into(),
+            address: "阿佐谷北1-1-1".into(),
+            phone: None,
+            large_chain: false,
+        };
+        let policy = Policy::default();
+        let view = application_view(
+            &policy,
+            date(2021, 7, 15),
+            InstitutionKind::DentalClinic,
+            ReaderApplication::not_applied(),
+            &[],
+        );
+        let json = serde_json::to_value(institution_detail(&check, institution, view)).expect("json");
+        assert_eq!(json["code"], "1331500016");
+        assert_eq!(json["kind"], "dental_clinic");
+        assert_eq!(json["postal_code"], "166-0001");
+        assert!(json.get("institution").is_none(), "flattened, not nested");
+        assert_eq!(json["reader_application"]["free_units"], 1);
     }
 }

@@ -5,7 +5,6 @@ use axum::extract::State;
 
 use crate::api::{
     Dashboard, DeadlineBatchRequest, DeadlineBatchResult, Health, IssuedToken, Me, NewOperator,
-    PrefectureUndecided,
 };
 use crate::server::auth::{Staff, Supervisor, hash_token, new_token};
 use crate::server::error::ApiError;
@@ -52,23 +51,7 @@ pub async fn dashboard(
     Staff(_caller): Staff,
     State(state): State<AppState>,
 ) -> Result<AppJson<Dashboard>, ApiError> {
-    let today = state.clock.today();
-    let deadline = state.policy.selection_deadline;
-    let by_pref = state.store.undecided_by_prefecture().await?;
-    let undecided_total = by_pref.iter().map(|p| p.undecided).sum();
-    let (start, end) = state.clock.today_range();
-    let changes_today = state.store.application_changes_between(start, end).await?;
-    Ok(AppJson(Dashboard {
-        business_date: today,
-        selection_deadline: deadline,
-        days_left: (deadline - today).num_days(),
-        undecided_total,
-        undecided_by_prefecture: by_pref
-            .into_iter()
-            .map(|p| PrefectureUndecided { prefecture: p.prefecture, undecided: p.undecided })
-            .collect(),
-        changes_today,
-    }))
+    Ok(AppJson(usecase::dashboard::dashboard(&state).await?))
 }
 
 /// Cancels 機種未定 applications once the selection deadline has passed (supervisors;

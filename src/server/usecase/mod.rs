@@ -7,7 +7,7 @@
 //! - `calls.rs`: open, update and close a call (wrap-up reasons), FAQ answers on its record.
 //! - `callbacks.rs`: 折り返し to the registered number; `screen_pops.rs`: the phone system's
 //!   screen pops; `reports.rs`: the call report.
-//! - `faq.rs`: edit an entry.
+//! - `faq.rs`: edit an entry; `dashboard.rs`: the supervisor's dashboard.
 //!
 //! Errors are [`ApiError`]s: one variant per outcome the API documents, with the operator's
 //! message.
@@ -15,6 +15,7 @@
 pub mod applications;
 pub mod callbacks;
 pub mod calls;
+pub mod dashboard;
 pub mod faq;
 pub mod institutions;
 pub mod reports;

@@ -23,8 +23,8 @@ pub fn open(state: &mut State) -> Vec<Effect> {
     };
     let current = detail.reader_application.clone();
     let mut d = ChangeDialog {
-        code: detail.code.clone(),
-        institution_name: detail.name.clone(),
+        code: detail.institution.code.as_str().to_string(),
+        institution_name: detail.institution.name.clone(),
         current,
         field: DialogField::Model,
         model_idx: 0,
@@ -312,7 +312,7 @@ pub fn change_done(state: &mut State, key: &str, reply: Reply<ChangeReceipt>) ->
             let no = receipt.receipt_no.clone();
             if let Some(inst) = state.institution.as_mut()
                 && let Loadable::Loaded(detail) = &mut inst.detail
-                && detail.code == d.code
+                && detail.institution.code.as_str() == d.code
             {
                 detail.reader_application = receipt.application.clone();
             }

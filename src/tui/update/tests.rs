@@ -6,7 +6,9 @@ use crate::api::{
     ChangeReceipt, InstitutionDetail, InstitutionSummary, LookupResponse, ReaderApplicationView, Verification,
 };
 use crate::client::ClientError;
-use crate::domain::{InstitutionKind, ReaderApplication, ReaderModel, ReaderStatus};
+use crate::domain::{
+    Institution, InstitutionCode, InstitutionKind, ReaderApplication, ReaderModel, ReaderStatus,
+};
 
 use super::super::action::{Action, Command, EditKey};
 use super::super::effect::Effect;
@@ -52,18 +54,20 @@ fn view(version: i64, status: ReaderStatus, model: Option<&str>) -> ReaderApplic
 
 fn detail(code: &str) -> InstitutionDetail {
     InstitutionDetail {
-        code: code.into(),
+        institution: Institution {
+            code: InstitutionCode::from_digits(code).expect("a ten-digit code"),
+            name: "矢嶋歯科医院".into(),
+            name_kana: Some("ヤジマシカイイン".into()),
+            kana_inferred: false,
+            kind: InstitutionKind::DentalClinic,
+            prefecture: "東京都".into(),
+            city: "杉並区".into(),
+            postal_code: "166-0001".into(),
+            address: "阿佐谷北1-1-1".into(),
+            phone: Some("03-0000-0000".into()),
+            large_chain: false,
+        },
         check_digit_warning: None,
-        name: "矢嶋歯科医院".into(),
-        name_kana: Some("ヤジマシカイイン".into()),
-        kana_inferred: false,
-        kind: InstitutionKind::DentalClinic,
-        prefecture: "東京都".into(),
-        city: "杉並区".into(),
-        postal_code: "166-0001".into(),
-        address: "阿佐谷北1-1-1".into(),
-        phone: Some("03-0000-0000".into()),
-        large_chain: false,
         reader_application: view(3, ReaderStatus::Undecided, None),
     }
 }

@@ -66,15 +66,18 @@ fn draw_header(state: &State, inst: &InstitutionState, frame: &mut Frame, area: 
     let mut lines: Vec<Line> = Vec::new();
     match &inst.detail {
         Loadable::Loaded(d) => {
-            let chain = if d.large_chain { "（大型チェーン）" } else { "" };
+            let chain = if d.institution.large_chain { "（大型チェーン）" } else { "" };
             lines.push(Line::from(vec![
-                Span::styled(text::truncate(&d.name, w.saturating_sub(20), s.ellipsis), th.strong()),
-                Span::raw(format!("  {}{}", d.kind.label_ja(), chain)),
+                Span::styled(
+                    text::truncate(&d.institution.name, w.saturating_sub(20), s.ellipsis),
+                    th.strong(),
+                ),
+                Span::raw(format!("  {}{}", d.institution.kind.label_ja(), chain)),
             ]));
-            let kana = d.name_kana.clone().unwrap_or_else(|| "（よみ不明）".into());
-            let inferred = if d.kana_inferred { "（推定）" } else { "" };
+            let kana = d.institution.name_kana.clone().unwrap_or_else(|| "（よみ不明）".into());
+            let inferred = if d.institution.kana_inferred { "（推定）" } else { "" };
             lines.push(Line::raw(text::truncate(&format!("よみ: {kana}{inferred}"), w, s.ellipsis)));
-            let mut code = vec![Span::raw(format!("コード: {}", d.code))];
+            let mut code = vec![Span::raw(format!("コード: {}", d.institution.code))];
             if let Some(warn) = &d.check_digit_warning {
                 code.push(Span::styled(
                     format!("  {} {}", s.warning, text::truncate(warn, w.saturating_sub(24), s.ellipsis)),
@@ -82,8 +85,8 @@ fn draw_header(state: &State, inst: &InstitutionState, frame: &mut Frame, area: 
                 ));
             }
             lines.push(Line::from(code));
-            let addr = format!("〒{} {}", d.postal_code, full_address(d));
-            let phone = d.phone.clone().unwrap_or_else(|| "電話番号なし".into());
+            let addr = format!("〒{} {}", d.institution.postal_code, full_address(d));
+            let phone = d.institution.phone.clone().unwrap_or_else(|| "電話番号なし".into());
             lines.push(Line::raw(text::truncate(&format!("{addr}  TEL {phone}"), w, s.ellipsis)));
         }
         Loadable::Failed(e) => lines.push(Line::styled(format!("読み込めませんでした: {e}"), th.error())),
@@ -101,12 +104,12 @@ fn draw_header(state: &State, inst: &InstitutionState, frame: &mut Frame, area: 
 
 /// Prefecture, city and street without repeating what the address already starts with.
 fn full_address(d: &InstitutionDetail) -> String {
-    if d.address.starts_with(&d.prefecture) {
-        d.address.clone()
-    } else if d.address.starts_with(&d.city) {
-        format!("{}{}", d.prefecture, d.address)
+    if d.institution.address.starts_with(&d.institution.prefecture) {
+        d.institution.address.clone()
+    } else if d.institution.address.starts_with(&d.institution.city) {
+        format!("{}{}", d.institution.prefecture, d.institution.address)
     } else {
-        format!("{}{}{}", d.prefecture, d.city, d.address)
+        format!("{}{}{}", d.institution.prefecture, d.institution.city, d.institution.address)
     }
 }
 
