@@ -21,6 +21,7 @@ pub mod effect;
 pub mod field;
 pub mod input;
 pub mod keymap;
+pub mod period;
 pub mod search_pane;
 pub mod state;
 pub mod terminal;
