@@ -1,7 +1,9 @@
 //! The change dialog: fields → confirmation (before → after and the rule) → commit →
 //! receipt. A refusal (409) is shown in the server's words; a 412 shows the fresh state and
 //! offers to redo on it; a dropped connection keeps the dialog and retries with the same
-//! Idempotency-Key, so a change is never made twice and never silently lost.
+//! Idempotency-Key, so a change is never made twice and never silently lost. Verification by
+//! calling back the registered number changes nothing yet: confirming registers a call-back
+//! carrying the change, and the dialog opened on that call-back's call completes it.
 
 use crate::api::{ChangeReaderApplication, ChangeReceipt, NewCallBack, ReaderApplicationView};
 use crate::client::ClientError;

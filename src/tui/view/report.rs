@@ -57,7 +57,7 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect) {
         Line::from(vec![
             Span::styled(format!("応対 {}件", report.calls), th.strong()),
             Span::raw(format!("（終了 {}件）平均処理 {avg}  ", report.closed)),
-            Span::styled(format!("{keys}"), th.dim()),
+            Span::styled(keys, th.dim()),
         ]),
         Line::from(vec![
             Span::raw(format!("折り返し 予定 {}件  ", cb.due)),
