@@ -145,6 +145,26 @@ fn luhn_check_digit(body: &str) -> u8 {
     ((10 - sum % 10) % 10) as u8
 }
 
+/// A code compares equal to its ten digits as text, so wire types holding a `String` code
+/// can be matched against it directly.
+impl PartialEq<str> for InstitutionCode {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<String> for InstitutionCode {
+    fn eq(&self, other: &String) -> bool {
+        &self.0 == other
+    }
+}
+
+impl PartialEq<InstitutionCode> for String {
+    fn eq(&self, other: &InstitutionCode) -> bool {
+        self == &other.0
+    }
+}
+
 impl std::fmt::Display for InstitutionCode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
