@@ -40,7 +40,8 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("migrations/sqlite/0001_init.sql")),
     (2, "calls", include_str!("migrations/sqlite/0002_calls.sql")),
     (3, "ssh_keys", include_str!("migrations/sqlite/0003_ssh_keys.sql")),
-    (4, "institutions_version", include_str!("migrations/sqlite/0004_institutions_version.sql")),
+    (4, "call_report", include_str!("migrations/sqlite/0004_call_report.sql")),
+    (5, "institutions_version", include_str!("migrations/sqlite/0005_institutions_version.sql")),
 ];
 
 /// The version of the institution rows: the counter the triggers bump on every write.
