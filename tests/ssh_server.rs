@@ -342,7 +342,7 @@ fn only_registered_keys_get_in_and_nothing_but_the_console() {
     let api_port = f.server.api.rsplit(':').next().unwrap_or("1").to_string();
     let (code, err) = f.ssh_with(&f.key, &format!("-W 127.0.0.1:{api_port}"), "");
     assert_eq!(code, 255, "a direct-tcpip forward is refused: {err}");
-    assert!(err.contains("open failed"), "{err}");
+    assert!(err.contains("forwarding failed"), "{err}");
     let (code, err) = f.ssh_with(&f.key, "-N -o ExitOnForwardFailure=yes -R 0:127.0.0.1:1", "");
     assert_eq!(code, 255, "a remote forward is refused: {err}");
     assert!(err.contains("forwarding failed"), "{err}");

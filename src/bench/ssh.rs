@@ -234,14 +234,13 @@ async fn open(addr: &str, key: &Arc<PrivateKey>) -> Result<(Session, Duration), 
     let (tx, frames) = mpsc::unbounded_channel();
     tokio::spawn(async move {
         while let Some(msg) = read.wait().await {
-            match msg {
-                ChannelMsg::Data { data } => {
-                    if tx.send((Instant::now(), data.to_vec())).is_err() {
-                        return;
-                    }
-                }
-                ChannelMsg::Close | ChannelMsg::Eof => return,
-                _ => {}
+            let gone = match msg {
+                ChannelMsg::Data { data } => tx.send((Instant::now(), data.to_vec())).is_err(),
+                ChannelMsg::Close | ChannelMsg::Eof => true,
+                _ => false,
+            };
+            if gone {
+                return;
             }
         }
     });
