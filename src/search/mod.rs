@@ -4,6 +4,7 @@
 //! - `variants`: the variant kanji table (嶋/島, 髙/高 ...) with its sources.
 //! - `romaji`: romaji typed with the IME off, read as kana.
 //! - `reading`: readings inferred for names imported without one.
+//! - `typo`: readings found through one slip (a letter dropped, swapped or a wrong vowel).
 //! - `institution_index`: the in-memory institution lookup (codes, phones, names, readings,
 //!   romaji, fuzzy), ranked.
 //! - `faq_tokens`: the script-preserving normaliser, synonyms and tokens the FAQ index uses.
@@ -22,6 +23,7 @@ pub mod normalize;
 pub mod postings;
 pub mod reading;
 pub mod romaji;
+pub mod typo;
 pub mod variants;
 
 pub use faq_index::FaqIndex;
