@@ -116,7 +116,7 @@ pub enum Half {
 pub fn half_of(name: &str) -> Half {
     let h =
         name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
-    if h % 2 == 0 { Half::Tune } else { Half::HeldOut }
+    if h.is_multiple_of(2) { Half::Tune } else { Half::HeldOut }
 }
 
 /// One entry: a real name and its real reading (katakana).

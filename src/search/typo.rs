@@ -29,6 +29,9 @@ use super::romaji;
 /// Queries shorter than this (in kana of the reading key) are not mended: too many readings
 /// are one slip away from two kana.
 pub const MIN_KANA: usize = 3;
+/// Longer queries (in characters) are not mended: nobody types a reading that long, and the
+/// work grows with the length.
+pub const MAX_QUERY: usize = 40;
 /// At most this many distinct mended readings of a romaji query are looked for (the most
 /// selective first: most mended spellings are read by no institution, and cost little).
 pub const MAX_STEMS: usize = 160;
@@ -44,16 +47,24 @@ pub const MAX_LIST: usize = 6_000;
 /// with the query mended by one slip, ascending; at most [`MAX_CHECKED`] checked.
 pub fn matches<'k>(folded: &str, grams: &Postings, key: &dyn Fn(u32) -> &'k [u8], sep: u8) -> Vec<u32> {
     let mut out = Vec::new();
+    if folded.chars().count() > MAX_QUERY {
+        return out;
+    }
     if folded.chars().all(is_kana) {
         let stem: Vec<char> = reading_key(folded).chars().collect();
         if stem.len() < MIN_KANA {
             return out;
         }
         let mut cands: Vec<u32> = Vec::new();
+        let mut tried: HashSet<Vec<Vec<u64>>> = HashSet::new();
+        // The pairs a slip at `d` breaks: one for a kana dropped before it, two for a wrong or
+        // extra one, three for a swap with the next.
         for d in 0..stem.len() {
-            let Some(groups) = start_groups(&stem, Some(d)) else { continue };
-            if rarest(grams, &groups) <= MAX_LIST {
-                cands.extend(grams.intersect(&groups));
+            for width in 1..=3 {
+                let Some(groups) = start_groups(&stem, Some((d, width))) else { continue };
+                if tried.insert(groups.clone()) && rarest(grams, &groups) <= MAX_LIST {
+                    cands.extend(grams.intersect(&groups));
+                }
             }
         }
         cands.sort_unstable();
@@ -119,17 +130,20 @@ fn rarest(grams: &Postings, groups: &[Vec<u64>]) -> usize {
 }
 
 /// The groups for "a reading starting with `chars`": its first kana as a start, and every pair,
-/// leaving out the pairs that touch `skip` (the places a slip may have changed). `None` when
-/// that leaves less than two groups (too little to read few lists).
-fn start_groups(chars: &[char], skip: Option<usize>) -> Option<Vec<Vec<u64>>> {
+/// leaving out `skip` = (d, width): the `width` pairs from the one ending at `d` on (the ones a
+/// slip at `d` may have broken; the start too when `d` is 0). `None` when that leaves less
+/// than two groups (too little to read few lists).
+fn start_groups(chars: &[char], skip: Option<(usize, usize)>) -> Option<Vec<Vec<u64>>> {
     let mut groups = Vec::new();
-    if skip != Some(0) {
-        groups.push(vec![start_gram(*chars.first()?)]);
+    let first = *chars.first()?;
+    if skip.is_none_or(|(d, _)| d > 0) {
+        groups.push(vec![start_gram(first)]);
     }
     for j in 0..chars.len().saturating_sub(1) {
-        if let Some(d) = skip
+        // Pair j is chars[j], chars[j + 1]; the one ending at d is j = d - 1.
+        if let Some((d, width)) = skip
             && j + 1 >= d
-            && j <= d + 1
+            && j + 1 < d + width
         {
             continue;
         }
@@ -167,10 +181,38 @@ const VOWELS: &str = "aiueo";
 /// likely slips first (a letter put back, a swap undone, a vowel changed, a letter too many),
 /// without `exact` (already looked for), shorter than [`MIN_KANA`], or repeats.
 pub fn romaji_stems(folded: &str, exact: Option<&str>) -> Vec<String> {
-    let letters: Vec<char> = folded.chars().collect();
-    let n = letters.len();
     let mut out: Vec<String> = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
+    let letters: Vec<char> = folded.chars().collect();
+    // Hepburn without the apostrophe: `n` before a vowel or `y` read as ん too (shinichi
+    // しんいち), as a second spelling to mend.
+    let mut bases = vec![letters.clone()];
+    let ambiguous = |i: usize| {
+        letters[i] == 'n'
+            && (i == 0 || letters[i - 1] != 'n')
+            && letters.get(i + 1).is_some_and(|&c| VOWELS.contains(c) || c == 'y')
+    };
+    if (0..letters.len()).any(ambiguous) {
+        let mut doubled = Vec::with_capacity(letters.len() + 4);
+        for (i, &c) in letters.iter().enumerate() {
+            doubled.push(c);
+            if i > 0 && ambiguous(i) {
+                doubled.push('n');
+            }
+        }
+        if doubled.len() > letters.len() {
+            bases.push(doubled);
+        }
+    }
+    for letters in &bases {
+        mend(letters, exact, &mut seen, &mut out);
+    }
+    out
+}
+
+/// [`romaji_stems`] of one spelling: itself, then one edit away.
+fn mend(letters: &[char], exact: Option<&str>, seen: &mut HashSet<String>, out: &mut Vec<String>) {
+    let n = letters.len();
     let mut spelling = String::with_capacity(n + 1);
     let mut push = |spelling: &str, out: &mut Vec<String>| {
         let Some(r) = romaji::to_kana(spelling) else { return };
@@ -180,6 +222,8 @@ pub fn romaji_stems(folded: &str, exact: Option<&str>) -> Vec<String> {
         }
         out.push(stem);
     };
+    spelling.extend(letters);
+    push(&spelling, out);
     // A letter put back (the query dropped one).
     for i in 0..=n {
         for c in LETTERS.chars() {
@@ -187,7 +231,7 @@ pub fn romaji_stems(folded: &str, exact: Option<&str>) -> Vec<String> {
             spelling.extend(&letters[..i]);
             spelling.push(c);
             spelling.extend(&letters[i..]);
-            push(&spelling, &mut out);
+            push(&spelling, out);
         }
     }
     // Two adjacent letters swapped back.
@@ -200,7 +244,7 @@ pub fn romaji_stems(folded: &str, exact: Option<&str>) -> Vec<String> {
         spelling.push(letters[i + 1]);
         spelling.push(letters[i]);
         spelling.extend(&letters[i + 2..]);
-        push(&spelling, &mut out);
+        push(&spelling, out);
     }
     // A wrong vowel.
     for i in 0..n {
@@ -212,7 +256,7 @@ pub fn romaji_stems(folded: &str, exact: Option<&str>) -> Vec<String> {
             spelling.extend(&letters[..i]);
             spelling.push(v);
             spelling.extend(&letters[i + 1..]);
-            push(&spelling, &mut out);
+            push(&spelling, out);
         }
     }
     // A letter too many.
@@ -220,9 +264,8 @@ pub fn romaji_stems(folded: &str, exact: Option<&str>) -> Vec<String> {
         spelling.clear();
         spelling.extend(&letters[..i]);
         spelling.extend(&letters[i + 1..]);
-        push(&spelling, &mut out);
+        push(&spelling, out);
     }
-    out
 }
 
 #[cfg(test)]
@@ -255,6 +298,9 @@ mod tests {
         assert!(romaji_stems("ab", None).is_empty());
         // The query as typed is not a mended reading.
         assert!(!romaji_stems("tanabe", Some("たなべ")).contains(&"たなべ".to_string()));
+        // Hepburn without the apostrophe, alone and with a slip.
+        assert!(romaji_stems("shinichi", Some("しにち")).contains(&"しんいち".to_string()));
+        assert!(romaji_stems("shinicih", Some("しにち")).contains(&"しんいち".to_string()));
     }
 
     #[test]
