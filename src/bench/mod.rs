@@ -5,6 +5,7 @@
 //! - `relevance_readings` / `relevance_typos`: readings inferred for real hospitals, and slips
 //!   of the keyboard over readings held exactly (top 5, tuning and held-out halves).
 //! - `load`: lookups/s and changes/s against a running server from a second process.
+//! - `ssh` (+ `ssh_server`): real SSH sessions on loopback against `serve --ssh-listen`.
 
 pub mod load;
 pub mod query_mix;
@@ -13,3 +14,5 @@ pub mod relevance_institutions;
 pub mod relevance_readings;
 pub mod relevance_typos;
 pub mod search;
+pub mod ssh;
+pub mod ssh_server;
