@@ -114,8 +114,15 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         }
         BenchCommand::Relevance => {
             let institutions = crate::bench::relevance_institutions::run_builtin()?;
+            let readings = crate::bench::relevance_readings::run_builtin();
+            let typos = crate::bench::relevance_typos::run_builtin();
             let faq = crate::bench::relevance_faq::run_builtin()?;
-            output::lines([institutions.to_string(), faq.to_string()])
+            output::lines([
+                institutions.to_string(),
+                readings.to_string(),
+                typos.to_string(),
+                faq.to_string(),
+            ])
         }
         BenchCommand::Load(a) => {
             if a.target.server.is_none() {
