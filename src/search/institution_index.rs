@@ -1897,9 +1897,11 @@ mod tests {
             index.forget_recent();
             proptest::prop_assert_eq!(exact(index.search(&q, 10)), exact(fresh.clone()), "query {}", q);
             // Every hit but a fuzzy one is a match a full scan finds (of the term after the
-            // place word, when there is one).
+            // place word, when there is one). A name cut that holds a space ("啓仁会 ふじ") is
+            // several words, each matched on its own, which one scanned term does not model.
             let main: String = q.split_whitespace().last().unwrap_or("").to_string();
-            if let Some(plan) = Plan::new(&main) {
+            let one_term = kind % 6 == 5 || !q.contains(char::is_whitespace);
+            if let Some(plan) = Plan::new(&main).filter(|_| one_term) {
                 let brute: std::collections::HashSet<u32> =
                     index.matches_over(&plan, Scope::All).into_iter().map(|(_, d)| d).collect();
                 for h in fresh.iter().filter(|h| h.kind != MatchKind::Fuzzy) {
@@ -1916,6 +1918,8 @@ mod tests {
         ) {
             let (_, index) = demo_index();
             let q = demo_query(pick, from, len, kind);
+            // A cut holding a space is several words, each matched on its own (see above).
+            proptest::prop_assume!(!q.contains(char::is_whitespace));
             index.forget_recent();
             let hits: Vec<(u32, MatchKind)> =
                 index.search(&q, limit).into_iter().filter(|h| h.kind != MatchKind::Fuzzy).map(|h| (h.doc, h.kind)).collect();
