@@ -276,18 +276,23 @@ fn to_confirm(state: &mut State) -> Vec<Effect> {
     vec![]
 }
 
-fn submit(state: &mut State) -> Vec<Effect> {
-    let b = match body(state) {
-        Ok(b) => b,
+/// The body to send, or, when a field is wrong, the dialog back at that field with the problem.
+fn body_or_back_to_editing(state: &mut State) -> Option<ChangeReaderApplication> {
+    match body(state) {
+        Ok(b) => Some(b),
         Err((field, msg)) => {
             if let Some(d) = state.dialog.as_mut() {
                 d.stage = DialogStage::Editing;
                 d.field = field;
                 d.problem = Some(msg.to_string());
             }
-            return vec![];
+            None
         }
-    };
+    }
+}
+
+fn submit(state: &mut State) -> Vec<Effect> {
+    let Some(b) = body_or_back_to_editing(state) else { return vec![] };
     let key = match state.dialog.as_ref().and_then(|d| d.idempotency_key.clone()) {
         Some(k) => k,
         None => super::new_key(state),
@@ -306,17 +311,7 @@ fn submit(state: &mut State) -> Vec<Effect> {
 /// Verification by calling back the registered number: instead of changing now, registers a
 /// call-back that carries the change; whoever takes it completes it (see [`open`]).
 fn register_callback(state: &mut State) -> Vec<Effect> {
-    let b = match body(state) {
-        Ok(b) => b,
-        Err((field, msg)) => {
-            if let Some(d) = state.dialog.as_mut() {
-                d.stage = DialogStage::Editing;
-                d.field = field;
-                d.problem = Some(msg.to_string());
-            }
-            return vec![];
-        }
-    };
+    let Some(b) = body_or_back_to_editing(state) else { return vec![] };
     let model = state
         .models
         .get()

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::super::command::Command;
-use super::super::state::{Loadable, State};
+use super::super::state::State;
 use super::super::text;
 use super::{Theme, jst, sym, wrap_lines};
 use crate::domain::{CallBack, CallBackOutcome, CallBackState};
@@ -21,18 +21,10 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect) {
     let block = th.block(" 折り返し（期限超過・予定の順） ");
     let inner = block.inner(list_area);
     frame.render_widget(block, list_area);
-    let list = match &cbs.list {
-        Loadable::Loaded(list) => list,
-        Loadable::Failed(e) => {
-            let lines = vec![
-                Line::styled(format!("読み込めませんでした: {e}"), th.error()),
-                Line::raw(format!("{} で再読み込み", state.key_name(Command::Refresh))),
-            ];
+    let list = match super::loaded(state, &th, &cbs.list, "読み込み中...") {
+        Ok(list) => list,
+        Err(lines) => {
             frame.render_widget(Paragraph::new(wrap_lines(lines, inner.width)), inner);
-            return;
-        }
-        _ => {
-            frame.render_widget(Paragraph::new("読み込み中..."), inner);
             return;
         }
     };

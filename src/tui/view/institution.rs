@@ -33,30 +33,25 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect) {
     let inner = block.inner(body);
     frame.render_widget(block, body);
     let lines = match inst.tab {
-        Tab::Overview => loadable(state, &inst.detail, |d| overview(state, d, &th)),
-        Tab::Reader => loadable(state, &inst.detail, |d| reader_lines(state, &d.reader_application, &th)),
-        Tab::Subsidy => loadable(state, &inst.subsidy, |s| subsidy_lines(s, &th)),
-        Tab::History => loadable(state, &inst.audit, |a| history_lines(state, a, &th)),
-        Tab::Calls => loadable(state, &inst.calls, |c| call_lines(state, c, &th)),
+        Tab::Overview => loadable(state, &th, &inst.detail, |d| overview(state, d, &th)),
+        Tab::Reader => {
+            loadable(state, &th, &inst.detail, |d| reader_lines(state, &d.reader_application, &th))
+        }
+        Tab::Subsidy => loadable(state, &th, &inst.subsidy, |s| subsidy_lines(s, &th)),
+        Tab::History => loadable(state, &th, &inst.audit, |a| history_lines(state, a, &th)),
+        Tab::Calls => loadable(state, &th, &inst.calls, |c| call_lines(state, c, &th)),
     };
     frame.render_widget(Paragraph::new(wrap_lines(lines, inner.width)).scroll((inst.scroll, 0)), inner);
 }
 
+/// The tab's lines once its data is loaded; until then what [`super::loaded`] shows.
 fn loadable<T>(
     state: &State,
+    th: &Theme,
     l: &Loadable<T>,
     f: impl FnOnce(&T) -> Vec<Line<'static>>,
 ) -> Vec<Line<'static>> {
-    match l {
-        Loadable::Idle | Loadable::Loading => vec![Line::raw("読み込み中...")],
-        Loadable::Failed(e) => {
-            vec![
-                Line::raw(format!("読み込めませんでした: {e}")),
-                Line::raw(format!("{} で再読み込み", state.key_name(Command::Refresh))),
-            ]
-        }
-        Loadable::Loaded(t) => f(t),
-    }
+    super::loaded(state, th, l, "読み込み中...").map_or_else(|lines| lines, f)
 }
 
 fn draw_header(state: &State, inst: &InstitutionState, frame: &mut Frame, area: Rect, th: &Theme) {

@@ -23,7 +23,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
 use super::command::Command;
-use super::state::{Level, Screen, State};
+use super::state::{Level, Loadable, Screen, State};
 use super::text::{self, Symbols, ui};
 
 pub use theme::Theme;
@@ -249,6 +249,24 @@ fn confirm_quit(state: &State, frame: &mut Frame, body: Rect) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
     frame.render_widget(Paragraph::new(wrap_lines(lines, inner.width)), inner);
+}
+
+/// What a pane shows until its data is there: `waiting` (in the pane's words) while it loads,
+/// or the error with the key that reloads it. `Ok` is the data once loaded.
+fn loaded<'a, T>(
+    state: &State,
+    th: &Theme,
+    l: &'a Loadable<T>,
+    waiting: &str,
+) -> Result<&'a T, Vec<Line<'static>>> {
+    match l {
+        Loadable::Loaded(t) => Ok(t),
+        Loadable::Idle | Loadable::Loading => Err(vec![Line::raw(waiting.to_string())]),
+        Loadable::Failed(e) => Err(vec![
+            Line::styled(format!("読み込めませんでした: {e}"), th.error()),
+            Line::raw(format!("{} で再読み込み", state.key_name(Command::Refresh))),
+        ]),
+    }
 }
 
 /// Wraps lines to `width` cells by character, keeping each span's style. Used instead of

@@ -10,7 +10,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::super::command::Command;
-use super::super::state::{Loadable, State};
+use super::super::state::State;
 use super::super::text;
 use super::{Theme, sym, wrap_lines};
 use crate::domain::CallReport;
@@ -31,18 +31,10 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect) {
     let block = th.block(title);
     let inner = block.inner(summary_area);
     frame.render_widget(block, summary_area);
-    let report = match &r.data {
-        Loadable::Loaded(report) => report,
-        Loadable::Failed(e) => {
-            let lines = vec![
-                Line::styled(format!("読み込めませんでした: {e}"), th.error()),
-                Line::raw(format!("{} で再読み込み", state.key_name(Command::Refresh))),
-            ];
+    let report = match super::loaded(state, &th, &r.data, "集計中...") {
+        Ok(report) => report,
+        Err(lines) => {
             frame.render_widget(Paragraph::new(wrap_lines(lines, inner.width)), inner);
-            return;
-        }
-        _ => {
-            frame.render_widget(Paragraph::new("集計中..."), inner);
             return;
         }
     };
