@@ -52,7 +52,7 @@ fn spawn(institutions: usize) -> TestServer {
             for (name, role) in USERS {
                 let token = format!("calls-token-{name}");
                 store
-                    .add_operator(name, *role, &hash_token(&token), chrono::Utc::now())
+                    .add_operator(name, *role, &hash_token(&token), "test", chrono::Utc::now())
                     .await
                     .expect("add operator");
                 tokens.insert(*name, token);

@@ -24,6 +24,27 @@ pub struct WrapUpReason {
     pub on_change: bool,
 }
 
+/// Who is changing a call record, as the ownership rule sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallEditor {
+    /// The operator who took the call.
+    Owner,
+    /// A supervisor changing another operator's record: allowed, and audited.
+    Supervisor,
+}
+
+/// A call record is changed only by the operator who took it, or by a supervisor (whose
+/// change of another's record the caller audits); anyone else is refused (`None`).
+pub fn call_editor(call_operator: &str, caller: &str, caller_is_supervisor: bool) -> Option<CallEditor> {
+    if call_operator == caller {
+        Some(CallEditor::Owner)
+    } else if caller_is_supervisor {
+        Some(CallEditor::Supervisor)
+    } else {
+        None
+    }
+}
+
 /// Checks the reasons an operator chose to close a call with: at least one, each from the
 /// policy list. Returns them deduplicated, in the policy's order.
 pub fn check_wrap_up(list: &[WrapUpReason], chosen: &[String]) -> Result<Vec<String>, RuleError> {
@@ -469,6 +490,14 @@ pub fn report_csv(report: &CallReport) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_owner_or_a_supervisor_edits_a_call() {
+        assert_eq!(call_editor("sato", "sato", false), Some(CallEditor::Owner));
+        assert_eq!(call_editor("sato", "sato", true), Some(CallEditor::Owner));
+        assert_eq!(call_editor("sato", "boss", true), Some(CallEditor::Supervisor));
+        assert_eq!(call_editor("sato", "suzuki", false), None);
+    }
     use crate::domain::Policy;
 
     fn reasons() -> Vec<WrapUpReason> {

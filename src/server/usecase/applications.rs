@@ -35,6 +35,13 @@ pub async fn change(
     let (check, row) = institution;
     let models = state.store.reader_models().await?;
     validate(&req.body, &models)?;
+    // The receipt goes on the call's record: only its operator or a supervisor may put it
+    // there (an unknown call is the store's 422, inside the transaction).
+    if let Some(call_id) = req.body.call_id
+        && let Some(call) = state.store.call(call_id).await?
+    {
+        super::calls::editor(&call, caller)?;
+    }
     let code = check.code.as_str().to_string();
     let kind = row.institution.kind;
     let today = state.clock.today();
@@ -90,6 +97,10 @@ fn validate(body: &ChangeReaderApplication, models: &[ReaderModel]) -> Result<()
             format!("機種「{}」はカタログにありません。機種一覧から選んでください", body.model_id),
         ));
     }
+    use super::text::{CALLER_MAX_CHARS, NAME_MAX_CHARS, bounded};
+    bounded("model_id", "機種", &body.model_id, NAME_MAX_CHARS)?;
+    bounded("caller_name", "お電話の相手のお名前", &body.caller_name, CALLER_MAX_CHARS)?;
+    bounded("caller_role", "お電話の相手の立場", &body.caller_role, CALLER_MAX_CHARS)?;
     if body.caller_name.trim().is_empty() {
         return Err(ApiError::unprocessable("caller_name_required", "お電話の相手のお名前を入れてください"));
     }
