@@ -8,9 +8,10 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use chrono::NaiveDate;
-use madoguchi::api::{NewCallBack, Role, ServerEvent, UpdateCall};
+use madoguchi::api::{ChangeReaderApplication, NewCallBack, Role, ServerEvent, UpdateCall, Verification};
 use madoguchi::client::{Client, ClientError};
-use madoguchi::domain::{CallBackOutcome, CallBackState, Policy};
+use madoguchi::domain::call::PendingChange;
+use madoguchi::domain::{CallBackOutcome, CallBackState, Policy, ReaderStatus};
 use madoguchi::server::auth::hash_token;
 use madoguchi::server::{AppState, Clock, SeedOptions};
 use reqwest::StatusCode;
@@ -208,6 +209,91 @@ async fn a_callback_goes_to_the_registered_number_and_never_another() {
     assert!(matches!(err, ClientError::Api { status: 409, .. }), "{err:?}");
     assert!(c.callbacks(false, Some(&code)).await.expect("list").is_empty());
     assert_eq!(c.callbacks(true, Some(&code)).await.expect("list").len(), 1);
+}
+
+/// The change dialog's verification by call-back: the call-back carries the change (checked:
+/// a model of the catalog, a caller), whoever takes it sees it, and the change made on the
+/// call-back's call is verified by that call.
+#[tokio::test]
+async fn a_callback_carries_the_change_it_verifies() {
+    let s = shared();
+    let c = s.client("sato");
+    // One whose application an operator may still change (機種未定 or 機種選定済).
+    let mut found = None;
+    // Pharmacies: no other test here touches them.
+    for r in c.lookup("薬局", 100).await.expect("lookup").results {
+        let candidate = r.code;
+        if c.institution(&candidate).await.expect("detail").phone.is_none() {
+            continue;
+        }
+        let app = c.reader_application(&candidate).await.expect("application");
+        if matches!(app.application.status, ReaderStatus::Undecided | ReaderStatus::Selected) {
+            found = Some((candidate, app.application.model_id));
+            break;
+        }
+    }
+    let (code, current) = found.expect("a changeable application among the seeded institutions");
+    let models = c.reader_models().await.expect("models");
+    let model = models.iter().find(|m| Some(&m.id) != current.as_ref()).expect("another model").id.clone();
+    let change = PendingChange {
+        model_id: model.clone(),
+        units: 1,
+        caller_name: "矢嶋 花子".into(),
+        caller_role: "事務長".into(),
+    };
+    let body = |change: PendingChange| NewCallBack {
+        code: code.clone(),
+        reason: "機種変更の本人確認".into(),
+        change: Some(change),
+        ..NewCallBack::default()
+    };
+    let err = c
+        .create_callback(&body(PendingChange { model_id: "no-such-model".into(), ..change.clone() }))
+        .await
+        .expect_err("unknown model");
+    assert!(
+        matches!(&err, ClientError::Api { status: 422, message, .. } if message.contains("no-such-model")),
+        "{err:?}"
+    );
+    let err = c
+        .create_callback(&body(PendingChange { caller_name: " ".into(), ..change.clone() }))
+        .await
+        .expect_err("no caller");
+    assert!(matches!(err, ClientError::Api { status: 422, .. }), "{err:?}");
+
+    let cb = c.create_callback(&body(change.clone())).await.expect("created");
+    assert_eq!(cb.change.as_ref(), Some(&change));
+    assert!(cb.name.as_deref().is_some_and(|n| !n.is_empty()), "the institution's name: {cb:?}");
+    let listed = s.client("suzuki").callbacks(false, Some(&code)).await.expect("list");
+    let mine = listed.iter().find(|x| x.id == cb.id).expect("listed");
+    assert_eq!(mine.change.as_ref(), Some(&change), "whoever takes it sees the change");
+    assert_eq!(mine.name, cb.name);
+
+    // Taken and completed: the change on the call-back's call, verified by calling back.
+    let taken = s.client("suzuki").take_callback(cb.id).await.expect("taken");
+    let app = s.client("suzuki").reader_application(&code).await.expect("application");
+    let receipt = s
+        .client("suzuki")
+        .change_reader_application(
+            &code,
+            app.application.version,
+            &madoguchi::client::new_idempotency_key(),
+            &ChangeReaderApplication {
+                model_id: change.model_id.clone(),
+                units: change.units,
+                caller_name: change.caller_name.clone(),
+                caller_role: change.caller_role.clone(),
+                verification: Verification::CallbackRegisteredPhone,
+                call_id: Some(taken.call.id),
+            },
+        )
+        .await
+        .expect("the waiting change is made");
+    let done = s.client("suzuki").close_callback(cb.id, CallBackOutcome::Reached).await.expect("closed");
+    assert_eq!(done.outcome, Some(CallBackOutcome::Reached));
+    let calls = s.client("suzuki").calls(Some(&code)).await.expect("calls");
+    let call = calls.iter().find(|x| x.id == taken.call.id).expect("the call-back's call");
+    assert_eq!((call.callback_id, call.receipts.clone()), (Some(cb.id), vec![receipt.receipt_no]));
 }
 
 #[tokio::test]

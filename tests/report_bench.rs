@@ -73,9 +73,11 @@ async fn report_at_national_scale_sqlite() {
     );
     for sql in [
         fill.as_str(),
-        "INSERT INTO call_reasons (call_id, reason) SELECT id, CASE id % 6 WHEN 0 THEN 'model' WHEN 1 THEN 'subsidy' \
-         WHEN 2 THEN 'status' WHEN 3 THEN 'portal' WHEN 4 THEN 'system' ELSE 'other' END FROM calls",
-        "INSERT INTO call_reasons (call_id, reason) SELECT id, 'subsidy' FROM calls WHERE id % 10 = 0",
+        "INSERT INTO call_reasons (call_id, reason, started_at) SELECT id, CASE id % 6 WHEN 0 THEN 'model' \
+         WHEN 1 THEN 'subsidy' WHEN 2 THEN 'status' WHEN 3 THEN 'portal' WHEN 4 THEN 'system' ELSE 'other' END, \
+         started_at FROM calls",
+        "INSERT INTO call_reasons (call_id, reason, started_at) SELECT id, 'subsidy', started_at FROM calls \
+         WHERE id % 10 = 0",
         "INSERT INTO callbacks (code, phone, reason, due_at, created_by, created_at, done_at) \
          SELECT '1331500016', '03-0000-0000', 'bench', started_at, operator, started_at, \
                 CASE WHEN id % 3 = 0 THEN NULL ELSE started_at END FROM calls WHERE id % 40 = 0",
@@ -120,9 +122,11 @@ async fn report_at_national_scale_postgres() {
     );
     for sql in [
         fill.as_str(),
-        "INSERT INTO call_reasons (call_id, reason) SELECT id, CASE id % 6 WHEN 0 THEN 'model' WHEN 1 THEN 'subsidy' \
-         WHEN 2 THEN 'status' WHEN 3 THEN 'portal' WHEN 4 THEN 'system' ELSE 'other' END FROM calls",
-        "INSERT INTO call_reasons (call_id, reason) SELECT id, 'subsidy' FROM calls WHERE id % 10 = 0",
+        "INSERT INTO call_reasons (call_id, reason, started_at) SELECT id, CASE id % 6 WHEN 0 THEN 'model' \
+         WHEN 1 THEN 'subsidy' WHEN 2 THEN 'status' WHEN 3 THEN 'portal' WHEN 4 THEN 'system' ELSE 'other' END, \
+         started_at FROM calls",
+        "INSERT INTO call_reasons (call_id, reason, started_at) SELECT id, 'subsidy', started_at FROM calls \
+         WHERE id % 10 = 0",
         "INSERT INTO callbacks (code, phone, reason, due_at, created_by, created_at, done_at) \
          SELECT '1331500016', '03-0000-0000', 'bench', started_at, operator, started_at, \
                 CASE WHEN id % 3 = 0 THEN NULL ELSE started_at END FROM calls WHERE id % 40 = 0",

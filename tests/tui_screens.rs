@@ -8,8 +8,10 @@ use madoguchi::api::{
     ReaderApplicationView, Role, SubsidyView,
 };
 use madoguchi::client::ClientError;
+use madoguchi::domain::call::{CallBackCounts, HourCount, OperatorReport, PendingChange, ReasonCount};
 use madoguchi::domain::{
-    InstitutionKind, ReaderApplication, ReaderModel, ReaderStatus, SubsidyClaim, SubsidyStatus,
+    CallBack, CallBackState, CallReport, InstitutionKind, ReaderApplication, ReaderModel, ReaderStatus,
+    SubsidyClaim, SubsidyStatus,
 };
 use madoguchi::tui::{Action, Command, Keymap, State, update, view};
 use ratatui::Terminal;
@@ -762,4 +764,137 @@ f9 = "deadline_batch"
             assert!(!text.contains(unbound), "{unbound} is not bound but is named:\n{text}");
         }
     }
+}
+
+fn callback(
+    id: i64,
+    due_min: i64,
+    state: CallBackState,
+    name: &str,
+    change: Option<PendingChange>,
+) -> CallBack {
+    let now = Utc.with_ymd_and_hms(2021, 7, 15, 1, 2, 3).unwrap();
+    CallBack {
+        id,
+        code: CODE.into(),
+        phone: "03-5555-0101".into(),
+        reason: "機種変更の本人確認（登録電話番号へ折り返し）".into(),
+        due_at: now + chrono::Duration::minutes(due_min),
+        created_by: "sato".into(),
+        created_at: now - chrono::Duration::minutes(40),
+        origin_call_id: Some(18),
+        call_id: None,
+        taken_by: None,
+        outcome: None,
+        done_at: None,
+        state,
+        name: Some(name.into()),
+        change,
+    }
+}
+
+fn report() -> CallReport {
+    let reasons = madoguchi::domain::Policy::builtin().wrap_up_reason;
+    let counts: [u64; 24] = [0, 0, 0, 0, 0, 0, 0, 0, 3, 21, 34, 28, 9, 25, 30, 22, 18, 7, 2, 0, 0, 0, 0, 0];
+    CallReport {
+        from: NaiveDate::from_ymd_opt(2021, 7, 15).unwrap(),
+        to: NaiveDate::from_ymd_opt(2021, 7, 15).unwrap(),
+        calls: counts.iter().sum(),
+        closed: 195,
+        avg_handle_seconds: Some(365),
+        by_hour: counts.iter().enumerate().map(|(h, &c)| HourCount { hour: h as u32, calls: c }).collect(),
+        by_reason: reasons
+            .iter()
+            .zip([61u64, 48, 40, 22, 15, 12])
+            .map(|(r, n)| ReasonCount { id: r.id.clone(), label: r.label.clone(), calls: n })
+            .collect(),
+        by_operator: vec![
+            OperatorReport { operator: "yamada".into(), calls: 52, avg_handle_seconds: Some(340) },
+            OperatorReport { operator: "sato".into(), calls: 49, avg_handle_seconds: Some(402) },
+            OperatorReport { operator: "suzuki".into(), calls: 47, avg_handle_seconds: Some(355) },
+            OperatorReport { operator: "takahashi".into(), calls: 29, avg_handle_seconds: None },
+        ],
+        callbacks: CallBackCounts { due: 3, overdue: 1, done: 4 },
+    }
+}
+
+fn pending() -> PendingChange {
+    PendingChange {
+        model_id: "almex-smapa".into(),
+        units: 1,
+        caller_name: "矢嶋 花子".into(),
+        caller_role: "事務長".into(),
+    }
+}
+
+/// The dashboard's call-back list (overdue first), its outcome picker, and the report.
+#[test]
+fn callbacks_and_report_on_the_dashboard() {
+    let mut s = base(false);
+    update(&mut s, Action::Command(Command::Dashboard));
+    update(&mut s, Action::Command(Command::Next));
+    update(
+        &mut s,
+        Action::CallBacksLoaded(Ok(vec![
+            callback(12, -25, CallBackState::Overdue, "医療法人社団 矢嶋歯科医院", Some(pending())),
+            callback(14, 20, CallBackState::Due, "あかいクリニック", None),
+            callback(15, 24 * 60, CallBackState::Due, "さなえ薬局", None),
+        ])),
+    );
+    update(&mut s, Action::ModelsLoaded(Ok(models())));
+    snap!("dashboard_callbacks", s);
+    update(&mut s, Action::Command(Command::CloseCallBack));
+    update(&mut s, Action::Insert('2'));
+    snap!("dashboard_callback_outcome", s);
+    update(&mut s, Action::Command(Command::Back));
+
+    update(&mut s, Action::Command(Command::Next));
+    let (from, to) = s.dashboard.report.range.expect("a period asked for");
+    update(&mut s, Action::ReportLoaded { from, to, reply: Ok(report()) });
+    snap!("dashboard_report", s);
+    let text = screen_text(&s);
+    assert!(text.contains("応対199件") && text.contains("平均処理06:05"), "{text}");
+    assert!(text.contains("期限超過1件") && text.contains("機種選定・変更"), "{text}");
+}
+
+/// The call-back form on an open call, and the change dialog's verification by call-back.
+#[test]
+fn callback_form_and_dialog_callback() {
+    let mut s = opened(false);
+    update(
+        &mut s,
+        Action::CallSaved(Ok(Call {
+            id: 21,
+            operator: "yamada".into(),
+            started_at: Utc.with_ymd_and_hms(2021, 7, 15, 0, 58, 0).unwrap(),
+            code: Some(CODE.into()),
+            ..Default::default()
+        })),
+    );
+    update(&mut s, Action::Command(Command::NewCallBack));
+    type_str(&mut s, "補助金申請書の不備について院長へ");
+    update(&mut s, Action::Command(Command::Down));
+    let mut t = snap!("calls_callback_form", s);
+    // The caret (where the IME opens) is at the end of the reason.
+    let pos = t.backend_mut().get_cursor_position().unwrap();
+    assert_eq!(pos.y, 9, "the reason line");
+
+    let mut s = opened(false);
+    update(&mut s, Action::Command(Command::Change));
+    update(&mut s, Action::Command(Command::Next));
+    type_str(&mut s, "矢嶋 花子");
+    update(&mut s, Action::Command(Command::Next));
+    update(&mut s, Action::Command(Command::Down));
+    update(&mut s, Action::Command(Command::Next));
+    update(&mut s, Action::Command(Command::Down));
+    update(&mut s, Action::Command(Command::Down));
+    update(&mut s, Action::Command(Command::Confirm));
+    snap!("dialog_callback_confirm", s);
+    update(&mut s, Action::Command(Command::Confirm));
+    let mut cb = callback(16, 60, CallBackState::Due, "医療法人社団 矢嶋歯科医院", Some(pending()));
+    cb.reason = "カードリーダー申込の変更（PFU Caora（カオラ） 1台）の本人確認: 矢嶋 花子（事務長）".into();
+    update(&mut s, Action::CallBackCreated { from_dialog: true, reply: Ok(cb) });
+    snap!("dialog_callback_registered", s);
+    let text = screen_text(&s);
+    assert!(text.contains("Ctrl-Dの「折り返し」から開始でき、つながったらF4で変更を確定"), "{text}");
 }

@@ -7,6 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{Call, InstitutionSummary};
 use crate::domain::CallBackOutcome;
+use crate::domain::call::PendingChange;
 
 /// An FAQ answer given during a call: which entry, in which version, and whether it was copied
 /// (pasted into mail or chat) or only shown.
@@ -39,6 +40,10 @@ pub struct NewCallBack {
     /// The call during which the promise was made.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_id: Option<i64>,
+    /// A reader application change to make once the registered number verifies the caller
+    /// (the change dialog's 登録電話番号へ折り返し).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change: Option<PendingChange>,
     /// Refused when present (422): a call-back goes only to the registered number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>)]

@@ -135,6 +135,39 @@ impl CallBackState {
     }
 }
 
+/// A reader application change that waits for a call-back: the caller asked for it, but their
+/// identity is to be verified by calling back the registered number. What the operator filled
+/// in the change dialog, so whoever takes the call-back completes it without asking again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PendingChange {
+    pub model_id: String,
+    pub units: u32,
+    pub caller_name: String,
+    pub caller_role: String,
+}
+
+/// A pending change's fields, trimmed and checked (the model itself is checked by the server
+/// against its catalog, the rules again when the change is made).
+pub fn check_pending_change(change: &PendingChange) -> Result<PendingChange, RuleError> {
+    let caller_name = change.caller_name.trim();
+    if caller_name.is_empty() || caller_name.chars().count() > 100 {
+        return Err(RuleError::Refused("変更を依頼した方のお名前（100文字まで）を入れてください。".into()));
+    }
+    let caller_role = change.caller_role.trim();
+    if caller_role.is_empty() || caller_role.chars().count() > 50 {
+        return Err(RuleError::Refused("変更を依頼した方の役割（50文字まで）を入れてください。".into()));
+    }
+    if change.units == 0 {
+        return Err(RuleError::Refused("台数は1台以上にしてください。".into()));
+    }
+    Ok(PendingChange {
+        model_id: change.model_id.trim().to_string(),
+        units: change.units,
+        caller_name: caller_name.to_string(),
+        caller_role: caller_role.to_string(),
+    })
+}
+
 /// 折り返し: a promise to call an institution back on its registered phone number. It exists
 /// because the verification step (登録電話番号へ折り返し) must not trust a number the caller
 /// gives: the number is copied from the institution's record, never typed.
@@ -159,6 +192,12 @@ pub struct CallBack {
     pub outcome: Option<CallBackOutcome>,
     pub done_at: Option<DateTime<Utc>>,
     pub state: CallBackState,
+    /// The institution's name, for the list (none once it is gone from the master).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The change to make once the registered number has verified the caller.
+    #[serde(default)]
+    pub change: Option<PendingChange>,
 }
 
 impl CallBack {
@@ -572,6 +611,22 @@ mod tests {
         assert!(callback_reason("  ").is_err());
         assert_eq!(callback_reason(" 機種の確認 ").unwrap(), "機種の確認");
         assert!(callback_reason(&"あ".repeat(201)).is_err());
+    }
+
+    #[test]
+    fn pending_change_needs_a_caller_and_a_unit() {
+        let ok = PendingChange {
+            model_id: " pfu-caora ".into(),
+            units: 1,
+            caller_name: " 矢嶋 花子 ".into(),
+            caller_role: "院長".into(),
+        };
+        let checked = check_pending_change(&ok).unwrap();
+        assert_eq!((checked.model_id.as_str(), checked.caller_name.as_str()), ("pfu-caora", "矢嶋 花子"));
+        let err = check_pending_change(&PendingChange { caller_name: " ".into(), ..ok.clone() }).unwrap_err();
+        assert!(err.to_string().contains("お名前"), "{err}");
+        assert!(check_pending_change(&PendingChange { caller_role: "".into(), ..ok.clone() }).is_err());
+        assert!(check_pending_change(&PendingChange { units: 0, ..ok }).is_err());
     }
 
     #[test]

@@ -45,7 +45,8 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("migrations/postgres/0001_init.sql")),
     (2, "calls", include_str!("migrations/postgres/0002_calls.sql")),
     (3, "ssh_keys", include_str!("migrations/postgres/0003_ssh_keys.sql")),
-    (4, "operator_names", include_str!("migrations/postgres/0004_operator_names.sql")),
+    (4, "call_report", include_str!("migrations/postgres/0004_call_report.sql")),
+    (5, "operator_names", include_str!("migrations/postgres/0005_operator_names.sql")),
 ];
 
 const FOR_UPDATE: &str = " FOR UPDATE";

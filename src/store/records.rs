@@ -144,4 +144,5 @@ pub struct NewCallBackRecord {
     pub created_by: String,
     pub created_at: DateTime<Utc>,
     pub origin_call_id: Option<i64>,
+    pub change: Option<crate::domain::call::PendingChange>,
 }

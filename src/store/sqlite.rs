@@ -40,7 +40,8 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("migrations/sqlite/0001_init.sql")),
     (2, "calls", include_str!("migrations/sqlite/0002_calls.sql")),
     (3, "ssh_keys", include_str!("migrations/sqlite/0003_ssh_keys.sql")),
-    (4, "operator_names", include_str!("migrations/sqlite/0004_operator_names.sql")),
+    (4, "call_report", include_str!("migrations/sqlite/0004_call_report.sql")),
+    (5, "operator_names", include_str!("migrations/sqlite/0005_operator_names.sql")),
 ];
 
 /// SQLite has no row locks: `BEGIN IMMEDIATE` already holds the database's write lock.

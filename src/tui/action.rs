@@ -1,14 +1,14 @@
 //! The one `Action` enum: everything that can happen to the console — a bound key's
 //! [`Command`], typing and editing, and what the runner posts back (answers, ticks).
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::api::{
     AuditEvent, Call, ChangeReceipt, Dashboard, DeadlineBatchResult, FaqResponse, InstitutionDetail,
-    LookupResponse, Me, ReaderApplicationView, ServerEvent, SubsidyView,
+    LookupResponse, Me, ReaderApplicationView, ServerEvent, SubsidyView, TakenCallBack,
 };
 use crate::client::ClientError;
-use crate::domain::ReaderModel;
+use crate::domain::{CallBack, CallReport, ReaderModel};
 
 pub use super::command::Command;
 
@@ -70,6 +70,19 @@ pub enum Action {
     CallsLoaded(Reply<Vec<Call>>),
     DashboardLoaded(Reply<Dashboard>),
     BatchDone(Reply<DeadlineBatchResult>),
+    CallBacksLoaded(Reply<Vec<CallBack>>),
+    /// A call-back registered from the form (`from_dialog` false) or the change dialog.
+    CallBackCreated {
+        from_dialog: bool,
+        reply: Reply<CallBack>,
+    },
+    CallBackTaken(Reply<TakenCallBack>),
+    CallBackClosed(Reply<CallBack>),
+    ReportLoaded {
+        from: NaiveDate,
+        to: NaiveDate,
+        reply: Reply<CallReport>,
+    },
     /// The live-update stream connected (true) or dropped (false).
     EventsConnected(bool),
     ServerEvent(ServerEvent),

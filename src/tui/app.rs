@@ -169,6 +169,27 @@ impl Effects {
             Effect::DeadlineBatch { dry_run } => {
                 self.spawn(move |c| async move { Action::BatchDone(c.deadline_batch(dry_run).await) });
             }
+            Effect::LoadCallBacks => {
+                self.spawn(|c| async move { Action::CallBacksLoaded(c.callbacks(false, None).await) });
+            }
+            Effect::CreateCallBack { from_dialog, body } => {
+                self.spawn(move |c| async move {
+                    Action::CallBackCreated { from_dialog, reply: c.create_callback(&body).await }
+                });
+            }
+            Effect::TakeCallBack { id } => {
+                self.spawn(move |c| async move { Action::CallBackTaken(c.take_callback(id).await) });
+            }
+            Effect::CloseCallBack { id, outcome } => {
+                self.spawn(
+                    move |c| async move { Action::CallBackClosed(c.close_callback(id, outcome).await) },
+                );
+            }
+            Effect::LoadReport { from, to } => {
+                self.spawn(move |c| async move {
+                    Action::ReportLoaded { from, to, reply: c.call_report(Some(from), Some(to)).await }
+                });
+            }
             Effect::Copy(text) => {
                 // Written by the runner between frames, so it cannot interleave with drawing.
                 self.copies.push(text);

@@ -70,6 +70,12 @@ commands! {
     Refresh = "refresh", "再読み込み";
     /// Supervisors: run the deadline batch as a dry run (then Enter runs it for real).
     DeadlineBatch = "deadline_batch", "期限処理（試行→確定, 管理者）";
+    /// Promise a call back to the registered number of the call's (or the open) institution.
+    NewCallBack = "new_callback", "折り返しを登録（登録電話番号へ）";
+    /// Record how a call-back ended (the one being made, or the one selected in the list).
+    CloseCallBack = "close_callback", "折り返しの結果を記録";
+    /// The call report's period: a day, a week, a month (PgUp/PgDn move it).
+    ReportSpan = "report_span", "レポート期間の切替（日・週・月）";
 }
 
 impl Command {

@@ -1,7 +1,10 @@
 //! Effects: the I/O that `update()` asks for. The runner performs each through the client
 //! and posts the answer back as an [`super::action::Action`]; `update()` itself never waits.
 
-use crate::api::{ChangeReaderApplication, UpdateCall};
+use chrono::NaiveDate;
+
+use crate::api::{ChangeReaderApplication, NewCallBack, UpdateCall};
+use crate::domain::CallBackOutcome;
 
 /// One piece of I/O to perform.
 #[derive(Debug, Clone)]
@@ -61,6 +64,25 @@ pub enum Effect {
     LoadDashboard,
     DeadlineBatch {
         dry_run: bool,
+    },
+    /// Open call-backs, overdue first.
+    LoadCallBacks,
+    /// Register a call-back (from the form, or the change dialog when `from_dialog`).
+    CreateCallBack {
+        from_dialog: bool,
+        body: NewCallBack,
+    },
+    /// Take a call-back: the server starts a call on its institution, linked to it.
+    TakeCallBack {
+        id: i64,
+    },
+    CloseCallBack {
+        id: i64,
+        outcome: CallBackOutcome,
+    },
+    LoadReport {
+        from: NaiveDate,
+        to: NaiveDate,
     },
     /// Put text on the operator's clipboard (OSC 52: works over SSH).
     Copy(String),

@@ -11,6 +11,7 @@
 //! - `field.rs`: one-line text fields (IME, paste, caret); `text.rs`: UI strings, symbols,
 //!   width-aware truncation; `terminal.rs`: raw mode, restore, the tty reader and signals,
 //!   locale, OSC 52; `input.rs`: input bytes → key events (tty and SSH alike).
+//! - `period.rs`: the dashboard report's period (a day, a week, a month) and its steps.
 //! - `bench.rs`: keystroke → frame figures through a real server.
 
 pub mod action;
@@ -21,6 +22,7 @@ pub mod effect;
 pub mod field;
 pub mod input;
 pub mod keymap;
+pub mod period;
 pub mod search_pane;
 pub mod state;
 pub mod terminal;

@@ -8,11 +8,12 @@ use crate::api::{
     InstitutionSummary, Me, ReaderApplicationView, SubsidyView, Verification,
 };
 use crate::client::ClientError;
-use crate::domain::ReaderModel;
+use crate::domain::{CallBack, CallBackOutcome, CallReport, ReaderModel};
 
 use super::command::Command;
 use super::field::TextField;
 use super::keymap::{Context, HelpSection, Hints};
+use super::period::ReportSpan;
 use super::search_pane::SearchPane;
 
 /// Data that arrives from the server: not asked yet, on its way, here, or failed.
@@ -130,6 +131,10 @@ pub enum DialogStage {
     Stale { message: String, current: Option<Box<ReaderApplicationView>> },
     /// Done: the receipt.
     Receipt(Box<ChangeReceipt>),
+    /// Verification by calling back: the call-back (with the change) is being registered.
+    RegisteringCallBack,
+    /// The call-back is registered; the change waits for it.
+    CallBackRegistered(Box<CallBack>),
 }
 
 /// The change dialog (F4): the fields, the state it was opened on, and the stage.
@@ -150,9 +155,20 @@ pub struct ChangeDialog {
     pub idempotency_key: Option<String>,
     /// A validation message (missing caller name, no verification chosen).
     pub problem: Option<String>,
+    /// The call-back this dialog completes (its pending change filled the fields): set when
+    /// the current call was started by taking it.
+    pub from_callback: Option<i64>,
+    /// The model to preselect once the catalog is known (a call-back's pending change).
+    pub preset_model: Option<String>,
 }
 
 impl ChangeDialog {
+    /// True when confirming registers a call-back instead of changing: verification by calling
+    /// back the registered number, and this is not yet that call-back's call.
+    pub fn needs_callback(&self) -> bool {
+        self.verification == Some(Verification::CallbackRegisteredPhone) && self.from_callback.is_none()
+    }
+
     /// The fields shown: units only when more than one free unit is allowed.
     pub fn fields(&self) -> Vec<DialogField> {
         let mut f = vec![DialogField::Model];
@@ -196,6 +212,34 @@ pub struct CallsState {
     pub saving: bool,
     /// The wrap-up picker, open while closing a call: the reason ids chosen so far.
     pub wrap_up: Option<Vec<String>>,
+    /// The call-back the current call makes (it was started by taking it).
+    pub callback: Option<CallBack>,
+    /// The new call-back form, open over the call log.
+    pub callback_form: Option<CallBackForm>,
+}
+
+/// Due times the call-back form offers: minutes from now (`None`: the policy's default).
+pub const CALLBACK_DUE_CHOICES: [(Option<i64>, &str); 5] = [
+    (None, "標準（ポリシーの既定）"),
+    (Some(30), "30分後"),
+    (Some(60), "1時間後"),
+    (Some(120), "2時間後"),
+    (Some(240), "4時間後"),
+];
+
+/// The new call-back form: for which institution (its registered number shown, never typed),
+/// the reason, and when.
+#[derive(Debug, Clone)]
+pub struct CallBackForm {
+    pub code: String,
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub reason: TextField,
+    /// Index into [`CALLBACK_DUE_CHOICES`].
+    pub due_idx: usize,
+    /// Sent; waiting for the answer.
+    pub sending: bool,
+    pub problem: Option<String>,
 }
 
 /// The deadline batch as a supervisor runs it: dry run first, then confirm.
@@ -211,12 +255,65 @@ pub enum BatchStage {
     Failed(String),
 }
 
+/// Tabs of the dashboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DashboardTab {
+    /// 機種未定 by prefecture, the deadline batch.
+    #[default]
+    Overview,
+    /// Call-backs due and overdue.
+    CallBacks,
+    /// The supervisors' call report.
+    Report,
+}
+
+impl DashboardTab {
+    pub const ALL: [DashboardTab; 3] =
+        [DashboardTab::Overview, DashboardTab::CallBacks, DashboardTab::Report];
+    pub fn label(self) -> &'static str {
+        match self {
+            DashboardTab::Overview => "概況",
+            DashboardTab::CallBacks => "折り返し",
+            DashboardTab::Report => "応対レポート",
+        }
+    }
+    pub fn index(self) -> usize {
+        DashboardTab::ALL.iter().position(|t| *t == self).unwrap_or(0)
+    }
+}
+
+/// The call-back list: open call-backs, overdue first, and the outcome picker.
+#[derive(Debug, Clone, Default)]
+pub struct CallBacksState {
+    pub list: Loadable<Vec<CallBack>>,
+    pub selected: usize,
+    /// The outcome picker, open on one call-back: its id and the outcome chosen.
+    pub closing: Option<(i64, CallBackOutcome)>,
+    /// A take or close request is on its way.
+    pub busy: bool,
+}
+
+/// The call report: its period (anchor day and span) and the answer.
+#[derive(Debug, Clone, Default)]
+pub struct ReportState {
+    pub span: ReportSpan,
+    /// The day the period is built around; `None` until the business date is known.
+    pub anchor: Option<chrono::NaiveDate>,
+    pub data: Loadable<CallReport>,
+    /// The period the data (or the request on its way) is for.
+    pub range: Option<(chrono::NaiveDate, chrono::NaiveDate)>,
+    pub scroll: u16,
+}
+
 /// The dashboard.
 #[derive(Debug, Clone, Default)]
 pub struct DashboardState {
     pub data: Loadable<Dashboard>,
     pub scroll: u16,
     pub batch: BatchStage,
+    pub tab: DashboardTab,
+    pub callbacks: CallBacksState,
+    pub report: ReportState,
 }
 
 /// Everything the console shows.
@@ -304,7 +401,9 @@ impl State {
     pub fn text_focus(&self) -> bool {
         match self.context() {
             Context::Lookup | Context::Faq => true,
-            Context::Calls => self.calls.current.is_some(),
+            Context::Calls => self.calls.current.is_some() || self.calls.callback_form.is_some(),
+            // Digits pick an outcome while the picker is open.
+            Context::Dashboard => self.dashboard.callbacks.closing.is_some(),
             Context::Dialog => self.dialog.as_ref().is_some_and(|d| {
                 matches!(d.stage, DialogStage::Editing) && d.field == DialogField::CallerName
             }),
@@ -326,5 +425,11 @@ impl State {
     /// [`State::key_for`] for a sentence: the key, or 「（キー未割当）」 when none is bound.
     pub fn key_name(&self, command: Command) -> &str {
         self.key_for(command).unwrap_or("（キー未割当）")
+    }
+
+    /// [`State::key_name`] on another screen: for a sentence that tells what to press there
+    /// (F4 on the institution screen, said while the dashboard is shown).
+    pub fn key_name_in(&self, ctx: Context, command: Command) -> &str {
+        self.hints.key(ctx, command).unwrap_or("（キー未割当）")
     }
 }

@@ -288,9 +288,11 @@ pub fn mm_ss(seconds: i64) -> String {
     format!("{:02}:{:02}", s / 60, s % 60)
 }
 
-/// The verification choices of the change dialog, in the order shown.
+/// The verification choices of the change dialog, in the order shown: reading back the
+/// registered details first (the change is made now), calling back second (a call-back carrying
+/// the change is registered instead).
 pub const VERIFICATIONS: [crate::api::Verification; 2] =
-    [crate::api::Verification::CallbackRegisteredPhone, crate::api::Verification::RegisteredDetails];
+    [crate::api::Verification::RegisteredDetails, crate::api::Verification::CallbackRegisteredPhone];
 
 /// How an operator reads a verification choice.
 pub fn verification_label(v: crate::api::Verification) -> &'static str {

@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use madoguchi::api::Role;
+use madoguchi::domain::call::PendingChange;
 use madoguchi::domain::{CallBackOutcome, CallBackState, InstitutionKind};
 use madoguchi::store::{NewCall, NewCallBackRecord, StoreError};
 
@@ -80,6 +81,7 @@ pub async fn callbacks_go_to_the_registered_number_only(f: &dyn Fixture) {
         created_by: "sato".into(),
         created_at: t0(),
         origin_call_id: Some(origin.id),
+        change: None,
     };
     let cb = store.create_callback(record(CLINIC, t0() + Duration::hours(1)), t0()).await.expect("creates");
     assert_eq!(cb.phone, "03-0000-0000", "the institution's registered number");
@@ -93,14 +95,32 @@ pub async fn callbacks_go_to_the_registered_number_only(f: &dyn Fixture) {
         store.create_callback(record("0100000000", t0()), t0()).await,
         Err(StoreError::NotFound(_))
     ));
-    let other =
-        store.create_callback(record(DENTAL, t0() + Duration::minutes(10)), t0()).await.expect("creates");
+    let pending = PendingChange {
+        model_id: "pfu-caora".into(),
+        units: 1,
+        caller_name: "矢嶋 花子".into(),
+        caller_role: "院長".into(),
+    };
+    let other = store
+        .create_callback(
+            NewCallBackRecord {
+                change: Some(pending.clone()),
+                ..record(DENTAL, t0() + Duration::minutes(10))
+            },
+            t0(),
+        )
+        .await
+        .expect("creates");
+    assert_eq!(other.change.as_ref(), Some(&pending), "the change waiting for the call-back");
+    assert!(cb.change.is_none());
 
     let later = t0() + Duration::minutes(30);
     let open = store.callbacks(false, None, later).await.expect("lists");
     assert_eq!(open.iter().map(|c| c.id).collect::<Vec<_>>(), vec![other.id, cb.id], "by due time");
     assert_eq!(open[0].state, CallBackState::Overdue);
     assert_eq!(open[1].state, CallBackState::Due);
+    assert!(open.iter().all(|c| c.name.as_deref().is_some_and(|n| !n.is_empty())), "{open:?}");
+    assert_eq!(open[0].change.as_ref(), Some(&pending));
     assert_eq!(store.callbacks(false, Some(DENTAL), later).await.expect("lists").len(), 1);
 
     let (taken, call) = store.take_callback(other.id, "suzuki", later).await.expect("takes");
@@ -147,6 +167,7 @@ pub async fn call_counts_are_done_in_sql(f: &dyn Fixture) {
         created_by: "sato".into(),
         created_at: day,
         origin_call_id: None,
+        change: None,
     };
     let now = day + Duration::hours(12);
     store.create_callback(record(day + Duration::hours(10)), day).await.expect("overdue at noon");

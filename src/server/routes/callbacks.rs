@@ -22,7 +22,7 @@ use crate::server::usecase::callbacks;
         (status = 403, description = "Role may not make call-backs", body = crate::api::ErrorBody),
         (status = 404, description = "No such institution or call", body = crate::api::ErrorBody),
         (status = 409, description = "The institution has no registered phone", body = crate::api::ErrorBody),
-        (status = 422, description = "A phone number given, no reason, or a due time in the past or too far off", body = crate::api::ErrorBody),
+        (status = 422, description = "A phone number given, no reason, a due time in the past or too far off, or a change naming an unknown model or no caller", body = crate::api::ErrorBody),
     ))]
 pub async fn create(
     Staff(caller): Staff,

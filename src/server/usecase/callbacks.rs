@@ -4,14 +4,15 @@
 use super::ApiError;
 use super::institutions::{find, parse_code};
 use crate::api::{NewCallBack, TakenCallBack};
-use crate::domain::call::{callback_due, callback_reason};
+use crate::domain::call::{callback_due, callback_reason, check_pending_change};
 use crate::domain::{CallBack, CallBackOutcome, RuleError};
 use crate::server::auth::Caller;
 use crate::server::state::AppState;
 use crate::store::NewCallBackRecord;
 
 /// Records a call-back to the institution's registered phone, due when asked or after the
-/// policy's default; a body naming a number is refused (422).
+/// policy's default, with the reader application change it is to verify, if any; a body naming
+/// a number is refused (422), and so is a change naming a model the catalog lacks.
 pub async fn create(state: &AppState, caller: &Caller, body: &NewCallBack) -> Result<CallBack, ApiError> {
     if body.phone.is_some() {
         return Err(ApiError::unprocessable(
@@ -24,6 +25,20 @@ pub async fn create(state: &AppState, caller: &Caller, body: &NewCallBack) -> Re
     let unprocessable = |e: RuleError| ApiError::unprocessable("invalid_callback", e.to_string());
     let reason = callback_reason(&body.reason).map_err(unprocessable)?;
     let due_at = callback_due(now, body.due_at, state.policy.callback_due_minutes).map_err(unprocessable)?;
+    let change = match &body.change {
+        Some(c) => {
+            let c = check_pending_change(c).map_err(unprocessable)?;
+            let models = state.store.reader_models().await?;
+            if !models.iter().any(|m| m.id == c.model_id) {
+                return Err(ApiError::unprocessable(
+                    "unknown_model",
+                    format!("機種「{}」はカタログにありません。一覧から選んでください", c.model_id),
+                ));
+            }
+            Some(c)
+        }
+        None => None,
+    };
     let record = NewCallBackRecord {
         code: check.code.as_str().to_string(),
         reason,
@@ -31,6 +46,7 @@ pub async fn create(state: &AppState, caller: &Caller, body: &NewCallBack) -> Re
         created_by: caller.name.clone(),
         created_at: now,
         origin_call_id: body.call_id,
+        change,
     };
     Ok(state.store.create_callback(record, now).await?)
 }

@@ -10,12 +10,16 @@ use super::convert::{corrupt, parse_instant};
 use super::{Conn, DbRow, FOR_UPDATE, ThisStore};
 use crate::api::Call;
 use crate::domain::call as call_rules;
+use crate::domain::call::PendingChange;
 use crate::domain::{CallBack, CallBackOutcome};
 use crate::store::audit_chain;
 use crate::store::{CallBackStore, NewCallBackRecord, StoreError};
 
-const CALLBACK_COLUMNS: &str = "id, code, phone, reason, due_at, created_by, created_at, origin_call_id, \
-     call_id, taken_by, outcome, done_at";
+/// Columns of a call-back, with its institution's name (`b` is callbacks, `i` institutions).
+const CALLBACK_COLUMNS: &str = "b.id, b.code, b.phone, b.reason, b.due_at, b.created_by, b.created_at, \
+     b.origin_call_id, b.call_id, b.taken_by, b.outcome, b.done_at, b.change_model_id, b.change_units, \
+     b.change_caller_name, b.change_caller_role, i.name";
+const CALLBACK_FROM: &str = "callbacks b LEFT JOIN institutions i ON i.code = b.code";
 
 fn callback_from_row(row: &DbRow, now: DateTime<Utc>) -> Result<CallBack, StoreError> {
     let due: String = row.try_get("due_at")?;
@@ -41,7 +45,21 @@ fn callback_from_row(row: &DbRow, now: DateTime<Utc>) -> Result<CallBack, StoreE
             .transpose()?,
         done_at,
         state: call_rules::callback_state(done_at.is_some(), due_at, now),
+        name: row.try_get("name")?,
+        change: pending_change_from_row(row)?,
     })
+}
+
+fn pending_change_from_row(row: &DbRow) -> Result<Option<PendingChange>, StoreError> {
+    let model_id: Option<String> = row.try_get("change_model_id")?;
+    let Some(model_id) = model_id else { return Ok(None) };
+    let units: Option<i64> = row.try_get("change_units")?;
+    Ok(Some(PendingChange {
+        model_id,
+        units: units.and_then(|u| u32::try_from(u).ok()).unwrap_or(1),
+        caller_name: row.try_get::<Option<String>, _>("change_caller_name")?.unwrap_or_default(),
+        caller_role: row.try_get::<Option<String>, _>("change_caller_role")?.unwrap_or_default(),
+    }))
 }
 
 async fn callback_by_id(
@@ -51,8 +69,9 @@ async fn callback_by_id(
     lock: bool,
 ) -> Result<CallBack, StoreError> {
     let row = sqlx::query(&format!(
-        "SELECT {CALLBACK_COLUMNS} FROM callbacks WHERE id = $1{}",
-        if lock { FOR_UPDATE } else { "" }
+        "SELECT {CALLBACK_COLUMNS} FROM {CALLBACK_FROM} WHERE b.id = $1{}",
+        // PostgreSQL locks the call-back's row only (not the institution's, an outer join).
+        if lock && !FOR_UPDATE.is_empty() { format!("{FOR_UPDATE} OF b") } else { String::new() }
     ))
     .bind(id)
     .fetch_optional(&mut *conn)
@@ -82,9 +101,11 @@ impl CallBackStore for ThisStore {
         if let Some(origin) = new.origin_call_id {
             call_by_id(&mut tx, origin).await?;
         }
+        let change = new.change.as_ref();
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO callbacks (code, phone, reason, due_at, created_by, created_at, origin_call_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            "INSERT INTO callbacks (code, phone, reason, due_at, created_by, created_at, origin_call_id, \
+             change_model_id, change_units, change_caller_name, change_caller_role) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
         )
         .bind(&new.code)
         .bind(&phone)
@@ -93,6 +114,10 @@ impl CallBackStore for ThisStore {
         .bind(&new.created_by)
         .bind(audit_chain::instant_text(new.created_at))
         .bind(new.origin_call_id)
+        .bind(change.map(|c| c.model_id.as_str()))
+        .bind(change.map(|c| i64::from(c.units)))
+        .bind(change.map(|c| c.caller_name.as_str()))
+        .bind(change.map(|c| c.caller_role.as_str()))
         .fetch_one(&mut *tx)
         .await?;
         let cb = callback_by_id(&mut tx, id, now, false).await?;
@@ -107,9 +132,9 @@ impl CallBackStore for ThisStore {
         now: DateTime<Utc>,
     ) -> Result<Vec<CallBack>, StoreError> {
         let rows = sqlx::query(&format!(
-            "SELECT {CALLBACK_COLUMNS} FROM callbacks \
-             WHERE ($1 OR done_at IS NULL) AND ($2 IS NULL OR code = $2) \
-             ORDER BY (done_at IS NOT NULL), due_at, id LIMIT 500"
+            "SELECT {CALLBACK_COLUMNS} FROM {CALLBACK_FROM} \
+             WHERE ($1 OR b.done_at IS NULL) AND ($2 IS NULL OR b.code = $2) \
+             ORDER BY (b.done_at IS NOT NULL), b.due_at, b.id LIMIT 500"
         ))
         .bind(all)
         .bind(code)

@@ -128,15 +128,19 @@ fn call_faq_from_row(row: &DbRow) -> Result<CallFaq, StoreError> {
     })
 }
 
-/// Replaces a call's wrap-up reasons.
+/// Replaces a call's wrap-up reasons. Each row carries its call's start instant, so the
+/// report counts reasons by period from one index without joining calls.
 async fn set_call_reasons(conn: &mut Conn, id: i64, reasons: &[String]) -> Result<(), StoreError> {
     sqlx::query("DELETE FROM call_reasons WHERE call_id = $1").bind(id).execute(&mut *conn).await?;
     for r in reasons {
-        sqlx::query("INSERT INTO call_reasons (call_id, reason) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-            .bind(id)
-            .bind(r)
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query(
+            "INSERT INTO call_reasons (call_id, reason, started_at) \
+             SELECT id, $2, started_at FROM calls WHERE id = $1 ON CONFLICT DO NOTHING",
+        )
+        .bind(id)
+        .bind(r)
+        .execute(&mut *conn)
+        .await?;
     }
     Ok(())
 }

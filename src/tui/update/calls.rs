@@ -111,6 +111,9 @@ fn wrap_up_key(state: &mut State, action: Action) -> Vec<Effect> {
 }
 
 pub fn key(state: &mut State, action: Action) -> Vec<Effect> {
+    if state.calls.callback_form.is_some() {
+        return super::callbacks::form_key(state, action);
+    }
     if state.calls.wrap_up.is_some() {
         return wrap_up_key(state, action);
     }
@@ -151,6 +154,7 @@ pub fn saved(state: &mut State, reply: Reply<Call>) -> Vec<Effect> {
     match reply {
         Ok(call) if call.ended_at.is_some() => {
             state.calls.current = None;
+            state.calls.callback = None;
             state.calls.wrap_up = None;
             state.calls.note.clear();
             state.message = Some((Level::Info, format!("応対 #{} を終了しました", call.id)));
@@ -210,6 +214,7 @@ pub fn screen_pop(state: &mut State, pop: ScreenPop) -> Vec<Effect> {
     });
     state.calls.note.clear();
     state.calls.wrap_up = None;
+    state.calls.callback = None;
     let who = match (&pop.code, pop.candidates.as_slice()) {
         (Some(_), [one]) => one.name.clone(),
         (_, []) => "登録電話番号の一致なし".to_string(),

@@ -1,10 +1,14 @@
 //! The change dialog: fields → confirmation (before → after and the rule) → commit →
 //! receipt. A refusal (409) is shown in the server's words; a 412 shows the fresh state and
 //! offers to redo on it; a dropped connection keeps the dialog and retries with the same
-//! Idempotency-Key, so a change is never made twice and never silently lost.
+//! Idempotency-Key, so a change is never made twice and never silently lost. Verification by
+//! calling back the registered number changes nothing yet: confirming registers a call-back
+//! carrying the change, and the dialog opened on that call-back's call completes it.
 
-use crate::api::{ChangeReaderApplication, ChangeReceipt, ReaderApplicationView};
+use crate::api::{ChangeReaderApplication, ChangeReceipt, NewCallBack, ReaderApplicationView};
 use crate::client::ClientError;
+use crate::domain::call::PendingChange;
+use crate::domain::{CallBack, CallBackOutcome};
 
 use super::super::action::{Action, Command, Reply};
 use super::super::effect::Effect;
@@ -22,6 +26,10 @@ pub fn open(state: &mut State) -> Vec<Effect> {
         return vec![];
     };
     let current = detail.reader_application.clone();
+    // On a call-back's call for this institution, the dialog completes that call-back: its
+    // waiting change fills the fields, verified by this very call.
+    let callback = state.calls.callback.as_ref().filter(|c| c.code == detail.code && c.done_at.is_none());
+    let pending = callback.and_then(|c| c.change.clone());
     let mut d = ChangeDialog {
         code: detail.code.clone(),
         institution_name: detail.name.clone(),
@@ -35,8 +43,16 @@ pub fn open(state: &mut State) -> Vec<Effect> {
         stage: DialogStage::Editing,
         idempotency_key: None,
         problem: None,
+        from_callback: callback.map(|c| c.id),
+        preset_model: pending.as_ref().map(|p| p.model_id.clone()),
     };
     d.units = d.current.application.units.clamp(1, d.current.free_units.max(1));
+    if let Some(p) = &pending {
+        d.units = p.units.clamp(1, d.current.free_units.max(1));
+        d.caller = super::super::field::TextField::new(&p.caller_name);
+        d.role_idx = ui::ROLES.iter().position(|r| *r == p.caller_role).unwrap_or(ui::ROLES.len() - 1);
+        d.verification = Some(crate::api::Verification::CallbackRegisteredPhone);
+    }
     let code = d.code.clone();
     state.dialog = Some(d);
     models_arrived(state);
@@ -51,7 +67,7 @@ pub fn open(state: &mut State) -> Vec<Effect> {
 /// Preselects the current model once the catalog is known.
 pub fn models_arrived(state: &mut State) {
     let (Some(d), Some(models)) = (state.dialog.as_mut(), state.models.get()) else { return };
-    if let Some(id) = &d.current.application.model_id
+    if let Some(id) = d.preset_model.as_ref().or(d.current.application.model_id.as_ref())
         && let Some(i) = models.iter().position(|m| &m.id == id)
     {
         d.model_idx = i;
@@ -82,6 +98,7 @@ pub fn key(state: &mut State, action: Action) -> Vec<Effect> {
     match &d.stage {
         DialogStage::Editing => editing(state, action),
         DialogStage::Confirm => match action {
+            Action::Command(Command::Confirm) if d.needs_callback() => register_callback(state),
             Action::Command(Command::Confirm) => submit(state),
             Action::Command(Command::Back) => {
                 d.stage = DialogStage::Editing;
@@ -89,7 +106,11 @@ pub fn key(state: &mut State, action: Action) -> Vec<Effect> {
             }
             _ => vec![],
         },
-        DialogStage::Submitting { .. } => vec![],
+        DialogStage::Submitting { .. } | DialogStage::RegisteringCallBack => vec![],
+        DialogStage::CallBackRegistered(_) => match action {
+            Action::Command(Command::Confirm) | Action::Command(Command::Back) => close_without_reload(state),
+            _ => vec![],
+        },
         DialogStage::Offline { .. } => match action {
             Action::Command(Command::Confirm) => retry(state),
             Action::Command(Command::Back) => {
@@ -281,6 +302,67 @@ fn submit(state: &mut State) -> Vec<Effect> {
     }]
 }
 
+/// Verification by calling back the registered number: instead of changing now, registers a
+/// call-back that carries the change; whoever takes it completes it (see [`open`]).
+fn register_callback(state: &mut State) -> Vec<Effect> {
+    let b = match body(state) {
+        Ok(b) => b,
+        Err((field, msg)) => {
+            if let Some(d) = state.dialog.as_mut() {
+                d.stage = DialogStage::Editing;
+                d.field = field;
+                d.problem = Some(msg.to_string());
+            }
+            return vec![];
+        }
+    };
+    let model = state
+        .models
+        .get()
+        .and_then(|m| m.iter().find(|x| x.id == b.model_id))
+        .map(|m| format!("{} {}", m.maker, m.name))
+        .unwrap_or_else(|| b.model_id.clone());
+    let Some(d) = state.dialog.as_mut() else { return vec![] };
+    d.stage = DialogStage::RegisteringCallBack;
+    let reason = format!(
+        "カードリーダー申込の変更（{model} {}台）の本人確認: {}（{}）",
+        b.units, b.caller_name, b.caller_role
+    );
+    let change = PendingChange {
+        model_id: b.model_id,
+        units: b.units,
+        caller_name: b.caller_name,
+        caller_role: b.caller_role,
+    };
+    let body = NewCallBack {
+        code: d.code.clone(),
+        reason,
+        call_id: b.call_id,
+        change: Some(change),
+        ..NewCallBack::default()
+    };
+    vec![Effect::CreateCallBack { from_dialog: true, body }]
+}
+
+/// The call-back the dialog asked for is registered (or refused, in the server's words).
+pub fn callback_created(state: &mut State, reply: Reply<CallBack>) -> Vec<Effect> {
+    let Some(d) = state.dialog.as_mut() else { return vec![] };
+    if !matches!(d.stage, DialogStage::RegisteringCallBack) {
+        return vec![];
+    }
+    match reply {
+        Ok(cb) => {
+            state.message = Some((Level::Info, super::callbacks::registered_message(&cb)));
+            d.stage = DialogStage::CallBackRegistered(Box::new(cb));
+            vec![Effect::LoadCallBacks]
+        }
+        Err(e) => {
+            d.stage = DialogStage::Refused { message: e.to_string() };
+            vec![]
+        }
+    }
+}
+
 /// Resends the change after a dropped connection: same key, same body, same If-Match.
 pub fn retry(state: &mut State) -> Vec<Effect> {
     let Ok(b) = body(state) else { return vec![] };
@@ -319,6 +401,12 @@ pub fn change_done(state: &mut State, key: &str, reply: Reply<ChangeReceipt>) ->
             d.stage = DialogStage::Receipt(Box::new(receipt));
             state.message = Some((Level::Info, format!("変更を受け付けました。受付番号 {no}")));
             let mut fx = vec![Effect::LoadAudit { code: d.code.clone() }];
+            // The change a call-back waited for is done: the call-back reached its caller.
+            if let Some(id) = d.from_callback
+                && state.calls.callback.as_ref().is_some_and(|c| c.id == id && c.change.is_some())
+            {
+                fx.push(Effect::CloseCallBack { id, outcome: CallBackOutcome::Reached });
+            }
             if state.calls.current.is_some() {
                 fx.push(Effect::LoadCalls);
             }

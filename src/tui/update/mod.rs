@@ -2,6 +2,7 @@
 //! no await, no I/O, no clock. Global keys and server answers are handled here; each
 //! screen's keys in its own module.
 
+mod callbacks;
 mod calls;
 mod dashboard;
 pub(crate) mod dialog;
@@ -56,10 +57,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             push_screen(state, Screen::Calls);
             vec![Effect::LoadCalls]
         }
-        Action::Command(Command::Dashboard) => {
-            push_screen(state, Screen::Dashboard);
-            vec![Effect::LoadDashboard]
-        }
+        Action::Command(Command::Dashboard) => dashboard::open(state),
         Action::Command(Command::Quit) => {
             let dialog_open =
                 state.dialog.as_ref().is_some_and(|d| !matches!(d.stage, DialogStage::Receipt(_)));
@@ -73,6 +71,8 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Command(Command::StartCall) => calls::start(state),
         Action::Command(Command::AttachCall) => calls::attach(state),
         Action::Command(Command::CloseCall) => calls::close(state),
+        Action::Command(Command::NewCallBack) => callbacks::open_form(state),
+        Action::Command(Command::CloseCallBack) => callbacks::close(state),
         Action::Tick(now) => {
             state.now = now;
             vec![]
@@ -111,6 +111,11 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             vec![]
         }
         Action::BatchDone(reply) => dashboard::batch_done(state, reply),
+        Action::CallBacksLoaded(reply) => callbacks::loaded(state, reply),
+        Action::CallBackCreated { from_dialog, reply } => callbacks::created(state, from_dialog, reply),
+        Action::CallBackTaken(reply) => callbacks::taken(state, reply),
+        Action::CallBackClosed(reply) => callbacks::closed(state, reply),
+        Action::ReportLoaded { from, to, reply } => dashboard::report_loaded(state, from, to, reply),
         other => match state.context() {
             Context::Lookup => lookup::key(state, other),
             Context::Institution => institution::key(state, other),
@@ -181,5 +186,7 @@ fn server_event(state: &mut State, ev: ServerEvent) -> Vec<Effect> {
     fx
 }
 
+#[cfg(test)]
+mod callback_tests;
 #[cfg(test)]
 mod tests;

@@ -13,7 +13,7 @@ use super::super::effect::Effect;
 use super::super::state::{DialogField, DialogStage, Loadable, Screen, State, Tab};
 use super::update;
 
-fn state() -> State {
+pub(super) fn state() -> State {
     let now = Utc.with_ymd_and_hms(2021, 7, 15, 1, 0, 0).single().expect("time");
     State::new("embedded", false, true, "sess", now)
 }
@@ -33,7 +33,7 @@ fn summary(code: &str, name: &str) -> InstitutionSummary {
     }
 }
 
-fn view(version: i64, status: ReaderStatus, model: Option<&str>) -> ReaderApplicationView {
+pub(super) fn view(version: i64, status: ReaderStatus, model: Option<&str>) -> ReaderApplicationView {
     ReaderApplicationView {
         application: ReaderApplication {
             status,
@@ -50,7 +50,7 @@ fn view(version: i64, status: ReaderStatus, model: Option<&str>) -> ReaderApplic
     }
 }
 
-fn detail(code: &str) -> InstitutionDetail {
+pub(super) fn detail(code: &str) -> InstitutionDetail {
     InstitutionDetail {
         code: code.into(),
         check_digit_warning: None,
@@ -68,14 +68,14 @@ fn detail(code: &str) -> InstitutionDetail {
     }
 }
 
-fn models() -> Vec<ReaderModel> {
+pub(super) fn models() -> Vec<ReaderModel> {
     vec![
         ReaderModel { id: "pfu-caora".into(), maker: "PFU".into(), name: "Caora".into(), sample: false },
         ReaderModel { id: "sample-b".into(), maker: "見本".into(), name: "B".into(), sample: true },
     ]
 }
 
-fn type_str(s: &mut State, text: &str) -> Vec<Effect> {
+pub(super) fn type_str(s: &mut State, text: &str) -> Vec<Effect> {
     let mut fx = vec![];
     for c in text.chars() {
         fx = update(s, Action::Insert(c));
@@ -84,7 +84,7 @@ fn type_str(s: &mut State, text: &str) -> Vec<Effect> {
 }
 
 /// Opens 矢嶋歯科医院 with its detail and the model catalog loaded.
-fn opened() -> State {
+pub(super) fn opened() -> State {
     let mut s = state();
     let code = "1331234567";
     type_str(&mut s, "yajima");
@@ -129,7 +129,7 @@ fn change_key(fx: &[Effect]) -> (String, i64) {
         .expect("a change effect")
 }
 
-fn receipt(no: &str, version: i64) -> ChangeReceipt {
+pub(super) fn receipt(no: &str, version: i64) -> ChangeReceipt {
     ChangeReceipt {
         receipt_no: no.into(),
         before: view(3, ReaderStatus::Undecided, None).application,
@@ -251,7 +251,7 @@ fn confirm_then_commit_sends_if_match_and_a_key() {
     let body = body.expect("body");
     assert_eq!(body.model_id, "sample-b");
     assert_eq!(body.caller_name, "山田");
-    assert_eq!(body.verification, Verification::CallbackRegisteredPhone);
+    assert_eq!(body.verification, Verification::RegisteredDetails);
     update(&mut s, Action::ChangeDone { key, reply: Ok(receipt("R-0001", 4)) });
     match s.dialog.as_ref().map(|d| &d.stage) {
         Some(DialogStage::Receipt(r)) => assert_eq!(r.receipt_no, "R-0001"),
@@ -429,7 +429,7 @@ fn call_start_attach_close() {
     assert!(s.calls.wrap_up.is_none());
 }
 
-fn me() -> crate::api::Me {
+pub(super) fn me() -> crate::api::Me {
     crate::api::Me {
         name: "me".into(),
         role: crate::api::Role::Operator,

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::super::command::Command;
-use super::super::state::{Loadable, Screen, State};
+use super::super::state::{CALLBACK_DUE_CHOICES, CallBackForm, Loadable, Screen, State};
 use super::super::text::{self, ui};
 use super::{Theme, jst, set_caret, sym};
 use crate::domain::WrapUpReason;
@@ -41,7 +41,11 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect) {
                 Line::from(vec![Span::styled("メモ: ", th.dim()), Span::raw(shown)]),
             ];
             frame.render_widget(Paragraph::new(lines), inner);
-            if state.screen == Screen::Calls && !state.confirm_quit && c.wrap_up.is_none() {
+            if state.screen == Screen::Calls
+                && !state.confirm_quit
+                && c.wrap_up.is_none()
+                && c.callback_form.is_none()
+            {
                 set_caret(frame, inner.x + 6 + caret as u16, inner.y + 3);
             }
         }
@@ -58,6 +62,10 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect) {
         }
     }
 
+    if let Some(form) = &c.callback_form {
+        draw_callback_form(state, form, frame, list_area);
+        return;
+    }
     if let Some(chosen) = &c.wrap_up {
         draw_wrap_up(state, chosen, frame, list_area);
         return;
@@ -137,4 +145,56 @@ fn draw_wrap_up(state: &State, chosen: &[String], frame: &mut Frame, area: Rect)
         Span::raw(" 応対に戻る"),
     ]));
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The new call-back form: the institution and its registered number (shown, never typed),
+/// the reason field with the caret, the due time choices.
+fn draw_callback_form(state: &State, form: &CallBackForm, frame: &mut Frame, area: Rect) {
+    let th = Theme::of(state);
+    let s = sym(state);
+    let block = th.block(" 折り返しの登録（登録電話番号へ） ");
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let w = inner.width as usize;
+    let phone = form.phone.clone().unwrap_or_else(|| "サーバーが登録電話番号を記録します".into());
+    let (shown, caret) = form.reason.visible(w.saturating_sub(8));
+    let mut lines = vec![
+        Line::raw(text::truncate(
+            &format!("医療機関: {} {}", form.code, form.name.as_deref().unwrap_or("")),
+            w,
+            s.ellipsis,
+        )),
+        Line::raw(text::truncate(
+            &format!("折り返し先: {phone}（お電話の方が言う番号は使いません）"),
+            w,
+            s.ellipsis,
+        )),
+        Line::from(vec![Span::styled("用件: ", th.dim()), Span::raw(shown)]),
+        Line::raw(""),
+        Line::styled("予定（上下で選択）:", th.dim()),
+    ];
+    for (i, (_, label)) in CALLBACK_DUE_CHOICES.iter().enumerate() {
+        let on = i == form.due_idx;
+        let t = format!("  {} {label}", if on { "(*)" } else { "( )" });
+        lines.push(if on { Line::styled(t, th.selected()) } else { Line::raw(t) });
+    }
+    if let Some(p) = &form.problem {
+        lines.push(Line::styled(text::truncate(p, w, s.ellipsis), th.error()));
+    } else if form.sending {
+        lines.push(Line::styled(format!("登録中{}", s.ellipsis), th.warn()));
+    } else {
+        lines.push(Line::raw(""));
+    }
+    let mut keys = Vec::new();
+    for (command, label) in [(Command::Confirm, "登録"), (Command::Back, "取消")] {
+        if let Some(k) = state.key_for(command) {
+            keys.push(Span::styled(k.to_string(), th.key()));
+            keys.push(Span::raw(format!(" {label}  ")));
+        }
+    }
+    lines.push(Line::from(keys));
+    frame.render_widget(Paragraph::new(lines), inner);
+    if state.screen == Screen::Calls && !state.confirm_quit && !form.sending {
+        set_caret(frame, inner.x + 6 + caret as u16, inner.y + 2);
+    }
 }

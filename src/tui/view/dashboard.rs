@@ -1,17 +1,49 @@
-//! Dashboard: 機種未定 left per prefecture (three columns so all 47 fit at 80×24), days to
-//! the deadline, today's changes, and the deadline batch (dry run, then confirm).
+//! Dashboard, three tabs: 概況 (機種未定 left per prefecture in three columns, days to the
+//! deadline, today's changes, the deadline batch: dry run, then confirm), 折り返し (the
+//! call-back list, `callbacks.rs`) and 応対レポート (the supervisors' call report, `report.rs`).
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Paragraph, Tabs};
 
 use super::super::command::Command;
-use super::super::state::{BatchStage, Loadable, State};
+use super::super::state::{BatchStage, DashboardTab, Loadable, State};
 use super::super::text::{self, ui};
 use super::{Theme, sym, wrap_lines};
+use crate::domain::CallBackState;
 
 pub fn draw(state: &State, frame: &mut Frame, area: Rect) {
+    let th = Theme::of(state);
+    let [tabs, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
+    let titles: Vec<Line> =
+        DashboardTab::ALL.iter().map(|t| Line::raw(format!(" {} ", tab_title(state, *t)))).collect();
+    let tabs_w = Tabs::new(titles)
+        .select(state.dashboard.tab.index())
+        .divider(sym(state).separator)
+        .highlight_style(th.selected())
+        .padding("", "");
+    frame.render_widget(tabs_w, tabs);
+    match state.dashboard.tab {
+        DashboardTab::Overview => overview(state, frame, body),
+        DashboardTab::CallBacks => super::callbacks::draw(state, frame, body),
+        DashboardTab::Report => super::report::draw(state, frame, body),
+    }
+}
+
+/// A tab's title; the call-back tab counts what is overdue and due.
+fn tab_title(state: &State, tab: DashboardTab) -> String {
+    match (tab, state.dashboard.callbacks.list.get()) {
+        (DashboardTab::CallBacks, Some(list)) if !list.is_empty() => {
+            let overdue = list.iter().filter(|c| c.state == CallBackState::Overdue).count();
+            let due = list.iter().filter(|c| c.state == CallBackState::Due).count();
+            format!("{}（超過{overdue}・予定{due}）", tab.label())
+        }
+        _ => tab.label().to_string(),
+    }
+}
+
+fn overview(state: &State, frame: &mut Frame, area: Rect) {
     let th = Theme::of(state);
     let s = sym(state);
     let d = &state.dashboard;

@@ -11,6 +11,7 @@ use crate::api::{ReaderApplicationView, Verification};
 use crate::domain::ReaderModel;
 
 use super::super::command::Command;
+use super::super::keymap::Context;
 use super::super::state::{ChangeDialog, DialogField, DialogStage, State};
 use super::super::text::{self, VERIFICATIONS, ui, verification_label};
 use super::institution::{model_label, status_summary};
@@ -30,7 +31,30 @@ pub fn draw(state: &State, frame: &mut Frame, body: Rect) {
     frame.render_widget(block, area);
     let lines = match &d.stage {
         DialogStage::Editing => editing(state, d, frame, inner, &th),
+        DialogStage::Confirm if d.needs_callback() => confirm_callback(state, d, &th),
         DialogStage::Confirm => confirm(state, d, &th),
+        DialogStage::RegisteringCallBack => {
+            let mut v = confirm_callback(state, d, &th);
+            v.truncate(v.len().saturating_sub(1));
+            v.push(Line::styled(format!("折り返しを登録中{}", sym(state).ellipsis), th.warn()));
+            v
+        }
+        DialogStage::CallBackRegistered(cb) => vec![
+            Line::styled(format!("折り返し #{} を登録しました。変更はまだ行っていません。", cb.id), th.ok()),
+            Line::raw(""),
+            Line::raw(format!("登録電話番号: {}", cb.phone)),
+            Line::raw(format!("予定: {}", super::jst(cb.due_at).format("%m/%d %H:%M"))),
+            Line::raw(text::display(&cb.reason)),
+            Line::raw(""),
+            Line::raw("お電話の方には「登録の電話番号へ折り返しお電話します」とお伝えください。"),
+            Line::raw(format!(
+                "折り返しは {} の「折り返し」から開始でき、つながったら {} で変更を確定します。",
+                state.key_name(Command::Dashboard),
+                state.key_name_in(Context::Institution, Command::Change)
+            )),
+            Line::raw(""),
+            key_line(state, &th, &[(Command::Confirm, "閉じる")]),
+        ],
         DialogStage::Submitting { attempt } => {
             let mut v = confirm(state, d, &th);
             v.truncate(v.len().saturating_sub(1));
@@ -228,6 +252,36 @@ fn confirm(state: &State, d: &ChangeDialog, th: &Theme) -> Vec<Line<'static>> {
         Line::raw(format!("お電話: {} 様（{role}） 本人確認: {verification}", d.caller.value().trim())),
         Line::raw(""),
         key_line(state, th, &[(Command::Confirm, "確定"), (Command::Back, "戻る")]),
+    ]
+}
+
+/// Confirming with verification by call-back: nothing is changed now; a call-back carrying
+/// the change is registered to the registered number.
+fn confirm_callback(state: &State, d: &ChangeDialog, th: &Theme) -> Vec<Line<'static>> {
+    let s = sym(state);
+    let before = &d.current;
+    let before_model = before.model.as_ref().map(model_label).unwrap_or_else(|| "機種未定".into());
+    let after_model = model(state, d).map(|m| model_label(&m)).unwrap_or_default();
+    let role = ui::ROLES.get(d.role_idx).copied().unwrap_or("その他");
+    let phone = state
+        .institution
+        .as_ref()
+        .and_then(|i| i.detail.get())
+        .filter(|x| x.code == d.code)
+        .and_then(|x| x.phone.clone())
+        .unwrap_or_else(|| "（登録なし: 登録できません）".into());
+    vec![
+        Line::styled("本人確認のため、登録電話番号へ折り返します。", th.strong()),
+        Line::raw("いまは変更せず、この変更を載せた折り返しを登録します。"),
+        Line::raw(""),
+        Line::raw(format!("機種: {before_model} {} {after_model}", s.arrow)),
+        Line::raw(format!("台数: {}台 {} {}台", before.application.units, s.arrow, d.units)),
+        Line::raw(format!("ご依頼: {} 様（{role}）", d.caller.value().trim())),
+        Line::raw(""),
+        Line::raw(format!("折り返し先: {phone}（登録電話番号。お電話の方が言う番号は使いません）")),
+        Line::raw("折り返しでつながったら、その応対から変更を確定します。"),
+        Line::raw(""),
+        key_line(state, th, &[(Command::Confirm, "折り返しを登録"), (Command::Back, "戻る")]),
     ]
 }
 

@@ -3,6 +3,7 @@
 //! quit confirmation) are drawn over it with the cells under their edges cleaned so no
 //! half of a wide glyph survives.
 
+mod callbacks;
 mod calls;
 mod dashboard;
 mod dialog;
@@ -11,6 +12,7 @@ mod help;
 mod institution;
 mod lookup;
 mod receipt_font;
+mod report;
 mod theme;
 
 use chrono::{DateTime, FixedOffset, Utc};
@@ -141,15 +143,41 @@ fn hint_actions(state: &State) -> &'static [(Command, &'static str)] {
             (Command::Copy, "回答コピー"),
             (Command::Back, "戻る"),
         ],
+        Context::Calls if state.calls.callback_form.is_some() => {
+            &[(Command::Up, "予定"), (Command::Confirm, "登録"), (Command::Back, "取消")]
+        }
         Context::Calls => &[
             (Command::StartCall, "開始"),
             (Command::Confirm, "メモ保存"),
             (Command::CloseCall, "終了"),
+            (Command::NewCallBack, "折り返し登録"),
             (Command::Back, "戻る"),
         ],
-        Context::Dashboard => {
-            &[(Command::DeadlineBatch, "期限処理(試行)"), (Command::Refresh, "更新"), (Command::Back, "戻る")]
-        }
+        Context::Dashboard => match state.dashboard.tab {
+            _ if state.dashboard.callbacks.closing.is_some() => {
+                &[(Command::Down, "選択"), (Command::Confirm, "記録"), (Command::Back, "取消")]
+            }
+            super::state::DashboardTab::Overview => &[
+                (Command::Next, "タブ"),
+                (Command::DeadlineBatch, "期限処理(試行)"),
+                (Command::Refresh, "更新"),
+                (Command::Back, "戻る"),
+            ],
+            super::state::DashboardTab::CallBacks => &[
+                (Command::Confirm, "折り返す"),
+                (Command::CloseCallBack, "結果"),
+                (Command::Next, "タブ"),
+                (Command::Refresh, "更新"),
+                (Command::Back, "戻る"),
+            ],
+            super::state::DashboardTab::Report => &[
+                (Command::PageUp, "前"),
+                (Command::PageDown, "次"),
+                (Command::ReportSpan, "日/週/月"),
+                (Command::Next, "タブ"),
+                (Command::Back, "戻る"),
+            ],
+        },
         Context::Help | Context::Global => &[(Command::Down, "スクロール"), (Command::Back, "戻る")],
     }
 }
