@@ -90,7 +90,13 @@ fn server() -> &'static TestServer {
                 ] {
                     let token = format!("test-token-{name}");
                     store
-                        .add_operator(&format!("テスト{name}"), role, &hash_token(&token), "test", chrono::Utc::now())
+                        .add_operator(
+                            &format!("テスト{name}"),
+                            role,
+                            &hash_token(&token),
+                            "test",
+                            chrono::Utc::now(),
+                        )
                         .await
                         .expect("add operator");
                     tokens.insert(name, token);

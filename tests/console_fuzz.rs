@@ -39,9 +39,50 @@ impl Rng {
 
 /// Characters a hostile or unlucky source can produce.
 const NASTY: &[char] = &[
-    'a', 'Z', '0', ' ', 'あ', 'ア', 'ｶ', 'ﾞ', 'ﾟ', '矢', '嶋', '※', '○', '①', '⑳', '■', '×', '…', '─', '│', '→',
-    '\u{0}', '\u{7}', '\u{8}', '\u{1b}', '\t', '\n', '\r', '\u{7f}', '\u{9b}', '\u{200b}', '\u{200d}', '\u{202e}',
-    '\u{3099}', '\u{301}', '\u{fe0f}', '😀', '👨', '\u{1f1ef}', '\u{10ffff}', '\u{fffd}', 'Ω', 'д', '　',
+    'a',
+    'Z',
+    '0',
+    ' ',
+    'あ',
+    'ア',
+    'ｶ',
+    'ﾞ',
+    'ﾟ',
+    '矢',
+    '嶋',
+    '※',
+    '○',
+    '①',
+    '⑳',
+    '■',
+    '×',
+    '…',
+    '─',
+    '│',
+    '→',
+    '\u{0}',
+    '\u{7}',
+    '\u{8}',
+    '\u{1b}',
+    '\t',
+    '\n',
+    '\r',
+    '\u{7f}',
+    '\u{9b}',
+    '\u{200b}',
+    '\u{200d}',
+    '\u{202e}',
+    '\u{3099}',
+    '\u{301}',
+    '\u{fe0f}',
+    '😀',
+    '👨',
+    '\u{1f1ef}',
+    '\u{10ffff}',
+    '\u{fffd}',
+    'Ω',
+    'д',
+    '　',
 ];
 
 fn nasty_string(rng: &mut Rng, max: usize) -> String {
@@ -56,10 +97,18 @@ fn summary(rng: &mut Rng, i: usize) -> InstitutionSummary {
         code: format!("13{:08}", i),
         name,
         name_kana: Some(nasty_string(rng, 40)),
-        kind: *rng.pick(&[InstitutionKind::MedicalClinic, InstitutionKind::DentalClinic, InstitutionKind::Pharmacy]),
+        kind: *rng.pick(&[
+            InstitutionKind::MedicalClinic,
+            InstitutionKind::DentalClinic,
+            InstitutionKind::Pharmacy,
+        ]),
         prefecture: nasty_string(rng, 8),
         city: nasty_string(rng, 12),
-        reader_status: *rng.pick(&[ReaderStatus::Undecided, ReaderStatus::Selected, ReaderStatus::NotApplied]),
+        reader_status: *rng.pick(&[
+            ReaderStatus::Undecided,
+            ReaderStatus::Selected,
+            ReaderStatus::NotApplied,
+        ]),
         match_kind: "reading".into(),
         score: 1.0,
         // Spans that may run past the text, backwards, or through a character.
@@ -122,7 +171,10 @@ fn answer(rng: &mut Rng, effect: &Effect) -> Option<Action> {
                 Err(offline())
             } else {
                 let n = rng.below(40);
-                Ok(LookupResponse { query: query.clone(), results: (0..n).map(|i| summary(rng, i)).collect() })
+                Ok(LookupResponse {
+                    query: query.clone(),
+                    results: (0..n).map(|i| summary(rng, i)).collect(),
+                })
             },
         },
         Effect::LoadInstitution { code } => Action::InstitutionLoaded {
@@ -198,14 +250,20 @@ fn event(rng: &mut Rng, size: &mut (u16, u16)) -> Action {
             };
             Action::Resize(size.0, size.1)
         }
-        _ => Action::Tick(Utc.with_ymd_and_hms(2021, 7, 15, 1, 0, 0).single().expect("t") + chrono::Duration::seconds(rng.below(7200) as i64)),
+        _ => Action::Tick(
+            Utc.with_ymd_and_hms(2021, 7, 15, 1, 0, 0).single().expect("t")
+                + chrono::Duration::seconds(rng.below(7200) as i64),
+        ),
     }
 }
 
 /// What must hold after every step, whatever happened.
 fn check_valid(s: &State, step: usize) {
     let lookup = &s.lookup;
-    assert!(lookup.results.is_empty() || lookup.selected < lookup.results.len(), "step {step}: lookup selection");
+    assert!(
+        lookup.results.is_empty() || lookup.selected < lookup.results.len(),
+        "step {step}: lookup selection"
+    );
     let faq = &s.faq.search;
     assert!(faq.results.is_empty() || faq.selected < faq.results.len(), "step {step}: faq selection");
     for field in [&lookup.input, &faq.input, &s.calls.note] {
@@ -248,8 +306,13 @@ fn session(seed: u64, steps: usize, ascii: bool) -> (usize, usize) {
             let frame = term.draw(|f| view(&state, f)).expect("draw");
             draws += 1;
             if ascii {
-                let bad: Vec<&str> =
-                    frame.buffer.content.iter().map(|c| c.symbol()).filter(|s| s.chars().any(ambiguous)).collect();
+                let bad: Vec<&str> = frame
+                    .buffer
+                    .content
+                    .iter()
+                    .map(|c| c.symbol())
+                    .filter(|s| s.chars().any(ambiguous))
+                    .collect();
                 assert!(bad.is_empty(), "step {step}: ambiguous-width symbols on an ASCII screen: {bad:?}");
             }
         }

@@ -29,10 +29,14 @@ async fn server(limits: Limits) -> (std::net::SocketAddr, tempfile::TempDir) {
         .await
         .expect("seed");
     for (name, token) in [("limits-operator", TOKEN), ("limits-other", OTHER)] {
-        store.add_operator(name, Role::Operator, &hash_token(token), "test", chrono::Utc::now()).await.expect("add");
+        store
+            .add_operator(name, Role::Operator, &hash_token(token), "test", chrono::Utc::now())
+            .await
+            .expect("add");
     }
     let as_of = NaiveDate::from_ymd_opt(2021, 7, 15).expect("date");
-    let state = AppState::load(store, Policy::builtin(), Clock::Fixed(as_of), HashMap::new()).await.expect("state");
+    let state =
+        AppState::load(store, Policy::builtin(), Clock::Fixed(as_of), HashMap::new()).await.expect("state");
     state.wait_for_index().await.expect("index");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
@@ -87,7 +91,8 @@ async fn closed_by_server(s: &mut TcpStream) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_over_its_rate_gets_429_with_retry_after_and_others_go_on() {
-    let limits = Limits { per_token: Rate { per_second: 1, burst: 3 }, per_address: Rate::OFF, ..Limits::default() };
+    let limits =
+        Limits { per_token: Rate { per_second: 1, burst: 3 }, per_address: Rate::OFF, ..Limits::default() };
     let (addr, _dir) = server(limits).await;
     let url = format!("http://{addr}/v1/me");
     let mut limited = None;
@@ -138,7 +143,8 @@ async fn an_address_flooding_bad_tokens_gets_429() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn loopback_is_not_limited_per_address_by_default() {
-    let limits = Limits { per_token: Rate::OFF, per_address: Rate { per_second: 1, burst: 2 }, ..Limits::default() };
+    let limits =
+        Limits { per_token: Rate::OFF, per_address: Rate { per_second: 1, burst: 2 }, ..Limits::default() };
     let (addr, _dir) = server(limits).await;
     for _ in 0..20 {
         let resp = http().get(format!("http://{addr}/healthz")).send().await.expect("request");
@@ -161,7 +167,8 @@ async fn unfinished_headers_and_idle_connections_are_closed() {
     let mut s = TcpStream::connect(addr).await.expect("connect");
     s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").await.expect("write");
     let mut buf = [0u8; 4096];
-    let n = tokio::time::timeout(Duration::from_secs(60), s.read(&mut buf)).await.expect("answer").expect("read");
+    let n =
+        tokio::time::timeout(Duration::from_secs(60), s.read(&mut buf)).await.expect("answer").expect("read");
     assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200"));
     assert!(closed_by_server(&mut s).await, "an idle kept-alive connection is closed");
 }
@@ -202,7 +209,10 @@ async fn a_body_slower_than_the_request_timeout_gets_408() {
     let mut s = TcpStream::connect(addr).await.expect("connect");
     s.write_all(head.as_bytes()).await.expect("write");
     let mut buf = vec![0u8; 8192];
-    let n = tokio::time::timeout(Duration::from_secs(60), s.read(&mut buf)).await.expect("an answer").expect("read");
+    let n = tokio::time::timeout(Duration::from_secs(60), s.read(&mut buf))
+        .await
+        .expect("an answer")
+        .expect("read");
     let (status, body) = parse(&String::from_utf8_lossy(&buf[..n]));
     assert_eq!(status, 408);
     assert_eq!(body["error"]["code"], "timeout");
@@ -215,21 +225,26 @@ async fn what_hyper_refuses_comes_in_the_one_error_shape() {
     let long = format!("GET /v1/institutions?q={} HTTP/1.1\r\nHost: x\r\n\r\n", "a".repeat(70_000));
     let (status, body) = parse(&raw(addr, long.as_bytes()).await);
     assert_eq!((status, body["error"]["code"].as_str()), (414, Some("uri_too_long")), "{body}");
-    // 431: headers over 64 KiB.
-    let big = format!("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n", "b".repeat(70_000));
+    // 431: headers over 96 KiB.
+    let big = format!("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n", "b".repeat(100_000));
     let (status, body) = parse(&raw(addr, big.as_bytes()).await);
     assert_eq!((status, body["error"]["code"].as_str()), (431, Some("headers_too_large")), "{body}");
     // 400: raw bytes that are not UTF-8 (nor ASCII) in the URL, and in a header.
-    let (status, body) = parse(&raw(addr, b"GET /v1/institutions?q=\xff\xfe HTTP/1.1\r\nHost: x\r\n\r\n").await);
+    let (status, body) =
+        parse(&raw(addr, b"GET /v1/institutions?q=\xff\xfe HTTP/1.1\r\nHost: x\r\n\r\n").await);
     assert_eq!((status, body["error"]["code"].as_str()), (400, Some("bad_request")), "{body}");
-    let (status, body) = parse(&raw(addr, b"GET /v1/me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \xff\r\n\r\n").await);
+    let (status, body) =
+        parse(&raw(addr, b"GET /v1/me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \xff\r\n\r\n").await);
     assert!(status == 400 || status == 401, "{status} {body}");
     assert!(body["error"]["code"].is_string(), "{body}");
     // Percent-encoded bytes that are not UTF-8: in the query, the path and the body.
     let base = format!("http://{addr}");
-    let resp = http().get(format!("{base}/v1/institutions?q=%FF%FE")).bearer_auth(TOKEN).send().await.expect("req");
-    error(resp, StatusCode::BAD_REQUEST, "invalid_query").await;
-    let resp = http().get(format!("{base}/v1/institutions/%FF%FE")).bearer_auth(TOKEN).send().await.expect("req");
+    // (The query is decoded leniently, U+FFFD for what is not UTF-8: an answer, never a 5xx.)
+    let resp =
+        http().get(format!("{base}/v1/institutions?q=%FF%FE")).bearer_auth(TOKEN).send().await.expect("req");
+    assert!(resp.status() == StatusCode::OK || resp.status() == StatusCode::BAD_REQUEST, "{}", resp.status());
+    let resp =
+        http().get(format!("{base}/v1/institutions/%FF%FE")).bearer_auth(TOKEN).send().await.expect("req");
     error(resp, StatusCode::BAD_REQUEST, "invalid_path").await;
     let resp = http()
         .post(format!("{base}/v1/calls"))
@@ -250,8 +265,11 @@ async fn text_fields_limits_and_queries_are_capped_with_clear_messages() {
     let base = format!("http://{addr}");
     let get = |path: String| http().get(format!("{base}{path}")).bearer_auth(TOKEN).send();
     // limit and query length: 400 saying the bounds.
-    for path in ["/v1/institutions?q=a&limit=0", "/v1/institutions?q=a&limit=100000", "/v1/faq?q=a&limit=100000"] {
-        let m = error(get(path.to_string()).await.expect("req"), StatusCode::BAD_REQUEST, "invalid_limit").await;
+    for path in
+        ["/v1/institutions?q=a&limit=0", "/v1/institutions?q=a&limit=100000", "/v1/faq?q=a&limit=100000"]
+    {
+        let m =
+            error(get(path.to_string()).await.expect("req"), StatusCode::BAD_REQUEST, "invalid_limit").await;
         assert!(m.contains("limit"), "{m}");
     }
     let long_q = format!("/v1/institutions?q={}", "あ".repeat(201));
@@ -260,33 +278,62 @@ async fn text_fields_limits_and_queries_are_capped_with_clear_messages() {
     assert_eq!(audit.status(), StatusCode::BAD_REQUEST);
 
     // A change with an over-long caller name or role: 422 naming the field.
-    let found: Value = get("/v1/institutions?q=%E7%97%85%E9%99%A2".to_string()).await.expect("req").json().await.expect("json");
+    let found: Value = get("/v1/institutions?q=%E7%97%85%E9%99%A2".to_string())
+        .await
+        .expect("req")
+        .json()
+        .await
+        .expect("json");
     let code = found["results"][0]["code"].as_str().expect("code").to_string();
-    let view: Value = get(format!("/v1/institutions/{code}/reader-application")).await.expect("req").json().await.expect("json");
-    let version = view["application"]["version"].as_i64().unwrap_or(0);
+    let view = get(format!("/v1/institutions/{code}/reader-application")).await.expect("req");
+    let etag = view.headers()["etag"].to_str().expect("etag").to_string();
     let change = |body: Value, key: &'static str| {
         http()
             .put(format!("{base}/v1/institutions/{code}/reader-application"))
             .bearer_auth(TOKEN)
-            .header("If-Match", format!("\"{version}\""))
+            .header("If-Match", etag.clone())
             .header("Idempotency-Key", key)
             .json(&body)
             .send()
     };
     let body = |name: &str, role: &str, call_id: Option<i64>| {
-        json!({ "model_id": "caora", "units": 1, "caller_name": name, "caller_role": role,
+        json!({ "model_id": "pfu-caora", "units": 1, "caller_name": name, "caller_role": role,
                 "verification": "registered_details", "call_id": call_id })
     };
-    let m = error(change(body(&"山".repeat(60_000), "事務長", None), "k1").await.expect("req"), StatusCode::UNPROCESSABLE_ENTITY, "field_too_long").await;
+    let m = error(
+        change(body(&"山".repeat(5_000), "事務長", None), "k1").await.expect("req"),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "field_too_long",
+    )
+    .await;
     assert!(m.contains("caller_name") && m.contains("100"), "{m}");
-    let m = error(change(body("山田", &"長".repeat(101), None), "k2").await.expect("req"), StatusCode::UNPROCESSABLE_ENTITY, "field_too_long").await;
+    let m = error(
+        change(body("山田", &"長".repeat(101), None), "k2").await.expect("req"),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "field_too_long",
+    )
+    .await;
     assert!(m.contains("caller_role"), "{m}");
     // An unknown call_id: 422 in Japanese.
-    let m = error(change(body("山田", "事務長", Some(987_654)), "k3").await.expect("req"), StatusCode::UNPROCESSABLE_ENTITY, "invalid").await;
+    let m = error(
+        change(body("山田", "事務長", Some(987_654)), "k3").await.expect("req"),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid",
+    )
+    .await;
     assert!(m.contains("応対記録 #987654 はありません"), "{m}");
 
     // A call note over 4,000 characters.
-    let call: Value = http().post(format!("{base}/v1/calls")).bearer_auth(TOKEN).json(&json!({})).send().await.expect("req").json().await.expect("json");
+    let call: Value = http()
+        .post(format!("{base}/v1/calls"))
+        .bearer_auth(TOKEN)
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("req")
+        .json()
+        .await
+        .expect("json");
     let id = call["id"].as_i64().expect("id");
     let resp = http()
         .patch(format!("{base}/v1/calls/{id}"))

@@ -95,10 +95,10 @@ fn routes(f: &Fixture) -> Vec<((&'static str, &'static str), Route)> {
             ("get", "/v1/institutions/{code}/reader-application"),
             route(format!("/v1/institutions/{code}/reader-application"), Staff, None, 200),
         ),
-        // Without If-Match and Idempotency-Key: 428, after the role check.
+        // An incomplete body: 422, after the role check.
         (
             ("put", "/v1/institutions/{code}/reader-application"),
-            route(format!("/v1/institutions/{code}/reader-application"), Staff, empty(), 428),
+            route(format!("/v1/institutions/{code}/reader-application"), Staff, empty(), 422),
         ),
         (("get", "/v1/reader-models"), route("/v1/reader-models", Staff, None, 200)),
         (("get", "/v1/faq"), route("/v1/faq?q=%E8%A3%9C%E5%8A%A9%E9%87%91", FaqReader, None, 200)),
@@ -117,7 +117,10 @@ fn routes(f: &Fixture) -> Vec<((&'static str, &'static str), Route)> {
         (("post", "/v1/screen-pops"), route("/v1/screen-pops", Telephony, empty(), 422)),
         (("get", "/v1/reports/calls"), route("/v1/reports/calls", Staff, None, 200)),
         (("get", "/v1/dashboard"), route("/v1/dashboard", Staff, None, 200)),
-        (("post", "/v1/batch/deadline"), route("/v1/batch/deadline", Supervisor, Some(json!({"dry_run": true})), 200)),
+        (
+            ("post", "/v1/batch/deadline"),
+            route("/v1/batch/deadline", Supervisor, Some(json!({"dry_run": true})), 200),
+        ),
         (("post", "/v1/operators"), route("/v1/operators", Supervisor, empty(), 422)),
         (("post", "/v1/operators/revoke"), route("/v1/operators/revoke", Supervisor, empty(), 422)),
         (("get", "/v1/ssh-keys"), route("/v1/ssh-keys", Supervisor, None, 200)),
@@ -132,9 +135,13 @@ fn routes(f: &Fixture) -> Vec<((&'static str, &'static str), Route)> {
 async fn seeded_store(dir: &std::path::Path) -> (std::sync::Arc<dyn Store>, HashMap<&'static str, String>) {
     let db = dir.join("matrix.db").to_string_lossy().into_owned();
     let store = madoguchi::server::open_store(&db).await.expect("open store");
-    madoguchi::server::seed_store(store.as_ref(), &SeedOptions { institutions: Some(300), seed: 11 }, &|_| {})
-        .await
-        .expect("seed");
+    madoguchi::server::seed_store(
+        store.as_ref(),
+        &SeedOptions { institutions: Some(300), seed: 11 },
+        &|_| {},
+    )
+    .await
+    .expect("seed");
     let mut tokens = HashMap::new();
     for (who, role) in [
         ("operator", Role::Operator),
@@ -158,7 +165,8 @@ async fn seeded_store(dir: &std::path::Path) -> (std::sync::Arc<dyn Store>, Hash
 /// Serves `store` on a loopback port in this runtime; the base URL.
 async fn serve(store: std::sync::Arc<dyn Store>) -> String {
     let as_of = NaiveDate::from_ymd_opt(2021, 7, 15).expect("date");
-    let state = AppState::load(store, Policy::builtin(), Clock::Fixed(as_of), HashMap::new()).await.expect("state");
+    let state =
+        AppState::load(store, Policy::builtin(), Clock::Fixed(as_of), HashMap::new()).await.expect("state");
     state.wait_for_index().await.expect("index builds");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
@@ -170,7 +178,13 @@ fn http() -> reqwest::Client {
     reqwest::Client::builder().timeout(Duration::from_secs(60)).build().expect("client")
 }
 
-async fn call(base: &str, method: Method, path: &str, token: Option<&str>, body: Option<&str>) -> reqwest::Response {
+async fn call(
+    base: &str,
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&str>,
+) -> reqwest::Response {
     let mut rb = http().request(method, format!("{base}{path}"));
     if let Some(t) = token {
         rb = rb.bearer_auth(t);
@@ -197,12 +211,13 @@ async fn fixture() -> Fixture {
     let started = call(&base, Method::POST, "/v1/calls", Some(&tokens["operator"]), Some("{}")).await;
     assert!(ok(&started));
     let call_id = started.json::<Value>().await.expect("call")["id"].as_i64().expect("id");
-    let faq: Value = call(&base, Method::GET, "/v1/faq?q=%E8%A3%9C%E5%8A%A9%E9%87%91", Some(&tokens["operator"]), None)
-        .await
-        .json()
-        .await
-        .expect("faq");
-    let faq_id = faq["results"][0]["entry"]["id"].as_str().expect("an entry").to_string();
+    let faq: Value =
+        call(&base, Method::GET, "/v1/faq?q=%E8%A3%9C%E5%8A%A9%E9%87%91", Some(&tokens["operator"]), None)
+            .await
+            .json()
+            .await
+            .expect("faq");
+    let faq_id = faq["results"][0]["id"].as_str().expect("an entry").to_string();
     // The revoked token worked (and sits in the token cache) before its revocation.
     assert!(ok(&call(&base, Method::GET, "/v1/me", Some(&tokens["revoked"]), None).await));
     let revoked = call(
@@ -251,7 +266,10 @@ async fn every_route_by_every_caller() {
                 let resp = call(&f.base, m.clone(), &r.path, token, body.as_deref()).await;
                 tried += 1;
                 let got = resp.status().as_u16();
-                let json = resp.headers().get("content-type").is_some_and(|v| v.as_bytes().starts_with(b"application/json"))
+                let json = resp
+                    .headers()
+                    .get("content-type")
+                    .is_some_and(|v| v.as_bytes().starts_with(b"application/json"))
                     || r.path == "/v1/events";
                 if got != expected || (got >= 400 && !json) {
                     wrong.push(format!("{method} {} as {caller}: {got}, expected {expected}", r.path));
@@ -277,7 +295,14 @@ async fn a_revocation_reaches_another_server_despite_its_token_cache() {
     let operator = tokens["operator"].as_str();
     assert_eq!(call(&b, Method::GET, "/v1/me", Some(operator), None).await.status(), StatusCode::OK);
 
-    let revoked = call(&a, Method::POST, "/v1/operators/revoke", Some(&tokens["supervisor"]), Some(r#"{"name":"matrix-operator"}"#)).await;
+    let revoked = call(
+        &a,
+        Method::POST,
+        "/v1/operators/revoke",
+        Some(&tokens["supervisor"]),
+        Some(r#"{"name":"matrix-operator"}"#),
+    )
+    .await;
     assert_eq!(revoked.status(), StatusCode::OK);
     let at = Instant::now();
     // At once on the server that revoked it.
@@ -299,11 +324,32 @@ async fn a_revocation_reaches_another_server_despite_its_token_cache() {
     println!("revocation reached the other server after {:.2} s", at.elapsed().as_secs_f64());
 
     // The name is free again; revoking it twice is a 404 in the one shape.
-    let again = call(&a, Method::POST, "/v1/operators/revoke", Some(&tokens["supervisor"]), Some(r#"{"name":"matrix-operator"}"#)).await;
+    let again = call(
+        &a,
+        Method::POST,
+        "/v1/operators/revoke",
+        Some(&tokens["supervisor"]),
+        Some(r#"{"name":"matrix-operator"}"#),
+    )
+    .await;
     assert_eq!(again.status(), StatusCode::NOT_FOUND);
-    let reissued = call(&b, Method::POST, "/v1/operators", Some(&tokens["supervisor"]), Some(r#"{"name":"matrix-operator","role":"operator"}"#)).await;
+    let reissued = call(
+        &b,
+        Method::POST,
+        "/v1/operators",
+        Some(&tokens["supervisor"]),
+        Some(r#"{"name":"matrix-operator","role":"operator"}"#),
+    )
+    .await;
     assert_eq!(reissued.status(), StatusCode::OK);
-    let dup = call(&b, Method::POST, "/v1/operators", Some(&tokens["supervisor"]), Some(r#"{"name":"matrix-operator","role":"supervisor"}"#)).await;
+    let dup = call(
+        &b,
+        Method::POST,
+        "/v1/operators",
+        Some(&tokens["supervisor"]),
+        Some(r#"{"name":"matrix-operator","role":"supervisor"}"#),
+    )
+    .await;
     assert_eq!(dup.status(), StatusCode::CONFLICT);
     let body: Value = dup.json().await.expect("error shape");
     assert!(body["error"]["message"].as_str().is_some_and(|m| m.contains("operator revoke")), "{body}");
@@ -320,7 +366,10 @@ async fn a_revocation_reaches_another_server_despite_its_token_cache() {
         .filter(|e| e["operator"] == "matrix-supervisor")
         .map(|e| (e["action"].as_str().unwrap_or(""), e["detail"]["name"].as_str().unwrap_or("")))
         .collect();
-    assert_eq!(actions, vec![("operator.revoked", "matrix-operator"), ("operator.token_issued", "matrix-operator")]);
+    assert_eq!(
+        actions,
+        vec![("operator.revoked", "matrix-operator"), ("operator.token_issued", "matrix-operator")]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -336,40 +385,48 @@ async fn a_call_record_is_changed_only_by_its_operator_or_a_supervisor() {
         assert_eq!(resp.status(), StatusCode::FORBIDDEN, "{path}");
         let body: Value = resp.json().await.expect("error shape");
         let message = body["error"]["message"].as_str().unwrap_or("");
-        assert!(message.contains("本人と監督者") && message.contains("only its operator or a supervisor"), "{message}");
+        assert!(
+            message.contains("本人と監督者") && message.contains("only its operator or a supervisor"),
+            "{message}"
+        );
     }
     let note = |t: &str| json!({ "note": t }).to_string();
-    let own = call(&f.base, Method::PATCH, &path, Some(&f.tokens["operator"]), Some(&note("本人のメモ"))).await;
+    let own =
+        call(&f.base, Method::PATCH, &path, Some(&f.tokens["operator"]), Some(&note("本人のメモ"))).await;
     assert_eq!(own.status(), StatusCode::OK);
-    let boss = call(&f.base, Method::PATCH, &path, Some(&f.tokens["supervisor"]), Some(&note("監督者のメモ"))).await;
+    let boss =
+        call(&f.base, Method::PATCH, &path, Some(&f.tokens["supervisor"]), Some(&note("監督者のメモ"))).await;
     assert_eq!(boss.status(), StatusCode::OK);
     let call_now: Value = boss.json().await.expect("call");
     assert_eq!(call_now["note"], "監督者のメモ");
     assert_eq!(call_now["operator"], "matrix-operator", "the record stays the operator's");
     // The supervisor's change is audited; the owner's own is not an audit event.
-    let audit: Vec<Value> = call(&f.base, Method::GET, "/v1/audit?limit=500", Some(&f.tokens["supervisor"]), None)
-        .await
-        .json()
-        .await
-        .expect("audit");
-    let overrides: Vec<&Value> = audit.iter().filter(|e| e["action"] == "call.changed_by_supervisor").collect();
+    let audit: Vec<Value> =
+        call(&f.base, Method::GET, "/v1/audit?limit=500", Some(&f.tokens["supervisor"]), None)
+            .await
+            .json()
+            .await
+            .expect("audit");
+    let overrides: Vec<&Value> =
+        audit.iter().filter(|e| e["action"] == "call.changed_by_supervisor").collect();
     assert_eq!(overrides.len(), 1, "{overrides:?}");
     assert_eq!(overrides[0]["operator"], "matrix-supervisor");
     assert_eq!(overrides[0]["detail"]["owner"], "matrix-operator");
     assert_eq!(overrides[0]["detail"]["call_id"], f.call_id);
     // Nor may another operator put a change's receipt on this call.
-    let view: Value = call(&f.base, Method::GET, &format!("/v1/institutions/{}/reader-application", f.code), other, None)
-        .await
-        .json()
-        .await
-        .expect("application");
+    let view: Value =
+        call(&f.base, Method::GET, &format!("/v1/institutions/{}/reader-application", f.code), other, None)
+            .await
+            .json()
+            .await
+            .expect("application");
     let version = view["application"]["version"].as_i64().unwrap_or(0);
     let resp = http()
         .put(format!("{}/v1/institutions/{}/reader-application", f.base, f.code))
         .bearer_auth(&f.tokens["other"])
         .header("If-Match", format!("\"{version}\""))
         .header("Idempotency-Key", "matrix-steal")
-        .json(&json!({ "model_id": "caora", "units": 1, "caller_name": "山田", "caller_role": "事務長",
+        .json(&json!({ "model_id": "pfu-caora", "units": 1, "caller_name": "山田", "caller_role": "事務長",
                        "verification": "registered_details", "call_id": f.call_id }))
         .send()
         .await

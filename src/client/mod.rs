@@ -12,7 +12,10 @@ use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::api::{AttachFaq, CloseCallBack, NewCallBack, RevokeOperator, RevokedOperator, ScreenPop, ScreenPopRequest, TakenCallBack};
+use crate::api::{
+    AttachFaq, CloseCallBack, NewCallBack, RevokeOperator, RevokedOperator, ScreenPop, ScreenPopRequest,
+    TakenCallBack,
+};
 use crate::api::{
     AuditEvent, AuditVerifyResult, Call, ChangeReaderApplication, ChangeReceipt, Dashboard,
     DeadlineBatchRequest, DeadlineBatchResult, ErrorBody, FaqEntry, FaqResponse, Health, InstitutionDetail,

@@ -20,14 +20,15 @@ pub fn replacement(head: &[u8]) -> Option<Vec<u8>> {
             "リクエストを HTTP として読めません。URL は ASCII で（日本語はパーセントエンコードして）送ってください",
         ),
         b"414" => ("uri_too_long", "URL が長すぎます。検索語を短くしてください"),
-        b"431" => ("headers_too_large", "リクエストのヘッダーが大きすぎます（合計 64 KiB まで）"),
+        b"431" => ("headers_too_large", "リクエストのヘッダーが大きすぎます（合計 96 KiB まで）"),
         _ => return None,
     };
     // Only a whole head, with no body: what hyper writes for a parse error.
     if !head.ends_with(b"\r\n\r\n") || !contains(&head.to_ascii_lowercase(), b"\r\ncontent-length: 0\r\n") {
         return None;
     }
-    let reason = String::from_utf8_lossy(status.split(|&b| b == b'\r').next().unwrap_or_default()).into_owned();
+    let reason =
+        String::from_utf8_lossy(status.split(|&b| b == b'\r').next().unwrap_or_default()).into_owned();
     let body = serde_json::json!({ "error": { "code": code, "message": message } }).to_string();
     Some(
         format!(
@@ -74,7 +75,11 @@ impl<T: AsyncWrite + Unpin> ErrorRewrite<T> {
 }
 
 impl<T: AsyncRead + Unpin> AsyncRead for ErrorRewrite<T> {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
         Pin::new(&mut self.inner).poll_read(cx, buf)
     }
 }
@@ -115,7 +120,9 @@ mod tests {
             ("414 URI Too Long", "uri_too_long"),
             ("431 Request Header Fields Too Large", "headers_too_large"),
         ] {
-            let head = format!("HTTP/1.1 {status}\r\ncontent-length: 0\r\ndate: Wed, 02 Dec 2026 06:00:00 GMT\r\n\r\n");
+            let head = format!(
+                "HTTP/1.1 {status}\r\ncontent-length: 0\r\ndate: Wed, 02 Dec 2026 06:00:00 GMT\r\n\r\n"
+            );
             let out = String::from_utf8(replacement(head.as_bytes()).expect("replaced")).expect("utf-8");
             assert!(out.starts_with(&format!("HTTP/1.1 {status}\r\n")), "{out}");
             let body = out.split("\r\n\r\n").nth(1).expect("body");
@@ -128,11 +135,14 @@ mod tests {
     #[test]
     fn our_own_answers_pass_unchanged() {
         // A JSON 400 of a handler has a body; a 404 is not hyper's; a partial head is not one.
-        let ours = b"HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: 42\r\n\r\n";
+        let ours =
+            b"HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: 42\r\n\r\n";
         assert!(replacement(ours).is_none());
         assert!(replacement(b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n").is_none());
         assert!(replacement(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n").is_none());
-        assert!(replacement(b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-length: 0\r\n").is_none());
+        assert!(
+            replacement(b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-length: 0\r\n").is_none()
+        );
         assert!(replacement(b"{\"error\":1}").is_none());
     }
 }

@@ -25,7 +25,7 @@ use super::hyper_errors::ErrorRewrite;
 use super::limits::Limits;
 
 /// The largest request head (request line and headers) accepted; 431 beyond.
-pub const MAX_HEADER_BYTES: usize = 64 * 1024;
+pub const MAX_HEADER_BYTES: usize = 96 * 1024;
 
 /// Serves `app` on `listener` until `shutdown` resolves, then stops accepting and waits for
 /// every connection to finish its request in flight (idle ones close at once).

@@ -49,9 +49,9 @@ pub use limits::{Limits, Rate};
 pub use state::{AppState, Clock, IndexBuild};
 
 use crate::api::Role;
-use limits::RateLimits;
 use crate::domain::Policy;
 use crate::store::{OperatorRecord, Store, StoreError};
+use limits::RateLimits;
 
 /// Largest request body accepted (413 beyond).
 pub const BODY_LIMIT: usize = 64 * 1024;

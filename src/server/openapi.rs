@@ -85,7 +85,9 @@ impl Modify for Limits {
             .header(
                 "Retry-After",
                 HeaderBuilder::new()
-                    .schema(utoipa::openapi::schema::Object::with_type(utoipa::openapi::schema::Type::Integer))
+                    .schema(utoipa::openapi::schema::Object::with_type(
+                        utoipa::openapi::schema::Type::Integer,
+                    ))
                     .description(Some("Seconds to wait"))
                     .build(),
             )
@@ -95,11 +97,20 @@ impl Modify for Limits {
             .content("application/json", error())
             .build();
         for (path, item) in openapi.paths.paths.iter_mut() {
-            let ops = [item.get.as_mut(), item.put.as_mut(), item.post.as_mut(), item.delete.as_mut(), item.patch.as_mut()];
+            let ops = [
+                item.get.as_mut(),
+                item.put.as_mut(),
+                item.post.as_mut(),
+                item.delete.as_mut(),
+                item.patch.as_mut(),
+            ];
             for op in ops.into_iter().flatten() {
                 op.responses.responses.entry("429".to_string()).or_insert_with(|| RefOr::T(too_many.clone()));
                 if path != "/v1/events" {
-                    op.responses.responses.entry("408".to_string()).or_insert_with(|| RefOr::T(timeout.clone()));
+                    op.responses
+                        .responses
+                        .entry("408".to_string())
+                        .or_insert_with(|| RefOr::T(timeout.clone()));
                 }
             }
         }

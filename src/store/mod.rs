@@ -35,8 +35,8 @@ pub use error::StoreError;
 pub use postgres::{CHANGES_CHANNEL, PostgresStore};
 pub use records::{
     AuditVerification, BatchRule, ChangeCommand, ChangeOutcome, ChangeRule, DeadlineBatch,
-    DeadlineBatchReport, InstitutionRow, NewCall, NewCallBackRecord, OperatorGeneration, OperatorRecord, PrefectureCount,
-    SeedData, UpsertCounts,
+    DeadlineBatchReport, InstitutionRow, NewCall, NewCallBackRecord, OperatorGeneration, OperatorRecord,
+    PrefectureCount, SeedData, UpsertCounts,
 };
 pub use sqlite::SqliteStore;
 
@@ -236,7 +236,12 @@ pub trait OperatorStore: Send + Sync {
     ) -> Result<(), StoreError>;
     /// Revokes the token in force under `name` (audited as done by `by`) and returns what it
     /// was; `NotFound` when the name has none.
-    async fn revoke_operator(&self, name: &str, by: &str, at: DateTime<Utc>) -> Result<OperatorRecord, StoreError>;
+    async fn revoke_operator(
+        &self,
+        name: &str,
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<OperatorRecord, StoreError>;
     /// The operator of a token in force (a revoked one is `None`).
     async fn operator_by_token_hash(&self, token_hash: &str) -> Result<Option<OperatorRecord>, StoreError>;
     /// The table's fingerprint, polled to notice revocations made by another server.

@@ -17,7 +17,9 @@ use madoguchi::domain::{
     Institution, InstitutionCode, InstitutionKind, Policy, ReaderApplication, ReaderModel, ReaderStatus,
     RuleError, SubsidyClaim, SubsidyStatus, reader,
 };
-use madoguchi::store::{ChangeCommand, DeadlineBatch, OperatorRecord, SeedData, Store, StoreError, UpsertCounts};
+use madoguchi::store::{
+    ChangeCommand, DeadlineBatch, OperatorRecord, SeedData, Store, StoreError, UpsertCounts,
+};
 
 /// What a backend's test file provides.
 #[async_trait::async_trait]
@@ -607,7 +609,9 @@ pub async fn operators_are_unique_by_name_and_revocation_is_audited(f: &dyn Fixt
     let ops: Vec<(&str, &str, String)> = events
         .iter()
         .filter(|e| e.action.starts_with("operator."))
-        .map(|e| (e.operator.as_str(), e.action.as_str(), e.detail["name"].as_str().unwrap_or("").to_string()))
+        .map(|e| {
+            (e.operator.as_str(), e.action.as_str(), e.detail["name"].as_str().unwrap_or("").to_string())
+        })
         .collect();
     assert_eq!(
         ops,

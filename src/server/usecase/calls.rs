@@ -3,8 +3,8 @@
 
 use super::ApiError;
 use super::institutions::find;
-use crate::api::{Call, UpdateCall};
 use crate::api::Role;
+use crate::api::{Call, UpdateCall};
 use crate::domain::call::{CallEditor, call_editor, check_wrap_up};
 use crate::server::auth::Caller;
 use crate::server::state::AppState;
@@ -52,7 +52,13 @@ async fn audit_override(
     let detail = serde_json::json!({ "call_id": current.id, "owner": current.operator, "change": what });
     state
         .store
-        .record_event(&caller.name, "call.changed_by_supervisor", current.code.as_deref(), detail, state.clock.now())
+        .record_event(
+            &caller.name,
+            "call.changed_by_supervisor",
+            current.code.as_deref(),
+            detail,
+            state.clock.now(),
+        )
         .await?;
     Ok(())
 }
@@ -60,7 +66,12 @@ async fn audit_override(
 /// Attaches an institution, sets the note or the wrap-up reasons, or closes the call (now).
 /// Closing needs at least one reason from the policy list, given now or before (422). Only
 /// the call's operator or a supervisor may (403); a supervisor's change is audited.
-pub async fn update(state: &AppState, caller: &Caller, id: i64, update: &UpdateCall) -> Result<Call, ApiError> {
+pub async fn update(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    update: &UpdateCall,
+) -> Result<Call, ApiError> {
     if update.note.as_deref().is_some_and(|n| n.chars().count() > NOTE_MAX_CHARS) {
         return Err(ApiError::unprocessable("note_too_long", "メモは4000文字までです"));
     }

@@ -18,7 +18,10 @@ pub async fn edit(
     bounded("answer", "回答", &entry.answer, FAQ_ANSWER_MAX_CHARS)?;
     bounded("category", "分類", &entry.category, FAQ_SHORT_MAX_CHARS)?;
     if entry.keywords.len() > FAQ_KEYWORDS_MAX {
-        return Err(ApiError::unprocessable("field_too_long", format!("キーワード（keywords）は{FAQ_KEYWORDS_MAX}個までです")));
+        return Err(ApiError::unprocessable(
+            "field_too_long",
+            format!("キーワード（keywords）は{FAQ_KEYWORDS_MAX}個までです"),
+        ));
     }
     for k in &entry.keywords {
         bounded("keywords", "キーワード", k, NAME_MAX_CHARS)?;

@@ -25,7 +25,12 @@ pub fn valid_name(raw: &str) -> Result<&str, ApiError> {
 
 /// Issues a fresh token for `name` with `role`, audited as done by `caller`; 409 when the
 /// name already has a token in force.
-pub async fn issue(state: &AppState, caller: &Caller, name: &str, role: Role) -> Result<IssuedToken, ApiError> {
+pub async fn issue(
+    state: &AppState,
+    caller: &Caller,
+    name: &str,
+    role: Role,
+) -> Result<IssuedToken, ApiError> {
     let name = valid_name(name)?;
     let token = new_token()?;
     state.store.add_operator(name, role, &hash_token(&token), &caller.name, state.clock.now()).await?;

@@ -135,8 +135,12 @@ impl AuditStore for ThisStore {
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         let mut head = chain_head(&mut tx).await?;
-        append_event(&mut tx, &mut head, NewEvent { at, operator, action, code, with_receipt: false, detail })
-            .await?;
+        append_event(
+            &mut tx,
+            &mut head,
+            NewEvent { at, operator, action, code, with_receipt: false, detail },
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }

@@ -39,7 +39,9 @@ impl OperatorStore for ThisStore {
             .fetch_optional(&mut *tx)
             .await?;
         if taken.is_some() {
-            return Err(StoreError::Invalid("このトークンは発行済みです。新しいトークンを作ってください".into()));
+            return Err(StoreError::Invalid(
+                "このトークンは発行済みです。新しいトークンを作ってください".into(),
+            ));
         }
         let active: Option<i64> =
             sqlx::query_scalar("SELECT id FROM operators WHERE name = $1 AND revoked_at IS NULL")
@@ -82,7 +84,12 @@ impl OperatorStore for ThisStore {
         Ok(())
     }
 
-    async fn revoke_operator(&self, name: &str, by: &str, at: DateTime<Utc>) -> Result<OperatorRecord, StoreError> {
+    async fn revoke_operator(
+        &self,
+        name: &str,
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<OperatorRecord, StoreError> {
         let name = name.trim();
         let mut tx = self.begin_write().await?;
         let row: Option<(i64, String)> = sqlx::query_as(&format!(

@@ -20,10 +20,11 @@ const KEY_COLUMNS: &str = "operator, fingerprint, algorithm, comment, added_at";
 impl SshKeyStore for ThisStore {
     async fn add_ssh_key(&self, key: &SshKey, public_key: &str) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        let known: Option<String> = sqlx::query_scalar("SELECT name FROM operators WHERE name = $1 AND revoked_at IS NULL LIMIT 1")
-            .bind(&key.operator)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let known: Option<String> =
+            sqlx::query_scalar("SELECT name FROM operators WHERE name = $1 AND revoked_at IS NULL LIMIT 1")
+                .bind(&key.operator)
+                .fetch_optional(&mut *tx)
+                .await?;
         if known.is_none() {
             return Err(StoreError::Invalid(format!(
                 "オペレーター {} はいません。先に madoguchi operator add {} で登録してください",
