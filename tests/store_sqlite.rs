@@ -110,7 +110,7 @@ async fn open_sets_wal_foreign_keys_and_records_migrations_once() {
         .fetch_all(&mut conn)
         .await
         .expect("reads");
-    assert_eq!(versions, vec![1, 2, 3, 4, 5]);
+    assert_eq!(versions, vec![1, 2, 3, 4, 5, 6]);
     // Foreign keys are enforced on the store's connections.
     seeded(&f).await;
     let bad = madoguchi::store::SeedData {

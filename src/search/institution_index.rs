@@ -23,6 +23,7 @@ use crate::domain::Institution;
 
 use super::normalize::{self, fold, fold_mapped, reading_key, reading_key_mapped, voiceless, voiceless_key};
 use super::postings::{Postings, bigram, digits4, start_gram, unigram};
+use super::snapshot_codec::{Reader, SnapshotError, Writer};
 use super::{reading, romaji};
 
 /// Why a document matched, best first in declaration order.
@@ -106,14 +107,12 @@ fn kind_of(rank: Rank) -> MatchKind {
 const SEG_END: u8 = 0x00;
 /// Separates several readings of one document inside its segment.
 const ALT_SEP: u8 = 0x01;
-const DEAD: u32 = u32::MAX;
 
-/// One kind of key for every document, in one buffer so a query is one SIMD scan.
+/// One kind of key for every document, in one buffer (a re-keyed document's new key is
+/// appended; the old bytes stay until the next snapshot or build compacts them).
 #[derive(Default)]
 struct Column {
     buf: Vec<u8>,
-    /// (start in `buf`, document) in buffer order; `DEAD` once the document was re-keyed.
-    segs: Vec<(u32, u32)>,
     /// Document → start of its live segment (which runs to the next `SEG_END`).
     slot: Vec<u32>,
 }
@@ -121,18 +120,12 @@ struct Column {
 impl Column {
     fn set(&mut self, doc: u32, key: &[u8]) {
         let d = doc as usize;
-        if d < self.slot.len() {
-            let start = self.slot[d];
-            if let Ok(i) = self.segs.binary_search_by_key(&start, |s| s.0) {
-                self.segs[i].1 = DEAD;
-            }
-        } else {
+        if d >= self.slot.len() {
             self.slot.resize(d + 1, 0);
         }
         let start = self.buf.len() as u32;
         self.buf.extend_from_slice(key);
         self.buf.push(SEG_END);
-        self.segs.push((start, doc));
         self.slot[d] = start;
     }
 
@@ -145,37 +138,48 @@ impl Column {
     /// Calls `f(doc, position in the doc's key, key)` for every occurrence of `finder`,
     /// over every document or only over `cands`.
     fn scan(&self, finder: &memmem::Finder<'_>, cands: Option<&[u32]>, mut f: impl FnMut(u32, usize, &[u8])) {
+        let mut visit = |doc: u32| {
+            let key = self.key(doc);
+            for pos in finder.find_iter(key) {
+                f(doc, pos, key);
+            }
+        };
         match cands {
-            Some(cands) => {
-                for &doc in cands {
-                    let key = self.key(doc);
-                    for pos in finder.find_iter(key) {
-                        f(doc, pos, key);
-                    }
-                }
-            }
-            None => {
-                let mut cursor = 0usize;
-                for pos in finder.find_iter(&self.buf) {
-                    while cursor + 1 < self.segs.len() && self.segs[cursor + 1].0 as usize <= pos {
-                        cursor += 1;
-                    }
-                    let (start, doc) = self.segs[cursor];
-                    if doc == DEAD {
-                        continue;
-                    }
-                    let key = self.key(doc);
-                    let rel = pos - start as usize;
-                    if rel + finder.needle().len() <= key.len() {
-                        f(doc, rel, key);
-                    }
-                }
-            }
+            Some(cands) => cands.iter().for_each(|&d| visit(d)),
+            None => (0..self.slot.len() as u32).for_each(visit),
         }
     }
 
     fn bytes(&self) -> usize {
-        self.buf.capacity() + self.segs.capacity() * 8 + self.slot.capacity() * 4
+        self.buf.capacity() + self.slot.capacity() * 4
+    }
+
+    /// Writes the live segments only, in document order (a re-keyed document's old segment is
+    /// dropped).
+    fn write_to(&self, w: &mut Writer) {
+        let mut buf = Vec::with_capacity(self.buf.len());
+        let mut slot = Vec::with_capacity(self.slot.len());
+        for doc in 0..self.slot.len() as u32 {
+            slot.push(buf.len() as u32);
+            buf.extend_from_slice(self.key(doc));
+            buf.push(SEG_END);
+        }
+        w.bytes(&buf);
+        w.u32s(&slot);
+    }
+
+    /// Reads what [`Column::write_to`] wrote for `docs` documents.
+    fn read_from(r: &mut Reader<'_>, docs: usize) -> Result<Column, SnapshotError> {
+        let buf = r.bytes()?;
+        let slot = r.u32s()?;
+        if slot.len() != docs
+            || slot.windows(2).any(|w| w[0] >= w[1])
+            || slot.last().is_some_and(|&s| s as usize >= buf.len())
+            || buf.last().is_some_and(|&b| b != SEG_END)
+        {
+            return Err(SnapshotError::Damaged("keys"));
+        }
+        Ok(Column { buf, slot })
     }
 }
 
@@ -387,6 +391,101 @@ impl InstitutionIndex {
         }
     }
 
+    /// Writes everything a search needs to a snapshot payload (see [`InstitutionIndex::read_from`]).
+    pub fn write_to(&self, w: &mut Writer) {
+        w.len(self.docs.len());
+        for d in &self.docs {
+            w.u64(u64::from_le_bytes([
+                d.code[0], d.code[1], d.code[2], d.code[3], d.code[4], d.code[5], d.code[6], d.code[7],
+            ]));
+            w.u8(d.code[8]);
+            w.u8(d.code[9]);
+            w.u32(u32::from(d.name_chars) | (u32::from(d.legal_start) << 16));
+            w.u32(u32::from(d.facility_start));
+            w.u32(d.place);
+            w.u32(u32::from(d.reading_firsts[0]));
+            w.u32(u32::from(d.reading_firsts[1]));
+        }
+        for column in [&self.names, &self.readings, &self.phones, &self.originals] {
+            column.write_to(w);
+        }
+        w.len(self.places.len());
+        for p in &self.places {
+            w.str(p);
+        }
+        for postings in [&self.name_grams, &self.reading_grams, &self.phone_grams] {
+            postings.write_to(w);
+        }
+        w.u32s(&self.by_code);
+        w.u32s(&self.by_tail);
+    }
+
+    /// Reads an index written by [`InstitutionIndex::write_to`], checking that every offset and
+    /// document number it holds is in range (a damaged file is refused, never searched).
+    pub fn read_from(r: &mut Reader<'_>) -> Result<InstitutionIndex, SnapshotError> {
+        let n = r.len(30)?;
+        let mut docs = Vec::with_capacity(n);
+        for _ in 0..n {
+            let head = r.u64()?.to_le_bytes();
+            let mut code = [0u8; 10];
+            code[..8].copy_from_slice(&head);
+            code[8] = r.u8()?;
+            code[9] = r.u8()?;
+            let lengths = r.u32()?;
+            let facility_start = r.u32()?;
+            let place = r.u32()?;
+            let first = |c: u32| char::from_u32(c).ok_or(SnapshotError::Damaged("reading start"));
+            let reading_firsts = [first(r.u32()?)?, first(r.u32()?)?];
+            docs.push(Doc {
+                code,
+                name_chars: (lengths & 0xFFFF) as u16,
+                legal_start: (lengths >> 16) as u16,
+                facility_start: facility_start.min(u32::from(u16::MAX)) as u16,
+                place,
+                reading_firsts,
+            });
+        }
+        let names = Column::read_from(r, n)?;
+        let readings = Column::read_from(r, n)?;
+        let phones = Column::read_from(r, n)?;
+        let originals = Column::read_from(r, n)?;
+        let places_n = r.len(8)?;
+        let mut places = Vec::with_capacity(places_n);
+        for _ in 0..places_n {
+            places.push(r.string()?);
+        }
+        if docs.iter().any(|d| d.place as usize >= places.len()) {
+            return Err(SnapshotError::Damaged("places"));
+        }
+        let place_ids = places.iter().enumerate().map(|(i, p)| (p.clone(), i as u32)).collect();
+        let name_grams = Postings::read_from(r, n as u32)?;
+        let reading_grams = Postings::read_from(r, n as u32)?;
+        let phone_grams = Postings::read_from(r, n as u32)?;
+        let by_code = r.u32s()?;
+        let by_tail = r.u32s()?;
+        if by_code.len() != n
+            || by_tail.len() != n
+            || by_code.iter().chain(&by_tail).any(|&d| d as usize >= n)
+        {
+            return Err(SnapshotError::Damaged("codes"));
+        }
+        Ok(InstitutionIndex {
+            docs,
+            names,
+            readings,
+            phones,
+            originals,
+            places,
+            place_ids,
+            name_grams,
+            reading_grams,
+            phone_grams,
+            by_code,
+            by_tail,
+            recent: Mutex::new(VecDeque::new()),
+        })
+    }
+
     /// Number of documents.
     pub fn len(&self) -> usize {
         self.docs.len()
@@ -577,6 +676,9 @@ impl InstitutionIndex {
         // With place words, the query is first answered among the documents in the place only
         // (a town holds a few hundred); when nothing there matches, the words are ignored.
         let mut in_place_found = None;
+        // The documents of the place, once something there matched: the fuzzy step looks only
+        // among them (anything it found elsewhere would be filtered out below).
+        let mut place_docs: Option<Vec<u32>> = None;
         if !place_terms.is_empty() {
             let mut docs: Vec<u32> = (0..self.docs.len() as u32)
                 .filter(|&d| place_ok[self.docs[d as usize].place as usize])
@@ -587,6 +689,7 @@ impl InstitutionIndex {
             let (found, _) = self.matches_within(&plan, Scope::Given(&docs), None);
             if !found.is_empty() {
                 in_place_found = Some(found);
+                place_docs = Some(docs);
             }
         }
         let (mut found, narrowed) = match in_place_found {
@@ -602,7 +705,7 @@ impl InstitutionIndex {
             && (found.is_empty() || !narrowed)
         {
             let have: std::collections::HashSet<u32> = found.iter().map(|&(_, d)| d).collect();
-            for (doc, score) in self.fuzzy(&plan, limit) {
+            for (doc, score) in self.fuzzy(&plan, limit, place_docs.as_deref()) {
                 if !have.contains(&doc) {
                     found.push((R_FUZZY, doc));
                     fuzzy_scores.insert(doc, score);
@@ -696,9 +799,14 @@ impl InstitutionIndex {
             }
         };
 
+        let mut complete = true;
         if let Some(q) = &plan.digits {
             match scope {
-                Scope::Postings => self.match_code_ranges(q, &mut best),
+                Scope::Postings => {
+                    // A fresh query keeps only the best `limit` of a long range (`0`, `13`).
+                    let keep = if tiers { wanted.map(|w| w.limit) } else { None };
+                    complete &= self.match_code_ranges(q, keep, &mut best);
+                }
                 Scope::Given(c) => self.match_codes(q, Some(c), &mut best),
                 Scope::All => self.match_codes(q, None, &mut best),
             }
@@ -795,7 +903,7 @@ impl InstitutionIndex {
                 );
             }
         }
-        (best.into_found(), true)
+        (best.into_found(), complete)
     }
 
     /// The documents whose folded name holds `folded`, ascending.
@@ -971,11 +1079,14 @@ impl InstitutionIndex {
         }
     }
 
-    /// [`Self::match_codes`] over the documents sorted by code: two binary searches.
-    fn match_code_ranges(&self, q: &str, best: &mut Best) {
+    /// [`Self::match_codes`] over the documents sorted by code: two binary searches. With
+    /// `keep`, a range much longer than that (a first digit matches a tenth of the country)
+    /// offers only its best `keep` by rank, name length and document, and says so (`false`:
+    /// not every match): whatever it leaves out ranks below them.
+    fn match_code_ranges(&self, q: &str, keep: Option<usize>, best: &mut Best) -> bool {
         let q = q.as_bytes();
         if q.len() > 10 {
-            return;
+            return true;
         }
         let range = |sorted: &[u32], field: fn(&[u8; 10]) -> &[u8]| {
             let key = |d: &u32| {
@@ -987,17 +1098,32 @@ impl InstitutionIndex {
             (lo, hi)
         };
         let (lo, hi) = range(&self.by_code, |c| &c[..]);
-        for &doc in &self.by_code[lo..hi] {
-            if let Some(rank) = Self::code_rank(&self.docs[doc as usize].code, q) {
-                best.offer(doc, rank);
-            }
-        }
-        if q.len() <= 7 {
-            let (lo, hi) = range(&self.by_tail, |c| &c[3..]);
-            for &doc in &self.by_tail[lo..hi] {
-                if let Some(rank) = Self::code_rank(&self.docs[doc as usize].code, q) {
+        let (tail_lo, tail_hi) = if q.len() <= 7 { range(&self.by_tail, |c| &c[3..]) } else { (0, 0) };
+        let heads = &self.by_code[lo..hi];
+        // A document in both ranges is offered once, from the first.
+        let tails =
+            self.by_tail[tail_lo..tail_hi].iter().filter(|&&d| !self.docs[d as usize].code.starts_with(q));
+        let ranked = heads.iter().chain(tails).filter_map(|&doc| {
+            let d = &self.docs[doc as usize];
+            Self::code_rank(&d.code, q).map(|rank| (rank, d.name_chars, doc))
+        });
+        match keep {
+            Some(keep) if heads.len() + (tail_hi - tail_lo) > keep.saturating_mul(4) => {
+                let mut all: Vec<(Rank, u16, u32)> = ranked.collect();
+                if all.len() > keep {
+                    all.select_nth_unstable(keep);
+                    all.truncate(keep);
+                }
+                for (rank, _, doc) in all {
                     best.offer(doc, rank);
                 }
+                false
+            }
+            _ => {
+                for (rank, _, doc) in ranked {
+                    best.offer(doc, rank);
+                }
+                true
             }
         }
     }
@@ -1095,7 +1221,7 @@ impl InstitutionIndex {
     /// Documents whose name or reading key fuzzily holds the query, with nucleo's score; only
     /// over documents holding every character of the query (read from the posting lists), at
     /// most [`FUZZY_MAX_SCORED`] keys.
-    fn fuzzy(&self, plan: &Plan, limit: usize) -> Vec<(u32, u32)> {
+    fn fuzzy(&self, plan: &Plan, limit: usize, within: Option<&[u32]>) -> Vec<(u32, u32)> {
         use nucleo_matcher::{Config, Matcher, Utf32Str};
         let name_q: Vec<char> = plan.name.chars().collect();
         let reading_q: Vec<char> =
@@ -1110,8 +1236,12 @@ impl InstitutionIndex {
             let groups: Vec<Vec<u64>> = chars.into_iter().map(|c| vec![unigram(c)]).collect();
             postings.intersect(&groups)
         };
-        let name_cands = holding_all(&self.name_grams, &name_q);
-        let reading_cands = holding_all(&self.reading_grams, &reading_q);
+        let only_within = |cands: Vec<u32>| match within {
+            Some(within) => intersect_sorted(&cands, within),
+            None => cands,
+        };
+        let name_cands = only_within(holding_all(&self.name_grams, &name_q));
+        let reading_cands = only_within(holding_all(&self.reading_grams, &reading_q));
         let mut matcher = Matcher::new(Config::DEFAULT);
         let mut buf = Vec::new();
         let mut out: Vec<(u32, u32)> = Vec::new();
@@ -1210,6 +1340,17 @@ impl InstitutionIndex {
     /// The original institution's name as indexed (for benches and tests).
     pub fn name(&self, doc: u32) -> Option<&str> {
         ((doc as usize) < self.docs.len()).then(|| self.original(doc).0)
+    }
+
+    /// The original reading of a document as indexed (None when it has none).
+    pub fn name_kana(&self, doc: u32) -> Option<&str> {
+        ((doc as usize) < self.docs.len()).then(|| self.original(doc).1).filter(|k| !k.is_empty())
+    }
+
+    /// The document holding the institution with `code`, if any.
+    pub fn doc_of_code(&self, code: &str) -> Option<u32> {
+        let code: [u8; 10] = code.as_bytes().try_into().ok()?;
+        self.doc_of(&code)
     }
 
     /// The code of a document as indexed.
@@ -1353,6 +1494,24 @@ impl Best {
         RANKS.with(|r| *r.borrow_mut() = rank);
         found
     }
+}
+
+/// The documents in both ascending lists.
+fn intersect_sorted(a: &[u32], b: &[u32]) -> Vec<u32> {
+    let mut out = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                out.push(a[i]);
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    out
 }
 
 fn code_bytes(inst: &Institution) -> [u8; 10] {

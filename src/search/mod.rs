@@ -6,6 +6,7 @@
 //! - `reading`: readings inferred for names imported without one.
 //! - `institution_index`: the in-memory institution lookup (codes, phones, names, readings,
 //!   romaji, fuzzy), ranked.
+//! - `snapshot_codec`: the byte format of the lookup index snapshot file (header, checksum).
 //! - `faq_tokens`: the script-preserving normaliser, synonyms and tokens the FAQ index uses.
 //! - `faq_readings`, `faq_answer_types`: reading terms (hiragana meets kanji) and question-word
 //!   → answer-type terms for the FAQ index.
@@ -22,6 +23,7 @@ pub mod normalize;
 pub mod postings;
 pub mod reading;
 pub mod romaji;
+pub mod snapshot_codec;
 pub mod variants;
 
 pub use faq_index::FaqIndex;

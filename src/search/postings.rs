@@ -10,6 +10,8 @@
 
 use std::collections::HashMap;
 
+use super::snapshot_codec::{Reader, SnapshotError, Writer};
+
 /// One list while the index is built: its last document, its length, its coded bytes.
 type Building = (u32, u32, Vec<u8>);
 
@@ -102,14 +104,24 @@ impl Postings {
 
     /// Every document holding at least one of `grams`, ascending, without repeats.
     pub fn union(&self, grams: &[u64]) -> Vec<u32> {
-        let mut out: Vec<u32> = Vec::new();
-        for &g in grams {
-            out.extend(self.coded(g));
+        if let [g] = grams {
+            return self.docs(*g);
         }
-        self.add_extra(&mut out, grams);
-        out.sort_unstable();
-        out.dedup();
-        out
+        // Several lists (voiced variants): marked in a bitmap and read back in order, which
+        // costs a pass over each list rather than a sort of their concatenation.
+        let mut marks = Bitmap::default();
+        let mut n = 0usize;
+        for &g in grams {
+            for doc in self.coded(g) {
+                n += usize::from(marks.set(doc));
+            }
+            if let Some(extra) = self.extra.get(&g) {
+                for &doc in extra {
+                    n += usize::from(marks.set(doc));
+                }
+            }
+        }
+        marks.into_sorted(n)
     }
 
     fn add_extra(&self, out: &mut Vec<u32>, grams: &[u64]) {
@@ -137,14 +149,95 @@ impl Postings {
             groups.iter().map(|g| (g.iter().map(|&x| self.count(x)).sum(), g)).collect();
         sized.sort_by_key(|s| s.0);
         let mut cands = self.union(sized[0].1);
+        let mut marks = Bitmap::default();
         for (size, group) in &sized[1..] {
             if cands.len() <= 8 || *size > cands.len() * 32 {
                 break;
             }
-            let other = self.union(group);
-            cands = intersect_sorted(&cands, &other);
+            // Keep the candidates some list of the group names: the candidates are marked,
+            // the lists read once each (no list is materialised, none sorted).
+            marks.clear();
+            for &doc in &cands {
+                marks.set(doc);
+            }
+            let mut hit = Bitmap::default();
+            for &g in group.iter() {
+                for doc in self.coded(g) {
+                    if marks.get(doc) {
+                        hit.set(doc);
+                    }
+                }
+                if let Some(extra) = self.extra.get(&g) {
+                    for &doc in extra {
+                        if marks.get(doc) {
+                            hit.set(doc);
+                        }
+                    }
+                }
+            }
+            cands.retain(|&d| hit.get(d));
         }
         cands
+    }
+
+    /// Writes the frozen lists and their overflow to a snapshot.
+    pub fn write_to(&self, w: &mut Writer) {
+        w.u64s(&self.grams);
+        w.u32s(&self.starts);
+        w.u32s(&self.counts);
+        w.bytes(&self.data);
+        let mut extra: Vec<(&u64, &Vec<u32>)> = self.extra.iter().collect();
+        extra.sort_unstable_by_key(|e| *e.0);
+        w.len(extra.len());
+        for (gram, docs) in extra {
+            w.u64(*gram);
+            w.u32s(docs);
+        }
+    }
+
+    /// Reads what [`Postings::write_to`] wrote, checking that every list decodes and names
+    /// only documents below `docs`.
+    pub fn read_from(r: &mut Reader<'_>, docs: u32) -> Result<Postings, SnapshotError> {
+        let grams = r.u64s()?;
+        let starts = r.u32s()?;
+        let counts = r.u32s()?;
+        let data = r.bytes()?;
+        let n = r.len(16)?;
+        let mut extra = HashMap::with_capacity(n);
+        for _ in 0..n {
+            let gram = r.u64()?;
+            let list = r.u32s()?;
+            if list.iter().any(|&d| d >= docs) {
+                return Err(SnapshotError::Damaged("posting overflow"));
+            }
+            extra.insert(gram, list);
+        }
+        if starts.len() != grams.len() + 1
+            || counts.len() != grams.len()
+            || grams.windows(2).any(|w| w[0] >= w[1])
+            || starts.windows(2).any(|w| w[0] > w[1])
+            || starts.first().is_some_and(|&s| s != 0)
+            || starts.last().is_some_and(|&s| s as usize != data.len())
+        {
+            return Err(SnapshotError::Damaged("posting lists"));
+        }
+        let postings =
+            Postings { grams, starts, counts, data, building: HashMap::new(), extra, frozen: true };
+        for (i, &count) in postings.counts.iter().enumerate() {
+            let list = &postings.data[postings.starts[i] as usize..postings.starts[i + 1] as usize];
+            let mut seen = 0u32;
+            let mut decoder = Decoder { bytes: list, last: None };
+            for doc in &mut decoder {
+                if doc >= docs {
+                    return Err(SnapshotError::Damaged("posting list"));
+                }
+                seen += 1;
+            }
+            if seen != count {
+                return Err(SnapshotError::Damaged("posting count"));
+            }
+        }
+        Ok(postings)
     }
 
     /// Bytes held (capacities).
@@ -158,21 +251,44 @@ impl Postings {
     }
 }
 
-fn intersect_sorted(a: &[u32], b: &[u32]) -> Vec<u32> {
-    let mut out = Vec::with_capacity(a.len().min(b.len()));
-    let (mut i, mut j) = (0, 0);
-    while i < a.len() && j < b.len() {
-        match a[i].cmp(&b[j]) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                out.push(a[i]);
-                i += 1;
-                j += 1;
+/// One bit per document, grown as documents are set.
+#[derive(Default)]
+struct Bitmap {
+    words: Vec<u64>,
+}
+
+impl Bitmap {
+    /// Sets `doc`'s bit; true when it was not set.
+    fn set(&mut self, doc: u32) -> bool {
+        let (w, b) = ((doc >> 6) as usize, doc & 63);
+        if w >= self.words.len() {
+            self.words.resize(w + 1, 0);
+        }
+        let was = self.words[w] & (1 << b) != 0;
+        self.words[w] |= 1 << b;
+        !was
+    }
+
+    fn get(&self, doc: u32) -> bool {
+        self.words.get((doc >> 6) as usize).is_some_and(|w| w & (1 << (doc & 63)) != 0)
+    }
+
+    fn clear(&mut self) {
+        self.words.iter_mut().for_each(|w| *w = 0);
+    }
+
+    /// The set documents, ascending (`n` of them).
+    fn into_sorted(self, n: usize) -> Vec<u32> {
+        let mut out = Vec::with_capacity(n);
+        for (i, &w) in self.words.iter().enumerate() {
+            let mut w = w;
+            while w != 0 {
+                out.push((i as u32) << 6 | w.trailing_zeros());
+                w &= w - 1;
             }
         }
+        out
     }
-    out
 }
 
 fn push_varint(out: &mut Vec<u8>, mut v: u32) {

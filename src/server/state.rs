@@ -2,7 +2,7 @@
 //! in-memory search indexes with the rows they were built from, the event channel and the
 //! shutdown signal.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
@@ -12,17 +12,16 @@ use tokio::sync::{broadcast, watch};
 pub use super::clock::{Clock, jst};
 use crate::api::{FaqEntry, InstitutionSummary, MatchSpan, ServerEvent};
 use crate::domain::{Institution, InstitutionKind, Policy, ReaderStatus};
+use crate::search::snapshot_codec::{Reader, SnapshotError, SnapshotHeader, Writer};
 use crate::search::{FaqIndex, InstitutionIndex};
-use crate::store::{InstitutionRow, OperatorRecord, Store, StoreError};
+use crate::store::{InstitutionRow, InstitutionsVersion, OperatorRecord, Store, StoreError};
 
-/// What a lookup row shows beyond what the index itself keeps (name and code come from the
-/// index): kept compact, prefecture and city strings shared.
-#[derive(Debug, Clone)]
+/// What a lookup row shows beyond what the index itself keeps (name, reading and code come
+/// from the index): four bytes of place and one of kind, the place strings shared.
+#[derive(Debug, Clone, Copy)]
 struct Summary {
-    name_kana: Option<Box<str>>,
     kind: InstitutionKind,
-    prefecture: Arc<str>,
-    city: Arc<str>,
+    place: u32,
     reader_status: ReaderStatus,
 }
 
@@ -31,14 +30,25 @@ struct Summary {
 pub struct LookupIndex {
     index: InstitutionIndex,
     rows: Vec<Summary>,
-    by_code: HashMap<[u8; 10], u32>,
-    places: HashSet<Arc<str>>,
+    /// (prefecture, city) of every place, by id.
+    places: Vec<(Arc<str>, Arc<str>)>,
+    place_ids: HashMap<(Arc<str>, Arc<str>), u32>,
+    /// The institution rows this index holds every change of (see [`InstitutionsVersion`]);
+    /// `None` for an index not built from a store.
+    pub(crate) built_from: Option<InstitutionsVersion>,
+    /// True when this index was read from a snapshot file rather than built from rows.
+    from_snapshot: bool,
 }
 
-/// A code as the fixed-size key of `by_code` (codes are ten ASCII digits).
-fn code_key(code: &str) -> Option<[u8; 10]> {
-    code.as_bytes().try_into().ok()
-}
+/// The snapshot format this build writes and reads; a file of another is rebuilt.
+const SNAPSHOT_FORMAT: u32 = 1;
+
+const KINDS: [InstitutionKind; 4] = [
+    InstitutionKind::Hospital,
+    InstitutionKind::MedicalClinic,
+    InstitutionKind::DentalClinic,
+    InstitutionKind::Pharmacy,
+];
 
 impl LookupIndex {
     /// Builds the index from every institution row (consumed: the index keeps what it needs).
@@ -46,13 +56,16 @@ impl LookupIndex {
         let (institutions, statuses): (Vec<Institution>, Vec<ReaderStatus>) =
             rows.into_iter().map(|r| (r.institution, r.reader_status)).unzip();
         let index = InstitutionIndex::build(&institutions);
-        let mut me = LookupIndex { index, rows: Vec::new(), by_code: HashMap::new(), places: HashSet::new() };
+        let mut me = LookupIndex {
+            index,
+            rows: Vec::new(),
+            places: Vec::new(),
+            place_ids: HashMap::new(),
+            built_from: None,
+            from_snapshot: false,
+        };
         me.rows.reserve_exact(institutions.len());
-        me.by_code.reserve(institutions.len());
-        for (doc, (inst, status)) in institutions.into_iter().zip(statuses).enumerate() {
-            if let Some(key) = code_key(inst.code.as_str()) {
-                me.by_code.insert(key, doc as u32);
-            }
+        for (inst, status) in institutions.into_iter().zip(statuses) {
             let summary = me.summary(inst, status);
             me.rows.push(summary);
         }
@@ -60,27 +73,28 @@ impl LookupIndex {
         me
     }
 
-    fn intern(&mut self, s: String) -> Arc<str> {
-        if let Some(k) = self.places.get(s.as_str()) {
-            return k.clone();
+    fn place_of(&mut self, prefecture: String, city: String) -> u32 {
+        let key: (Arc<str>, Arc<str>) = (Arc::from(prefecture), Arc::from(city));
+        if let Some(&id) = self.place_ids.get(&key) {
+            return id;
         }
-        let k: Arc<str> = Arc::from(s);
-        self.places.insert(k.clone());
-        k
+        let id = self.places.len() as u32;
+        self.places.push(key.clone());
+        self.place_ids.insert(key, id);
+        id
     }
 
     fn summary(&mut self, inst: Institution, reader_status: ReaderStatus) -> Summary {
-        Summary {
-            name_kana: inst.name_kana.map(String::into_boxed_str),
-            kind: inst.kind,
-            prefecture: self.intern(inst.prefecture),
-            city: self.intern(inst.city),
-            reader_status,
-        }
+        Summary { kind: inst.kind, place: self.place_of(inst.prefecture, inst.city), reader_status }
     }
 
     pub fn len(&self) -> usize {
         self.rows.len()
+    }
+
+    /// True when this index was read from the snapshot file beside the database.
+    pub fn loaded_from_snapshot(&self) -> bool {
+        self.from_snapshot
     }
 
     pub fn is_empty(&self) -> bool {
@@ -89,15 +103,12 @@ impl LookupIndex {
 
     /// What the search index holds in memory (bytes), for the startup log.
     pub fn index_bytes(&self) -> usize {
-        self.index.memory().total
+        self.index.memory().total + self.rows.capacity() * std::mem::size_of::<Summary>()
     }
 
     /// Adds or replaces one institution after an import or a reading correction.
     pub fn upsert(&mut self, inst: &Institution, reader_status: ReaderStatus) {
         let doc = self.index.upsert(inst) as usize;
-        if let Some(key) = code_key(inst.code.as_str()) {
-            self.by_code.insert(key, doc as u32);
-        }
         let summary = self.summary(inst.clone(), reader_status);
         if doc < self.rows.len() {
             self.rows[doc] = summary;
@@ -108,11 +119,80 @@ impl LookupIndex {
 
     /// Records a new reader status (after a change) so lookups show it.
     pub fn set_status(&mut self, code: &str, status: ReaderStatus) {
-        if let Some(&doc) = code_key(code).and_then(|k| self.by_code.get(&k))
+        if let Some(doc) = self.index.doc_of_code(code)
             && let Some(row) = self.rows.get_mut(doc as usize)
         {
             row.reader_status = status;
         }
+    }
+
+    /// Sets every reader status: `statuses` lists those other than 未申込.
+    pub fn set_statuses(&mut self, statuses: &[(String, ReaderStatus)]) {
+        for row in &mut self.rows {
+            row.reader_status = ReaderStatus::NotApplied;
+        }
+        for (code, status) in statuses {
+            self.set_status(code, *status);
+        }
+    }
+
+    /// The snapshot file of this index (statuses are not in it: they change all day and are
+    /// read from the store when the snapshot is loaded).
+    pub fn snapshot_parts(&self, built_from: &InstitutionsVersion) -> (Vec<u8>, Vec<u8>) {
+        let mut w = Writer::default();
+        self.index.write_to(&mut w);
+        w.len(self.places.len());
+        for (prefecture, city) in &self.places {
+            w.str(prefecture);
+            w.str(city);
+        }
+        w.len(self.rows.len());
+        for row in &self.rows {
+            w.u8(KINDS.iter().position(|k| *k == row.kind).unwrap_or(0) as u8);
+            w.u32(row.place);
+        }
+        let header = SnapshotHeader {
+            generation: built_from.generation.clone(),
+            version: built_from.version,
+            count: self.rows.len() as u64,
+        };
+        w.into_parts(SNAPSHOT_FORMAT, &header)
+    }
+
+    /// Reads a snapshot file: what it was built from, and the index with every status 未申込.
+    pub fn from_snapshot(file: &[u8]) -> Result<(SnapshotHeader, LookupIndex), SnapshotError> {
+        let (header, mut r) = Reader::open(file, SNAPSHOT_FORMAT)?;
+        let index = InstitutionIndex::read_from(&mut r)?;
+        let n = r.len(16)?;
+        let mut places = Vec::with_capacity(n);
+        let mut place_ids = HashMap::with_capacity(n);
+        for i in 0..n {
+            let key: (Arc<str>, Arc<str>) = (Arc::from(r.string()?), Arc::from(r.string()?));
+            places.push(key.clone());
+            place_ids.insert(key, i as u32);
+        }
+        let rows_n = r.len(5)?;
+        if rows_n != index.len() || header.count != rows_n as u64 {
+            return Err(SnapshotError::Damaged("row count"));
+        }
+        let mut rows = Vec::with_capacity(rows_n);
+        for _ in 0..rows_n {
+            let kind = *KINDS.get(r.u8()? as usize).ok_or(SnapshotError::Damaged("kind"))?;
+            let place = r.u32()?;
+            if place as usize >= places.len() {
+                return Err(SnapshotError::Damaged("place"));
+            }
+            rows.push(Summary { kind, place, reader_status: ReaderStatus::NotApplied });
+        }
+        if !r.is_done() {
+            return Err(SnapshotError::Damaged("trailing bytes"));
+        }
+        let built_from = Some(InstitutionsVersion {
+            generation: header.generation.clone(),
+            version: header.version,
+            count: header.count,
+        });
+        Ok((header, LookupIndex { index, rows, places, place_ids, built_from, from_snapshot: true }))
     }
 
     /// Ranked lookup results.
@@ -122,13 +202,14 @@ impl LookupIndex {
             .into_iter()
             .filter_map(|hit| {
                 let row = self.rows.get(hit.doc as usize)?;
+                let (prefecture, city) = self.places.get(row.place as usize)?;
                 Some(InstitutionSummary {
                     code: self.index.code(hit.doc)?.to_string(),
                     name: self.index.name(hit.doc)?.to_string(),
-                    name_kana: row.name_kana.as_deref().map(str::to_string),
+                    name_kana: self.index.name_kana(hit.doc).map(str::to_string),
                     kind: row.kind,
-                    prefecture: row.prefecture.to_string(),
-                    city: row.city.to_string(),
+                    prefecture: prefecture.to_string(),
+                    city: city.to_string(),
                     reader_status: row.reader_status,
                     match_kind: hit.kind.as_str().to_string(),
                     score: hit.score,
@@ -193,6 +274,13 @@ enum BuildFailure {
     Cancelled,
 }
 
+/// Past this many changed institutions a catch-up rebuilds the whole index instead (re-keyed
+/// rows go to the posting lists' overflow, which is slower to read than a fresh build).
+const MAX_CATCH_UP_ROWS: usize = 20_000;
+
+/// How long after a change the lookup index snapshot is written (changes in a row, one write).
+const SNAPSHOT_DELAY: Duration = Duration::from_secs(2);
+
 /// How long a lookup waits for the index still being built before it answers 503.
 const INDEX_WAIT: Duration = Duration::from_secs(12);
 
@@ -237,6 +325,10 @@ pub struct Shared {
     /// True while the store's change feed (PostgreSQL NOTIFY) delivers every change, ours
     /// included: events are then published from the feed only, never twice.
     following_store: AtomicBool,
+    /// A snapshot of the lookup index is due to be written (see [`AppState::schedule_snapshot`]).
+    snapshot_pending: AtomicBool,
+    /// One catch-up of the lookup index with the store at a time.
+    catching_up: tokio::sync::Mutex<()>,
 }
 
 impl std::ops::Deref for AppState {
@@ -286,6 +378,8 @@ impl AppState {
                 token_epoch: AtomicU64::new(0),
                 shutdown,
                 following_store: AtomicBool::new(false),
+                snapshot_pending: AtomicBool::new(false),
+                catching_up: tokio::sync::Mutex::new(()),
             }),
         };
         if build == IndexBuild::AtStart {
@@ -541,13 +635,55 @@ impl AppState {
         Ok(())
     }
 
-    /// Rebuilds the lookup index from the store (after a bulk change such as the deadline
-    /// batch); nothing when it is not built yet (its build will read the rows as they are).
+    /// Brings the lookup index up to the store after institutions changed (an import, a
+    /// reading correction, a change another server made): only the rows changed since the
+    /// version the index holds are read and re-keyed; a big batch, deleted rows or another
+    /// database mean a full rebuild. Nothing when the index is not built yet (its build will
+    /// read the rows as they are).
     pub async fn reload_institutions(&self) -> Result<(), StoreError> {
-        if *self.index_status.borrow() == IndexStatus::NotStarted {
+        if *self.index_status.borrow() == IndexStatus::NotStarted || self.wait_for_index().await.is_err() {
             return Ok(());
         }
-        self.build_index().await
+        let _one = self.catching_up.lock().await;
+        let now = self.store.institutions_version().await?;
+        let have = self.lookup.read().ok().and_then(|l| l.built_from.clone());
+        let Some(have) = have.filter(|h| h.generation == now.generation && h.version <= now.version) else {
+            return self.build_index().await;
+        };
+        let len = self.lookup.read().map(|l| l.len() as u64).unwrap_or(0);
+        if have.version == now.version && len == now.count {
+            return Ok(());
+        }
+        let rows = self.store.institutions_changed_since(have.version).await?;
+        if rows.len() > MAX_CATCH_UP_ROWS {
+            tracing::info!("{} institutions changed: rebuilding the lookup index", rows.len());
+            return self.build_index().await;
+        }
+        let mut complete = false;
+        self.update_index(|index| {
+            for row in &rows {
+                index.upsert(&row.institution, row.reader_status);
+            }
+            complete = index.len() as u64 == now.count;
+            index.built_from = Some(now.clone());
+        })
+        .await?;
+        if !complete {
+            tracing::info!("institutions were removed: rebuilding the lookup index");
+            return self.build_index().await;
+        }
+        self.schedule_snapshot();
+        Ok(())
+    }
+
+    /// Reads every reader status again (after a batch that changed many, such as the deadline
+    /// batch); the institutions themselves are unchanged.
+    pub async fn reload_statuses(&self) -> Result<(), StoreError> {
+        if *self.index_status.borrow() == IndexStatus::NotStarted || self.wait_for_index().await.is_err() {
+            return Ok(());
+        }
+        let statuses = self.store.reader_statuses().await?;
+        self.update_index(|index| index.set_statuses(&statuses)).await
     }
 
     async fn build_index(&self) -> Result<(), StoreError> {
@@ -560,19 +696,180 @@ impl AppState {
         }
     }
 
+    /// At start: the snapshot beside the database when it was built from these rows (caught
+    /// up with the rows changed since, if a few), else a build from every row; later: a build.
     async fn try_build_index(&self) -> Result<(), BuildFailure> {
+        let now = self.store.institutions_version().await.map_err(BuildFailure::Store)?;
+        if *self.index_status.borrow() == IndexStatus::Loading
+            && let Some(path) = self.store.index_snapshot_path()
+            && let Some(lookup) = self.load_snapshot(&path, &now).await?
+        {
+            *self.lookup.write().unwrap_or_else(PoisonError::into_inner) = lookup;
+            self.lookup.clear_poison();
+            return Ok(());
+        }
+        let t = Instant::now();
         let rows = self.store.all_institutions().await.map_err(BuildFailure::Store)?;
-        let lookup = tokio::task::spawn_blocking(move || LookupIndex::build(rows)).await.map_err(|e| {
-            if e.is_cancelled() {
-                BuildFailure::Cancelled
-            } else {
-                BuildFailure::Store(StoreError::internal(format!("building the lookup index failed: {e}")))
-            }
-        })?;
+        let mut lookup =
+            tokio::task::spawn_blocking(move || LookupIndex::build(rows)).await.map_err(|e| {
+                if e.is_cancelled() {
+                    BuildFailure::Cancelled
+                } else {
+                    BuildFailure::Store(StoreError::internal(format!(
+                        "building the lookup index failed: {e}"
+                    )))
+                }
+            })?;
+        // Rows changed while they were read are read again by the next catch-up.
+        lookup.built_from = Some(now);
+        tracing::info!(
+            "lookup index built from {} institutions in {:.1} s",
+            lookup.len(),
+            t.elapsed().as_secs_f64()
+        );
         // A new index replaces whatever a panic left behind.
         *self.lookup.write().unwrap_or_else(PoisonError::into_inner) = lookup;
         self.lookup.clear_poison();
+        self.schedule_snapshot();
         Ok(())
+    }
+
+    /// The index of the snapshot at `path` when it was built from this database's rows, caught
+    /// up with the rows changed since and given today's statuses; `None` (with a log line
+    /// saying why) when it is missing, unreadable, of another database or out of date.
+    async fn load_snapshot(
+        &self,
+        path: &std::path::Path,
+        now: &InstitutionsVersion,
+    ) -> Result<Option<LookupIndex>, BuildFailure> {
+        let t = Instant::now();
+        let read_path = path.to_path_buf();
+        let read = tokio::task::spawn_blocking(move || match std::fs::read(&read_path) {
+            Ok(bytes) => Some(LookupIndex::from_snapshot(&bytes).map_err(|e| e.to_string())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => Some(Err(e.to_string())),
+        })
+        .await
+        .map_err(|_| BuildFailure::Cancelled)?;
+        let (header, mut lookup) = match read {
+            None => {
+                tracing::info!("no lookup index snapshot at {} yet: building the index", path.display());
+                return Ok(None);
+            }
+            Some(Err(e)) => {
+                tracing::warn!(
+                    "the lookup index snapshot {} is unusable ({e}): rebuilding it",
+                    path.display()
+                );
+                return Ok(None);
+            }
+            Some(Ok(found)) => found,
+        };
+        if header.generation != now.generation || header.version > now.version {
+            tracing::warn!(
+                "the lookup index snapshot {} was made from another database (or a newer state of it): rebuilding it",
+                path.display()
+            );
+            return Ok(None);
+        }
+        let changed = if header.version < now.version {
+            self.store.institutions_changed_since(header.version).await.map_err(BuildFailure::Store)?
+        } else {
+            Vec::new()
+        };
+        if changed.len() > MAX_CATCH_UP_ROWS {
+            tracing::info!(
+                "{} institutions changed since the lookup index snapshot was written: rebuilding it",
+                changed.len()
+            );
+            return Ok(None);
+        }
+        let statuses = self.store.reader_statuses().await.map_err(BuildFailure::Store)?;
+        for row in &changed {
+            lookup.upsert(&row.institution, row.reader_status);
+        }
+        if lookup.len() as u64 != now.count {
+            tracing::info!(
+                "the lookup index snapshot holds {} institutions, the database {}: rebuilding it",
+                lookup.len(),
+                now.count
+            );
+            return Ok(None);
+        }
+        lookup.set_statuses(&statuses);
+        lookup.built_from = Some(now.clone());
+        tracing::info!(
+            "lookup index of {} institutions loaded from {} in {:.0} ms ({} changed since it was written)",
+            lookup.len(),
+            path.display(),
+            t.elapsed().as_secs_f64() * 1e3,
+            changed.len()
+        );
+        if !changed.is_empty() {
+            self.schedule_snapshot();
+        }
+        Ok(Some(lookup))
+    }
+
+    /// Writes the lookup index snapshot soon (a few changes in a row make one write), when
+    /// the store has a place for it.
+    pub fn schedule_snapshot(&self) {
+        let Some(path) = self.store.index_snapshot_path() else { return };
+        if self.snapshot_pending.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let state = self.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(SNAPSHOT_DELAY).await;
+            state.snapshot_pending.store(false, Ordering::Release);
+            let writer = state.clone();
+            let target = path.clone();
+            match tokio::task::spawn_blocking(move || writer.write_snapshot(&target)).await {
+                Ok(Ok(bytes)) => tracing::info!(
+                    "lookup index snapshot written to {} ({:.0} MB)",
+                    path.display(),
+                    bytes as f64 / 1e6
+                ),
+                Ok(Err(e)) => tracing::warn!(
+                    "could not write the lookup index snapshot {} ({e}); the next start builds the index instead",
+                    path.display()
+                ),
+                Err(_) => {}
+            }
+        });
+    }
+
+    /// Writes the snapshot now: to a new private file beside `path`, renamed over it.
+    fn write_snapshot(&self, path: &std::path::Path) -> std::io::Result<usize> {
+        let (head, payload) = {
+            let lookup =
+                self.lookup.read().map_err(|_| std::io::Error::other("the lookup index is poisoned"))?;
+            let Some(built_from) = lookup.built_from.clone() else { return Ok(0) };
+            lookup.snapshot_parts(&built_from)
+        };
+        let mut tmp = path.as_os_str().to_os_string();
+        tmp.push(".tmp");
+        let tmp = std::path::PathBuf::from(tmp);
+        let _ = std::fs::remove_file(&tmp);
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let written = (|| {
+            use std::io::Write;
+            let mut file = options.open(&tmp)?;
+            file.write_all(&head)?;
+            file.write_all(&payload)?;
+            file.sync_all()?;
+            std::fs::rename(&tmp, path)
+        })();
+        let bytes = head.len() + payload.len();
+        drop(payload);
+        release_free_memory();
+        if written.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        written.map(|()| bytes)
     }
 
     /// Rebuilds the FAQ index from the store.

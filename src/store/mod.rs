@@ -35,8 +35,8 @@ pub use error::StoreError;
 pub use postgres::{CHANGES_CHANNEL, PostgresStore};
 pub use records::{
     AuditVerification, BatchRule, ChangeCommand, ChangeOutcome, ChangeRule, DeadlineBatch,
-    DeadlineBatchReport, InstitutionRow, NewCall, NewCallBackRecord, OperatorGeneration, OperatorRecord,
-    PrefectureCount, SeedData, UpsertCounts,
+    DeadlineBatchReport, InstitutionRow, InstitutionsVersion, NewCall, NewCallBackRecord, OperatorGeneration,
+    OperatorRecord, PrefectureCount, SeedData, UpsertCounts,
 };
 pub use sqlite::SqliteStore;
 
@@ -92,6 +92,19 @@ pub trait InstitutionStore: Send + Sync {
     /// Every institution with its reader status, for building the search index.
     async fn all_institutions(&self) -> Result<Vec<InstitutionRow>, StoreError>;
     async fn institution(&self, code: &str) -> Result<Option<InstitutionRow>, StoreError>;
+    /// Where the institution rows stand (generation, version, count): cheap, no row is read.
+    async fn institutions_version(&self) -> Result<InstitutionsVersion, StoreError>;
+    /// The institutions inserted or changed after `version`, with their reader status, oldest
+    /// change first (deletions are not listed: the count tells them).
+    async fn institutions_changed_since(&self, version: i64) -> Result<Vec<InstitutionRow>, StoreError>;
+    /// Every reader status other than 未申込, by code (what the lookup index shows beside a
+    /// snapshot of the institutions, which holds no status).
+    async fn reader_statuses(&self) -> Result<Vec<(String, crate::domain::ReaderStatus)>, StoreError>;
+    /// Where the lookup index snapshot of this database is kept: beside a SQLite file; none
+    /// for an in-memory database or PostgreSQL.
+    fn index_snapshot_path(&self) -> Option<std::path::PathBuf> {
+        None
+    }
     /// Operator's correction of a reading (clears `kana_inferred`), audited at `at`.
     async fn set_reading(
         &self,

@@ -46,10 +46,15 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "calls", include_str!("migrations/postgres/0002_calls.sql")),
     (3, "ssh_keys", include_str!("migrations/postgres/0003_ssh_keys.sql")),
     (4, "call_report", include_str!("migrations/postgres/0004_call_report.sql")),
-    (5, "operator_names", include_str!("migrations/postgres/0005_operator_names.sql")),
+    (5, "institutions_version", include_str!("migrations/postgres/0005_institutions_version.sql")),
+    (6, "operator_names", include_str!("migrations/postgres/0006_operator_names.sql")),
 ];
 
 const FOR_UPDATE: &str = " FOR UPDATE";
+
+/// The version of the institution rows: the highest committed row version (writers commit
+/// in version order, see the migration).
+const INSTITUTIONS_VERSION_SQL: &str = "(SELECT COALESCE(MAX(row_version), 0) FROM institutions)";
 
 const CLEAR_SEED_SQL: &[&str] =
     &["TRUNCATE subsidy_claims, applications, idempotency, institutions, reader_models, faq_entries"];
@@ -80,6 +85,11 @@ impl PostgresStore {
 
     fn reader(&self) -> &Pool<Postgres> {
         &self.pool
+    }
+
+    /// No file beside a PostgreSQL database: each server builds its index at start.
+    fn snapshot_path(&self) -> Option<std::path::PathBuf> {
+        None
     }
 
     async fn begin_write(&self) -> Result<Transaction<'static, Postgres>, sqlx::Error> {

@@ -13,6 +13,17 @@ pub struct InstitutionRow {
     pub reader_status: ReaderStatus,
 }
 
+/// Where the institution rows stand, for checking a lookup index (or its snapshot file)
+/// against them: every row changed after `version` has a higher version of its own (see
+/// [`crate::store::InstitutionStore::institutions_changed_since`]); `generation` tells one
+/// database from another.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstitutionsVersion {
+    pub generation: String,
+    pub version: i64,
+    pub count: u64,
+}
+
 /// Rows counted by an upsert (institutions, FAQ entries).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct UpsertCounts {

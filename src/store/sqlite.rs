@@ -41,8 +41,12 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "calls", include_str!("migrations/sqlite/0002_calls.sql")),
     (3, "ssh_keys", include_str!("migrations/sqlite/0003_ssh_keys.sql")),
     (4, "call_report", include_str!("migrations/sqlite/0004_call_report.sql")),
-    (5, "operator_names", include_str!("migrations/sqlite/0005_operator_names.sql")),
+    (5, "institutions_version", include_str!("migrations/sqlite/0005_institutions_version.sql")),
+    (6, "operator_names", include_str!("migrations/sqlite/0006_operator_names.sql")),
 ];
+
+/// The version of the institution rows: the counter the triggers bump on every write.
+const INSTITUTIONS_VERSION_SQL: &str = "v.version";
 
 /// SQLite has no row locks: `BEGIN IMMEDIATE` already holds the database's write lock.
 const FOR_UPDATE: &str = "";
@@ -61,6 +65,8 @@ const CLEAR_SEED_SQL: &[&str] = &[
 pub struct SqliteStore {
     reader: Pool<Sqlite>,
     writer: Pool<Sqlite>,
+    /// The database file (none in memory): the lookup index snapshot is kept beside it.
+    path: Option<std::path::PathBuf>,
 }
 
 impl SqliteStore {
@@ -81,6 +87,7 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(BUSY_TIMEOUT)
             .foreign_keys(true);
+        let file = (!in_memory).then(|| options.get_filename().to_path_buf());
         if !in_memory {
             let path = options.get_filename();
             let latest = MIGRATIONS.iter().map(|m| m.0).max().unwrap_or(0);
@@ -111,7 +118,7 @@ impl SqliteStore {
             let options = options.row_buffer_size(READER_ROW_BUFFER);
             SqlitePoolOptions::new().max_connections(READERS).connect_with(options).await?
         };
-        Ok(SqliteStore { reader, writer: store_writer })
+        Ok(SqliteStore { reader, writer: store_writer, path: file })
     }
 
     /// Writes a consistent copy of the whole database to the new file `path` (owner-only)
@@ -137,6 +144,14 @@ impl SqliteStore {
         &self.reader
     }
 
+    /// `DB.lookup-index` beside the database file.
+    fn snapshot_path(&self) -> Option<std::path::PathBuf> {
+        let path = self.path.as_ref()?;
+        let mut name = path.file_name()?.to_os_string();
+        name.push(".lookup-index");
+        Some(path.with_file_name(name))
+    }
+
     /// A write transaction holding the database's write lock from its first statement.
     /// Dropped without commit (an error, a cancelled request), it rolls back.
     async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
@@ -157,6 +172,9 @@ impl SqliteStore {
     async fn listen(&self) -> Result<Option<tokio::sync::mpsc::Receiver<ServerEvent>>, StoreError> {
         let (mut last,): (i64,) =
             sqlx::query_as("SELECT COALESCE(MAX(seq), 0) FROM audit_events").fetch_one(&self.reader).await?;
+        let institutions_sql = "SELECT version FROM institutions_version WHERE id = 1";
+        let mut institutions: Option<i64> =
+            sqlx::query_scalar(institutions_sql).fetch_optional(&self.reader).await?;
         let pool = self.reader.clone();
         let (tx, rx) = tokio::sync::mpsc::channel(1024);
         tokio::spawn(async move {
@@ -164,6 +182,15 @@ impl SqliteStore {
                 tokio::time::sleep(FEED_POLL).await;
                 if tx.is_closed() {
                     return;
+                }
+                // Imports are not in the audit log: the institutions' version tells them.
+                if let Ok(now) = sqlx::query_scalar::<_, i64>(institutions_sql).fetch_optional(&pool).await
+                    && now != institutions
+                {
+                    institutions = now;
+                    if tx.send(ServerEvent::InstitutionsChanged).await.is_err() {
+                        return;
+                    }
                 }
                 let rows: Vec<FeedRow> = match sqlx::query_as(
                     "SELECT seq, operator, action, code, receipt_no, detail FROM audit_events \

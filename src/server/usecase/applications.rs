@@ -149,7 +149,7 @@ pub async fn deadline_batch(
     };
     let report = state.store.run_deadline_batch(batch).await?;
     if !dry_run && report.cancelled > 0 {
-        state.reload_institutions().await?;
+        state.reload_statuses().await?;
         state.publish(ServerEvent::InstitutionsChanged);
     }
     let message = if dry_run {

@@ -54,14 +54,13 @@ pub async fn correct_reading(
     let code = found.0.code.as_str().to_string();
     state.store.set_reading(&code, kana, &caller.name, state.clock.now()).await?;
     let found = find(state, &code).await?;
-    let row = &found.1;
-    state.update_index(|index| index.upsert(&row.institution, row.reader_status)).await?;
+    state.reload_institutions().await?;
     state.publish(ServerEvent::InstitutionsChanged);
     detail(state, found).await
 }
 
-/// Upserts a file's institutions by code, all or nothing, then rebuilds the lookup index
-/// (if this process has one) and tells consoles.
+/// Upserts a file's institutions by code, all or nothing, then brings the lookup index (if
+/// this process has one) up to date with the rows it changed, and tells consoles.
 pub async fn import(state: &AppState, rows: &[Institution]) -> Result<UpsertCounts, ApiError> {
     let counts = state.store.upsert_institutions(rows).await?;
     if !rows.is_empty() {

@@ -9,10 +9,11 @@ use sqlx::{QueryBuilder, Row};
 
 use super::audit::{NewEvent, append_event, chain_head};
 use super::convert::{corrupt, status_from_text};
-use super::{BATCH_ROWS, Conn, Db, DbRow, FOR_UPDATE, ThisStore, notify};
+use super::{BATCH_ROWS, Conn, Db, DbRow, FOR_UPDATE, INSTITUTIONS_VERSION_SQL, ThisStore, notify};
 use crate::api::ServerEvent;
+use crate::domain::ReaderStatus;
 use crate::domain::{Institution, InstitutionCode, InstitutionKind};
-use crate::store::{InstitutionRow, InstitutionStore, StoreError, UpsertCounts};
+use crate::store::{InstitutionRow, InstitutionStore, InstitutionsVersion, StoreError, UpsertCounts};
 
 /// One column's value, as bound.
 enum Value<'a> {
@@ -200,6 +201,34 @@ impl InstitutionStore for ThisStore {
         let sql = select_with_status("WHERE i.code = $1");
         let row = sqlx::query(&sql).bind(code).fetch_optional(self.reader()).await?;
         row.as_ref().map(institution_row_from_row).transpose()
+    }
+
+    async fn institutions_version(&self) -> Result<InstitutionsVersion, StoreError> {
+        let sql = format!(
+            "SELECT v.generation, {INSTITUTIONS_VERSION_SQL} AS version, \
+             (SELECT COUNT(*) FROM institutions) AS n FROM institutions_version v WHERE v.id = 1"
+        );
+        let (generation, version, count): (String, i64, i64) =
+            sqlx::query_as(&sql).fetch_one(self.reader()).await?;
+        Ok(InstitutionsVersion { generation, version, count: u64::try_from(count).unwrap_or(0) })
+    }
+
+    async fn institutions_changed_since(&self, version: i64) -> Result<Vec<InstitutionRow>, StoreError> {
+        let sql = select_with_status("WHERE i.row_version > $1 ORDER BY i.row_version");
+        let rows = sqlx::query(&sql).bind(version).fetch_all(self.reader()).await?;
+        rows.iter().map(institution_row_from_row).collect()
+    }
+
+    async fn reader_statuses(&self) -> Result<Vec<(String, ReaderStatus)>, StoreError> {
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT code, status FROM applications WHERE status <> 'not_applied'")
+                .fetch_all(self.reader())
+                .await?;
+        rows.into_iter().map(|(code, status)| Ok((code, status_from_text(&status)?))).collect()
+    }
+
+    fn index_snapshot_path(&self) -> Option<std::path::PathBuf> {
+        self.snapshot_path()
     }
 
     async fn set_reading(

@@ -8,7 +8,8 @@
 //! - the types `Db` (the sqlx database), `Conn` (its connection), `DbRow` (its row) and
 //!   `ThisStore` (the store, with `reader()`, `begin_write()` and `listen()`);
 //! - `FOR_UPDATE` (row locks: `" FOR UPDATE"`, or `""` where the transaction already holds
-//!   the database's write lock), `CLEAR_SEED_SQL`, `MIGRATIONS`;
+//!   the database's write lock), `CLEAR_SEED_SQL`, `MIGRATIONS`, `INSTITUTIONS_VERSION_SQL` (the
+//!   version of the institution rows, as a column of `institutions_version v`);
 //! - the hooks `lock_migrations`, `lock_audit_chain` and `notify`.
 //!
 //! (sqlx's `Any` driver is not built here, and code generic over `sqlx::Database` needs bounds
@@ -32,8 +33,8 @@ mod ssh_keys;
 mod subsidy;
 
 use super::{
-    CLEAR_SEED_SQL, Conn, Db, DbRow, FOR_UPDATE, MIGRATIONS, ThisStore, lock_audit_chain, lock_migrations,
-    notify,
+    CLEAR_SEED_SQL, Conn, Db, DbRow, FOR_UPDATE, INSTITUTIONS_VERSION_SQL, MIGRATIONS, ThisStore,
+    lock_audit_chain, lock_migrations, notify,
 };
 use crate::api::ServerEvent;
 use crate::store::{Store, StoreError};

@@ -10,9 +10,10 @@ use crate::store::{ReportStore, StoreError};
 
 /// Counts a report period in SQL: calls by Japan hour and by operator (with handle times),
 /// reasons of the calls started in it, and call-backs due in it by where they stand at `now`.
-/// Each query is a range scan of one covering index (migration 4): `calls_report`
-/// (started_at, operator, handle_seconds), `call_reasons_started` (started_at, reason) and
-/// `callbacks_due`, so a day costs its own rows whatever a year holds, on both backends.
+/// Each query is a range scan of one covering index (migration 4), so a day costs its own rows
+/// whatever a year holds, on both backends, with or without statistics: `calls_report`
+/// (started_at, operator, handle_seconds), `call_reasons_started` (started_at, reason),
+/// `callbacks_due`.
 async fn count_calls(
     conn: &mut Conn,
     start: DateTime<Utc>,

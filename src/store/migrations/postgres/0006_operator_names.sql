@@ -7,6 +7,6 @@ ALTER TABLE operators ADD COLUMN revoked_at TEXT;
 ALTER TABLE operators ADD COLUMN revoked_by TEXT;
 UPDATE operators
    SET revoked_at = to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-       revoked_by = 'migration 5 (duplicate name)'
+       revoked_by = 'migration 6 (duplicate name)'
  WHERE id NOT IN (SELECT MAX(id) FROM operators GROUP BY name);
 CREATE UNIQUE INDEX operators_active_name ON operators (name) WHERE revoked_at IS NULL;

@@ -6,6 +6,6 @@
 ALTER TABLE operators ADD COLUMN revoked_at TEXT;
 ALTER TABLE operators ADD COLUMN revoked_by TEXT;
 UPDATE operators
-   SET revoked_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), revoked_by = 'migration 5 (duplicate name)'
+   SET revoked_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), revoked_by = 'migration 6 (duplicate name)'
  WHERE id NOT IN (SELECT MAX(id) FROM operators GROUP BY name);
 CREATE UNIQUE INDEX operators_active_name ON operators (name) WHERE revoked_at IS NULL;
