@@ -2,10 +2,17 @@
 //!
 //! - `search`: per-keystroke lookup latency against a memmem floor and fzf.
 //! - `relevance_institutions` / `relevance_faq`: recall@1/@5 (@10) on our own test sets.
+//! - `relevance_readings` / `relevance_typos`: readings inferred for real hospitals, and slips
+//!   of the keyboard over readings held exactly (top 5, tuning and held-out halves).
 //! - `load`: lookups/s and changes/s against a running server from a second process.
+//! - `ssh` (+ `ssh_server`): real SSH sessions on loopback against `serve --ssh-listen`.
 
 pub mod load;
 pub mod query_mix;
 pub mod relevance_faq;
 pub mod relevance_institutions;
+pub mod relevance_readings;
+pub mod relevance_typos;
 pub mod search;
+pub mod ssh;
+pub mod ssh_server;

@@ -1,4 +1,4 @@
-//! `madoguchi bench search|relevance|load`: printed measurements, not timed tests.
+//! `madoguchi bench search|relevance|load|ssh`: printed measurements, not timed tests.
 
 use clap::{Args, Subcommand};
 
@@ -23,6 +23,33 @@ pub enum BenchCommand {
     Relevance,
     /// Lookups/s and changes/s against a server (run it from a second process with --server).
     Load(LoadArgs),
+    /// Real SSH sessions on loopback against `serve --ssh-listen` (started here, over --db):
+    /// time to the first frame and lookup, idle CPU and memory per session, keystroke latency.
+    Ssh(SshArgs),
+}
+
+/// Options of `bench ssh`.
+#[derive(Debug, Clone, Args)]
+pub struct SshArgs {
+    /// The database to serve (an existing one: the national demo is `madoguchi seed`).
+    /// An operator `bench-ssh` is added to it if missing; its key is removed afterwards.
+    #[arg(long, value_name = "PATH_OR_URL")]
+    pub db: String,
+    /// Concurrent SSH sessions.
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u16).range(1..=500))]
+    pub sessions: u16,
+    /// Seconds the sessions sit idle while the server's CPU is measured.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=120))]
+    pub idle_seconds: u64,
+    /// Keystrokes typed in one session (each session types a tenth of that in the
+    /// all-at-once phase).
+    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u16).range(1..=5000))]
+    pub keystrokes: u16,
+    /// Business date of the server (the demo data's is 2021-07-15); default: today.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub as_of: Option<chrono::NaiveDate>,
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Options of `bench search`.
@@ -87,8 +114,15 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         }
         BenchCommand::Relevance => {
             let institutions = crate::bench::relevance_institutions::run_builtin()?;
+            let readings = crate::bench::relevance_readings::run_builtin();
+            let typos = crate::bench::relevance_typos::run_builtin();
             let faq = crate::bench::relevance_faq::run_builtin()?;
-            output::lines([institutions.to_string(), faq.to_string()])
+            output::lines([
+                institutions.to_string(),
+                readings.to_string(),
+                typos.to_string(),
+                faq.to_string(),
+            ])
         }
         BenchCommand::Load(a) => {
             if a.target.server.is_none() {
@@ -109,5 +143,61 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             let report = result?;
             if a.json { output::json(&report) } else { output::lines([report.to_string()]) }
         }
+        BenchCommand::Ssh(a) => {
+            let report = run_ssh(a.clone()).await?;
+            if a.json { output::json(&report) } else { output::lines([report.to_string()]) }
+        }
     }
+}
+
+/// The operator the SSH bench logs in as.
+const BENCH_OPERATOR: &str = "bench-ssh";
+
+/// Registers a fresh key for the bench operator, starts the server, runs the bench, stops the
+/// server and removes the key again (also when the bench failed).
+async fn run_ssh(a: SshArgs) -> anyhow::Result<crate::bench::ssh::SshBenchReport> {
+    use crate::bench::ssh::{self, SshBenchOptions};
+    use crate::bench::ssh_server::{Scratch, ServerProcess};
+    let progress = |line: &str| eprintln!("madoguchi: {line}");
+    let target = Target { db: Some(a.db.clone()), server: None, token: None, as_of: None, policy: None };
+    let key = ssh::bench_key().map_err(anyhow::Error::msg)?;
+    let public = key.public_key().to_openssh()?;
+    let session = target.connect().await?;
+    let added = async {
+        match session.client.add_operator(BENCH_OPERATOR, crate::api::Role::Operator).await {
+            Ok(_) | Err(crate::client::ClientError::Api { status: 409, .. }) => {}
+            Err(e) => return Err(e),
+        }
+        session.client.add_ssh_key(BENCH_OPERATOR, &public).await
+    }
+    .await;
+    session.close().await;
+    let fingerprint = added?.fingerprint;
+
+    let scratch = Scratch::new().map_err(anyhow::Error::msg)?;
+    let host_key = scratch.0.join("host_key");
+    let db = a.db.clone();
+    let as_of = a.as_of.map(|d| d.to_string());
+    progress("サーバーを起動しています（索引ができるまで）…");
+    let started = std::time::Instant::now();
+    let server =
+        tokio::task::spawn_blocking(move || ServerProcess::start(&db, &host_key, as_of.as_deref())).await?;
+    let result = match server {
+        Ok(server) => {
+            let options = SshBenchOptions {
+                sessions: usize::from(a.sessions),
+                idle_seconds: a.idle_seconds,
+                keystrokes: usize::from(a.keystrokes),
+            };
+            let r = ssh::run(&server, started, key, &options, &progress).await;
+            tokio::task::spawn_blocking(move || server.stop()).await?;
+            r
+        }
+        Err(e) => Err(e),
+    };
+    let session = target.connect().await?;
+    let removed = session.client.remove_ssh_key(&fingerprint).await;
+    session.close().await;
+    removed?;
+    result.map_err(anyhow::Error::msg)
 }

@@ -40,6 +40,13 @@ pub struct ConsoleArgs {
     /// ASCII borders and symbols (for terminals that draw box characters two cells wide).
     #[arg(long)]
     pub ascii: bool,
+    /// Also let operators `ssh -p PORT` into consoles of the in-process server while this
+    /// console is open (keys from `operator key add`). Off unless given.
+    #[arg(long, value_name = "ADDR", conflicts_with = "server")]
+    pub ssh_listen: Option<String>,
+    /// The SSH host key (created on first start, mode 600); default: beside the database.
+    #[arg(long, value_name = "FILE", requires = "ssh_listen")]
+    pub ssh_host_key: Option<PathBuf>,
 }
 
 /// Opens the console.
@@ -79,6 +86,19 @@ pub async fn run(args: ConsoleArgs) -> anyhow::Result<()> {
     .await
     .with_context(|| format!("データベース {db} で起動できません"))?;
     let client = embedded.client()?;
+    let ssh = match &args.ssh_listen {
+        Some(listen) => Some(
+            super::serve::start_ssh(
+                listen,
+                args.ssh_host_key.as_ref(),
+                &db,
+                embedded.state.clone(),
+                embedded.addr,
+            )
+            .await?,
+        ),
+        None => None,
+    };
     let result = crate::tui::run(ConsoleConfig {
         client,
         server_label: "embedded".to_string(),
@@ -86,6 +106,11 @@ pub async fn run(args: ConsoleArgs) -> anyhow::Result<()> {
         ascii: args.ascii,
     })
     .await;
+    // The SSH sessions live on this process's server: they end with this console, each told
+    // why, before the server stops.
+    if let Some(ssh) = ssh {
+        ssh.stop(EMBEDDED_STOP).await;
+    }
     // Within the console's one second to leave after its terminal is gone: a change in flight
     // is one transaction, so it is committed or not either way.
     let _ = tokio::time::timeout(EMBEDDED_STOP, embedded.shutdown()).await;

@@ -110,13 +110,22 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         );
     }
     let ssh = match &args.ssh_listen {
-        Some(listen) => Some(start_ssh(listen, args.ssh_host_key.as_ref(), &db, state.clone(), addr).await?),
+        Some(listen) => Some(std::sync::Arc::new(
+            start_ssh(listen, args.ssh_host_key.as_ref(), &db, state.clone(), addr).await?,
+        )),
         None => None,
     };
-    crate::server::run_with(listener, state, args.limits.limits(), crate::server::shutdown_signal()).await?;
-    if let Some(ssh) = ssh {
-        ssh.shutdown();
-    }
+    // On a signal the SSH sessions end first (each client's terminal restored, told why),
+    // while the API still answers them; then the API stops.
+    let ssh_stop = ssh.clone();
+    let shutdown = async move {
+        crate::server::shutdown_signal().await;
+        if let Some(ssh) = ssh_stop {
+            ssh.stop(std::time::Duration::from_secs(2)).await;
+        }
+    };
+    crate::server::run_with(listener, state, args.limits.limits(), shutdown).await?;
+    drop(ssh);
     eprintln!("madoguchi: 停止しました");
     Ok(())
 }

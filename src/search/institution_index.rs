@@ -9,7 +9,8 @@
 //! the documents they name against their keys (`memchr::memmem`), so its cost follows the
 //! matches, not the size of the country. When a query extends one seen just before (the
 //! operator typing on), only the previous candidates are checked again (a small cache keyed
-//! by the query plan). A fuzzy step (nucleo) runs only when the exact steps found too little,
+//! by the query plan). When the exact steps found too little, a typo step (`typo`: the
+//! reading with one slip mended, ranked below every exact match) and then a fuzzy step (nucleo) run,
 //! over the documents holding every character of the query, at most
 //! [`FUZZY_MAX_SCORED`] keys.
 
@@ -24,7 +25,7 @@ use crate::domain::Institution;
 use super::normalize::{self, fold, fold_mapped, reading_key, reading_key_mapped, voiceless, voiceless_key};
 use super::postings::{Postings, bigram, digits4, start_gram, unigram};
 use super::snapshot_codec::{Reader, SnapshotError, Writer};
-use super::{reading, romaji};
+use super::{reading, romaji, typo};
 
 /// Why a document matched, best first in declaration order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -85,7 +86,9 @@ const R_READING_PREFIX: Rank = 7;
 const R_READING_SUB: Rank = 8;
 const R_WEAK_PREFIX: Rank = 9;
 const R_WEAK_SUB: Rank = 10;
-const R_FUZZY: Rank = 11;
+/// A reading found through one slip of the query (`typo`): below every exact match.
+const R_TYPO: Rank = 11;
+const R_FUZZY: Rank = 12;
 const R_NONE: Rank = u8::MAX;
 
 fn kind_of(rank: Rank) -> MatchKind {
@@ -696,6 +699,18 @@ impl InstitutionIndex {
             Some(found) => (found, false),
             None => self.exact_matches(&plan, &Wanted { limit, keep: None }),
         };
+
+        // Slips (`tnabe`, `たべな`): only when the exact steps found too little, and not while
+        // typing on from a query that found something; bounded in `typo`.
+        if found.len() < limit && plan.digits.is_none() && (found.is_empty() || !narrowed) {
+            let have: std::collections::HashSet<u32> = found.iter().map(|&(_, d)| d).collect();
+            let key = |d: u32| self.readings.key(d);
+            for doc in typo::matches(&plan.folded, &self.reading_grams, &key, ALT_SEP) {
+                if !have.contains(&doc) {
+                    found.push((R_TYPO, doc));
+                }
+            }
+        }
 
         let mut fuzzy_scores: HashMap<u32, u32> = HashMap::new();
         if found.len() < limit.min(FUZZY_WHEN_FEWER_THAN)
@@ -1566,7 +1581,11 @@ fn span_in(original: &str, needle: &str, weak: bool, next: &[char]) -> Option<(u
     let needle_chars: Vec<char> = needle.chars().collect();
     let n = needle_chars.len();
     let extra = usize::from(!next.is_empty());
-    let start = (0..=key_chars.len().saturating_sub(n + extra)).find(|&i| {
+    // The match may be in a longer alternative reading than the one shown.
+    if n + extra > key_chars.len() {
+        return None;
+    }
+    let start = (0..=key_chars.len() - (n + extra)).find(|&i| {
         key_chars[i..i + n] == needle_chars[..]
             && (extra == 0 || key_chars.get(i + n).is_some_and(|c| next.contains(c)))
     })?;
@@ -1728,7 +1747,12 @@ mod tests {
         for q in
             ["y", "ya", "yaj", "yaji", "yajim", "yajima", "k", "ka", "kan", "kana", "た", "たか", "たかだ"]
         {
-            assert_eq!(index.search(q, 10), fresh_search(&fresh, q), "query {q}");
+            // Fuzzy-kind hits (slips, fuzzy) are left out: typing on from a query that found
+            // something skips those steps by design.
+            let exact = |hits: Vec<SearchHit>| -> Vec<SearchHit> {
+                hits.into_iter().filter(|h| h.kind != MatchKind::Fuzzy).collect()
+            };
+            assert_eq!(exact(index.search(q, 10)), exact(fresh_search(&fresh, q)), "query {q}");
         }
     }
 

@@ -4,6 +4,7 @@
 //! - `variants`: the variant kanji table (嶋/島, 髙/高 ...) with its sources.
 //! - `romaji`: romaji typed with the IME off, read as kana.
 //! - `reading`: readings inferred for names imported without one.
+//! - `typo`: readings found through one slip (a letter dropped, swapped or a wrong vowel).
 //! - `institution_index`: the in-memory institution lookup (codes, phones, names, readings,
 //!   romaji, fuzzy), ranked.
 //! - `snapshot_codec`: the byte format of the lookup index snapshot file (header, checksum).
@@ -24,6 +25,7 @@ pub mod postings;
 pub mod reading;
 pub mod romaji;
 pub mod snapshot_codec;
+pub mod typo;
 pub mod variants;
 
 pub use faq_index::FaqIndex;

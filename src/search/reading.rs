@@ -8,7 +8,8 @@
 //! build or run time. A name is segmented into the fewest table words (kana, digits and
 //! letters stand for themselves); every word's first reading gives the best reading, and a
 //! word's second reading (高田 タカダ / タカタ, 三瓶 サンベ / ミカメ) gives alternatives, all
-//! of which the index holds. A name with a kanji no word covers gets no reading at all rather
+//! of which the index holds. A word is looked up as written and with its variant kanji folded
+//! (廣島 as 広島); Latin letters are read by their names (JA ジェイエー / ジェイエイ). A name with a kanji no word covers gets no reading at all rather
 //! than a wrong one.
 
 use std::sync::OnceLock;
@@ -97,6 +98,10 @@ struct Word {
 fn segment(text: &str) -> Option<Vec<Word>> {
     let chars: Vec<char> = text.chars().collect();
     let offsets: Vec<usize> = text.char_indices().map(|(i, _)| i).chain([text.len()]).collect();
+    // The same text with variant kanji folded (廣島 → 広島), offset by offset: a word the table
+    // has only in its current form is still found.
+    let folded: String = chars.iter().map(|&c| variants::fold_char(c)).collect();
+    let folded_offsets: Vec<usize> = folded.char_indices().map(|(i, _)| i).chain([folded.len()]).collect();
     let n = chars.len();
     let mut best = vec![usize::MAX; n + 1];
     let mut back: Vec<Option<(usize, String)>> = vec![None; n + 1];
@@ -107,7 +112,11 @@ fn segment(text: &str) -> Option<Vec<Word>> {
         }
         for j in (i + 1..=n.min(i + MAX_WORD)).rev() {
             let word = &text[offsets[i]..offsets[j]];
-            let readings = match lookup(word) {
+            let found = lookup(word).or_else(|| {
+                let f = &folded[folded_offsets[i]..folded_offsets[j]];
+                (f != word).then(|| lookup(f)).flatten()
+            });
+            let readings = match found {
                 Some(r) => r.to_string(),
                 None if j == i + 1 && !is_kanji(chars[i]) => passthrough(chars[i]),
                 None => continue,
@@ -132,13 +141,46 @@ fn segment(text: &str) -> Option<Vec<Word>> {
     Some(words)
 }
 
-/// A character that stands for itself: hiragana as katakana, anything else unchanged.
+/// A character that stands for itself: hiragana as katakana, a Latin letter as its name
+/// (JA ジェイエー / ジェイエイ, NTT エヌティーティー: how callers and official readings say
+/// them; the usual second name as an alternative), anything else unchanged.
 fn passthrough(c: char) -> String {
     match c {
         'ぁ'..='ゖ' => char::from_u32(c as u32 + 0x60).unwrap_or(c).to_string(),
+        'A'..='Z' | 'a'..='z' => LETTER_NAMES[(c.to_ascii_uppercase() as u8 - b'A') as usize].to_string(),
         _ => c.to_string(),
     }
 }
+
+/// The katakana names of A to Z (best first, comma separated like the table's readings).
+const LETTER_NAMES: [&str; 26] = [
+    "エー,エイ",
+    "ビー",
+    "シー",
+    "ディー",
+    "イー",
+    "エフ",
+    "ジー",
+    "エイチ,エッチ",
+    "アイ",
+    "ジェイ,ジェー",
+    "ケー,ケイ",
+    "エル",
+    "エム",
+    "エヌ",
+    "オー",
+    "ピー",
+    "キュー",
+    "アール",
+    "エス",
+    "ティー",
+    "ユー",
+    "ブイ",
+    "ダブリュー",
+    "エックス",
+    "ワイ",
+    "ゼット",
+];
 
 #[cfg(test)]
 mod tests {
@@ -168,6 +210,14 @@ mod tests {
     }
 
     #[test]
+    fn variant_kanji_and_latin_letters_are_read() {
+        assert_eq!(infer_reading("廣島総合病院").as_deref(), Some("ヒロシマソウゴウビョウイン"));
+        let r = infer_readings("JA広島総合病院");
+        assert!(r.contains(&"ジェイエイヒロシマソウゴウビョウイン".to_string()), "{r:?}");
+        assert_eq!(infer_reading("ｎｔｔ").as_deref(), Some("エヌティーティー"));
+    }
+
+    #[test]
     fn no_reading_rather_than_a_wrong_one() {
         assert_eq!(infer_reading("\u{2A6B2}\u{2A6B2}"), None);
         assert_eq!(infer_reading(""), None);
@@ -180,7 +230,7 @@ mod tests {
         ("矢嶋歯科医院", "ヤジマシカイイン"),
         ("さなえ薬局", "サナエヤッキョク"),
         ("あかいクリニック", "アカイクリニック"),
-        ("NTT東日本札幌病院", "NTTヒガシニホンサッポロビョウイン"),
+        ("NTT東日本札幌病院", "エヌティーティーヒガシニホンサッポロビョウイン"),
         ("石巻赤十字病院", "イシノマキセキジュウジビョウイン"),
         ("杉田病院", "スギタビョウイン"),
         ("中電病院", "チュウデンビョウイン"),

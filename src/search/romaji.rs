@@ -62,7 +62,18 @@ const TABLE: &[(&str, &str)] = &[
 ];
 
 fn lookup(key: &str) -> Option<&'static str> {
-    TABLE.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
+    // A map, not a scan: the typo step reads hundreds of mended spellings per query.
+    static MAP: std::sync::OnceLock<std::collections::HashMap<&'static str, &'static str>> =
+        std::sync::OnceLock::new();
+    MAP.get_or_init(|| {
+        let mut m = std::collections::HashMap::new();
+        for &(k, v) in TABLE {
+            m.entry(k).or_insert(v);
+        }
+        m
+    })
+    .get(key)
+    .copied()
 }
 
 fn is_vowel(c: char) -> bool {
@@ -93,6 +104,7 @@ pub fn to_kana(text: &str) -> Option<RomajiReading> {
         return None;
     }
     let mut kana = String::new();
+    let mut key = String::with_capacity(3);
     let mut i = 0;
     while i < s.len() {
         let c = s[i];
@@ -129,7 +141,8 @@ pub fn to_kana(text: &str) -> Option<RomajiReading> {
             if i + len > s.len() {
                 continue;
             }
-            let key: String = s[i..i + len].iter().collect();
+            key.clear();
+            key.extend(&s[i..i + len]);
             if let Some(k) = lookup(&key) {
                 kana.push_str(k);
                 i += len;

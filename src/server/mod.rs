@@ -225,6 +225,9 @@ pub struct Embedded {
     pub operator: String,
     /// Institutions in the database when the server started.
     pub institutions: usize,
+    /// Where it listens, and what it serves (for an SSH front door on the same server).
+    pub addr: std::net::SocketAddr,
+    pub state: AppState,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
 }
@@ -334,7 +337,7 @@ pub async fn start_with_store(
         .map_err(|source| ServeError::Bind { addr: "127.0.0.1:0".to_string(), source })?;
     let addr = listener.local_addr()?;
     let (tx, rx) = oneshot::channel::<()>();
-    let task = tokio::spawn(run(listener, state, async move {
+    let task = tokio::spawn(run(listener, state.clone(), async move {
         let _ = rx.await;
     }));
     Ok(Embedded {
@@ -342,6 +345,8 @@ pub async fn start_with_store(
         token,
         operator,
         institutions,
+        addr,
+        state,
         shutdown: Some(tx),
         task: Some(task),
     })

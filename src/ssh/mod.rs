@@ -228,6 +228,16 @@ impl SshServer {
         }
         self.shared.end_all("サーバーを停止するため、接続を終了しました");
     }
+
+    /// [`SshServer::shutdown`], then waits (at most `within`) until every session has
+    /// restored its client's terminal and closed.
+    pub async fn stop(&self, within: Duration) {
+        self.shutdown();
+        let deadline = Instant::now() + within;
+        while self.open_sessions() > 0 && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
 }
 
 impl Drop for SshServer {

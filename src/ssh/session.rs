@@ -239,6 +239,21 @@ impl russh::server::Handler for Connection {
         self.refuse(channel, session, "このサーバーにはファイル転送などのサブシステムはありません")
     }
 
+    async fn x11_request(
+        &mut self,
+        channel: ChannelId,
+        _single_connection: bool,
+        _x11_auth_protocol: &str,
+        _x11_auth_cookie: &str,
+        _x11_screen_number: u32,
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        session.channel_failure(channel)
+    }
+
+    // Port forwarding either way, agent forwarding, X11 and streamlocal channels: russh's
+    // defaults refuse them (a channel open is rejected, a global request fails).
+
     async fn window_change_request(
         &mut self,
         channel: ChannelId,

@@ -72,6 +72,11 @@ impl Tmux {
         String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", "main"]).stdout).into_owned()
     }
 
+    /// The screen with its colours and attributes as escape sequences (`capture-pane -e`).
+    pub fn screen_with_escapes(&self) -> String {
+        String::from_utf8_lossy(&self.tmux(&["capture-pane", "-e", "-p", "-t", "main"]).stdout).into_owned()
+    }
+
     pub fn resize(&self, w: u16, h: u16) {
         let out = self.tmux(&["resize-window", "-t", "main", "-x", &w.to_string(), "-y", &h.to_string()]);
         assert!(out.status.success(), "resize-window: {}", String::from_utf8_lossy(&out.stderr));
