@@ -90,7 +90,13 @@ fn server() -> &'static TestServer {
                 ] {
                     let token = format!("test-token-{name}");
                     store
-                        .add_operator(&format!("テスト{name}"), role, &hash_token(&token), chrono::Utc::now())
+                        .add_operator(
+                            &format!("テスト{name}"),
+                            role,
+                            &hash_token(&token),
+                            "test",
+                            chrono::Utc::now(),
+                        )
                         .await
                         .expect("add operator");
                     tokens.insert(name, token);
@@ -189,7 +195,7 @@ async fn change_body(code: &str) -> (ReaderApplicationView, ChangeReaderApplicat
         units: 1,
         caller_name: "山田花子".into(),
         caller_role: "事務長".into(),
-        verification: Verification::CallbackRegisteredPhone,
+        verification: Verification::RegisteredDetails,
         call_id: None,
     };
     (view, body)
@@ -697,7 +703,7 @@ async fn shutdown_ends_event_streams_and_stops_the_server() {
     let db = dir.path().join("shutdown.db").to_string_lossy().into_owned();
     let store = madoguchi::server::open_store(&db).await.expect("open");
     store
-        .add_operator("停止テスト", Role::Operator, &hash_token("stop-token"), chrono::Utc::now())
+        .add_operator("停止テスト", Role::Operator, &hash_token("stop-token"), "test", chrono::Utc::now())
         .await
         .expect("operator");
     let state = AppState::load(store, Policy::builtin(), Clock::Real, HashMap::new()).await.expect("state");

@@ -53,7 +53,7 @@ fn spawn(institutions: usize) -> TestServer {
             for (name, role) in USERS {
                 let token = format!("calls-token-{name}");
                 store
-                    .add_operator(name, *role, &hash_token(&token), chrono::Utc::now())
+                    .add_operator(name, *role, &hash_token(&token), "test", chrono::Utc::now())
                     .await
                     .expect("add operator");
                 tokens.insert(*name, token);
@@ -268,6 +268,35 @@ async fn a_callback_carries_the_change_it_verifies() {
     let mine = listed.iter().find(|x| x.id == cb.id).expect("listed");
     assert_eq!(mine.change.as_ref(), Some(&change), "whoever takes it sees the change");
     assert_eq!(mine.name, cb.name);
+
+    // Claiming 登録電話番号へ折り返し without being on the call-back's call is refused: with no
+    // call, and on an ordinary call.
+    let app = s.client("suzuki").reader_application(&code).await.expect("application");
+    let claim = |call_id| ChangeReaderApplication {
+        model_id: change.model_id.clone(),
+        units: change.units,
+        caller_name: change.caller_name.clone(),
+        caller_role: change.caller_role.clone(),
+        verification: Verification::CallbackRegisteredPhone,
+        call_id,
+    };
+    let ordinary = s.client("suzuki").start_call(Some(&code)).await.expect("an ordinary call");
+    for call_id in [None, Some(ordinary.id)] {
+        let err = s
+            .client("suzuki")
+            .change_reader_application(
+                &code,
+                app.application.version,
+                &madoguchi::client::new_idempotency_key(),
+                &claim(call_id),
+            )
+            .await
+            .expect_err("not verified by a call-back");
+        assert!(
+            matches!(&err, ClientError::Api { status: 409, message, .. } if message.contains("折り返し")),
+            "{call_id:?}: {err:?}"
+        );
+    }
 
     // Taken and completed: the change on the call-back's call, verified by calling back.
     let taken = s.client("suzuki").take_callback(cb.id).await.expect("taken");

@@ -326,6 +326,66 @@ fn query_commands_work_against_a_server_with_a_token() {
         .env("MADOGUCHI_TOKEN", &token)
         .assert()
         .success();
+    // A second token under the same name is refused in one line saying what to do.
+    let out = madoguchi().args(["operator", "add", "田中", "--db"]).arg(&db).output().expect("run");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("operator revoke 田中"), "{err}");
+    // Revoked by another process (the CLI's own embedded server): the running server refuses
+    // the token once its poll sees it (within seconds; waited for generously).
+    let out = madoguchi().args(["operator", "revoke", "田中", "--db"]).arg(&db).output().expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("取り消しました"));
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let out = madoguchi()
+            .args(["lookup", "病院", "--server", &server.base, "--token", &token])
+            .output()
+            .expect("run");
+        if !out.status.success() {
+            assert_eq!(String::from_utf8_lossy(&out.stderr).trim().lines().count(), 1);
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the revoked token still works");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // Revoking a name with no token in force: non-zero, one line.
+    let out = madoguchi().args(["operator", "revoke", "田中", "--db"]).arg(&db).output().expect("run");
+    assert!(!out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stderr).trim().lines().count(), 1);
+}
+
+#[test]
+fn serve_warns_when_it_listens_off_loopback_without_tls() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("open.db");
+    let mut child = StdCommand::new(assert_cmd::cargo::cargo_bin("madoguchi"))
+        .args(["serve", "--listen", "0.0.0.0:0", "--db"])
+        .arg(&db)
+        .env("MADOGUCHI_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn serve");
+    let stderr = child.stderr.take().expect("stderr");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut warned = false;
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while let Ok(line) = rx.recv_timeout(deadline.saturating_duration_since(std::time::Instant::now())) {
+        if line.contains("警告") && line.contains("TLS") && line.contains("--behind-tls") {
+            warned = true;
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(warned, "serve on 0.0.0.0 warns about TLS");
 }
 
 #[test]

@@ -127,6 +127,7 @@ suite!(
     call_counts_are_done_in_sql,
     faq_upsert_counts_and_audits_changes,
     operators_store_only_token_hashes,
+    operators_are_unique_by_name_and_revocation_is_audited,
     audit_lists_latest_events_oldest_first,
     audit_rows_refuse_update_and_delete,
     verify_finds_the_first_tampered_event,
@@ -206,6 +207,6 @@ async fn migrations_are_recorded_once_and_reconnecting_is_harmless() {
         .fetch_all(&mut conn)
         .await
         .expect("reads");
-    assert_eq!(versions, vec![1, 2, 3, 4, 5]);
+    assert_eq!(versions, vec![1, 2, 3, 4, 5, 6]);
     f.cleanup().await;
 }

@@ -79,6 +79,7 @@ suite!(
     call_counts_are_done_in_sql,
     faq_upsert_counts_and_audits_changes,
     operators_store_only_token_hashes,
+    operators_are_unique_by_name_and_revocation_is_audited,
     audit_lists_latest_events_oldest_first,
     audit_rows_refuse_update_and_delete,
     verify_finds_the_first_tampered_event,
@@ -109,7 +110,7 @@ async fn open_sets_wal_foreign_keys_and_records_migrations_once() {
         .fetch_all(&mut conn)
         .await
         .expect("reads");
-    assert_eq!(versions, vec![1, 2, 3, 4, 5]);
+    assert_eq!(versions, vec![1, 2, 3, 4, 5, 6]);
     // Foreign keys are enforced on the store's connections.
     seeded(&f).await;
     let bad = madoguchi::store::SeedData {

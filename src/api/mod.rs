@@ -349,6 +349,21 @@ pub struct IssuedToken {
     pub token: String,
 }
 
+/// `POST /v1/operators/revoke` (supervisors): whose token to revoke.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RevokeOperator {
+    pub name: String,
+}
+
+/// The answer to `POST /v1/operators/revoke`: the token no longer works on any server
+/// (within seconds), and the operator's SSH sessions end.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RevokedOperator {
+    pub name: String,
+    pub role: Role,
+    pub revoked_at: DateTime<Utc>,
+}
+
 /// `POST /v1/ssh-keys` (supervisors): a public key an operator logs in with over SSH (the
 /// line of an `id_ed25519.pub`, as `ssh-keygen` writes it).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

@@ -11,7 +11,8 @@ use crate::client::new_idempotency_key;
 /// How the caller was verified, as typed on the command line.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum VerificationArg {
-    /// Called back the registered phone number.
+    /// Called back the registered phone number (needs `--call-id` of the call started by
+    /// taking a call-back to this institution).
     #[value(alias = "callback_registered_phone")]
     CallbackRegisteredPhone,
     /// The caller read back the registered details.

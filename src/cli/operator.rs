@@ -1,5 +1,6 @@
 //! `madoguchi operator add NAME --role R`: issues a token and prints it alone on standard
-//! output (so a script can capture it); only its hash is stored. `operator key add|list|
+//! output (so a script can capture it); only its hash is stored; one token in force per name.
+//! `operator revoke NAME`: withdraws it everywhere within seconds. `operator key add|list|
 //! remove`: the SSH public keys operators log in with (`serve --ssh-listen`).
 
 use std::path::Path;
@@ -23,8 +24,23 @@ pub struct OperatorArgs {
 pub enum OperatorCommand {
     /// Issue a token for a new operator; the token is printed once, alone on stdout.
     Add(AddArgs),
+    /// Revoke an operator's token: refused (401) on every server within seconds, the
+    /// operator's SSH sessions end, and the name can be issued again.
+    Revoke(RevokeArgs),
     /// The SSH public keys operators log in with (`madoguchi serve --ssh-listen`).
     Key(KeyArgs),
+}
+
+/// Options of `operator revoke`.
+#[derive(Debug, Clone, Args)]
+pub struct RevokeArgs {
+    /// The operator's name, as given to `operator add`.
+    pub name: String,
+    /// Print {name, role, revoked_at} as JSON.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub target: Target,
 }
 
 /// Options of `operator key`.
@@ -123,6 +139,21 @@ pub async fn run(args: OperatorArgs) -> anyhow::Result<()> {
             session.close().await;
             let issued = issued?;
             if a.json { output::json(&issued) } else { output::lines([issued.token]) }
+        }
+        OperatorCommand::Revoke(a) => {
+            let session = a.target.connect().await?;
+            let revoked = session.client.revoke_operator(&a.name).await;
+            session.close().await;
+            let r = revoked?;
+            if a.json {
+                output::json(&r)
+            } else {
+                output::lines([format!(
+                    "{}（{}）のトークンを取り消しました。どのサーバーでも数秒以内に使えなくなり、SSH の接続も終了します",
+                    r.name,
+                    r.role.as_str()
+                )])
+            }
         }
         OperatorCommand::Key(k) => run_key(k.command).await,
     }

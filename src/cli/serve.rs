@@ -1,6 +1,7 @@
 //! `madoguchi serve`: the API server until Ctrl-C or SIGTERM.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::Context;
 use chrono::NaiveDate;
@@ -8,7 +9,7 @@ use clap::Args;
 use tokio::net::TcpListener;
 
 use super::target::{default_db, load_policy};
-use crate::server::{AppState, Clock};
+use crate::server::{AppState, Clock, Limits, Rate};
 
 /// Options of `serve`.
 #[derive(Debug, Clone, Args)]
@@ -32,6 +33,52 @@ pub struct ServeArgs {
     /// The SSH host key (created on first start, mode 600); default: beside the database.
     #[arg(long, value_name = "FILE", requires = "ssh_listen")]
     pub ssh_host_key: Option<PathBuf>,
+    /// Say that a TLS proxy terminates HTTPS in front of this server: silences the warning
+    /// printed when listening on an address other than loopback.
+    #[arg(long)]
+    pub behind_tls: bool,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// `serve`'s limits (defaults generous: a busy console never meets them).
+#[derive(Debug, Clone, Args)]
+pub struct LimitArgs {
+    /// Requests per second per bearer token (bursts of ten seconds' worth; 0: no limit).
+    #[arg(long, default_value_t = 200, value_name = "N")]
+    pub rate_per_token: u32,
+    /// Requests per second per client address, loopback excepted (bursts of ten seconds'
+    /// worth; 0: no limit).
+    #[arg(long, default_value_t = 500, value_name = "N")]
+    pub rate_per_address: u32,
+    /// Apply the per-address limit to loopback clients too (no proxy or SSH consoles share
+    /// 127.0.0.1 here).
+    #[arg(long)]
+    pub rate_limit_loopback: bool,
+    /// Seconds a client may take to send a request's headers, and a kept-alive connection may
+    /// sit idle.
+    #[arg(long, default_value_t = 20, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_timeout: u64,
+    /// Seconds a request may take, its body included (408 beyond; the event stream is exempt).
+    #[arg(long, default_value_t = 15, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub request_timeout: u64,
+    /// Open connections at most (one more gets 503).
+    #[arg(long, default_value_t = 1000, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_connections: u64,
+}
+
+impl LimitArgs {
+    /// The server's limits.
+    pub fn limits(&self) -> Limits {
+        Limits {
+            per_token: Rate::per_second(self.rate_per_token),
+            per_address: Rate::per_second(self.rate_per_address),
+            limit_loopback: self.rate_limit_loopback,
+            header_timeout: Duration::from_secs(self.header_timeout),
+            request_timeout: Duration::from_secs(self.request_timeout),
+            max_connections: usize::try_from(self.max_connections).unwrap_or(usize::MAX),
+        }
+    }
 }
 
 /// Serves until a signal.
@@ -57,6 +104,11 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         "madoguchi: http://{addr} で待ち受けています（医療機関 {count} 件, 検索索引 {index_mb:.0} MB, 営業日 {}）",
         clock.today()
     );
+    if crate::server::listen::off_loopback(addr) && !args.behind_tls {
+        eprintln!(
+            "madoguchi: 警告: {addr} は他のマシンから届くアドレスですが、TLS なしの HTTP です。トークンと応対記録が平文で流れます。TLS を終端するリバースプロキシを前に置き（その場合は --behind-tls）、でなければ --listen 127.0.0.1:PORT にしてください"
+        );
+    }
     let ssh = match &args.ssh_listen {
         Some(listen) => Some(std::sync::Arc::new(
             start_ssh(listen, args.ssh_host_key.as_ref(), &db, state.clone(), addr).await?,
@@ -72,7 +124,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             ssh.stop(std::time::Duration::from_secs(2)).await;
         }
     };
-    crate::server::run(listener, state, shutdown).await?;
+    crate::server::run_with(listener, state, args.limits.limits(), shutdown).await?;
     drop(ssh);
     eprintln!("madoguchi: 停止しました");
     Ok(())

@@ -12,7 +12,10 @@ use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::api::{AttachFaq, CloseCallBack, NewCallBack, ScreenPop, ScreenPopRequest, TakenCallBack};
+use crate::api::{
+    AttachFaq, CloseCallBack, NewCallBack, RevokeOperator, RevokedOperator, ScreenPop, ScreenPopRequest,
+    TakenCallBack,
+};
 use crate::api::{
     AuditEvent, AuditVerifyResult, Call, ChangeReaderApplication, ChangeReceipt, Dashboard,
     DeadlineBatchRequest, DeadlineBatchResult, ErrorBody, FaqEntry, FaqResponse, Health, InstitutionDetail,
@@ -175,6 +178,10 @@ impl Client {
     /// Issues a token for a new operator (supervisors); the token is in the answer only.
     pub async fn add_operator(&self, name: &str, role: Role) -> Result<IssuedToken, ClientError> {
         self.with_body(Method::POST, "/v1/operators", &NewOperator { name: name.to_string(), role }).await
+    }
+    /// Revokes an operator's token (supervisors): 401 for it on every server within seconds.
+    pub async fn revoke_operator(&self, name: &str) -> Result<RevokedOperator, ClientError> {
+        self.with_body(Method::POST, "/v1/operators/revoke", &RevokeOperator { name: name.to_string() }).await
     }
     /// Registers an SSH public key for an operator (supervisors).
     pub async fn add_ssh_key(&self, operator: &str, public_key: &str) -> Result<SshKey, ClientError> {

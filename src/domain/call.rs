@@ -24,6 +24,54 @@ pub struct WrapUpReason {
     pub on_change: bool,
 }
 
+/// Who is changing a call record, as the ownership rule sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallEditor {
+    /// The operator who took the call.
+    Owner,
+    /// A supervisor changing another operator's record: allowed, and audited.
+    Supervisor,
+}
+
+/// A call record is changed only by the operator who took it, or by a supervisor (whose
+/// change of another's record the caller audits); anyone else is refused (`None`).
+pub fn call_editor(call_operator: &str, caller: &str, caller_is_supervisor: bool) -> Option<CallEditor> {
+    if call_operator == caller {
+        Some(CallEditor::Owner)
+    } else if caller_is_supervisor {
+        Some(CallEditor::Supervisor)
+    } else {
+        None
+    }
+}
+
+/// 登録電話番号へ折り返し verifies a caller only when madoguchi made the call: a change claiming it
+/// must be on a call started by taking a call-back (`call_callback_id`) for the same institution
+/// (`call_code`), whose number was copied from the institution's record. Without such a call the
+/// claim is refused and the operator is told what to do instead.
+pub fn check_callback_verification(
+    code: &str,
+    call: Option<(Option<&str>, Option<i64>)>,
+) -> Result<(), RuleError> {
+    let Some((call_code, call_callback_id)) = call else {
+        return Err(RuleError::Refused(
+            "「登録電話番号へ折り返し」は折り返しの応対中にだけ選べます。折り返しを登録して登録電話番号へ掛け直すか、登録内容の読み上げで確認してください。".into(),
+        ));
+    };
+    if call_callback_id.is_none() {
+        return Err(RuleError::Refused(
+            "この応対は折り返しで始めたものではありません。「登録電話番号へ折り返し」は折り返しから始めた応対で選んでください（登録内容の読み上げでの確認もできます）。".into(),
+        ));
+    }
+    if call_code != Some(code) {
+        return Err(RuleError::Refused(format!(
+            "この応対は{}への折り返しです。{code} の変更は、その医療機関への折り返しで行ってください。",
+            call_code.unwrap_or("別の医療機関")
+        )));
+    }
+    Ok(())
+}
+
 /// Checks the reasons an operator chose to close a call with: at least one, each from the
 /// policy list. Returns them deduplicated, in the policy's order.
 pub fn check_wrap_up(list: &[WrapUpReason], chosen: &[String]) -> Result<Vec<String>, RuleError> {
@@ -508,6 +556,30 @@ pub fn report_csv(report: &CallReport) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_owner_or_a_supervisor_edits_a_call() {
+        assert_eq!(call_editor("sato", "sato", false), Some(CallEditor::Owner));
+        assert_eq!(call_editor("sato", "sato", true), Some(CallEditor::Owner));
+        assert_eq!(call_editor("sato", "boss", true), Some(CallEditor::Supervisor));
+        assert_eq!(call_editor("sato", "suzuki", false), None);
+    }
+
+    #[test]
+    fn calling_back_verifies_only_on_a_call_back_to_the_same_institution() {
+        assert!(check_callback_verification("1310000011", Some((Some("1310000011"), Some(7)))).is_ok());
+        for call in [
+            None,
+            Some((Some("1310000011"), None)),
+            Some((Some("1310000029"), Some(7))),
+            Some((None, Some(7))),
+        ] {
+            let Err(RuleError::Refused(msg)) = check_callback_verification("1310000011", call) else {
+                panic!("{call:?} must be refused");
+            };
+            assert!(msg.contains("折り返し"), "{msg}");
+        }
+    }
     use crate::domain::Policy;
 
     fn reasons() -> Vec<WrapUpReason> {

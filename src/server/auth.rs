@@ -1,6 +1,7 @@
-//! Bearer tokens: the [`Caller`] extractor (401 without a valid token) and the role
-//! extractors [`Staff`] and [`Supervisor`] (403), which handlers take first so the role is
-//! checked before the path, the query or the body is read. Tokens are random, shown once, and stored only as SHA-256 hashes.
+//! Bearer tokens: the [`Caller`] extractor (401 without a valid token, or with a revoked
+//! one) and the role extractors [`Staff`], [`Supervisor`], [`FaqReader`] and [`Telephony`]
+//! (403), which handlers take first so the role is checked before the path, the query or the
+//! body is read. Tokens are random, shown once, and stored only as SHA-256 hashes.
 
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
@@ -83,34 +84,42 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
-/// A caller of the staff roles (operator, supervisor): as an extractor the role is checked
-/// from the headers, before the body is read, so a `service` token gets 403 whatever it sends.
-#[derive(Debug, Clone)]
-pub struct Staff(pub Caller);
+/// Role extractors: each checks its role from the headers, before the path, the query or the
+/// body is read, so a token of the wrong role gets 403 whatever it sends.
+macro_rules! role_extractor {
+    ($(#[$doc:meta])* $name:ident, $check:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone)]
+        pub struct $name(pub Caller);
 
-/// A supervisor caller, checked before the body is read (see [`Staff`]).
-#[derive(Debug, Clone)]
-pub struct Supervisor(pub Caller);
+        impl FromRequestParts<AppState> for $name {
+            type Rejection = ApiError;
 
-impl FromRequestParts<AppState> for Staff {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Staff, ApiError> {
-        let caller = Caller::from_request_parts(parts, state).await?;
-        caller.staff()?;
-        Ok(Staff(caller))
-    }
+            async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<$name, ApiError> {
+                let caller = Caller::from_request_parts(parts, state).await?;
+                caller.$check()?;
+                Ok($name(caller))
+            }
+        }
+    };
 }
 
-impl FromRequestParts<AppState> for Supervisor {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Supervisor, ApiError> {
-        let caller = Caller::from_request_parts(parts, state).await?;
-        caller.supervisor()?;
-        Ok(Supervisor(caller))
-    }
-}
+role_extractor!(
+    /// A caller of the staff roles (operator, supervisor).
+    Staff, staff
+);
+role_extractor!(
+    /// A supervisor.
+    Supervisor, supervisor
+);
+role_extractor!(
+    /// Anyone who may search the FAQ (staff and the chatbot's `service`).
+    FaqReader, faq_reader
+);
+role_extractor!(
+    /// The phone system (`telephony`).
+    Telephony, telephony
+);
 
 /// SHA-256 of a token, lower-case hex: what the store keeps.
 pub fn hash_token(token: &str) -> String {

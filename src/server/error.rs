@@ -28,6 +28,9 @@ pub enum ApiError {
     /// 409: a domain rule refused the change; the message is the rule's own words.
     #[error("{0}")]
     Refused(String),
+    /// 409: the change collides with what exists (an operator name in use).
+    #[error("{0}")]
+    Conflict(String),
     /// 412: `If-Match` is stale; the body carries the current state.
     #[error("{message}")]
     Stale { message: String, current: Box<ReaderApplicationView> },
@@ -64,7 +67,7 @@ impl ApiError {
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::Refused(_) => StatusCode::CONFLICT,
+            ApiError::Refused(_) | ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Stale { .. } => StatusCode::PRECONDITION_FAILED,
             ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
@@ -82,6 +85,7 @@ impl ApiError {
             ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound(_) => "not_found",
             ApiError::Refused(_) => "rule_refused",
+            ApiError::Conflict(_) => "conflict",
             ApiError::Stale { .. } => "stale",
             ApiError::TooLarge => "payload_too_large",
             ApiError::PreconditionRequired(_) => "precondition_required",
@@ -152,6 +156,7 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::NotFound(what) => ApiError::NotFound(format!("見つかりません: {what}")),
             StoreError::Rule(rule) => ApiError::Refused(rule.to_string()),
+            StoreError::Conflict(msg) => ApiError::Conflict(msg),
             StoreError::IdempotencyMismatch => ApiError::unprocessable(
                 "idempotency_key_reused",
                 "この Idempotency-Key は別の内容の変更に使われています。新しいキーでやり直してください",

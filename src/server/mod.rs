@@ -14,6 +14,9 @@ pub mod clock;
 pub mod error;
 pub mod events;
 pub mod extract;
+pub mod hyper_errors;
+pub mod limits;
+pub mod listen;
 pub mod openapi;
 pub mod routes;
 pub mod state;
@@ -42,11 +45,13 @@ use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 
 pub use error::ApiError;
+pub use limits::{Limits, Rate};
 pub use state::{AppState, Clock, IndexBuild};
 
 use crate::api::Role;
 use crate::domain::Policy;
 use crate::store::{OperatorRecord, Store, StoreError};
+use limits::RateLimits;
 
 /// Largest request body accepted (413 beyond).
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -66,10 +71,17 @@ pub enum ServeError {
     Other(String),
 }
 
-/// Every route of the API with its layers: body limit, timeout (not for SSE), panics and
-/// framework errors rewritten into the one error shape, request tracing.
+/// Every route of the API with the default [`Limits`] (see [`router_with`]).
 pub fn router(state: AppState) -> Router {
-    use routes::{admin, audit, callbacks, calls, faq, institutions, reader, reports, screen_pops, ssh_keys};
+    router_with(state, &Limits::default())
+}
+
+/// Every route of the API with its layers: rate limits (429), body limit, timeout (not for
+/// SSE), panics and framework errors rewritten into the one error shape, request tracing.
+pub fn router_with(state: AppState, limits: &Limits) -> Router {
+    use routes::{
+        admin, audit, callbacks, calls, faq, institutions, operators, reader, reports, screen_pops, ssh_keys,
+    };
     let api = Router::new()
         .route("/healthz", get(admin::healthz))
         .route("/openapi.json", get(openapi_json))
@@ -97,15 +109,17 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/reports/calls", get(reports::calls))
         .route("/v1/dashboard", get(admin::dashboard))
         .route("/v1/batch/deadline", post(admin::deadline_batch))
-        .route("/v1/operators", post(admin::add_operator))
+        .route("/v1/operators", post(operators::add))
+        .route("/v1/operators/revoke", post(operators::revoke))
         .route("/v1/ssh-keys", get(ssh_keys::list).post(ssh_keys::add).delete(ssh_keys::remove))
         .route("/v1/ssh-sessions", get(ssh_keys::sessions))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT));
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, limits.request_timeout));
     Router::new()
         .merge(api)
         .route("/v1/events", get(events::events))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn_with_state(RateLimits::new(limits), limits::rate_limit))
         .layer(CatchPanicLayer::custom(on_panic))
         .layer(axum::middleware::map_response(error_shape))
         .layer(TraceLayer::new_for_http())
@@ -150,23 +164,33 @@ async fn error_shape(resp: Response) -> Response {
     new
 }
 
-/// Serves `state` on `listener` until `shutdown` resolves, then stops taking requests, ends
-/// event streams and waits for requests in flight.
+/// Serves `state` on `listener` with the default [`Limits`] (see [`run_with`]).
 pub async fn run(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    run_with(listener, state, Limits::default(), shutdown).await
+}
+
+/// Serves `state` on `listener` within `limits` until `shutdown` resolves, then stops
+/// taking requests, ends event streams and waits for requests in flight.
+pub async fn run_with(
+    listener: TcpListener,
+    state: AppState,
+    limits: Limits,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     state.follow_store_changes().await.map_err(std::io::Error::other)?;
-    let app = router(state.clone());
+    state.watch_operators().await.map_err(std::io::Error::other)?;
+    let app = router_with(state.clone(), &limits);
     let signal_state = state.clone();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            tracing::info!("shutting down");
-            signal_state.begin_shutdown();
-        })
-        .await
+    listen::serve(listener, app, &limits, async move {
+        shutdown.await;
+        tracing::info!("shutting down");
+        signal_state.begin_shutdown();
+    })
+    .await
 }
 
 /// Resolves on Ctrl-C or SIGTERM: the shutdown future of `madoguchi serve`.

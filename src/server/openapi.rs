@@ -37,14 +37,15 @@ use super::{events, routes};
         routes::reports::calls,
         routes::admin::dashboard,
         routes::admin::deadline_batch,
-        routes::admin::add_operator,
+        routes::operators::add,
+        routes::operators::revoke,
         routes::ssh_keys::add,
         routes::ssh_keys::list,
         routes::ssh_keys::remove,
         routes::ssh_keys::sessions,
         events::events,
     ),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &Limits),
     tags(
         (name = "meta"), (name = "institutions"), (name = "reader"), (name = "faq"),
         (name = "audit"), (name = "calls"), (name = "callbacks"), (name = "reports"), (name = "admin"),
@@ -66,6 +67,56 @@ impl Modify for BearerAuth {
     }
 }
 
+/// Adds to every operation the answers of the server's limits, which no handler makes: 429
+/// (rate limit, with `Retry-After`), and 408 (request timeout) to all but the event stream.
+struct Limits;
+
+impl Modify for Limits {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{HeaderBuilder, RefOr, ResponseBuilder, content::ContentBuilder};
+        let error = || {
+            ContentBuilder::new()
+                .schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name("ErrorBody"))))
+                .build()
+        };
+        let too_many = ResponseBuilder::new()
+            .description("Too many requests from this token or address: wait `Retry-After` seconds")
+            .content("application/json", error())
+            .header(
+                "Retry-After",
+                HeaderBuilder::new()
+                    .schema(utoipa::openapi::schema::Object::with_type(
+                        utoipa::openapi::schema::Type::Integer,
+                    ))
+                    .description(Some("Seconds to wait"))
+                    .build(),
+            )
+            .build();
+        let timeout = ResponseBuilder::new()
+            .description("The request (its body included) took longer than the server allows")
+            .content("application/json", error())
+            .build();
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let ops = [
+                item.get.as_mut(),
+                item.put.as_mut(),
+                item.post.as_mut(),
+                item.delete.as_mut(),
+                item.patch.as_mut(),
+            ];
+            for op in ops.into_iter().flatten() {
+                op.responses.responses.entry("429".to_string()).or_insert_with(|| RefOr::T(too_many.clone()));
+                if path != "/v1/events" {
+                    op.responses
+                        .responses
+                        .entry("408".to_string())
+                        .or_insert_with(|| RefOr::T(timeout.clone()));
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -75,9 +126,9 @@ mod tests {
         let doc = serde_json::to_value(ApiDoc::openapi()).expect("serialises");
         assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.1")), "{}", doc["openapi"]);
         let paths = doc["paths"].as_object().expect("paths");
-        assert_eq!(paths.len(), 27, "{:?}", paths.keys().collect::<Vec<_>>());
+        assert_eq!(paths.len(), 28, "{:?}", paths.keys().collect::<Vec<_>>());
         let put = &paths["/v1/institutions/{code}/reader-application"]["put"]["responses"];
-        for status in ["200", "400", "401", "403", "404", "409", "412", "413", "422", "428"] {
+        for status in ["200", "400", "401", "403", "404", "408", "409", "412", "413", "422", "428", "429"] {
             assert!(put.get(status).is_some(), "PUT reader-application documents {status}");
         }
     }

@@ -3,7 +3,7 @@
 //! shutdown signal.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
@@ -284,8 +284,14 @@ const SNAPSHOT_DELAY: Duration = Duration::from_secs(2);
 /// How long a lookup waits for the index still being built before it answers 503.
 const INDEX_WAIT: Duration = Duration::from_secs(12);
 
-/// How long a token that checked out is trusted without asking the store again.
+/// How long a token that checked out is trusted without asking the store again (unless the
+/// operators table changes first: see [`REVOCATION_POLL`]).
 const TOKEN_CACHE_TTL: Duration = Duration::from_secs(60);
+
+/// How often a server reads the operators table's generation (one small query): a token
+/// revoked on any server sharing the database stops working here within about this long,
+/// whatever the token cache holds.
+pub const REVOCATION_POLL: Duration = Duration::from_secs(1);
 
 /// Everything the handlers share; cloned cheaply into each one.
 #[derive(Clone)]
@@ -309,7 +315,12 @@ pub struct Shared {
     local_tokens: RwLock<HashMap<String, OperatorRecord>>,
     /// Open console sessions of this process's SSH server, by session id.
     ssh_sessions: RwLock<HashMap<u64, crate::api::SshSession>>,
-    token_cache: Mutex<HashMap<String, (OperatorRecord, Instant)>>,
+    /// Tokens that checked out: operator, when, and the [`Shared::token_epoch`] they were
+    /// read in (an entry of an older epoch is not trusted).
+    token_cache: Mutex<HashMap<String, (OperatorRecord, Instant, u64)>>,
+    /// Moves on whenever the operators table may have changed (a token issued or revoked
+    /// here, or a new generation seen by the poll), invalidating every cached token at once.
+    token_epoch: AtomicU64,
     shutdown: watch::Sender<bool>,
     /// True while the store's change feed (PostgreSQL NOTIFY) delivers every change, ours
     /// included: events are then published from the feed only, never twice.
@@ -364,6 +375,7 @@ impl AppState {
                 local_tokens: RwLock::new(local_tokens),
                 ssh_sessions: RwLock::new(HashMap::new()),
                 token_cache: Mutex::new(HashMap::new()),
+                token_epoch: AtomicU64::new(0),
                 shutdown,
                 following_store: AtomicBool::new(false),
                 snapshot_pending: AtomicBool::new(false),
@@ -566,20 +578,61 @@ impl AppState {
         {
             return Ok(Some(op));
         }
+        let epoch = self.token_epoch.load(Ordering::Acquire);
         if let Ok(cache) = self.token_cache.lock()
-            && let Some((op, at)) = cache.get(token_hash)
+            && let Some((op, at, read_in)) = cache.get(token_hash)
+            && *read_in == epoch
             && at.elapsed() < TOKEN_CACHE_TTL
         {
             return Ok(Some(op.clone()));
         }
         let found = self.store.operator_by_token_hash(token_hash).await?;
+        // Cached under the epoch read *before* the store: a revocation that committed while
+        // we read moves the epoch on, and this entry is then never trusted.
         if let (Some(op), Ok(mut cache)) = (&found, self.token_cache.lock()) {
             if cache.len() > 10_000 {
                 cache.clear();
             }
-            cache.insert(token_hash.to_string(), (op.clone(), Instant::now()));
+            cache.insert(token_hash.to_string(), (op.clone(), Instant::now(), epoch));
         }
         Ok(found)
+    }
+
+    /// The operators table changed (or may have): no cached token is trusted any more.
+    pub fn operators_changed(&self) {
+        self.token_epoch.fetch_add(1, Ordering::AcqRel);
+        if let Ok(mut cache) = self.token_cache.lock() {
+            cache.clear();
+        }
+    }
+
+    /// Polls the operators table's generation every [`REVOCATION_POLL`] and forgets cached
+    /// tokens when it moves: how a revocation made by another server (or a row deleted by
+    /// hand) reaches this one. A failed poll is retried; the cache's TTL still bounds it.
+    pub async fn watch_operators(&self) -> Result<(), StoreError> {
+        let mut last = self.store.operator_generation().await?;
+        let state = Arc::downgrade(&self.inner);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(REVOCATION_POLL);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                let Some(shared) = state.upgrade() else { return };
+                let state = AppState { inner: shared };
+                if *state.shutdown.borrow() {
+                    return;
+                }
+                match state.store.operator_generation().await {
+                    Ok(now) if now != last => {
+                        last = now;
+                        state.operators_changed();
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::debug!("reading the operators' generation failed: {e}"),
+                }
+            }
+        });
+        Ok(())
     }
 
     /// Brings the lookup index up to the store after institutions changed (an import, a

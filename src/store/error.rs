@@ -15,6 +15,10 @@ pub enum StoreError {
     /// A domain rule refused the change.
     #[error(transparent)]
     Rule(#[from] RuleError),
+    /// The change collides with what exists (an operator name already in use): the message
+    /// says what to do (409).
+    #[error("{0}")]
+    Conflict(String),
     /// The same Idempotency-Key was used before with a different request body.
     #[error("idempotency key reused with a different request")]
     IdempotencyMismatch,

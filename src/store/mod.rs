@@ -35,8 +35,8 @@ pub use error::StoreError;
 pub use postgres::{CHANGES_CHANNEL, PostgresStore};
 pub use records::{
     AuditVerification, BatchRule, ChangeCommand, ChangeOutcome, ChangeRule, DeadlineBatch,
-    DeadlineBatchReport, InstitutionRow, InstitutionsVersion, NewCall, NewCallBackRecord, OperatorRecord,
-    PrefectureCount, SeedData, UpsertCounts,
+    DeadlineBatchReport, InstitutionRow, InstitutionsVersion, NewCall, NewCallBackRecord, OperatorGeneration,
+    OperatorRecord, PrefectureCount, SeedData, UpsertCounts,
 };
 pub use sqlite::SqliteStore;
 
@@ -234,17 +234,31 @@ pub trait FaqStore: Send + Sync {
     async fn faq_entries(&self) -> Result<Vec<FaqEntry>, StoreError>;
 }
 
-/// Operators and their token hashes (`sql/operators.rs`).
+/// Operators and their token hashes (`sql/operators.rs`). One token in force per name.
 #[async_trait::async_trait]
 pub trait OperatorStore: Send + Sync {
+    /// Issues a token under `name`, audited as done by `by`; `Conflict` when the name already
+    /// has a token in force, `Invalid` for an empty name or a hash already issued.
     async fn add_operator(
         &self,
         name: &str,
         role: Role,
         token_hash: &str,
+        by: &str,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError>;
+    /// Revokes the token in force under `name` (audited as done by `by`) and returns what it
+    /// was; `NotFound` when the name has none.
+    async fn revoke_operator(
+        &self,
+        name: &str,
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<OperatorRecord, StoreError>;
+    /// The operator of a token in force (a revoked one is `None`).
     async fn operator_by_token_hash(&self, token_hash: &str) -> Result<Option<OperatorRecord>, StoreError>;
+    /// The table's fingerprint, polled to notice revocations made by another server.
+    async fn operator_generation(&self) -> Result<OperatorGeneration, StoreError>;
 }
 
 /// The SSH public keys operators log in with (`sql/ssh_keys.rs`).
@@ -266,6 +280,16 @@ pub trait SshKeyStore: Send + Sync {
 /// 変更履歴, the hash-chained audit log (`sql/audit.rs`).
 #[async_trait::async_trait]
 pub trait AuditStore: Send + Sync {
+    /// Appends one event that goes with no other write of the store (a supervisor's change
+    /// of another operator's call record), in its own transaction.
+    async fn record_event(
+        &self,
+        operator: &str,
+        action: &str,
+        code: Option<&str>,
+        detail: serde_json::Value,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
     /// Audit events, optionally for one institution, oldest first.
     async fn audit(&self, code: Option<&str>, limit: u32) -> Result<Vec<AuditEvent>, StoreError>;
     async fn verify_audit(&self) -> Result<AuditVerification, StoreError>;

@@ -104,6 +104,16 @@ pub struct OperatorRecord {
     pub role: Role,
 }
 
+/// A cheap fingerprint of the operators table (rows, newest id, revoked rows): any issue,
+/// revocation or row deleted by hand changes it, so a server that polls it knows when the
+/// tokens it trusts from its cache must be checked again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct OperatorGeneration {
+    pub rows: i64,
+    pub max_id: i64,
+    pub revoked: i64,
+}
+
 /// Outcome of checking the audit chain end to end.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditVerification {

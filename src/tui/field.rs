@@ -14,6 +14,9 @@ pub struct TextField {
     input: Input,
 }
 
+/// The most characters a field holds (a call note's limit on the server is the same).
+pub const MAX_CHARS: usize = 4000;
+
 impl TextField {
     pub fn new(value: &str) -> TextField {
         TextField { input: Input::new(value.to_string()) }
@@ -27,27 +30,46 @@ impl TextField {
         self.input.reset();
     }
 
-    /// Inserts one typed (or IME-committed) character. Control characters are dropped.
+    /// Inserts one typed (or IME-committed) character. Control characters are dropped, and so
+    /// is anything past [`MAX_CHARS`].
     pub fn insert(&mut self, c: char) -> bool {
-        if c.is_control() {
+        if c.is_control() || self.input.value().chars().count() >= MAX_CHARS {
             return false;
         }
         self.input.handle(InputRequest::InsertChar(c)).is_some()
     }
 
-    /// Inserts pasted text as one line: CR/LF and tabs become single spaces.
+    /// Inserts pasted text as one line at the caret: CR/LF and tabs become single spaces,
+    /// other control characters are dropped, and the field keeps at most [`MAX_CHARS`]
+    /// (a megabyte pasted by mistake costs no more than that).
     pub fn paste(&mut self, s: &str) -> bool {
-        let mut changed = false;
+        let value = self.input.value();
+        let len = value.chars().count();
+        let room = MAX_CHARS.saturating_sub(len);
+        let mut pasted = String::new();
+        let mut n = 0;
         let mut last_space = false;
         for c in s.chars() {
+            if n >= room {
+                break;
+            }
             let c = if c == '\r' || c == '\n' || c == '\t' { ' ' } else { c };
-            if c == ' ' && last_space {
+            if (c == ' ' && last_space) || c.is_control() {
                 continue;
             }
             last_space = c == ' ';
-            changed |= self.insert(c);
+            pasted.push(c);
+            n += 1;
         }
-        changed
+        if n == 0 {
+            return false;
+        }
+        let cursor = self.input.cursor().min(len);
+        let mut next: String = value.chars().take(cursor).collect();
+        next.push_str(&pasted);
+        next.extend(value.chars().skip(cursor));
+        self.input = Input::new(next).with_cursor(cursor + n);
+        true
     }
 
     /// Applies an editing key; true when the value (not only the caret) changed.
@@ -111,6 +133,21 @@ mod tests {
         assert_eq!(f.visible(20), ("矢嶋".to_string(), 4));
         let f = TextField::new("ﾔｼﾞﾏ");
         assert_eq!(f.visible(20), ("ヤジマ".to_string(), 6));
+    }
+
+    #[test]
+    fn a_huge_paste_fills_the_field_to_its_limit_at_the_caret() {
+        let mut f = TextField::new("前後");
+        f.edit(EditKey::Home);
+        f.edit(EditKey::Right);
+        let big = "あ\u{1b}[31m\u{7}".repeat(300_000);
+        assert!(f.paste(&big));
+        assert_eq!(f.value().chars().count(), MAX_CHARS);
+        assert!(f.value().starts_with("前あ[31mあ"), "{}", &f.value()[..30]);
+        assert!(f.value().ends_with('後'));
+        assert!(!f.value().chars().any(char::is_control));
+        assert!(!f.paste("もっと"));
+        assert!(!f.insert('x'));
     }
 
     #[test]

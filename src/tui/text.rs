@@ -93,6 +93,55 @@ fn voiced(base: char, step: u32) -> Option<char> {
     }
 }
 
+/// Whether `c` is East Asian *ambiguous* width: one cell by unicode-width, two on a terminal
+/// set to draw ambiguous characters wide (old Tera Term setups, some CJK fonts).
+pub fn ambiguous(c: char) -> bool {
+    UnicodeWidthChar::width(c) != UnicodeWidthChar::width_cjk(c)
+}
+
+/// The one-cell ASCII stand-in for an ambiguous-width character in ASCII mode: the usual
+/// marks of Japanese documents by their look, circled numbers by their digit, anything else
+/// `?`. Server data (an FAQ answer with ※ or ①, a name with ○) cannot then shift a line.
+pub fn ascii_for(c: char) -> char {
+    match c {
+        '※' | '＊' | '●' | '◎' | '★' | '☆' | '◆' | '◇' => '*',
+        '○' | '〇' | '◯' => 'o',
+        '■' | '□' | '▲' | '△' | '▼' | '▽' | '▶' | '▷' | '◀' | '◁' => '#',
+        '①'..='⑨' => char::from_u32('1' as u32 + (c as u32 - '①' as u32)).unwrap_or('?'),
+        '×' => 'x',
+        '÷' => '/',
+        '±' => '+',
+        '°' => 'o',
+        '−' | '‐' | '–' | '—' | '―' | '─' | '━' => '-',
+        '│' | '┃' | '‖' => '|',
+        '┌' | '┐' | '└' | '┘' | '├' | '┤' | '┬' | '┴' | '┼' => '+',
+        '‘' | '’' | '′' => '\'',
+        '“' | '”' | '″' => '"',
+        '…' | '‥' | '・' => '.',
+        '→' | '⇒' => '>',
+        '←' | '⇐' => '<',
+        '↑' => '^',
+        '↓' => 'v',
+        '§' => 'S',
+        _ => '?',
+    }
+}
+
+/// In ASCII mode, every cell of a drawn frame whose symbol holds an ambiguous-width character
+/// gets its one-cell ASCII stand-in ([`ascii_for`]): whatever the data, the line stays as
+/// ratatui measured it.
+pub fn ascii_safe(buf: &mut ratatui::buffer::Buffer) {
+    for cell in buf.content.iter_mut() {
+        let sym = cell.symbol();
+        if sym.is_ascii() || !sym.chars().any(ambiguous) {
+            continue;
+        }
+        let first = sym.chars().find(|c| ambiguous(*c)).unwrap_or('?');
+        let mut b = [0u8; 4];
+        cell.set_symbol(ascii_for(first).encode_utf8(&mut b));
+    }
+}
+
 /// Display width in terminal cells of `s`.
 pub fn width(s: &str) -> usize {
     s.chars().map(char_width).sum()
@@ -275,6 +324,21 @@ pub mod ui {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ascii_mode_replaces_every_ambiguous_width_symbol_in_a_frame() {
+        use ratatui::buffer::Buffer;
+        use ratatui::layout::Rect;
+        let mut buf = Buffer::empty(Rect::new(0, 0, 20, 1));
+        buf.set_string(0, 0, "※○①■×…佐藤ab", ratatui::style::Style::default());
+        ascii_safe(&mut buf);
+        let line: String = buf.content.iter().map(|c| c.symbol()).collect();
+        assert!(line.starts_with("*o1#x.佐"), "{line:?}");
+        assert!(line.chars().all(|c| !ambiguous(c)), "{line:?}");
+        // Japanese text and ASCII are not ambiguous: left alone.
+        assert!(!ambiguous('佐') && !ambiguous('a') && !ambiguous('ア'));
+        assert!(ambiguous('※') && ambiguous('○') && ambiguous('①') && ambiguous('■'));
+    }
 
     #[test]
     fn width_counts_cells() {

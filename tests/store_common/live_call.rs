@@ -61,7 +61,7 @@ pub async fn live_call_reasons_handle_time_and_faq(f: &dyn Fixture) {
     assert!(store.call(999_999).await.expect("reads").is_none());
 
     store
-        .add_operator("phone-system", Role::Telephony, "hash-telephony", t0())
+        .add_operator("phone-system", Role::Telephony, "hash-telephony", "test", t0())
         .await
         .expect("telephony role");
     let op = store.operator_by_token_hash("hash-telephony").await.expect("reads").expect("exists");

@@ -17,7 +17,9 @@ use madoguchi::domain::{
     Institution, InstitutionCode, InstitutionKind, Policy, ReaderApplication, ReaderModel, ReaderStatus,
     RuleError, SubsidyClaim, SubsidyStatus, reader,
 };
-use madoguchi::store::{ChangeCommand, DeadlineBatch, SeedData, Store, StoreError, UpsertCounts};
+use madoguchi::store::{
+    ChangeCommand, DeadlineBatch, OperatorRecord, SeedData, Store, StoreError, UpsertCounts,
+};
 
 /// What a backend's test file provides.
 #[async_trait::async_trait]
@@ -565,19 +567,63 @@ pub async fn faq_upsert_counts_and_audits_changes(f: &dyn Fixture) {
 
 pub async fn operators_store_only_token_hashes(f: &dyn Fixture) {
     let store = f.store();
-    store.add_operator("sato", Role::Operator, "hash-1", at()).await.expect("adds");
-    store.add_operator("boss", Role::Supervisor, "hash-2", at()).await.expect("adds");
+    store.add_operator("sato", Role::Operator, "hash-1", "boss", at()).await.expect("adds");
+    store.add_operator("boss", Role::Supervisor, "hash-2", "setup", at()).await.expect("adds");
     let op = store.operator_by_token_hash("hash-2").await.expect("reads").expect("present");
     assert_eq!((op.name.as_str(), op.role), ("boss", Role::Supervisor));
     assert!(store.operator_by_token_hash("nope").await.expect("reads").is_none());
     assert!(matches!(
-        store.add_operator("x", Role::Service, "hash-1", at()).await,
+        store.add_operator("x", Role::Service, "hash-1", "boss", at()).await,
         Err(StoreError::Invalid(_))
     ));
     assert!(matches!(
-        store.add_operator(" ", Role::Service, "hash-3", at()).await,
+        store.add_operator(" ", Role::Service, "hash-3", "boss", at()).await,
         Err(StoreError::Invalid(_))
     ));
+}
+
+pub async fn operators_are_unique_by_name_and_revocation_is_audited(f: &dyn Fixture) {
+    let store = f.store();
+    let before = store.operator_generation().await.expect("generation");
+    store.add_operator("佐藤", Role::Operator, "hash-a", "boss", at()).await.expect("adds");
+    // A second token in force under one name is refused, whatever its role or spacing.
+    let again = store.add_operator(" 佐藤 ", Role::Supervisor, "hash-b", "boss", at()).await;
+    assert!(matches!(&again, Err(StoreError::Conflict(m)) if m.contains("operator revoke")), "{again:?}");
+    assert!(store.operator_by_token_hash("hash-b").await.expect("reads").is_none());
+    let issued = store.operator_generation().await.expect("generation");
+    assert_ne!(before, issued);
+
+    let revoked = store.revoke_operator("佐藤", "boss", at()).await.expect("revokes");
+    assert_eq!(revoked, OperatorRecord { name: "佐藤".into(), role: Role::Operator });
+    assert!(store.operator_by_token_hash("hash-a").await.expect("reads").is_none());
+    assert_ne!(store.operator_generation().await.expect("generation"), issued);
+    assert!(matches!(store.revoke_operator("佐藤", "boss", at()).await, Err(StoreError::NotFound(_))));
+    assert!(matches!(store.revoke_operator("誰か", "boss", at()).await, Err(StoreError::NotFound(_))));
+
+    // The name is free again; the old token stays revoked.
+    store.add_operator("佐藤", Role::Operator, "hash-c", "boss", at()).await.expect("re-issues");
+    assert!(store.operator_by_token_hash("hash-a").await.expect("reads").is_none());
+    assert!(store.operator_by_token_hash("hash-c").await.expect("reads").is_some());
+
+    let events = store.audit(None, 100).await.expect("audit");
+    let ops: Vec<(&str, &str, String)> = events
+        .iter()
+        .filter(|e| e.action.starts_with("operator."))
+        .map(|e| {
+            (e.operator.as_str(), e.action.as_str(), e.detail["name"].as_str().unwrap_or("").to_string())
+        })
+        .collect();
+    assert_eq!(
+        ops,
+        vec![
+            ("boss", "operator.token_issued", "佐藤".to_string()),
+            ("boss", "operator.revoked", "佐藤".to_string()),
+            ("boss", "operator.token_issued", "佐藤".to_string()),
+        ]
+    );
+    assert_eq!(store.verify_audit().await.expect("verifies").first_broken_seq, None);
+    // No token hash in the audit trail.
+    assert!(events.iter().all(|e| !e.detail.to_string().contains("hash-")));
 }
 
 pub async fn audit_lists_latest_events_oldest_first(f: &dyn Fixture) {

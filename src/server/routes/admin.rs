@@ -1,12 +1,10 @@
 //! Routes about the service itself and its people: health, who am I, the dashboard, the
-//! deadline batch and issuing operator tokens.
+//! deadline batch (operator tokens are in `operators.rs`).
 
 use axum::extract::State;
 
-use crate::api::{
-    Dashboard, DeadlineBatchRequest, DeadlineBatchResult, Health, IssuedToken, Me, NewOperator,
-};
-use crate::server::auth::{Staff, Supervisor, hash_token, new_token};
+use crate::api::{Dashboard, DeadlineBatchRequest, DeadlineBatchResult, Health, Me};
+use crate::server::auth::{Staff, Supervisor};
 use crate::server::error::ApiError;
 use crate::server::extract::AppJson;
 use crate::server::state::AppState;
@@ -73,29 +71,4 @@ pub async fn deadline_batch(
     AppJson(req): AppJson<DeadlineBatchRequest>,
 ) -> Result<AppJson<DeadlineBatchResult>, ApiError> {
     Ok(AppJson(usecase::applications::deadline_batch(&state, &caller, req.dry_run).await?))
-}
-
-/// Issues a token for a new operator (supervisors). The token is in this answer only.
-#[utoipa::path(post, path = "/v1/operators", tag = "admin", request_body = NewOperator,
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "The new token (shown once)", body = IssuedToken),
-        (status = 400, description = "Bad JSON", body = crate::api::ErrorBody),
-        (status = 401, description = "No or unknown token", body = crate::api::ErrorBody),
-        (status = 403, description = "Not a supervisor", body = crate::api::ErrorBody),
-        (status = 413, description = "Body too large", body = crate::api::ErrorBody),
-        (status = 422, description = "Empty name, an unknown role, or JSON of the wrong shape", body = crate::api::ErrorBody),
-    ))]
-pub async fn add_operator(
-    Supervisor(_caller): Supervisor,
-    State(state): State<AppState>,
-    AppJson(req): AppJson<NewOperator>,
-) -> Result<AppJson<IssuedToken>, ApiError> {
-    let name = req.name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(ApiError::unprocessable("invalid_name", "オペレーター名を1〜100文字で入れてください"));
-    }
-    let token = new_token()?;
-    state.store.add_operator(name, req.role, &hash_token(&token), state.clock.now()).await?;
-    Ok(AppJson(IssuedToken { name: name.to_string(), role: req.role, token }))
 }

@@ -41,18 +41,18 @@ pub async fn start(
         (status = 200, description = "The call as it stands", body = Call),
         (status = 400, description = "Bad JSON, bad id or not an institution code", body = crate::api::ErrorBody),
         (status = 401, description = "No or unknown token", body = crate::api::ErrorBody),
-        (status = 403, description = "Role may not log calls", body = crate::api::ErrorBody),
+        (status = 403, description = "Role may not log calls, or the call is another operator's (only its operator or a supervisor may change it)", body = crate::api::ErrorBody),
         (status = 404, description = "No such call or institution", body = crate::api::ErrorBody),
         (status = 413, description = "Body too large", body = crate::api::ErrorBody),
         (status = 422, description = "Note too long, a reason not in the policy list, closing without a reason, or JSON of the wrong shape", body = crate::api::ErrorBody),
     ))]
 pub async fn update(
-    Staff(_caller): Staff,
+    Staff(caller): Staff,
     State(state): State<AppState>,
     AppPath(id): AppPath<i64>,
     AppJson(body): AppJson<UpdateCall>,
 ) -> Result<AppJson<Call>, ApiError> {
-    Ok(AppJson(calls::update(&state, id, &body).await?))
+    Ok(AppJson(calls::update(&state, &caller, id, &body).await?))
 }
 
 /// Attaches an FAQ answer shown or copied during the call (entry id and its current version),
@@ -64,18 +64,18 @@ pub async fn update(
         (status = 200, description = "The call with its FAQ answers", body = Call),
         (status = 400, description = "Bad JSON or bad id", body = crate::api::ErrorBody),
         (status = 401, description = "No or unknown token", body = crate::api::ErrorBody),
-        (status = 403, description = "Role may not log calls", body = crate::api::ErrorBody),
+        (status = 403, description = "Role may not log calls, or the call is another operator's (only its operator or a supervisor may change it)", body = crate::api::ErrorBody),
         (status = 404, description = "No such call or FAQ entry", body = crate::api::ErrorBody),
         (status = 409, description = "The call is closed", body = crate::api::ErrorBody),
-        (status = 422, description = "JSON of the wrong shape", body = crate::api::ErrorBody),
+        (status = 422, description = "An FAQ id too long, or JSON of the wrong shape", body = crate::api::ErrorBody),
     ))]
 pub async fn attach_faq(
-    Staff(_caller): Staff,
+    Staff(caller): Staff,
     State(state): State<AppState>,
     AppPath(id): AppPath<i64>,
     AppJson(body): AppJson<AttachFaq>,
 ) -> Result<AppJson<Call>, ApiError> {
-    Ok(AppJson(calls::attach_faq(&state, id, &body.faq_id, body.copied).await?))
+    Ok(AppJson(calls::attach_faq(&state, &caller, id, &body.faq_id, body.copied).await?))
 }
 
 /// Query of `GET /v1/calls`.

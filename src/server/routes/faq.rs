@@ -7,7 +7,7 @@ use utoipa::IntoParams;
 
 use super::{limit, query};
 use crate::api::{FaqEntry, FaqHit, FaqResponse};
-use crate::server::auth::{Caller, Supervisor};
+use crate::server::auth::{FaqReader, Supervisor};
 use crate::server::error::ApiError;
 use crate::server::extract::{AppJson, AppPath, AppQuery};
 use crate::server::state::AppState;
@@ -32,11 +32,10 @@ pub struct FaqParams {
         (status = 403, description = "The telephony role may only post screen pops", body = crate::api::ErrorBody),
     ))]
 pub async fn search(
-    caller: Caller,
+    FaqReader(_caller): FaqReader,
     State(state): State<AppState>,
     AppQuery(p): AppQuery<FaqParams>,
 ) -> Result<AppJson<FaqResponse>, ApiError> {
-    caller.faq_reader()?;
     let q = query(p.q)?;
     let n = limit(p.limit, 10, 50)?;
     let corpus = state.faq.read().map_err(|_| ApiError::Internal("faq index poisoned".into()))?;
@@ -60,7 +59,7 @@ pub async fn search(
         (status = 401, description = "No or unknown token", body = crate::api::ErrorBody),
         (status = 403, description = "Not a supervisor", body = crate::api::ErrorBody),
         (status = 413, description = "Body too large", body = crate::api::ErrorBody),
-        (status = 422, description = "Empty question or answer, or JSON of the wrong shape", body = crate::api::ErrorBody),
+        (status = 422, description = "Empty question or answer, a field too long, or JSON of the wrong shape", body = crate::api::ErrorBody),
     ))]
 pub async fn put(
     Supervisor(caller): Supervisor,

@@ -8,6 +8,7 @@ pub mod callbacks;
 pub mod calls;
 pub mod faq;
 pub mod institutions;
+pub mod operators;
 pub mod reader;
 pub mod reports;
 pub mod screen_pops;

@@ -114,12 +114,12 @@ fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
             headers(("ETag" = String, description = "The new version"))),
         (status = 400, description = "Not a code, bad JSON or empty Idempotency-Key", body = crate::api::ErrorBody),
         (status = 401, description = "No or unknown token", body = crate::api::ErrorBody),
-        (status = 403, description = "Role may not change applications", body = crate::api::ErrorBody),
+        (status = 403, description = "Role may not change applications, or call_id is another operator's call", body = crate::api::ErrorBody),
         (status = 404, description = "No institution with this code", body = crate::api::ErrorBody),
         (status = 409, description = "A rule refuses the change; the message is the rule, for the operator to read aloud", body = crate::api::ErrorBody),
         (status = 412, description = "Changed since read, or an If-Match that is not a tag of ours: the current state is in `current`", body = crate::api::StaleBody),
         (status = 413, description = "Body too large", body = crate::api::ErrorBody),
-        (status = 422, description = "Unknown model, empty caller name or role, zero units, or Idempotency-Key reused with another body", body = crate::api::ErrorBody),
+        (status = 422, description = "Unknown model or call_id, empty or too long (over 100 characters) caller name or role, zero units, Idempotency-Key reused with another body, or JSON of the wrong shape", body = crate::api::ErrorBody),
         (status = 428, description = "If-Match or Idempotency-Key missing", body = crate::api::ErrorBody),
     ))]
 pub async fn change_application(

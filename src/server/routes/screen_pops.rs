@@ -5,7 +5,7 @@
 use axum::extract::State;
 
 use crate::api::{ScreenPop, ScreenPopRequest};
-use crate::server::auth::Caller;
+use crate::server::auth::Telephony;
 use crate::server::error::ApiError;
 use crate::server::extract::AppJson;
 use crate::server::state::AppState;
@@ -19,14 +19,13 @@ use crate::server::usecase::screen_pops;
         (status = 400, description = "Bad JSON", body = crate::api::ErrorBody),
         (status = 401, description = "No or unknown token", body = crate::api::ErrorBody),
         (status = 403, description = "Only the telephony role may post screen pops", body = crate::api::ErrorBody),
-        (status = 422, description = "Not a phone number, or no operator named", body = crate::api::ErrorBody),
+        (status = 422, description = "Not a phone number, no operator named, a field too long, or JSON of the wrong shape", body = crate::api::ErrorBody),
         (status = 503, description = "The lookup index is still loading", body = crate::api::ErrorBody),
     ))]
 pub async fn create(
-    caller: Caller,
+    Telephony(_caller): Telephony,
     State(state): State<AppState>,
     AppJson(body): AppJson<ScreenPopRequest>,
 ) -> Result<AppJson<ScreenPop>, ApiError> {
-    caller.telephony()?;
     Ok(AppJson(screen_pops::pop(&state, &body).await?))
 }

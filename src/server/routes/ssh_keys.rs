@@ -8,7 +8,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::api::{NewSshKey, SshKey, SshSession};
-use crate::server::auth::Caller;
+use crate::server::auth::Supervisor;
 use crate::server::error::ApiError;
 use crate::server::extract::{AppJson, AppQuery};
 use crate::server::state::AppState;
@@ -30,14 +30,16 @@ pub struct FingerprintQuery {
         (status = 401, description = "No or unknown token", body = crate::api::ErrorBody),
         (status = 403, description = "Not a supervisor", body = crate::api::ErrorBody),
         (status = 413, description = "Body too large", body = crate::api::ErrorBody),
-        (status = 422, description = "Not a usable public key, an unknown operator, or a key already registered", body = crate::api::ErrorBody),
+        (status = 422, description = "Not a usable public key, an unknown operator, a key already registered, a field too long, or JSON of the wrong shape", body = crate::api::ErrorBody),
     ))]
 pub async fn add(
-    caller: Caller,
+    Supervisor(caller): Supervisor,
     State(state): State<AppState>,
     AppJson(req): AppJson<NewSshKey>,
 ) -> Result<AppJson<SshKey>, ApiError> {
-    caller.supervisor()?;
+    use crate::server::usecase::text::{NAME_MAX_CHARS, bounded};
+    bounded("operator", "オペレーター名", &req.operator, NAME_MAX_CHARS)?;
+    bounded("public_key", "公開鍵", &req.public_key, 16 * 1024)?;
     let parsed =
         authorized_key::parse(&req.public_key).map_err(|m| ApiError::unprocessable("invalid_key", m))?;
     let key = SshKey {
@@ -59,8 +61,10 @@ pub async fn add(
         (status = 401, description = "No or unknown token", body = crate::api::ErrorBody),
         (status = 403, description = "Not a supervisor", body = crate::api::ErrorBody),
     ))]
-pub async fn list(caller: Caller, State(state): State<AppState>) -> Result<AppJson<Vec<SshKey>>, ApiError> {
-    caller.supervisor()?;
+pub async fn list(
+    Supervisor(_caller): Supervisor,
+    State(state): State<AppState>,
+) -> Result<AppJson<Vec<SshKey>>, ApiError> {
     Ok(AppJson(state.store.ssh_keys().await?))
 }
 
@@ -75,11 +79,10 @@ pub async fn list(caller: Caller, State(state): State<AppState>) -> Result<AppJs
         (status = 404, description = "No such key", body = crate::api::ErrorBody),
     ))]
 pub async fn remove(
-    caller: Caller,
+    Supervisor(caller): Supervisor,
     State(state): State<AppState>,
     AppQuery(q): AppQuery<FingerprintQuery>,
 ) -> Result<AppJson<SshKey>, ApiError> {
-    caller.supervisor()?;
     let key = state.store.remove_ssh_key(q.fingerprint.trim()).await?;
     tracing::info!("SSH key {} of {} removed by {}", key.fingerprint, key.operator, caller.name);
     Ok(AppJson(key))
@@ -93,9 +96,8 @@ pub async fn remove(
         (status = 403, description = "Not a supervisor", body = crate::api::ErrorBody),
     ))]
 pub async fn sessions(
-    caller: Caller,
+    Supervisor(_caller): Supervisor,
     State(state): State<AppState>,
 ) -> Result<AppJson<Vec<SshSession>>, ApiError> {
-    caller.supervisor()?;
     Ok(AppJson(state.ssh_sessions()))
 }

@@ -7,6 +7,7 @@ use super::ApiError;
 use super::institutions::Found;
 use crate::api::{ChangeReaderApplication, ChangeReceipt, DeadlineBatchResult, Role, ServerEvent};
 use crate::domain::ReaderModel;
+use crate::domain::call::check_callback_verification;
 use crate::domain::reader::{
     DEADLINE_BATCH_CANDIDATES, DEADLINE_CANCEL_REASON, ReaderChange, cancel_past_deadline, change_rule,
     deadline_batch_date,
@@ -35,6 +36,24 @@ pub async fn change(
     let (check, row) = institution;
     let models = state.store.reader_models().await?;
     validate(&req.body, &models)?;
+    // The receipt goes on the call's record: only its operator or a supervisor may put it
+    // there (an unknown call is the store's 422, inside the transaction).
+    let call = match req.body.call_id {
+        Some(call_id) => state.store.call(call_id).await?,
+        None => None,
+    };
+    if let Some(call) = &call {
+        super::calls::editor(call, caller)?;
+    }
+    // (An unknown call id is left to the store's 422.)
+    if req.body.verification == crate::api::Verification::CallbackRegisteredPhone
+        && (req.body.call_id.is_none() || call.is_some())
+    {
+        check_callback_verification(
+            check.code.as_str(),
+            call.as_ref().map(|c| (c.code.as_deref(), c.callback_id)),
+        )?;
+    }
     let code = check.code.as_str().to_string();
     let kind = row.institution.kind;
     let today = state.clock.today();
@@ -90,6 +109,10 @@ fn validate(body: &ChangeReaderApplication, models: &[ReaderModel]) -> Result<()
             format!("機種「{}」はカタログにありません。機種一覧から選んでください", body.model_id),
         ));
     }
+    use super::text::{CALLER_MAX_CHARS, NAME_MAX_CHARS, bounded};
+    bounded("model_id", "機種", &body.model_id, NAME_MAX_CHARS)?;
+    bounded("caller_name", "お電話の相手のお名前", &body.caller_name, CALLER_MAX_CHARS)?;
+    bounded("caller_role", "お電話の相手の立場", &body.caller_role, CALLER_MAX_CHARS)?;
     if body.caller_name.trim().is_empty() {
         return Err(ApiError::unprocessable("caller_name_required", "お電話の相手のお名前を入れてください"));
     }

@@ -3,8 +3,9 @@
 
 use super::ApiError;
 use super::institutions::find;
+use crate::api::Role;
 use crate::api::{Call, UpdateCall};
-use crate::domain::call::check_wrap_up;
+use crate::domain::call::{CallEditor, call_editor, check_wrap_up};
 use crate::server::auth::Caller;
 use crate::server::state::AppState;
 
@@ -25,9 +26,52 @@ pub async fn open(state: &AppState, caller: &Caller, code: Option<&str>) -> Resu
     Ok(state.store.start_call(&caller.name, code.as_deref(), state.clock.now()).await?)
 }
 
+/// Who may change call `current`: its operator, or a supervisor (audited by the caller);
+/// 403 in Japanese and English for anyone else.
+pub(super) fn editor(current: &Call, caller: &Caller) -> Result<CallEditor, ApiError> {
+    call_editor(&current.operator, &caller.name, caller.role == Role::Supervisor).ok_or_else(|| {
+        ApiError::Forbidden(format!(
+            "応対記録 #{} は {} さんの記録です。変更できるのは本人と監督者だけです \
+             (call record #{} belongs to {}: only its operator or a supervisor may change it)",
+            current.id, current.operator, current.id, current.operator
+        ))
+    })
+}
+
+/// Audits a supervisor's change of another operator's call record (`what` the change was).
+async fn audit_override(
+    state: &AppState,
+    caller: &Caller,
+    current: &Call,
+    editor: CallEditor,
+    what: serde_json::Value,
+) -> Result<(), ApiError> {
+    if editor != CallEditor::Supervisor {
+        return Ok(());
+    }
+    let detail = serde_json::json!({ "call_id": current.id, "owner": current.operator, "change": what });
+    state
+        .store
+        .record_event(
+            &caller.name,
+            "call.changed_by_supervisor",
+            current.code.as_deref(),
+            detail,
+            state.clock.now(),
+        )
+        .await?;
+    Ok(())
+}
+
 /// Attaches an institution, sets the note or the wrap-up reasons, or closes the call (now).
-/// Closing needs at least one reason from the policy list, given now or before (422).
-pub async fn update(state: &AppState, id: i64, update: &UpdateCall) -> Result<Call, ApiError> {
+/// Closing needs at least one reason from the policy list, given now or before (422). Only
+/// the call's operator or a supervisor may (403); a supervisor's change is audited.
+pub async fn update(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    update: &UpdateCall,
+) -> Result<Call, ApiError> {
     if update.note.as_deref().is_some_and(|n| n.chars().count() > NOTE_MAX_CHARS) {
         return Err(ApiError::unprocessable("note_too_long", "メモは4000文字までです"));
     }
@@ -41,6 +85,7 @@ pub async fn update(state: &AppState, id: i64, update: &UpdateCall) -> Result<Ca
     };
     let code = known_code(state, update.code.as_deref()).await?;
     let current = state.store.call(id).await?.ok_or_else(|| no_call(id))?;
+    let editor = editor(&current, caller)?;
     if update.close && current.ended_at.is_none() {
         let effective = reasons.as_deref().unwrap_or(&current.reasons);
         check_wrap_up(list, effective)
@@ -50,10 +95,16 @@ pub async fn update(state: &AppState, id: i64, update: &UpdateCall) -> Result<Ca
     if let Some(reasons) = &reasons {
         state.store.set_reasons(id, reasons).await?;
     }
-    if update.close {
-        return Ok(state.store.close_call(id, state.clock.now()).await?);
-    }
-    state.store.call(id).await?.ok_or_else(|| no_call(id))
+    let changed = if update.close {
+        state.store.close_call(id, state.clock.now()).await?
+    } else {
+        state.store.call(id).await?.ok_or_else(|| no_call(id))?
+    };
+    let what = serde_json::json!({
+        "code": code, "note": update.note.is_some(), "reasons": reasons, "close": update.close,
+    });
+    audit_override(state, caller, &current, editor, what).await?;
+    Ok(changed)
 }
 
 fn no_call(id: i64) -> ApiError {
@@ -62,12 +113,23 @@ fn no_call(id: i64) -> ApiError {
 
 /// Attaches an FAQ answer shown or copied during an open call (entry id and its current
 /// version), so the record says what the caller was told.
-pub async fn attach_faq(state: &AppState, id: i64, faq_id: &str, copied: bool) -> Result<Call, ApiError> {
+pub async fn attach_faq(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    faq_id: &str,
+    copied: bool,
+) -> Result<Call, ApiError> {
+    super::text::bounded("faq_id", "FAQ の id", faq_id, super::text::NAME_MAX_CHARS)?;
     let current = state.store.call(id).await?.ok_or_else(|| no_call(id))?;
+    let editor = editor(&current, caller)?;
     if current.ended_at.is_some() {
         return Err(ApiError::Refused(format!(
             "応対 #{id} は終了しています。FAQ の回答は応対中に記録してください"
         )));
     }
-    Ok(state.store.attach_faq(id, faq_id.trim(), copied, state.clock.now()).await?)
+    let changed = state.store.attach_faq(id, faq_id.trim(), copied, state.clock.now()).await?;
+    let what = serde_json::json!({ "faq_id": faq_id.trim(), "copied": copied });
+    audit_override(state, caller, &current, editor, what).await?;
+    Ok(changed)
 }

@@ -12,6 +12,20 @@ pub async fn edit(
     id: &str,
     mut entry: FaqEntry,
 ) -> Result<FaqEntry, ApiError> {
+    use super::text::{FAQ_ANSWER_MAX_CHARS, FAQ_KEYWORDS_MAX, FAQ_SHORT_MAX_CHARS, NAME_MAX_CHARS, bounded};
+    bounded("id", "FAQ の id", id.trim(), NAME_MAX_CHARS)?;
+    bounded("question", "質問", &entry.question, FAQ_SHORT_MAX_CHARS)?;
+    bounded("answer", "回答", &entry.answer, FAQ_ANSWER_MAX_CHARS)?;
+    bounded("category", "分類", &entry.category, FAQ_SHORT_MAX_CHARS)?;
+    if entry.keywords.len() > FAQ_KEYWORDS_MAX {
+        return Err(ApiError::unprocessable(
+            "field_too_long",
+            format!("キーワード（keywords）は{FAQ_KEYWORDS_MAX}個までです"),
+        ));
+    }
+    for k in &entry.keywords {
+        bounded("keywords", "キーワード", k, NAME_MAX_CHARS)?;
+    }
     entry.id = id.trim().to_string();
     if entry.id.is_empty() || entry.question.trim().is_empty() || entry.answer.trim().is_empty() {
         return Err(ApiError::unprocessable("invalid_faq", "FAQ には id・質問・回答がすべて必要です"));

@@ -13,6 +13,9 @@ const MAX_CANDIDATES: usize = 10;
 
 /// Matches the number against registered phones, starts the call, announces the pop.
 pub async fn pop(state: &AppState, body: &ScreenPopRequest) -> Result<ScreenPop, ApiError> {
+    use super::text::{NAME_MAX_CHARS, PHONE_MAX_CHARS, bounded};
+    bounded("operator", "オペレーター名", &body.operator, NAME_MAX_CHARS)?;
+    bounded("caller_number", "発信者番号", &body.caller_number, PHONE_MAX_CHARS)?;
     let operator = body.operator.trim().to_string();
     if operator.is_empty() {
         return Err(ApiError::unprocessable(

@@ -84,7 +84,7 @@ async fn check_references(
             .await?;
         if known.is_none() {
             return Err(StoreError::Invalid(format!(
-                "unknown reader model {model:?}: choose one from the catalog"
+                "機種「{model}」はカタログにありません。GET /v1/reader-models の一覧から選んでください"
             )));
         }
     }
@@ -95,7 +95,7 @@ async fn check_references(
             .await?;
         if found.is_none() {
             return Err(StoreError::Invalid(format!(
-                "call {call_id} does not exist: start a call or leave it out"
+                "応対記録 #{call_id} はありません（unknown call_id）。POST /v1/calls で応対を始めたその id を送るか、call_id を省いてください"
             )));
         }
     }

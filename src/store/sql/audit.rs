@@ -125,6 +125,26 @@ fn intact(row: &DbRow, expected_seq: i64, prev_hash: &str) -> Result<(i64, Optio
 
 #[async_trait::async_trait]
 impl AuditStore for ThisStore {
+    async fn record_event(
+        &self,
+        operator: &str,
+        action: &str,
+        code: Option<&str>,
+        detail: serde_json::Value,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        let mut head = chain_head(&mut tx).await?;
+        append_event(
+            &mut tx,
+            &mut head,
+            NewEvent { at, operator, action, code, with_receipt: false, detail },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn audit(&self, code: Option<&str>, limit: u32) -> Result<Vec<AuditEvent>, StoreError> {
         // Two spellings rather than `($1 IS NULL OR code = $1)`, which would keep both engines
         // from using the (code, seq) index for one institution's 履歴.

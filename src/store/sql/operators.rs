@@ -1,12 +1,23 @@
-//! Operators: issuing a token (only its hash is stored) and finding who a token belongs to.
+//! Operators: issuing a token (only its hash is stored; one token in force per name),
+//! revoking it, finding who a token belongs to, and the cheap generation every server polls
+//! to notice a revocation made elsewhere. Issue and revocation are audit events in the same
+//! transaction as the row they change.
 
 use chrono::{DateTime, Utc};
 
 use super::ThisStore;
+use super::audit::{NewEvent, append_event, chain_head};
 use super::convert::role_from_text;
 use crate::api::Role;
 use crate::store::audit_chain;
-use crate::store::{OperatorRecord, OperatorStore, StoreError};
+use crate::store::{OperatorGeneration, OperatorRecord, OperatorStore, StoreError};
+
+/// The refusal of a second token in force under one name.
+fn name_taken(name: &str) -> StoreError {
+    StoreError::Conflict(format!(
+        "オペレーター名「{name}」はもう使われています。別の名前にするか、先に madoguchi operator revoke {name} で今のトークンを取り消してください"
+    ))
+}
 
 #[async_trait::async_trait]
 impl OperatorStore for ThisStore {
@@ -15,10 +26,12 @@ impl OperatorStore for ThisStore {
         name: &str,
         role: Role,
         token_hash: &str,
+        by: &str,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        if name.trim().is_empty() {
-            return Err(StoreError::Invalid("the operator name is empty: give a name".into()));
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(StoreError::Invalid("オペレーター名が空です。名前を入れてください".into()));
         }
         let mut tx = self.begin_write().await?;
         let taken: Option<String> = sqlx::query_scalar("SELECT name FROM operators WHERE token_hash = $1")
@@ -26,25 +39,110 @@ impl OperatorStore for ThisStore {
             .fetch_optional(&mut *tx)
             .await?;
         if taken.is_some() {
-            return Err(StoreError::Invalid("this token is already issued: generate a new one".into()));
+            return Err(StoreError::Invalid(
+                "このトークンは発行済みです。新しいトークンを作ってください".into(),
+            ));
         }
-        sqlx::query("INSERT INTO operators (name, role, token_hash, created_at) VALUES ($1, $2, $3, $4)")
-            .bind(name.trim())
-            .bind(role.as_str())
-            .bind(token_hash)
-            .bind(audit_chain::instant_text(at))
-            .execute(&mut *tx)
-            .await?;
+        let active: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM operators WHERE name = $1 AND revoked_at IS NULL")
+                .bind(name)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if active.is_some() {
+            return Err(name_taken(name));
+        }
+        let inserted =
+            sqlx::query("INSERT INTO operators (name, role, token_hash, created_at) VALUES ($1, $2, $3, $4)")
+                .bind(name)
+                .bind(role.as_str())
+                .bind(token_hash)
+                .bind(audit_chain::instant_text(at))
+                .execute(&mut *tx)
+                .await;
+        match inserted {
+            // Two servers racing on one name: the index decides, the loser hears why.
+            Err(e) if e.as_database_error().is_some_and(|d| d.is_unique_violation()) => {
+                return Err(name_taken(name));
+            }
+            other => other?,
+        };
+        let mut head = chain_head(&mut tx).await?;
+        append_event(
+            &mut tx,
+            &mut head,
+            NewEvent {
+                at,
+                operator: by,
+                action: "operator.token_issued",
+                code: None,
+                with_receipt: false,
+                detail: serde_json::json!({ "name": name, "role": role.as_str() }),
+            },
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
 
+    async fn revoke_operator(
+        &self,
+        name: &str,
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<OperatorRecord, StoreError> {
+        let name = name.trim();
+        let mut tx = self.begin_write().await?;
+        let row: Option<(i64, String)> = sqlx::query_as(&format!(
+            "SELECT id, role FROM operators WHERE name = $1 AND revoked_at IS NULL{}",
+            super::FOR_UPDATE
+        ))
+        .bind(name)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((id, role)) = row else {
+            return Err(StoreError::NotFound(format!(
+                "トークンが有効なオペレーター「{name}」（名前を確かめてください）"
+            )));
+        };
+        let role = role_from_text(&role)?;
+        sqlx::query("UPDATE operators SET revoked_at = $1, revoked_by = $2 WHERE id = $3")
+            .bind(audit_chain::instant_text(at))
+            .bind(by)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let mut head = chain_head(&mut tx).await?;
+        append_event(
+            &mut tx,
+            &mut head,
+            NewEvent {
+                at,
+                operator: by,
+                action: "operator.revoked",
+                code: None,
+                with_receipt: false,
+                detail: serde_json::json!({ "name": name, "role": role.as_str() }),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(OperatorRecord { name: name.to_string(), role })
+    }
+
     async fn operator_by_token_hash(&self, token_hash: &str) -> Result<Option<OperatorRecord>, StoreError> {
         let row: Option<(String, String)> =
-            sqlx::query_as("SELECT name, role FROM operators WHERE token_hash = $1")
+            sqlx::query_as("SELECT name, role FROM operators WHERE token_hash = $1 AND revoked_at IS NULL")
                 .bind(token_hash)
                 .fetch_optional(self.reader())
                 .await?;
         row.map(|(name, role)| Ok(OperatorRecord { name, role: role_from_text(&role)? })).transpose()
+    }
+
+    async fn operator_generation(&self) -> Result<OperatorGeneration, StoreError> {
+        let (rows, max_id, revoked): (i64, i64, i64) =
+            sqlx::query_as("SELECT COUNT(*), COALESCE(MAX(id), 0), COUNT(revoked_at) FROM operators")
+                .fetch_one(self.reader())
+                .await?;
+        Ok(OperatorGeneration { rows, max_id, revoked })
     }
 }

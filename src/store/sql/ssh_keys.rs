@@ -1,5 +1,6 @@
 //! Operators' SSH public keys: register, list, remove, and the login lookup (key → operator,
-//! with the role of the operator's newest token row).
+//! with the role of the operator's token in force: a revoked operator's key no longer logs
+//! in, and the SSH server's sweep ends its open sessions).
 
 use super::ThisStore;
 use super::convert::{parse_instant, role_from_text};
@@ -19,10 +20,11 @@ const KEY_COLUMNS: &str = "operator, fingerprint, algorithm, comment, added_at";
 impl SshKeyStore for ThisStore {
     async fn add_ssh_key(&self, key: &SshKey, public_key: &str) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        let known: Option<String> = sqlx::query_scalar("SELECT name FROM operators WHERE name = $1 LIMIT 1")
-            .bind(&key.operator)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let known: Option<String> =
+            sqlx::query_scalar("SELECT name FROM operators WHERE name = $1 AND revoked_at IS NULL LIMIT 1")
+                .bind(&key.operator)
+                .fetch_optional(&mut *tx)
+                .await?;
         if known.is_none() {
             return Err(StoreError::Invalid(format!(
                 "オペレーター {} はいません。先に madoguchi operator add {} で登録してください",
@@ -84,7 +86,7 @@ impl SshKeyStore for ThisStore {
     async fn operator_by_ssh_key(&self, fingerprint: &str) -> Result<Option<OperatorRecord>, StoreError> {
         let row: Option<(String, String)> = sqlx::query_as(
             "SELECT o.name, o.role FROM ssh_keys k JOIN operators o ON o.name = k.operator
-             WHERE k.fingerprint = $1 ORDER BY o.id DESC LIMIT 1",
+             WHERE k.fingerprint = $1 AND o.revoked_at IS NULL ORDER BY o.id DESC LIMIT 1",
         )
         .bind(fingerprint)
         .fetch_optional(self.reader())

@@ -32,8 +32,15 @@ pub use theme::Theme;
 pub const MIN_WIDTH: u16 = 80;
 pub const MIN_HEIGHT: u16 = 24;
 
-/// Draws the console.
+/// Draws the console; in ASCII mode, no ambiguous-width character is left on screen.
 pub fn view(state: &State, frame: &mut Frame) {
+    draw(state, frame);
+    if state.ascii {
+        text::ascii_safe(frame.buffer_mut());
+    }
+}
+
+fn draw(state: &State, frame: &mut Frame) {
     let area = frame.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         too_small(state, frame, area);
