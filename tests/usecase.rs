@@ -134,3 +134,30 @@ async fn a_poisoned_lookup_index_is_rebuilt_not_skipped() {
     let hits = state.lookup.read().expect("not poisoned").search("ヨミナオシテストイイン", 3);
     assert_eq!(hits.first().map(|h| h.code.as_str()), Some(code.as_str()), "the correction is searchable");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ssh_keys_added_and_removed_are_audit_events() {
+    use madoguchi::api::NewSshKey;
+    use madoguchi::server::usecase::{operators, ssh_keys};
+    let (_dir, state) = state_at(jst(2021, 6, 1, 9)).await;
+    operators::issue(&state, &supervisor(), "佐藤", Role::Operator).await.expect("operator");
+    let line =
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILyNHZPSaUHrJV5XItWvplJG05g8r0OXKfTtnt7N35vt test@madoguchi";
+    let req = |key: &str| NewSshKey { operator: "佐藤".into(), public_key: key.into() };
+    let err = ssh_keys::add(&state, &supervisor(), req("ssh-ed25519 not-base64")).await.expect_err("bad key");
+    assert!(err.to_string().contains("公開鍵") || err.to_string().contains("key"), "{err}");
+    let key = ssh_keys::add(&state, &supervisor(), req(line)).await.expect("added");
+    ssh_keys::remove(&state, &supervisor(), &key.fingerprint).await.expect("removed");
+
+    let events = state.store.audit(None, 50).await.expect("lists");
+    let keys: Vec<(&str, &str, &str)> = events
+        .iter()
+        .filter(|e| e.action.starts_with("ssh_key."))
+        .map(|e| (e.action.as_str(), e.operator.as_str(), e.detail["fingerprint"].as_str().unwrap_or("")))
+        .collect();
+    let fp = key.fingerprint.as_str();
+    assert_eq!(keys.len(), 2, "{keys:?}");
+    assert!(keys.contains(&("ssh_key.added", "監督者", fp)), "{keys:?}");
+    assert!(keys.contains(&("ssh_key.removed", "監督者", fp)), "{keys:?}");
+    assert!(state.store.verify_audit().await.expect("verifies").events >= 2);
+}

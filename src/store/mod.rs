@@ -4,8 +4,9 @@
 //! - `sqlite.rs`: the embedded default (pools, pragmas, the audit-log change feed);
 //!   `postgres.rs`: shared by several servers (pool, advisory locks, LISTEN/NOTIFY).
 //! - `sql/`: the SQL both engines accept, one file per resource (`institutions.rs`,
-//!   `applications.rs`, `models.rs`, `deadline_batch.rs`, `subsidy.rs`, `calls.rs`, `faq.rs`,
-//!   `operators.rs`, `ssh_keys.rs`, `audit.rs`, `seed.rs`, `migrate.rs`). Each backend mounts that one
+//!   `applications.rs`, `models.rs`, `deadline_batch.rs`, `subsidy.rs`, `calls.rs`,
+//!   `call_details.rs`, `callbacks.rs`, `reports.rs`, `faq.rs`, `operators.rs`, `ssh_keys.rs`,
+//!   `audit.rs`, `seed.rs`, `migrate.rs`). Each backend mounts that one
 //!   folder as its own module (`#[path = "sql/mod.rs"] mod sql;`), so the text is shared and
 //!   compiled against each backend's types; `sql/mod.rs` lists what a backend must provide.
 //! - `records.rs`: the values crossing the traits; `error.rs`: [`StoreError`];
@@ -137,7 +138,7 @@ pub trait SubsidyStore: Send + Sync {
     async fn subsidy_claim(&self, code: &str) -> Result<Option<SubsidyClaim>, StoreError>;
 }
 
-/// 応対記録 (`sql/calls.rs`).
+/// 応対記録 (`sql/calls.rs`; its reasons and FAQ answers in `sql/call_details.rs`).
 #[async_trait::async_trait]
 pub trait CallStore: Send + Sync {
     async fn start_call(

@@ -12,7 +12,7 @@ use crate::server::auth::Supervisor;
 use crate::server::error::ApiError;
 use crate::server::extract::{AppJson, AppQuery};
 use crate::server::state::AppState;
-use crate::ssh::authorized_key;
+use crate::server::usecase;
 
 /// `?fingerprint=` of `DELETE /v1/ssh-keys` (a fingerprint has `/` and `+`: not a path).
 #[derive(Debug, Deserialize, IntoParams)]
@@ -37,21 +37,7 @@ pub async fn add(
     State(state): State<AppState>,
     AppJson(req): AppJson<NewSshKey>,
 ) -> Result<AppJson<SshKey>, ApiError> {
-    use crate::server::usecase::text::{NAME_MAX_CHARS, bounded};
-    bounded("operator", "オペレーター名", &req.operator, NAME_MAX_CHARS)?;
-    bounded("public_key", "公開鍵", &req.public_key, 16 * 1024)?;
-    let parsed =
-        authorized_key::parse(&req.public_key).map_err(|m| ApiError::unprocessable("invalid_key", m))?;
-    let key = SshKey {
-        operator: req.operator.trim().to_string(),
-        fingerprint: parsed.fingerprint,
-        algorithm: parsed.algorithm,
-        comment: parsed.comment,
-        added_at: state.clock.now(),
-    };
-    state.store.add_ssh_key(&key, &parsed.openssh).await?;
-    tracing::info!("SSH key {} added for {} by {}", key.fingerprint, key.operator, caller.name);
-    Ok(AppJson(key))
+    Ok(AppJson(usecase::ssh_keys::add(&state, &caller, req).await?))
 }
 
 /// Every registered key.
@@ -83,9 +69,7 @@ pub async fn remove(
     State(state): State<AppState>,
     AppQuery(q): AppQuery<FingerprintQuery>,
 ) -> Result<AppJson<SshKey>, ApiError> {
-    let key = state.store.remove_ssh_key(q.fingerprint.trim()).await?;
-    tracing::info!("SSH key {} of {} removed by {}", key.fingerprint, key.operator, caller.name);
-    Ok(AppJson(key))
+    Ok(AppJson(usecase::ssh_keys::remove(&state, &caller, &q.fingerprint).await?))
 }
 
 /// The console sessions open over this server's SSH front door.

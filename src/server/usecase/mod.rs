@@ -7,8 +7,9 @@
 //! - `calls.rs`: open, update and close a call (wrap-up reasons), FAQ answers on its record.
 //! - `callbacks.rs`: 折り返し to the registered number; `screen_pops.rs`: the phone system's
 //!   screen pops; `reports.rs`: the call report.
-//! - `faq.rs`: edit an entry; `dashboard.rs`: the supervisor's dashboard. `operators.rs`: issue
-//!   and revoke tokens. `text.rs`: the caps on free-text fields.
+//! - `faq.rs`: edit an entry; `dashboard.rs`: the supervisor's dashboard.
+//! - `operators.rs`: issue and revoke tokens; `ssh_keys.rs`: register and remove SSH keys.
+//! - `text.rs`: the caps on free-text fields.
 //!
 //! Errors are [`ApiError`]s: one variant per outcome the API documents, with the operator's
 //! message.
@@ -22,6 +23,7 @@ pub mod institutions;
 pub mod operators;
 pub mod reports;
 pub mod screen_pops;
+pub mod ssh_keys;
 pub mod text;
 
 pub use super::error::ApiError;

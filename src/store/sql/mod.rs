@@ -17,6 +17,7 @@
 
 mod applications;
 mod audit;
+mod call_details;
 mod callbacks;
 mod calls;
 mod convert;
