@@ -4,7 +4,8 @@
 //! dialog → receipt, the change read back with `madoguchi show`; a resize reaches the
 //! console; an unknown key is refused, a removed key can no longer log in and its open
 //! session ends; killing the client mid-dialog ends the session on the server within 1 s with
-//! the change made once or not at all. Skipped, loudly, without tmux, ssh or ssh-keygen.
+//! the change made once or not at all; the embedded console's `--ssh-listen` serves sessions of
+//! their own that end with it. Skipped, loudly, without tmux, ssh or ssh-keygen.
 
 mod tmux;
 
@@ -484,4 +485,66 @@ fn failed_logins_are_logged_with_the_fingerprint_and_limited_per_address() {
     assert!(!err.contains("コマンドを実行できません"), "{err}");
     let logged = f.server.log.lock().map(|l| l.iter().filter(|l| l.contains(&fp)).count()).unwrap_or(0);
     assert!(logged <= 2 * refused_by_key, "the log is bounded: {logged} lines for {refused_by_key} failures");
+}
+
+/// The SSH port a `madoguchi` process printed to the stderr file `log` ("ssh -p PORT").
+fn ssh_port_in(log: &Path, secs: u64) -> u16 {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        let text = std::fs::read_to_string(log).unwrap_or_default();
+        if let Some(port) = text.split("ssh -p ").nth(1).and_then(|r| r.split_whitespace().next()) {
+            return port.parse().expect("a port number");
+        }
+        assert!(Instant::now() < deadline, "no `ssh -p PORT` line within {secs}s:\n{text}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn the_embedded_console_serves_ssh_sessions_that_end_with_it() {
+    if skip("the embedded --ssh-listen test") {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("db.sqlite");
+    madoguchi(&["seed", "--institutions", "2000"], &db);
+    madoguchi(&["operator", "add", "sato"], &db);
+    let key = keygen(dir.path(), "sato");
+    let pubkey = std::fs::read_to_string(key.with_extension("pub")).expect("pub");
+    madoguchi(&["operator", "key", "add", "sato", pubkey.trim()], &db);
+
+    // The operator's own console, with the in-process server also listening for SSH.
+    let log = dir.path().join("embedded.log");
+    let local = Tmux::start(&format!(
+        "env LANG=C.UTF-8 TERM=xterm-256color {BIN} --db {} --ssh-listen 127.0.0.1:0 --ssh-host-key {} \
+         2>{}; echo LOCAL_EXIT=$?; sleep 60",
+        db.display(),
+        dir.path().join("host_key").display(),
+        log.display()
+    ));
+    let port = ssh_port_in(&log, 90);
+    local.wait_for("the local console's lookup screen", 60, |s| s.contains("検索"));
+
+    // A second operator comes in over SSH and gets a console of their own on the same server.
+    let remote = Tmux::start(&format!(
+        "env LANG=C.UTF-8 TERM=xterm-256color ssh -t -p {port} -i {} -F /dev/null -o IdentitiesOnly=yes \
+         -o IdentityAgent=none -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile={} \
+         -o LogLevel=ERROR anyone@127.0.0.1; echo SSH_EXIT=$?; sleep 60",
+        key.display(),
+        dir.path().join("known_hosts").display()
+    ));
+    remote.wait_for("sato's console over SSH", 60, |s| s.contains("検索") && s.contains("sato"));
+    remote.type_text("yajima");
+    remote.wait_for("a lookup answered over SSH", 30, |s| {
+        s.contains("矢嶋") && !s.contains("入力してください")
+    });
+    // The local console still shows its empty lookup's hint: the sessions are separate consoles.
+    let local_screen = local.screen();
+    assert!(local_screen.contains("入力してください"), "the sessions are separate consoles:\n{local_screen}");
+
+    // Quitting the local console ends the server, and with it the SSH session, told why.
+    local.keys(&["C-q"]);
+    let s = local.wait_for("the local console to exit", 30, |s| s.contains("LOCAL_EXIT="));
+    assert!(s.contains("LOCAL_EXIT=0"), "{s}");
+    remote.wait_for("the SSH session to end with the console", 30, |s| s.contains("SSH_EXIT="));
 }
