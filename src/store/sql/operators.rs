@@ -5,9 +5,9 @@
 
 use chrono::{DateTime, Utc};
 
-use super::ThisStore;
 use super::audit::{NewEvent, append_event, chain_head};
 use super::convert::role_from_text;
+use super::{Conn, ThisStore};
 use crate::api::Role;
 use crate::store::audit_chain;
 use crate::store::{OperatorGeneration, OperatorRecord, OperatorStore, StoreError};
@@ -17,6 +17,22 @@ fn name_taken(name: &str) -> StoreError {
     StoreError::Conflict(format!(
         "オペレーター名「{name}」はもう使われています。別の名前にするか、先に madoguchi operator revoke {name} で今のトークンを取り消してください"
     ))
+}
+
+/// The audit event of a token issued or revoked under `name`, in the caller's transaction.
+async fn audit_operator(
+    tx: &mut Conn,
+    action: &str,
+    name: &str,
+    role: Role,
+    by: &str,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let mut head = chain_head(&mut *tx).await?;
+    let detail = serde_json::json!({ "name": name, "role": role.as_str() });
+    let event = NewEvent { at, operator: by, action, code: None, with_receipt: false, detail };
+    append_event(&mut *tx, &mut head, event).await?;
+    Ok(())
 }
 
 #[async_trait::async_trait]
@@ -66,20 +82,7 @@ impl OperatorStore for ThisStore {
             }
             other => other?,
         };
-        let mut head = chain_head(&mut tx).await?;
-        append_event(
-            &mut tx,
-            &mut head,
-            NewEvent {
-                at,
-                operator: by,
-                action: "operator.token_issued",
-                code: None,
-                with_receipt: false,
-                detail: serde_json::json!({ "name": name, "role": role.as_str() }),
-            },
-        )
-        .await?;
+        audit_operator(&mut tx, "operator.token_issued", name, role, by, at).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -111,20 +114,7 @@ impl OperatorStore for ThisStore {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        let mut head = chain_head(&mut tx).await?;
-        append_event(
-            &mut tx,
-            &mut head,
-            NewEvent {
-                at,
-                operator: by,
-                action: "operator.revoked",
-                code: None,
-                with_receipt: false,
-                detail: serde_json::json!({ "name": name, "role": role.as_str() }),
-            },
-        )
-        .await?;
+        audit_operator(&mut tx, "operator.revoked", name, role, by, at).await?;
         tx.commit().await?;
         Ok(OperatorRecord { name: name.to_string(), role })
     }
