@@ -394,6 +394,18 @@ async fn a_screen_pop_reaches_only_the_operator_taking_the_call() {
         .await
         .expect("request");
     expect_error(resp, StatusCode::UNPROCESSABLE_ENTITY).await;
+
+    // A name nobody has (a typo in the phone system's table) starts no call nobody would see.
+    let resp = s
+        .request(reqwest::Method::POST, "/v1/screen-pops", "phone")
+        .json(&json!({"caller_number": phone, "operator": "satou-typo"}))
+        .send()
+        .await
+        .expect("request");
+    let message = expect_error(resp, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert!(message.contains("satou-typo") && message.contains("電話システム"), "{message}");
+    let calls = s.client("sato").calls(None).await.expect("list");
+    assert!(!calls.iter().any(|c| c.operator == "satou-typo"), "no call started for the unknown name");
 }
 
 #[tokio::test]

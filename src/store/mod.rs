@@ -258,6 +258,8 @@ pub trait OperatorStore: Send + Sync {
     ) -> Result<OperatorRecord, StoreError>;
     /// The operator of a token in force (a revoked one is `None`).
     async fn operator_by_token_hash(&self, token_hash: &str) -> Result<Option<OperatorRecord>, StoreError>;
+    /// The operator with a token in force under `name`, if any.
+    async fn operator_named(&self, name: &str) -> Result<Option<OperatorRecord>, StoreError>;
     /// The table's fingerprint, polled to notice revocations made by another server.
     async fn operator_generation(&self) -> Result<OperatorGeneration, StoreError>;
 }

@@ -19,7 +19,7 @@ use crate::server::usecase::screen_pops;
         (status = 400, description = "Bad JSON", body = crate::api::ErrorBody),
         (status = 401, description = "No or unknown token", body = crate::api::ErrorBody),
         (status = 403, description = "Only the telephony role may post screen pops", body = crate::api::ErrorBody),
-        (status = 422, description = "Not a phone number, no operator named, a field too long, or JSON of the wrong shape", body = crate::api::ErrorBody),
+        (status = 422, description = "Not a phone number, no operator named or an unknown one, a field too long, or JSON of the wrong shape", body = crate::api::ErrorBody),
         (status = 503, description = "The lookup index is still loading", body = crate::api::ErrorBody),
     ))]
 pub async fn create(

@@ -23,6 +23,16 @@ pub async fn pop(state: &AppState, body: &ScreenPopRequest) -> Result<ScreenPop,
             "着信を受けたオペレーター名（operator）を指定してください",
         ));
     }
+    // A pop for a name nobody has (a typo in the phone system's table) would start a call no
+    // console ever shows: refused, with the fix.
+    if state.store.operator_named(&operator).await?.is_none() {
+        return Err(ApiError::unprocessable(
+            "unknown_operator",
+            format!(
+                "オペレーター「{operator}」はいません（トークンが有効な名前ではありません）。電話システムの内線とオペレーター名の対応を確かめてください"
+            ),
+        ));
+    }
     let digits = caller_digits(&body.caller_number)
         .map_err(|e| ApiError::unprocessable("invalid_number", e.to_string()))?;
     state.wait_for_index().await.map_err(ApiError::Unavailable)?;

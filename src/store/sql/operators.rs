@@ -128,6 +128,15 @@ impl OperatorStore for ThisStore {
         row.map(|(name, role)| Ok(OperatorRecord { name, role: role_from_text(&role)? })).transpose()
     }
 
+    async fn operator_named(&self, name: &str) -> Result<Option<OperatorRecord>, StoreError> {
+        let row: Option<(String, String)> =
+            sqlx::query_as("SELECT name, role FROM operators WHERE name = $1 AND revoked_at IS NULL")
+                .bind(name.trim())
+                .fetch_optional(self.reader())
+                .await?;
+        row.map(|(name, role)| Ok(OperatorRecord { name, role: role_from_text(&role)? })).transpose()
+    }
+
     async fn operator_generation(&self) -> Result<OperatorGeneration, StoreError> {
         let (rows, max_id, revoked): (i64, i64, i64) =
             sqlx::query_as("SELECT COUNT(*), COALESCE(MAX(id), 0), COUNT(revoked_at) FROM operators")
