@@ -269,12 +269,18 @@ pub trait OperatorStore: Send + Sync {
 pub trait SshKeyStore: Send + Sync {
     /// Registers `key` (its `public_key` is the canonical OpenSSH text) for an operator that
     /// has been issued a token; `Invalid` with what to do when the operator is unknown or the
-    /// key is already registered.
-    async fn add_ssh_key(&self, key: &SshKey, public_key: &str) -> Result<(), StoreError>;
+    /// key is already registered. Audited as done by `by`, in the same transaction.
+    async fn add_ssh_key(&self, key: &SshKey, public_key: &str, by: &str) -> Result<(), StoreError>;
     /// Every registered key, by operator then date.
     async fn ssh_keys(&self) -> Result<Vec<SshKey>, StoreError>;
-    /// Removes a key by fingerprint and returns it; `NotFound` when there is none.
-    async fn remove_ssh_key(&self, fingerprint: &str) -> Result<SshKey, StoreError>;
+    /// Removes a key by fingerprint and returns it, audited as done by `by` at `at`;
+    /// `NotFound` when there is none.
+    async fn remove_ssh_key(
+        &self,
+        fingerprint: &str,
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<SshKey, StoreError>;
     /// Who logs in with this key: its operator, with the role of the operator's newest
     /// token; `None` for an unknown key (or an operator with no token left).
     async fn operator_by_ssh_key(&self, fingerprint: &str) -> Result<Option<OperatorRecord>, StoreError>;

@@ -1,5 +1,6 @@
 //! SSH keys: registering an operator's public key for the SSH front door and removing it. Both
-//! are audit events, as token issue and revocation are: a key is a way in.
+//! are audit events (written by the store in the same transaction), as token issue and
+//! revocation are: a key is a way in.
 
 use super::ApiError;
 use super::text::{NAME_MAX_CHARS, bounded};
@@ -25,8 +26,7 @@ pub async fn add(state: &AppState, caller: &Caller, req: NewSshKey) -> Result<Ss
         comment: parsed.comment,
         added_at: state.clock.now(),
     };
-    state.store.add_ssh_key(&key, &parsed.openssh).await?;
-    audit(state, caller, "ssh_key.added", &key).await?;
+    state.store.add_ssh_key(&key, &parsed.openssh, &caller.name).await?;
     tracing::info!("SSH key {} added for {} by {}", key.fingerprint, key.operator, caller.name);
     Ok(key)
 }
@@ -34,19 +34,7 @@ pub async fn add(state: &AppState, caller: &Caller, req: NewSshKey) -> Result<Ss
 /// Removes the key with `fingerprint`, audited; 404 when there is none. Its open sessions end
 /// within a second (the SSH server's sweep).
 pub async fn remove(state: &AppState, caller: &Caller, fingerprint: &str) -> Result<SshKey, ApiError> {
-    let key = state.store.remove_ssh_key(fingerprint.trim()).await?;
-    audit(state, caller, "ssh_key.removed", &key).await?;
+    let key = state.store.remove_ssh_key(fingerprint.trim(), &caller.name, state.clock.now()).await?;
     tracing::info!("SSH key {} of {} removed by {}", key.fingerprint, key.operator, caller.name);
     Ok(key)
-}
-
-/// The audit event of a key change: whose key, which, by whom (the chain records who).
-async fn audit(state: &AppState, caller: &Caller, action: &str, key: &SshKey) -> Result<(), ApiError> {
-    let detail = serde_json::json!({
-        "operator": key.operator,
-        "fingerprint": key.fingerprint,
-        "algorithm": key.algorithm,
-    });
-    state.store.record_event(&caller.name, action, None, detail, state.clock.now()).await?;
-    Ok(())
 }

@@ -41,6 +41,14 @@ pub(super) struct NewEvent<'a> {
     pub detail: serde_json::Value,
 }
 
+/// Appends one event with no institution and no 受付番号 (an operator or a key issued or
+/// revoked) in the caller's transaction: the chain's lock, its head, the event.
+pub(super) async fn append_admin_event(conn: &mut Conn, event: NewEvent<'_>) -> Result<(), StoreError> {
+    let mut head = chain_head(&mut *conn).await?;
+    append_event(conn, &mut head, event).await?;
+    Ok(())
+}
+
 /// Appends one event after `head` (sequence = last + 1) and moves `head` to it. Returns the
 /// 受付番号, if one was asked for.
 pub(super) async fn append_event(

@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::audit::{NewEvent, append_event, chain_head};
+use super::audit::{NewEvent, append_admin_event};
 use super::convert::role_from_text;
 use super::{Conn, ThisStore};
 use crate::api::Role;
@@ -28,11 +28,9 @@ async fn audit_operator(
     by: &str,
     at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let mut head = chain_head(&mut *tx).await?;
     let detail = serde_json::json!({ "name": name, "role": role.as_str() });
-    let event = NewEvent { at, operator: by, action, code: None, with_receipt: false, detail };
-    append_event(&mut *tx, &mut head, event).await?;
-    Ok(())
+    append_admin_event(tx, NewEvent { at, operator: by, action, code: None, with_receipt: false, detail })
+        .await
 }
 
 #[async_trait::async_trait]

@@ -2,8 +2,11 @@
 //! with the role of the operator's token in force: a revoked operator's key no longer logs
 //! in, and the SSH server's sweep ends its open sessions).
 
-use super::ThisStore;
+use chrono::{DateTime, Utc};
+
+use super::audit::{NewEvent, append_admin_event};
 use super::convert::{parse_instant, role_from_text};
+use super::{Conn, ThisStore};
 use crate::api::SshKey;
 use crate::store::audit_chain;
 use crate::store::{OperatorRecord, SshKeyStore, StoreError};
@@ -16,9 +19,27 @@ fn key_from_row((operator, fingerprint, algorithm, comment, added_at): KeyRow) -
 
 const KEY_COLUMNS: &str = "operator, fingerprint, algorithm, comment, added_at";
 
+/// The audit event of a key registered or removed (a key is a way in), in the caller's
+/// transaction: whose key and which; the chain records who did it.
+async fn audit_key(
+    tx: &mut Conn,
+    action: &str,
+    key: &SshKey,
+    by: &str,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let detail = serde_json::json!({
+        "operator": key.operator,
+        "fingerprint": key.fingerprint,
+        "algorithm": key.algorithm,
+    });
+    append_admin_event(tx, NewEvent { at, operator: by, action, code: None, with_receipt: false, detail })
+        .await
+}
+
 #[async_trait::async_trait]
 impl SshKeyStore for ThisStore {
-    async fn add_ssh_key(&self, key: &SshKey, public_key: &str) -> Result<(), StoreError> {
+    async fn add_ssh_key(&self, key: &SshKey, public_key: &str, by: &str) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         let known: Option<String> =
             sqlx::query_scalar("SELECT name FROM operators WHERE name = $1 AND revoked_at IS NULL LIMIT 1")
@@ -54,6 +75,7 @@ impl SshKeyStore for ThisStore {
         .bind(audit_chain::instant_text(key.added_at))
         .execute(&mut *tx)
         .await?;
+        audit_key(&mut tx, "ssh_key.added", key, by, key.added_at).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -67,20 +89,27 @@ impl SshKeyStore for ThisStore {
         rows.into_iter().map(key_from_row).collect()
     }
 
-    async fn remove_ssh_key(&self, fingerprint: &str) -> Result<SshKey, StoreError> {
+    async fn remove_ssh_key(
+        &self,
+        fingerprint: &str,
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<SshKey, StoreError> {
         let mut tx = self.begin_write().await?;
         let row: Option<KeyRow> =
             sqlx::query_as(&format!("DELETE FROM ssh_keys WHERE fingerprint = $1 RETURNING {KEY_COLUMNS}"))
                 .bind(fingerprint)
                 .fetch_optional(&mut *tx)
                 .await?;
-        tx.commit().await?;
-        match row {
-            Some(r) => key_from_row(r),
-            None => Err(StoreError::NotFound(format!(
+        let Some(row) = row else {
+            return Err(StoreError::NotFound(format!(
                 "SSH 鍵 {fingerprint}（madoguchi operator key list で登録済みの鍵を確かめてください）"
-            ))),
-        }
+            )));
+        };
+        let key = key_from_row(row)?;
+        audit_key(&mut tx, "ssh_key.removed", &key, by, at).await?;
+        tx.commit().await?;
+        Ok(key)
     }
 
     async fn operator_by_ssh_key(&self, fingerprint: &str) -> Result<Option<OperatorRecord>, StoreError> {
