@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use std::fmt;
 
 use crate::domain::Institution;
+use super::query_mix::thread_cpu_ns;
 use crate::search::InstitutionIndex;
 use crate::search::normalize::{fold, katakana_to_hiragana, reading_key};
 use crate::search::romaji;
@@ -207,6 +208,8 @@ pub struct TypoRelevance {
     pub indexed: usize,
     pub rows: Vec<(Slip, Half, usize, f64, f64)>,
     pub misses: Vec<(Slip, Half, String, String, Option<String>)>,
+    /// CPU time of each slipped lookup, in microseconds, sorted.
+    pub cpu_us: Vec<f64>,
 }
 
 impl TypoRelevance {
@@ -238,6 +241,18 @@ impl fmt::Display for TypoRelevance {
                 cell(Half::HeldOut)
             )?;
         }
+        let pick = |q: f64| {
+            let i = ((self.cpu_us.len() as f64 * q) as usize).min(self.cpu_us.len().saturating_sub(1));
+            self.cpu_us.get(i).copied().unwrap_or(0.0)
+        };
+        writeln!(
+            f,
+            "  slipped lookups CPU: median {:.0} µs, p99 {:.0} µs, max {:.0} µs (n={})",
+            pick(0.5),
+            pick(0.99),
+            self.cpu_us.last().copied().unwrap_or(0.0),
+            self.cpu_us.len()
+        )?;
         for slip in Slip::ALL {
             for (_, _, query, reading, top) in
                 self.misses.iter().filter(|m| m.0 == slip && m.1 == Half::Tune).take(MISSES_SHOWN)
@@ -261,9 +276,12 @@ pub fn run(institutions: usize, per_half: usize) -> TypoRelevance {
     let cases = cases(&data, per_half);
     let mut tally: HashMap<(Slip, Half), (usize, usize, usize)> = HashMap::new();
     let mut misses = Vec::new();
+    let mut cpu_us = Vec::with_capacity(cases.len());
     for case in &cases {
         index.forget_recent();
+        let cpu = thread_cpu_ns();
         let hits = index.search(&case.query, 5);
+        cpu_us.push(thread_cpu_ns().saturating_sub(cpu) as f64 / 1_000.0);
         let rank = hits.iter().position(|h| index.code(h.doc) == Some(case.code.as_str()));
         let t = tally.entry((case.slip, case.half)).or_default();
         t.0 += 1;
@@ -282,7 +300,8 @@ pub fn run(institutions: usize, per_half: usize) -> TypoRelevance {
         .map(|((s, h), (n, a1, a5))| (s, h, n, a1 as f64 / n.max(1) as f64, a5 as f64 / n.max(1) as f64))
         .collect();
     rows.sort_by_key(|r| (r.0, r.1));
-    TypoRelevance { indexed: data.len(), rows, misses }
+    cpu_us.sort_by(f64::total_cmp);
+    TypoRelevance { indexed: data.len(), rows, misses, cpu_us }
 }
 
 /// What `madoguchi bench relevance` prints for typos.

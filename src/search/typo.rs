@@ -44,75 +44,102 @@ pub const MAX_CHECKED: usize = 6_000;
 pub const MAX_LIST: usize = 6_000;
 
 /// Documents whose reading (one of its alternatives, separated by `sep` in `key(doc)`) starts
-/// with the query mended by one slip, ascending; at most [`MAX_CHECKED`] checked.
+/// with the query mended by one slip, ascending; at most [`MAX_CHECKED`] checked per way.
 pub fn matches<'k>(folded: &str, grams: &Postings, key: &dyn Fn(u32) -> &'k [u8], sep: u8) -> Vec<u32> {
-    let mut out = Vec::new();
-    if folded.chars().count() > MAX_QUERY {
-        return out;
-    }
-    if folded.chars().all(is_kana) {
-        let stem: Vec<char> = reading_key(folded).chars().collect();
-        if stem.len() < MIN_KANA {
-            return out;
+    let readings = Readings { grams, key, sep };
+    let letters: Vec<char> = folded.chars().collect();
+    let mut out = if letters.iter().all(|&c| is_kana(c)) {
+        if reading_key(folded).chars().count() < MIN_KANA {
+            return Vec::new();
         }
-        let mut cands: Vec<u32> = Vec::new();
-        let mut tried: HashSet<Vec<Vec<u64>>> = HashSet::new();
-        // The pairs a slip at `d` breaks: one for a kana dropped before it, two for a wrong or
-        // extra one, three for a swap with the next.
-        for d in 0..stem.len() {
-            for width in 1..=3 {
-                let Some(groups) = start_groups(&stem, Some((d, width))) else { continue };
-                if tried.insert(groups.clone()) && rarest(grams, &groups) <= MAX_LIST {
-                    cands.extend(grams.intersect(&groups));
-                }
+        match windowed(&readings, Script::Kana, &letters) {
+            Some(found) if !found.is_empty() => found,
+            _ if letters.len() <= MAX_QUERY => kana_anywhere(&readings, folded),
+            _ => Vec::new(),
+        }
+    } else if letters.iter().all(|&c| c.is_ascii_lowercase() || c == '-' || c == '\'') {
+        let found = romaji_bases(&letters)
+            .iter()
+            .map(|base| windowed(&readings, Script::Romaji, base))
+            .find(|f| f.as_ref().is_none_or(|f| !f.is_empty()))
+            .flatten();
+        match found {
+            Some(found) => found,
+            None if letters.len() <= MAX_QUERY => romaji_anywhere(&readings, folded),
+            None => Vec::new(),
+        }
+    } else {
+        Vec::new()
+    };
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// The kana step for a short query: every place of the slip (see the module doc).
+fn kana_anywhere(r: &Readings<'_, '_>, folded: &str) -> Vec<u32> {
+    let mut out = Vec::new();
+    let stem: Vec<char> = reading_key(folded).chars().collect();
+    let mut cands: Vec<u32> = Vec::new();
+    let mut tried: HashSet<Vec<Vec<u64>>> = HashSet::new();
+    // The pairs a slip at `d` breaks: one for a kana dropped before it, two for a wrong or
+    // extra one, three for a swap with the next.
+    for d in 0..stem.len() {
+        for width in 1..=3 {
+            let Some(groups) = start_groups(&stem, Some((d, width))) else { continue };
+            if tried.insert(groups.clone()) && rarest(r.grams, &groups) <= MAX_LIST {
+                cands.extend(r.grams.intersect(&groups));
             }
         }
-        cands.sort_unstable();
-        cands.dedup();
-        let mut buf: Vec<char> = Vec::new();
-        for doc in cands.into_iter().take(MAX_CHECKED) {
-            let ok = alternatives(key(doc), sep).any(|alt| {
-                buf.clear();
-                buf.extend(String::from_utf8_lossy(alt).chars());
-                starts_within_one(&stem, &buf)
-            });
-            if ok {
+    }
+    cands.sort_unstable();
+    cands.dedup();
+    let mut buf: Vec<char> = Vec::new();
+    for doc in cands.into_iter().take(MAX_CHECKED) {
+        let ok = alternatives((r.key)(doc), r.sep).any(|alt| {
+            buf.clear();
+            buf.extend(String::from_utf8_lossy(alt).chars());
+            starts_within_one(&stem, &buf)
+        });
+        if ok {
+            out.push(doc);
+        }
+    }
+    out
+}
+
+/// The romaji step for a short query: every spelling one edit away (see the module doc).
+fn romaji_anywhere(r: &Readings<'_, '_>, folded: &str) -> Vec<u32> {
+    let mut out = Vec::new();
+    let exact = romaji::to_kana(folded).map(|r| reading_key(&r.kana));
+    // The most selective readings first: the budget then cuts the costly ones.
+    let mut stems: Vec<(usize, String, Vec<Vec<u64>>)> = romaji_stems(folded, exact.as_deref())
+        .into_iter()
+        .filter_map(|stem| {
+            let chars: Vec<char> = stem.chars().collect();
+            let groups = start_groups(&chars, None)?;
+            let size = rarest(r.grams, &groups);
+            (size > 0 && size <= MAX_LIST).then_some((size, stem, groups))
+        })
+        .collect();
+    stems.sort_by_key(|s| s.0);
+    let (mut checked, mut read) = (0usize, 0usize);
+    for (size, stem, groups) in stems.iter().take(MAX_STEMS) {
+        read += size;
+        if checked >= MAX_CHECKED || read > MAX_READ {
+            break;
+        }
+        let needle = stem.as_bytes();
+        for doc in r.grams.intersect(groups) {
+            if checked >= MAX_CHECKED {
+                break;
+            }
+            checked += 1;
+            if alternatives((r.key)(doc), r.sep).any(|alt| alt.starts_with(needle)) {
                 out.push(doc);
             }
         }
-    } else if folded.chars().all(|c| c.is_ascii_lowercase() || c == '-' || c == '\'') {
-        let exact = romaji::to_kana(folded).map(|r| reading_key(&r.kana));
-        // The most selective readings first: the budget then cuts the costly ones.
-        let mut stems: Vec<(usize, String, Vec<Vec<u64>>)> = romaji_stems(folded, exact.as_deref())
-            .into_iter()
-            .filter_map(|stem| {
-                let chars: Vec<char> = stem.chars().collect();
-                let groups = start_groups(&chars, None)?;
-                let size = rarest(grams, &groups);
-                (size > 0 && size <= MAX_LIST).then_some((size, stem, groups))
-            })
-            .collect();
-        stems.sort_by_key(|s| s.0);
-        let (mut checked, mut read) = (0usize, 0usize);
-        for (size, stem, groups) in stems.iter().take(MAX_STEMS) {
-            read += size;
-            if checked >= MAX_CHECKED || read > MAX_READ {
-                break;
-            }
-            let needle = stem.as_bytes();
-            for doc in grams.intersect(groups) {
-                if checked >= MAX_CHECKED {
-                    break;
-                }
-                checked += 1;
-                if alternatives(key(doc), sep).any(|alt| alt.starts_with(needle)) {
-                    out.push(doc);
-                }
-            }
-        }
     }
-    out.sort_unstable();
-    out.dedup();
     out
 }
 
@@ -184,9 +211,16 @@ pub fn romaji_stems(folded: &str, exact: Option<&str>) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
     let letters: Vec<char> = folded.chars().collect();
-    // Hepburn without the apostrophe: `n` before a vowel or `y` read as ん too (shinichi
-    // しんいち), as a second spelling to mend.
-    let mut bases = vec![letters.clone()];
+    for letters in &romaji_bases(&letters) {
+        mend(letters, exact, &mut seen, &mut out);
+    }
+    out
+}
+
+/// The spellings a romaji query may stand for: as typed, and (Hepburn without the apostrophe)
+/// with `n` before a vowel or `y` read as ん too (shinichi しんいち) when it holds one.
+pub fn romaji_bases(letters: &[char]) -> Vec<Vec<char>> {
+    let mut bases = vec![letters.to_vec()];
     let ambiguous = |i: usize| {
         letters[i] == 'n'
             && (i == 0 || letters[i - 1] != 'n')
@@ -204,10 +238,7 @@ pub fn romaji_stems(folded: &str, exact: Option<&str>) -> Vec<String> {
             bases.push(doubled);
         }
     }
-    for letters in &bases {
-        mend(letters, exact, &mut seen, &mut out);
-    }
-    out
+    bases
 }
 
 /// [`romaji_stems`] of one spelling: itself, then one edit away.
@@ -266,6 +297,248 @@ fn mend(letters: &[char], exact: Option<&str>, seen: &mut HashSet<String>, out: 
         spelling.extend(&letters[i + 1..]);
         push(&spelling, out);
     }
+}
+
+/// Letters before the break (the end of the longest prefix that still starts some reading)
+/// where the slip may be: the prefix can run on a little past a slip (a wrong vowel that
+/// still spells some reading's start, a half-typed syllable kept as `rest`).
+pub const WINDOW_BACK: usize = 5;
+/// Letters after the break where the slip may be (a swap breaks the prefix one letter late).
+pub const WINDOW_AHEAD: usize = 1;
+/// A prefix whose rarest posting list is longer than this is taken as some reading's start
+/// without reading the list (all its grams are common: a short, ordinary start).
+pub const COMMON_START: usize = 20_000;
+/// At most this many documents are checked to tell whether a prefix starts some reading.
+pub const MAX_PROBE: usize = 2_000;
+
+/// How a query's letters read as a reading key: romaji through the converter, kana as typed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Script {
+    Romaji,
+    Kana,
+}
+
+impl Script {
+    /// The kana `letters` spell (`None`: not romaji); a half-typed last syllable is left out.
+    fn kana(self, letters: &[char]) -> Option<String> {
+        let text: String = letters.iter().collect();
+        match self {
+            Script::Romaji => romaji::to_kana(&text).map(|r| r.kana),
+            Script::Kana => Some(text),
+        }
+    }
+
+    /// The reading key `letters` spell.
+    pub fn key(self, letters: &[char]) -> Option<String> {
+        self.kana(letters).map(|k| reading_key(&k))
+    }
+
+    /// True when the letters before `i` read as the same kana whatever follows (a syllable
+    /// ends there and the next one does not lean back on it).
+    pub fn cut_at(self, letters: &[char], i: usize) -> bool {
+        if i == 0 || i >= letters.len() {
+            return true;
+        }
+        let (before, at) = (letters[i - 1], letters[i]);
+        match self {
+            // Every syllable ends in a vowel (or is `-`); Hepburn's `oh` leans back.
+            Script::Romaji => (VOWELS.contains(before) || before == '-') && !(before == 'o' && at == 'h'),
+            Script::Kana => !"ぁぃぅぇぉゃゅょゎ゛゜".contains(at),
+        }
+    }
+}
+
+/// `key` (a reading key) followed by the key of `kana` read after it: the long vowels of
+/// `kana` collapse against `key`'s last kana, as in the key of the whole.
+pub fn join_key(key: &str, kana: &str) -> String {
+    let Some(last) = key.chars().last() else { return reading_key(kana) };
+    let mut joined = String::with_capacity(last.len_utf8() + kana.len());
+    joined.push(last);
+    joined.push_str(kana);
+    let tail = reading_key(&joined);
+    let mut out = String::with_capacity(key.len() + tail.len());
+    out.push_str(key);
+    out.push_str(&tail[tail.chars().next().map_or(0, char::len_utf8)..]);
+    out
+}
+
+/// The kana rows, by vowel: a wrong vowel in kana stays in its row (か → き く け こ).
+const KANA_ROWS: &[&str] = &[
+    "あいうえお",
+    "かきくけこ",
+    "がぎぐげご",
+    "さしすせそ",
+    "ざじずぜぞ",
+    "たちつてと",
+    "だぢづでど",
+    "なにぬねの",
+    "はひふへほ",
+    "ばびぶべぼ",
+    "ぱぴぷぺぽ",
+    "まみむめも",
+    "や ゆ よ",
+    "らりるれろ",
+    "わ   を",
+    "ゃ ゅ ょ",
+];
+
+/// The other kana of `c`'s row (its wrong vowels).
+fn row_mates(c: char) -> impl Iterator<Item = char> {
+    let row = KANA_ROWS.iter().find(|r| r.contains(c)).copied().unwrap_or("");
+    row.chars().filter(move |&k| k != c && k != ' ')
+}
+
+/// Every spelling of `seg` with one slip undone at a place in `from..=to`: a letter put back
+/// (romaji only: a dropped kana the fuzzy step finds), two adjacent ones swapped back, a wrong
+/// vowel changed, a letter too many taken out.
+pub fn window_mends(script: Script, seg: &[char], from: usize, to: usize) -> Vec<Vec<char>> {
+    let mut out = Vec::new();
+    let to = to.min(seg.len());
+    let with = |i: usize, del: usize, put: &[char]| -> Vec<char> {
+        let mut s = Vec::with_capacity(seg.len() + 1);
+        s.extend_from_slice(&seg[..i]);
+        s.extend_from_slice(put);
+        s.extend_from_slice(&seg[(i + del).min(seg.len())..]);
+        s
+    };
+    for i in from..=to {
+        if script == Script::Romaji {
+            for c in LETTERS.chars() {
+                out.push(with(i, 0, &[c]));
+            }
+        }
+        if i + 1 < seg.len() && seg[i] != seg[i + 1] {
+            out.push(with(i, 2, &[seg[i + 1], seg[i]]));
+        }
+        if i < seg.len() {
+            match script {
+                Script::Romaji if VOWELS.contains(seg[i]) => {
+                    for v in VOWELS.chars().filter(|&v| v != seg[i]) {
+                        out.push(with(i, 1, &[v]));
+                    }
+                }
+                Script::Romaji => {}
+                Script::Kana => {
+                    for k in row_mates(seg[i]) {
+                        out.push(with(i, 1, &[k]));
+                    }
+                }
+            }
+            out.push(with(i, 1, &[]));
+        }
+    }
+    out
+}
+
+/// Everything the windowed step reads: the posting lists and each document's reading key.
+struct Readings<'a, 'k> {
+    grams: &'a Postings,
+    key: &'a dyn Fn(u32) -> &'k [u8],
+    sep: u8,
+}
+
+impl Readings<'_, '_> {
+    /// True when some document's reading starts with `stem` (a reading key), as far as
+    /// [`MAX_PROBE`] documents tell; a start whose every gram is common is taken as one.
+    fn starts_some(&self, stem: &str) -> bool {
+        let chars: Vec<char> = stem.chars().collect();
+        let Some(&first) = chars.first() else { return true };
+        let Some(groups) = start_groups(&chars, None) else { return self.grams.count(start_gram(first)) > 0 };
+        let size = rarest(self.grams, &groups);
+        if size == 0 {
+            return false;
+        }
+        if size > COMMON_START {
+            return true;
+        }
+        let needle = stem.as_bytes();
+        self.grams
+            .intersect(&groups)
+            .into_iter()
+            .take(MAX_PROBE)
+            .any(|d| alternatives((self.key)(d), self.sep).any(|a| a.starts_with(needle)))
+    }
+
+    /// The letters of the longest prefix of `letters` that reads as the start of some reading
+    /// (binary search: a prefix of such a prefix is one too).
+    fn break_at(&self, script: Script, letters: &[char]) -> usize {
+        let ok = |n: usize| script.key(&letters[..n]).is_some_and(|k| self.starts_some(&k));
+        let n = letters.len();
+        if ok(n) {
+            return n;
+        }
+        let (mut lo, mut hi) = (0, n);
+        while hi - lo > 1 {
+            let mid = (lo + hi) / 2;
+            if ok(mid) { lo = mid } else { hi = mid }
+        }
+        lo
+    }
+}
+
+/// The documents whose reading starts with `letters` mended by one slip near the break, or
+/// `None` when the lists the unchanged parts name are too long to read (a short query: the
+/// caller mends every place instead).
+///
+/// The query is cut at syllable boundaries into a prefix that is some reading's start, a
+/// window around the break, and a tail: the candidates are the documents holding the grams of
+/// the prefix (from its start) and of the tail, each candidate is checked against the prefix
+/// and the mended windows, and only a window that fits has the whole mended query checked.
+fn windowed(r: &Readings<'_, '_>, script: Script, letters: &[char]) -> Option<Vec<u32>> {
+    let n = letters.len();
+    let brk = r.break_at(script, letters);
+    let ws = brk.saturating_sub(WINDOW_BACK);
+    let we = (brk + WINDOW_AHEAD).min(n);
+    let p = (0..=ws).rev().find(|&i| script.cut_at(letters, i)).unwrap_or(0);
+    let c = ((we + 2).min(n)..=n).find(|&i| script.cut_at(letters, i)).unwrap_or(n);
+    let key_p = script.key(&letters[..p])?;
+    let tail = script.kana(&letters[c..])?;
+    // The grams the slip cannot have touched.
+    let mut groups: Vec<Vec<u64>> = Vec::new();
+    let pk: Vec<char> = key_p.chars().collect();
+    if let Some(&first) = pk.first() {
+        groups.push(vec![start_gram(first)]);
+    }
+    let tk: Vec<char> = reading_key(&tail).chars().skip(1).collect();
+    for w in pk.windows(2).chain(tk.windows(2)) {
+        groups.push(vec![bigram(w[0], w[1])]);
+    }
+    groups.sort();
+    groups.dedup();
+    if groups.is_empty() || rarest(r.grams, &groups) > MAX_LIST {
+        return None;
+    }
+    // The mended windows, as keys of the prefix and window.
+    let seg = &letters[p..c];
+    let mut heads: Vec<String> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
+    for mended in window_mends(script, seg, ws - p, we - p) {
+        let Some(kana) = script.kana(&mended) else { continue };
+        let head = join_key(&key_p, &kana);
+        if seen.insert(head.clone()) {
+            heads.push(head);
+        }
+    }
+    let mut lengths: Vec<usize> = heads.iter().map(String::len).collect();
+    lengths.sort_unstable();
+    lengths.dedup();
+    let index: std::collections::HashMap<&[u8], usize> =
+        heads.iter().enumerate().map(|(i, h)| (h.as_bytes(), i)).collect();
+    let mut whole: Vec<Option<String>> = vec![None; heads.len()];
+    let mut out = Vec::new();
+    for doc in r.grams.intersect(&groups).into_iter().take(MAX_CHECKED) {
+        let hit = alternatives((r.key)(doc), r.sep).any(|alt| {
+            lengths.iter().take_while(|&&l| l <= alt.len()).any(|&l| {
+                let Some(&i) = index.get(&alt[..l]) else { return false };
+                let full = whole[i].get_or_insert_with(|| join_key(&heads[i], &tail));
+                full.chars().count() >= MIN_KANA && alt.starts_with(full.as_bytes())
+            })
+        });
+        if hit {
+            out.push(doc);
+        }
+    }
+    Some(out)
 }
 
 #[cfg(test)]
