@@ -339,6 +339,18 @@ mod tests {
         assert_ne!(v, "たなべ");
     }
 
+    #[test]
+    #[ignore]
+    fn debug_queries() {
+        let data = crate::demo::generate(Some(INSTITUTIONS), crate::demo::DEFAULT_SEED, &|_| {}).institutions;
+        let index = InstitutionIndex::build(&data);
+        for q in std::env::var("TYPO_QUERIES").unwrap_or_default().split(',') {
+            index.forget_recent();
+            let hits = index.search(q, 5);
+            println!("{q}: {:?}", hits.iter().map(|h| index.name(h.doc)).collect::<Vec<_>>());
+        }
+    }
+
     /// Floors on the held-out half (a smaller index than `bench relevance`'s, same making): a
     /// guard against losing the typo step, well below what `bench relevance` prints.
     #[test]

@@ -52,21 +52,16 @@ pub fn matches<'k>(folded: &str, grams: &Postings, key: &dyn Fn(u32) -> &'k [u8]
         if reading_key(folded).chars().count() < MIN_KANA {
             return Vec::new();
         }
-        match windowed(&readings, Script::Kana, &letters) {
-            Some(found) if !found.is_empty() => found,
+        match readings.near_break(Script::Kana, &letters) {
+            found if !found.is_empty() => found,
             _ if letters.len() <= MAX_QUERY => kana_anywhere(&readings, folded),
             _ => Vec::new(),
         }
     } else if letters.iter().all(|&c| c.is_ascii_lowercase() || c == '-' || c == '\'') {
-        let found = romaji_bases(&letters)
-            .iter()
-            .map(|base| windowed(&readings, Script::Romaji, base))
-            .find(|f| f.as_ref().is_none_or(|f| !f.is_empty()))
-            .flatten();
-        match found {
-            Some(found) => found,
-            None if letters.len() <= MAX_QUERY => romaji_anywhere(&readings, folded),
-            None => Vec::new(),
+        match readings.near_break(Script::Romaji, &letters) {
+            found if !found.is_empty() => found,
+            _ if letters.len() <= MAX_QUERY => romaji_anywhere(&readings, folded),
+            _ => Vec::new(),
         }
     } else {
         Vec::new()
@@ -110,37 +105,8 @@ fn kana_anywhere(r: &Readings<'_, '_>, folded: &str) -> Vec<u32> {
 
 /// The romaji step for a short query: every spelling one edit away (see the module doc).
 fn romaji_anywhere(r: &Readings<'_, '_>, folded: &str) -> Vec<u32> {
-    let mut out = Vec::new();
     let exact = romaji::to_kana(folded).map(|r| reading_key(&r.kana));
-    // The most selective readings first: the budget then cuts the costly ones.
-    let mut stems: Vec<(usize, String, Vec<Vec<u64>>)> = romaji_stems(folded, exact.as_deref())
-        .into_iter()
-        .filter_map(|stem| {
-            let chars: Vec<char> = stem.chars().collect();
-            let groups = start_groups(&chars, None)?;
-            let size = rarest(r.grams, &groups);
-            (size > 0 && size <= MAX_LIST).then_some((size, stem, groups))
-        })
-        .collect();
-    stems.sort_by_key(|s| s.0);
-    let (mut checked, mut read) = (0usize, 0usize);
-    for (size, stem, groups) in stems.iter().take(MAX_STEMS) {
-        read += size;
-        if checked >= MAX_CHECKED || read > MAX_READ {
-            break;
-        }
-        let needle = stem.as_bytes();
-        for doc in r.grams.intersect(groups) {
-            if checked >= MAX_CHECKED {
-                break;
-            }
-            checked += 1;
-            if alternatives((r.key)(doc), r.sep).any(|alt| alt.starts_with(needle)) {
-                out.push(doc);
-            }
-        }
-    }
-    out
+    r.look_for(romaji_stems(folded, exact.as_deref()))
 }
 
 fn is_kana(c: char) -> bool {
@@ -323,8 +289,8 @@ impl Script {
     fn kana(self, letters: &[char]) -> Option<String> {
         let text: String = letters.iter().collect();
         match self {
-            Script::Romaji => romaji::to_kana(&text).map(|r| r.kana),
-            Script::Kana => Some(text),
+            Script::Romaji if !text.is_empty() => romaji::to_kana(&text).map(|r| r.kana),
+            _ => Some(text),
         }
     }
 
@@ -459,55 +425,200 @@ impl Readings<'_, '_> {
             .any(|d| alternatives((self.key)(d), self.sep).any(|a| a.starts_with(needle)))
     }
 
+    /// [`windowed`], its mended readings looked for one by one when it gives those.
+    fn near_break(&self, script: Script, letters: &[char]) -> Vec<u32> {
+        let (letters, brk) = match script {
+            Script::Romaji => self.resolve_n(letters),
+            Script::Kana => (letters.to_vec(), self.break_at(script, letters)),
+        };
+        match windowed(self, script, &letters, brk) {
+            Some(Window::Found(found)) => found,
+            Some(Window::Stems(stems)) => self.look_for(stems),
+            None => Vec::new(),
+        }
+    }
+
+    /// The documents whose reading starts with one of `stems` (reading keys), the most
+    /// selective first, within [`MAX_STEMS`] stems, [`MAX_READ`] entries read and
+    /// [`MAX_CHECKED`] documents checked.
+    fn look_for(&self, stems: Vec<String>) -> Vec<u32> {
+        let mut out = Vec::new();
+        // The most selective readings first: the budget then cuts the costly ones.
+        let mut stems: Vec<(usize, String, Vec<Vec<u64>>)> = stems
+            .into_iter()
+            .filter_map(|stem| {
+                let chars: Vec<char> = stem.chars().collect();
+                let groups = start_groups(&chars, None)?;
+                let size = rarest(self.grams, &groups);
+                (size > 0 && size <= MAX_LIST).then_some((size, stem, groups))
+            })
+            .collect();
+        stems.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+        let (mut checked, mut read) = (0usize, 0usize);
+        for (size, stem, groups) in stems.iter().take(MAX_STEMS) {
+            read += size;
+            if checked >= MAX_CHECKED || read > MAX_READ {
+                break;
+            }
+            let needle = stem.as_bytes();
+            for doc in self.grams.intersect(groups) {
+                if checked >= MAX_CHECKED {
+                    break;
+                }
+                checked += 1;
+                if alternatives((self.key)(doc), self.sep).any(|alt| alt.starts_with(needle)) {
+                    out.push(doc);
+                }
+            }
+        }
+        out
+    }
+
     /// The letters of the longest prefix of `letters` that reads as the start of some reading
     /// (binary search: a prefix of such a prefix is one too).
     fn break_at(&self, script: Script, letters: &[char]) -> usize {
+        self.break_from(script, letters, 0)
+    }
+
+    /// [`Self::break_at`], knowing that the first `known` letters start some reading.
+    fn break_from(&self, script: Script, letters: &[char], known: usize) -> usize {
         let ok = |n: usize| script.key(&letters[..n]).is_some_and(|k| self.starts_some(&k));
         let n = letters.len();
         if ok(n) {
             return n;
         }
-        let (mut lo, mut hi) = (0, n);
-        while hi - lo > 1 {
+        let (mut lo, mut hi) = (known.min(n), n);
+        while hi > lo + 1 {
             let mid = (lo + hi) / 2;
             if ok(mid) { lo = mid } else { hi = mid }
         }
         lo
     }
+
+    /// Romaji `letters` with each `n` whose reading Hepburn leaves open (shinichi: しにち or
+    /// しんいち; sannomiya: さんのみや, where the IME reads さんおみや) read the way that lets
+    /// the prefix run on, nearest the break first, and the break then.
+    fn resolve_n(&self, letters: &[char]) -> (Vec<char>, usize) {
+        let mut letters = letters.to_vec();
+        let mut brk = self.break_at(Script::Romaji, &letters);
+        for _ in 0..MAX_N_READINGS {
+            let from = brk.saturating_sub(WINDOW_BACK);
+            let best = n_readings(&letters, from, brk)
+                .into_iter()
+                .map(|(j, other)| (self.break_from(Script::Romaji, &other, j), other))
+                .max_by_key(|(b, _)| *b);
+            match best {
+                Some((b, other)) if b > brk + 1 => (letters, brk) = (other, b),
+                _ => break,
+            }
+        }
+        (letters, brk)
+    }
 }
 
-/// The documents whose reading starts with `letters` mended by one slip near the break, or
-/// `None` when the lists the unchanged parts name are too long to read (a short query: the
-/// caller mends every place instead).
+/// At most this many `n` of a romaji query are read the other way ([`Readings::resolve_n`]).
+pub const MAX_N_READINGS: usize = 4;
+
+/// The spellings of `letters` with one `n` at `from..=to` read the other way Hepburn allows,
+/// with the place: `n` before a vowel or `y` as ん (shinichi → shinnichi), `nn` before one as
+/// ん and the next syllable (sannomiya → sannnomiya).
+pub fn n_readings(letters: &[char], from: usize, to: usize) -> Vec<(usize, Vec<char>)> {
+    n_places(letters)
+        .into_iter()
+        .filter(|&(j, _)| (from..=to).contains(&j))
+        .map(|(j, put)| {
+            let mut other = letters.to_vec();
+            other.insert(put, 'n');
+            (j, other)
+        })
+        .collect()
+}
+
+/// The `n`s of `letters` that read two ways (see [`n_readings`]), in order: the place of the
+/// `n` and where a second `n` makes it the other reading.
+pub fn n_places(letters: &[char]) -> Vec<(usize, usize)> {
+    let at = |i: usize| letters.get(i).copied().unwrap_or(' ');
+    let opens = |c: char| VOWELS.contains(c) || c == 'y';
+    let mut out = Vec::new();
+    for j in 1..letters.len() {
+        if at(j) != 'n' || at(j - 1) == 'n' {
+            continue;
+        }
+        if opens(at(j + 1)) {
+            out.push((j, j + 1));
+        } else if at(j + 1) == 'n' && opens(at(j + 2)) {
+            out.push((j, j + 2));
+        }
+    }
+    out
+}
+
+/// At most this many `n`s of a query's tail are read both ways (2^this spellings).
+pub const MAX_TAIL_NS: usize = 3;
+
+/// `letters` read every way its first [`MAX_TAIL_NS`] two-way `n`s (`places`, from
+/// [`n_places`]) allow, as typed first.
+pub fn n_spellings(letters: &[char], places: &[(usize, usize)]) -> Vec<Vec<char>> {
+    let places = &places[..places.len().min(MAX_TAIL_NS)];
+    (0..1usize << places.len())
+        .map(|mask| {
+            let mut s = letters.to_vec();
+            // From the last place back, so that the earlier places stay where they were.
+            for (k, &(_, put)) in places.iter().enumerate().rev() {
+                if mask & (1 << k) != 0 {
+                    s.insert(put, 'n');
+                }
+            }
+            s
+        })
+        .collect()
+}
+
+/// What the windowed step gives: the documents found, or (when the lists the unchanged parts
+/// name are too long to read: a short query) the mended readings to look for one by one.
+enum Window {
+    Found(Vec<u32>),
+    Stems(Vec<String>),
+}
+
+/// The documents whose reading starts with `letters` mended by one slip near the break (see
+/// [`Window`]); `None` when the unchanged parts do not read as kana.
 ///
 /// The query is cut at syllable boundaries into a prefix that is some reading's start, a
 /// window around the break, and a tail: the candidates are the documents holding the grams of
 /// the prefix (from its start) and of the tail, each candidate is checked against the prefix
 /// and the mended windows, and only a window that fits has the whole mended query checked.
-fn windowed(r: &Readings<'_, '_>, script: Script, letters: &[char]) -> Option<Vec<u32>> {
+fn windowed(r: &Readings<'_, '_>, script: Script, letters: &[char], brk: usize) -> Option<Window> {
     let n = letters.len();
-    let brk = r.break_at(script, letters);
     let ws = brk.saturating_sub(WINDOW_BACK);
     let we = (brk + WINDOW_AHEAD).min(n);
     let p = (0..=ws).rev().find(|&i| script.cut_at(letters, i)).unwrap_or(0);
     let c = ((we + 2).min(n)..=n).find(|&i| script.cut_at(letters, i)).unwrap_or(n);
+    if std::env::var_os("TYPO_DEBUG").is_some() {
+        eprintln!("DBG n={n} brk={brk} ws={ws} we={we} p={p} c={c} {:?}|{:?}|{:?}", letters[..p].iter().collect::<String>(), letters[p..c].iter().collect::<String>(), letters[c..].iter().collect::<String>());
+    }
     let key_p = script.key(&letters[..p])?;
-    let tail = script.kana(&letters[c..])?;
+    let tail_letters = &letters[c..];
+    let places = match script {
+        Script::Romaji => n_places(tail_letters),
+        Script::Kana => Vec::new(),
+    };
+    // The tail every way its `n`s read; its grams up to the first `n` that reads two ways.
+    let tails: Vec<String> = n_spellings(tail_letters, &places).iter().filter_map(|t| script.kana(t)).collect();
+    let sure = places.first().map_or(tail_letters.len(), |&(j, _)| j);
+    let tail_sure = script.kana(&tail_letters[..sure])?;
     // The grams the slip cannot have touched.
     let mut groups: Vec<Vec<u64>> = Vec::new();
     let pk: Vec<char> = key_p.chars().collect();
     if let Some(&first) = pk.first() {
         groups.push(vec![start_gram(first)]);
     }
-    let tk: Vec<char> = reading_key(&tail).chars().skip(1).collect();
+    let tk: Vec<char> = reading_key(&tail_sure).chars().skip(1).collect();
     for w in pk.windows(2).chain(tk.windows(2)) {
         groups.push(vec![bigram(w[0], w[1])]);
     }
     groups.sort();
     groups.dedup();
-    if groups.is_empty() || rarest(r.grams, &groups) > MAX_LIST {
-        return None;
-    }
     // The mended windows, as keys of the prefix and window.
     let seg = &letters[p..c];
     let mut heads: Vec<String> = Vec::new();
@@ -519,26 +630,35 @@ fn windowed(r: &Readings<'_, '_>, script: Script, letters: &[char]) -> Option<Ve
             heads.push(head);
         }
     }
+    if groups.is_empty() || rarest(r.grams, &groups) > MAX_LIST {
+        let exact = script.key(letters);
+        let stems = heads
+            .iter()
+            .flat_map(|h| tails.iter().map(|t| join_key(h, t)))
+            .filter(|s| s.chars().count() >= MIN_KANA && Some(s) != exact.as_ref())
+            .collect::<HashSet<String>>();
+        return Some(Window::Stems(stems.into_iter().collect()));
+    }
     let mut lengths: Vec<usize> = heads.iter().map(String::len).collect();
     lengths.sort_unstable();
     lengths.dedup();
     let index: std::collections::HashMap<&[u8], usize> =
         heads.iter().enumerate().map(|(i, h)| (h.as_bytes(), i)).collect();
-    let mut whole: Vec<Option<String>> = vec![None; heads.len()];
+    let mut whole: Vec<Option<Vec<String>>> = vec![None; heads.len()];
     let mut out = Vec::new();
     for doc in r.grams.intersect(&groups).into_iter().take(MAX_CHECKED) {
         let hit = alternatives((r.key)(doc), r.sep).any(|alt| {
             lengths.iter().take_while(|&&l| l <= alt.len()).any(|&l| {
                 let Some(&i) = index.get(&alt[..l]) else { return false };
-                let full = whole[i].get_or_insert_with(|| join_key(&heads[i], &tail));
-                full.chars().count() >= MIN_KANA && alt.starts_with(full.as_bytes())
+                let fulls = whole[i].get_or_insert_with(|| tails.iter().map(|t| join_key(&heads[i], t)).collect());
+                fulls.iter().any(|full| full.chars().count() >= MIN_KANA && alt.starts_with(full.as_bytes()))
             })
         });
         if hit {
             out.push(doc);
         }
     }
-    Some(out)
+    Some(Window::Found(out))
 }
 
 #[cfg(test)]
