@@ -24,6 +24,8 @@ pub const INSTITUTIONS: usize = 30_000;
 pub const PER_HALF: usize = 300;
 /// Misses of the tuning half printed per kind (the held-out half's are not looked at).
 const MISSES_SHOWN: usize = 6;
+/// Slowest lookups of the tuning half printed.
+const SLOWEST_SHOWN: usize = 4;
 
 /// One kind of slip.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -210,6 +212,8 @@ pub struct TypoRelevance {
     pub misses: Vec<(Slip, Half, String, String, Option<String>)>,
     /// CPU time of each slipped lookup, in microseconds, sorted.
     pub cpu_us: Vec<f64>,
+    /// The slowest lookups of the tuning half: CPU microseconds and query.
+    pub slowest: Vec<(f64, String)>,
 }
 
 impl TypoRelevance {
@@ -253,6 +257,9 @@ impl fmt::Display for TypoRelevance {
             self.cpu_us.last().copied().unwrap_or(0.0),
             self.cpu_us.len()
         )?;
+        for (us, query) in &self.slowest {
+            writeln!(f, "  slow (tune): {us:.0} µs 「{query}」")?;
+        }
         for slip in Slip::ALL {
             for (_, _, query, reading, top) in
                 self.misses.iter().filter(|m| m.0 == slip && m.1 == Half::Tune).take(MISSES_SHOWN)
@@ -277,11 +284,16 @@ pub fn run(institutions: usize, per_half: usize) -> TypoRelevance {
     let mut tally: HashMap<(Slip, Half), (usize, usize, usize)> = HashMap::new();
     let mut misses = Vec::new();
     let mut cpu_us = Vec::with_capacity(cases.len());
+    let mut slowest: Vec<(f64, String)> = Vec::new();
     for case in &cases {
         index.forget_recent();
         let cpu = thread_cpu_ns();
         let hits = index.search(&case.query, 5);
-        cpu_us.push(thread_cpu_ns().saturating_sub(cpu) as f64 / 1_000.0);
+        let us = thread_cpu_ns().saturating_sub(cpu) as f64 / 1_000.0;
+        cpu_us.push(us);
+        if case.half == Half::Tune {
+            slowest.push((us, case.query.clone()));
+        }
         let rank = hits.iter().position(|h| index.code(h.doc) == Some(case.code.as_str()));
         let t = tally.entry((case.slip, case.half)).or_default();
         t.0 += 1;
@@ -301,7 +313,9 @@ pub fn run(institutions: usize, per_half: usize) -> TypoRelevance {
         .collect();
     rows.sort_by_key(|r| (r.0, r.1));
     cpu_us.sort_by(f64::total_cmp);
-    TypoRelevance { indexed: data.len(), rows, misses, cpu_us }
+    slowest.sort_by(|a, b| b.0.total_cmp(&a.0));
+    slowest.truncate(SLOWEST_SHOWN);
+    TypoRelevance { indexed: data.len(), rows, misses, cpu_us, slowest }
 }
 
 /// What `madoguchi bench relevance` prints for typos.

@@ -269,6 +269,8 @@ fn mend(letters: &[char], exact: Option<&str>, seen: &mut HashSet<String>, out: 
 /// where the slip may be: the prefix can run on a little past a slip (a wrong vowel that
 /// still spells some reading's start, a half-typed syllable kept as `rest`).
 pub const WINDOW_BACK: usize = 5;
+/// Windows looked at, from the break back, before a short query is mended anywhere.
+pub const MAX_WINDOWS: usize = 2;
 /// Letters after the break where the slip may be (a swap breaks the prefix one letter late).
 pub const WINDOW_AHEAD: usize = 1;
 /// A prefix whose rarest posting list is longer than this is taken as some reading's start
@@ -431,11 +433,21 @@ impl Readings<'_, '_> {
             Script::Romaji => self.resolve_n(letters),
             Script::Kana => (letters.to_vec(), self.break_at(script, letters)),
         };
-        match windowed(self, script, &letters, brk) {
-            Some(Window::Found(found)) => found,
-            Some(Window::Stems(stems)) => self.look_for(stems),
-            None => Vec::new(),
+        // The window at the break first, then the one before it (a slip the prefix ran on
+        // past: `riyou` for `iryou` starts りよう...).
+        let width = WINDOW_BACK + WINDOW_AHEAD + 1;
+        for k in 0..MAX_WINDOWS {
+            let Some(to) = (brk + WINDOW_AHEAD).min(letters.len()).checked_sub(k * width) else { break };
+            let found = match windowed(self, script, &letters, to.saturating_sub(width - 1), to) {
+                Some(Window::Found(found)) => found,
+                Some(Window::Stems(stems)) => self.look_for(stems),
+                None => Vec::new(),
+            };
+            if !found.is_empty() || to < width {
+                return found;
+            }
         }
+        Vec::new()
     }
 
     /// The documents whose reading starts with one of `stems` (reading keys), the most
@@ -588,14 +600,12 @@ enum Window {
 /// window around the break, and a tail: the candidates are the documents holding the grams of
 /// the prefix (from its start) and of the tail, each candidate is checked against the prefix
 /// and the mended windows, and only a window that fits has the whole mended query checked.
-fn windowed(r: &Readings<'_, '_>, script: Script, letters: &[char], brk: usize) -> Option<Window> {
+fn windowed(r: &Readings<'_, '_>, script: Script, letters: &[char], ws: usize, we: usize) -> Option<Window> {
     let n = letters.len();
-    let ws = brk.saturating_sub(WINDOW_BACK);
-    let we = (brk + WINDOW_AHEAD).min(n);
     let p = (0..=ws).rev().find(|&i| script.cut_at(letters, i)).unwrap_or(0);
     let c = ((we + 2).min(n)..=n).find(|&i| script.cut_at(letters, i)).unwrap_or(n);
     if std::env::var_os("TYPO_DEBUG").is_some() {
-        eprintln!("DBG n={n} brk={brk} ws={ws} we={we} p={p} c={c} {:?}|{:?}|{:?}", letters[..p].iter().collect::<String>(), letters[p..c].iter().collect::<String>(), letters[c..].iter().collect::<String>());
+        eprintln!("DBG n={n} ws={ws} we={we} p={p} c={c} {:?}|{:?}|{:?}", letters[..p].iter().collect::<String>(), letters[p..c].iter().collect::<String>(), letters[c..].iter().collect::<String>());
     }
     let key_p = script.key(&letters[..p])?;
     let tail_letters = &letters[c..];
@@ -623,7 +633,14 @@ fn windowed(r: &Readings<'_, '_>, script: Script, letters: &[char], brk: usize) 
     let seg = &letters[p..c];
     let mut heads: Vec<String> = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
-    for mended in window_mends(script, seg, ws - p, we - p) {
+    // The window every way its `n`s read (after the slip's earliest place), each mended.
+    let places: Vec<(usize, usize)> = match script {
+        Script::Romaji => n_places(seg).into_iter().filter(|&(j, _)| j >= ws - p).collect(),
+        Script::Kana => Vec::new(),
+    };
+    let spellings = n_spellings(seg, &places);
+    let mended = spellings.iter().flat_map(|sp| window_mends(script, sp, ws - p, we - p + sp.len() - seg.len()));
+    for mended in mended {
         let Some(kana) = script.kana(&mended) else { continue };
         let head = join_key(&key_p, &kana);
         if seen.insert(head.clone()) {
