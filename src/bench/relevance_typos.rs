@@ -12,8 +12,8 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use crate::domain::Institution;
 use super::query_mix::thread_cpu_ns;
+use crate::domain::Institution;
 use crate::search::InstitutionIndex;
 use crate::search::normalize::{fold, katakana_to_hiragana, reading_key};
 use crate::search::romaji;
@@ -318,9 +318,15 @@ pub fn run(institutions: usize, per_half: usize) -> TypoRelevance {
     TypoRelevance { indexed: data.len(), rows, misses, cpu_us, slowest }
 }
 
-/// What `madoguchi bench relevance` prints for typos.
+/// What `madoguchi bench relevance` prints for typos: over [`INSTITUTIONS`] demo institutions,
+/// or as many as `MADOGUCHI_BENCH_TYPO_INSTITUTIONS` says (the step's cost at the country's
+/// size, 242000).
 pub fn run_builtin() -> TypoRelevance {
-    run(INSTITUTIONS, PER_HALF)
+    let institutions = std::env::var("MADOGUCHI_BENCH_TYPO_INSTITUTIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(INSTITUTIONS);
+    run(institutions, PER_HALF)
 }
 
 #[cfg(test)]
@@ -351,18 +357,6 @@ mod tests {
         let v = slip_text("たなべ", Slip::KanaVowel, &mut s).unwrap();
         assert_eq!(v.chars().count(), 3);
         assert_ne!(v, "たなべ");
-    }
-
-    #[test]
-    #[ignore]
-    fn debug_queries() {
-        let data = crate::demo::generate(Some(INSTITUTIONS), crate::demo::DEFAULT_SEED, &|_| {}).institutions;
-        let index = InstitutionIndex::build(&data);
-        for q in std::env::var("TYPO_QUERIES").unwrap_or_default().split(',') {
-            index.forget_recent();
-            let hits = index.search(q, 5);
-            println!("{q}: {:?}", hits.iter().map(|h| index.name(h.doc)).collect::<Vec<_>>());
-        }
     }
 
     /// Floors on the held-out half (a smaller index than `bench relevance`'s, same making): a

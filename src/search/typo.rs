@@ -1,24 +1,30 @@
 //! Slips of the keyboard and the ear: readings found although the query holds one slip (a
 //! letter or kana dropped, two adjacent ones swapped, a wrong vowel or kana).
 //!
-//! Two ways, one per script, both reading only posting lists the index already has (no memory
-//! of its own) and both bounded in work:
+//! Everything is read from posting lists the index already has (no memory of its own), and
+//! the work is bounded. Two steps, the second only for a short query the first did not mend:
 //!
-//! - **Romaji** (`tnabe`, `tanbe`, `tanebe`): every spelling one letter edit away from the
-//!   query (a letter put back, two swapped back, a vowel changed) that reads as romaji is read
-//!   as kana; each distinct reading (at most [`MAX_STEMS`], the most selective first, within [`MAX_READ`]
-//!   posting entries) is looked for as the start of a
-//!   reading, exactly as an exact query would be. A slip in romaji is one letter, but it can
-//!   turn into two kana (`tanbe` → たんべ for たなべ), so mending the letters is surer than
-//!   comparing kana.
-//! - **Kana** (`たべ`, `たべな`, `たねべ`): for each place the slip may be, the documents holding
-//!   the query's start and every kana pair away from that place are read from the posting
-//!   lists (a place whose rarest list is too long is skipped), and each candidate's reading
-//!   alternatives are checked for starting with the query one edit away (drop, insertion,
-//!   substitution, adjacent swap): a linear check, not a full edit-distance table.
+//! - **Near the break**, any length (`iryouhoujnshadan...byouin`): the longest prefix of the
+//!   query that still starts some reading is found (a binary search over its prefixes, each
+//!   looked up as an exact query would be); the slip is at or a few letters before where that
+//!   prefix breaks. Only a small window there is mended (a letter put back, a swap undone, a
+//!   vowel changed, a letter taken out), the unchanged prefix and tail name the candidates
+//!   through their grams, and each candidate is checked for starting with the whole mended
+//!   query. The work follows the window, not the query's length. Romaji `n` that Hepburn
+//!   leaves open (shinichi しにち / しんいち, sannomiya さんのみや where the IME reads
+//!   さんおみや) is read whichever way lets the prefix run on, and both ways in the tail.
+//! - **Anywhere**, short queries ([`MAX_QUERY`]): romaji (`tnabe`, `tanbe`, `tanebe`): every
+//!   spelling one letter edit away that reads as romaji is read as kana, and each distinct
+//!   reading (at most [`MAX_STEMS`], the most selective first, within [`MAX_READ`] posting
+//!   entries) is looked for as a reading start. Kana (`たべ`, `たべな`): for each place the
+//!   slip may be, the documents holding the query's start and every kana pair away from that
+//!   place are read, and each is checked for starting with the query one edit away.
 //!
-//! At most [`MAX_CHECKED`] candidate documents are checked per query. The index ranks these
-//! hits below every exact match and runs this step only when the exact steps found too little.
+//! A slip is mended in the letters typed, then read as a key: a romaji slip of one letter can
+//! be two kana (`tanbe` → たんべ for たなべ), and a kana swap can meet a long vowel the key
+//! collapses (こうほくょびういん). At most [`MAX_CHECKED`] candidate documents are checked
+//! per step. The index ranks these hits below every exact match and runs this step only when
+//! the exact steps found too little.
 
 use std::collections::HashSet;
 
@@ -29,9 +35,12 @@ use super::romaji;
 /// Queries shorter than this (in kana of the reading key) are not mended: too many readings
 /// are one slip away from two kana.
 pub const MIN_KANA: usize = 3;
-/// Longer queries (in characters) are not mended: nobody types a reading that long, and the
-/// work grows with the length.
+/// Longer queries (in characters) are mended near the break only: mending every place costs
+/// with the length.
 pub const MAX_QUERY: usize = 40;
+/// Longer queries (in characters) are not mended at all: no reading is that long, and
+/// reading the prefixes still costs with the length.
+pub const MAX_LETTERS: usize = 160;
 /// At most this many distinct mended readings of a romaji query are looked for (the most
 /// selective first: most mended spellings are read by no institution, and cost little).
 pub const MAX_STEMS: usize = 160;
@@ -48,6 +57,9 @@ pub const MAX_LIST: usize = 6_000;
 pub fn matches<'k>(folded: &str, grams: &Postings, key: &dyn Fn(u32) -> &'k [u8], sep: u8) -> Vec<u32> {
     let readings = Readings { grams, key, sep };
     let letters: Vec<char> = folded.chars().collect();
+    if letters.len() > MAX_LETTERS {
+        return Vec::new();
+    }
     let mut out = if letters.iter().all(|&c| is_kana(c)) {
         if reading_key(folded).chars().count() < MIN_KANA {
             return Vec::new();
@@ -604,9 +616,6 @@ fn windowed(r: &Readings<'_, '_>, script: Script, letters: &[char], ws: usize, w
     let n = letters.len();
     let p = (0..=ws).rev().find(|&i| script.cut_at(letters, i)).unwrap_or(0);
     let c = ((we + 2).min(n)..=n).find(|&i| script.cut_at(letters, i)).unwrap_or(n);
-    if std::env::var_os("TYPO_DEBUG").is_some() {
-        eprintln!("DBG n={n} ws={ws} we={we} p={p} c={c} {:?}|{:?}|{:?}", letters[..p].iter().collect::<String>(), letters[p..c].iter().collect::<String>(), letters[c..].iter().collect::<String>());
-    }
     let key_p = script.key(&letters[..p])?;
     let tail_letters = &letters[c..];
     let places = match script {
@@ -614,7 +623,8 @@ fn windowed(r: &Readings<'_, '_>, script: Script, letters: &[char], ws: usize, w
         Script::Kana => Vec::new(),
     };
     // The tail every way its `n`s read; its grams up to the first `n` that reads two ways.
-    let tails: Vec<String> = n_spellings(tail_letters, &places).iter().filter_map(|t| script.kana(t)).collect();
+    let tails: Vec<String> =
+        n_spellings(tail_letters, &places).iter().filter_map(|t| script.kana(t)).collect();
     let sure = places.first().map_or(tail_letters.len(), |&(j, _)| j);
     let tail_sure = script.kana(&tail_letters[..sure])?;
     // The grams the slip cannot have touched.
@@ -639,7 +649,8 @@ fn windowed(r: &Readings<'_, '_>, script: Script, letters: &[char], ws: usize, w
         Script::Kana => Vec::new(),
     };
     let spellings = n_spellings(seg, &places);
-    let mended = spellings.iter().flat_map(|sp| window_mends(script, sp, ws - p, we - p + sp.len() - seg.len()));
+    let mended =
+        spellings.iter().flat_map(|sp| window_mends(script, sp, ws - p, we - p + sp.len() - seg.len()));
     for mended in mended {
         let Some(kana) = script.kana(&mended) else { continue };
         let head = join_key(&key_p, &kana);
@@ -667,7 +678,8 @@ fn windowed(r: &Readings<'_, '_>, script: Script, letters: &[char], ws: usize, w
         let hit = alternatives((r.key)(doc), r.sep).any(|alt| {
             lengths.iter().take_while(|&&l| l <= alt.len()).any(|&l| {
                 let Some(&i) = index.get(&alt[..l]) else { return false };
-                let fulls = whole[i].get_or_insert_with(|| tails.iter().map(|t| join_key(&heads[i], t)).collect());
+                let fulls =
+                    whole[i].get_or_insert_with(|| tails.iter().map(|t| join_key(&heads[i], t)).collect());
                 fulls.iter().any(|full| full.chars().count() >= MIN_KANA && alt.starts_with(full.as_bytes()))
             })
         });
@@ -713,9 +725,8 @@ mod tests {
         assert!(romaji_stems("shinicih", Some("しにち")).contains(&"しんいち".to_string()));
     }
 
-    #[test]
-    fn finds_through_postings_within_bounds() {
-        let keys = ["たなべいん", "やまだびよいん", "たなかいん\u{1}いりようほうじん"];
+    /// Postings of start grams and kana pairs over `keys` (alternatives separated by `\u{1}`).
+    fn index_of(keys: &[&str]) -> Postings {
         let mut grams = Postings::default();
         for (doc, k) in keys.iter().enumerate() {
             for alt in k.split('\u{1}') {
@@ -729,6 +740,13 @@ mod tests {
             }
         }
         grams.freeze();
+        grams
+    }
+
+    #[test]
+    fn finds_through_postings_within_bounds() {
+        let keys = ["たなべいん", "やまだびよいん", "たなかいん\u{1}いりようほうじん"];
+        let grams = index_of(&keys);
         let key = |d: u32| keys[d as usize].as_bytes();
         assert_eq!(matches("たなべいn", &grams, &key, 1), Vec::<u32>::new(), "not all kana, not romaji");
         assert_eq!(matches("たべいん", &grams, &key, 1), vec![0]);
@@ -737,6 +755,77 @@ mod tests {
         assert_eq!(matches("yamdabyouin", &grams, &key, 1), vec![1]);
         assert!(matches("", &grams, &key, 1).is_empty());
         assert!(matches("病院", &grams, &key, 1).is_empty());
+    }
+
+    /// Readings longer than [`MAX_QUERY`] are mended near the break, in romaji and kana, with
+    /// Hepburn's open `n` read both ways.
+    #[test]
+    fn long_readings_are_mended_near_the_break() {
+        let long = |s: &str| reading_key(s);
+        let keys: Vec<String> = [
+            "いりょうほうじんしゃだんあおばかいちよだのうしんけいげかびょういん",
+            "いりょうほうじんしゃだんあおばかいちよだそうごうびょういん",
+            "いっぱんざいだんほうじんしょうじんなかじまちゅうおうびょういん",
+            "いっぱんざいだんほうじんせいざんにっぱちょうそうごうびょういん",
+            "こうほくびょういん",
+        ]
+        .iter()
+        .map(|k| long(k))
+        .collect();
+        let refs: Vec<&str> = keys.iter().map(String::as_str).collect();
+        let grams = index_of(&refs);
+        let key = |d: u32| keys[d as usize].as_bytes();
+        let found = |q: &str| matches(q, &grams, &key, 1);
+        // A letter dropped, a swap, a wrong vowel; early, in the middle, at the end.
+        assert_eq!(found("iryouhoujnshadanaobakaichiyodanoushinkeigekabyouin"), vec![0]);
+        assert_eq!(found("riyouhoujinshadanaobakaichiyodanoushinkeigekabyouin"), vec![0]);
+        assert_eq!(found("iryouhoujinshadanaobakaichiyodasougoubyuoin"), vec![1]);
+        assert_eq!(found("iryouhoujinshadanaobakaichiyodasougoubyouen"), vec![1]);
+        // ん before な, written `nn` as Hepburn writes it, before and after the slip.
+        assert_eq!(found("ippanzaidanhoujnshoujinnakajimachuuoubyouin"), vec![2]);
+        assert_eq!(found("ippanzaidanhoujinseizannippachouougoubyouin"), vec![3]);
+        // Kana: a swap meeting a long vowel, a wrong vowel, in a long reading.
+        assert_eq!(found("こうほくょびういん"), vec![4]);
+        assert_eq!(found("いりょうほうじんしゃだんあおばかいちよだのうしんけいげかびょうえん"), vec![0]);
+        assert_eq!(found("いりょうほうじんしゃだんあおばかいちよだのしうんけいげかびょういん"), vec![0]);
+        // Two slips are not one.
+        assert!(found("iryouhoujnshadanaobakaichiyodanoushinkeigekabyouen").is_empty());
+    }
+
+    #[test]
+    fn mending_pieces() {
+        assert_eq!(join_key("たかは", "し"), "たかはし");
+        assert_eq!(join_key("ちゆ", "うおう"), "ちゆお", "long vowels collapse against the key");
+        assert_eq!(join_key("", "こうほく"), "こほく");
+        let romaji = chars("tanabe");
+        assert!(Script::Romaji.cut_at(&romaji, 2) && !Script::Romaji.cut_at(&romaji, 3));
+        assert!(!Script::Romaji.cut_at(&chars("ohno"), 2), "oh leans back");
+        assert!(!Script::Kana.cut_at(&chars("びょう"), 1) && Script::Kana.cut_at(&chars("びょう"), 2));
+        assert_eq!(row_mates('か').collect::<String>(), "きくけこ");
+        assert_eq!(row_mates('ゆ').collect::<String>(), "やよ");
+        assert_eq!(row_mates('ん').count(), 0);
+        let mends: Vec<String> =
+            window_mends(Script::Romaji, &chars("tnabe"), 1, 1).iter().map(|m| m.iter().collect()).collect();
+        assert!(mends.contains(&"tanabe".to_string()), "a letter put back");
+        assert!(mends.contains(&"tanbe".to_string()) && mends.contains(&"tabe".to_string()));
+        assert!(!mends.iter().any(|m| m == "tnabi"), "a vowel outside the window");
+        let kana: Vec<String> =
+            window_mends(Script::Kana, &chars("たねべ"), 1, 1).iter().map(|m| m.iter().collect()).collect();
+        assert!(kana.contains(&"たなべ".to_string()) && kana.contains(&"たべね".to_string()));
+        assert!(!kana.iter().any(|m| m.chars().count() > 3), "no kana put back");
+    }
+
+    #[test]
+    fn open_n_read_both_ways() {
+        let s =
+            |v: Vec<Vec<char>>| v.into_iter().map(|c| c.into_iter().collect::<String>()).collect::<Vec<_>>();
+        assert_eq!(n_places(&chars("shinichi")), vec![(3, 4)]);
+        assert_eq!(n_places(&chars("sannomiya")), vec![(2, 4)]);
+        assert!(n_places(&chars("kanda")).is_empty() && n_places(&chars("nara")).is_empty());
+        assert_eq!(n_readings(&chars("shinichi"), 0, 8)[0].1.iter().collect::<String>(), "shinnichi");
+        assert!(n_readings(&chars("shinichi"), 4, 8).is_empty(), "outside the range");
+        let both = s(n_spellings(&chars("kinenin"), &n_places(&chars("kinenin"))));
+        assert_eq!(both, ["kinenin", "kinnenin", "kinennin", "kinnennin"]);
     }
 
     proptest::proptest! {
@@ -750,6 +839,15 @@ mod tests {
             let key = |_d: u32| b"".as_slice();
             let _ = matches(&fold(&q), &grams, &key, 1);
             let _ = romaji_stems(&fold(&q), None);
+        }
+
+        #[test]
+        fn long_queries_never_panic(q in "[a-z'\\-]{0,200}|[ぁ-ゖー]{0,200}") {
+            let keys = ["たなべいん", "いりようほじんしやだんやまだびよいん", "しんいち"];
+            let grams = index_of(&keys);
+            let key = |d: u32| keys[d as usize].as_bytes();
+            let found = matches(&q, &grams, &key, 1);
+            proptest::prop_assert!(found.windows(2).all(|w| w[0] < w[1]));
         }
     }
 }
