@@ -5,15 +5,16 @@
 //! the work is bounded. Two steps, the second only for a short query the first did not mend:
 //!
 //! - **Near the break**, any length (`iryouhoujnshadan...byouin`): the longest prefix of the
-//!   query that still starts some reading is found (a binary search over its prefixes, each
-//!   looked up as an exact query would be); the slip is at or a few letters before where that
-//!   prefix breaks. Only a small window there is mended (a letter put back, a swap undone, a
+//!   query that still starts some reading is found (the readings starting with its first kana
+//!   that make a short posting list are read once, and the longest start they share with the
+//!   query is the break); the slip is at or a few letters before where that prefix breaks
+//!   (when it lies among those first, common kana, the windows go back to the start). Only a small window there is mended (a letter put back, a swap undone, a
 //!   vowel changed, a letter taken out), the unchanged prefix and tail name the candidates
 //!   through their grams, and each candidate is checked for starting with the whole mended
 //!   query. The work follows the window, not the query's length. Romaji `n` that Hepburn
 //!   leaves open (shinichi しにち / しんいち, sannomiya さんのみや where the IME reads
 //!   さんおみや) is read whichever way lets the prefix run on, and both ways in the tail.
-//! - **Anywhere**, short queries ([`MAX_QUERY`]): romaji (`tnabe`, `tanbe`, `tanebe`): every
+//! - **Anywhere**, short queries ([`MAX_QUERY_ROMAJI`], [`MAX_QUERY`] for kana): romaji (`tnabe`, `tanbe`, `tanebe`): every
 //!   spelling one letter edit away that reads as romaji is read as kana, and each distinct
 //!   reading (at most [`MAX_STEMS`], the most selective first, within [`MAX_READ`] posting
 //!   entries) is looked for as a reading start. Kana (`たべ`, `たべな`): for each place the
@@ -38,6 +39,9 @@ pub const MIN_KANA: usize = 3;
 /// Longer queries (in characters) are mended near the break only: mending every place costs
 /// with the length.
 pub const MAX_QUERY: usize = 40;
+/// Longer romaji queries are mended near the break only: their letters mended at every place
+/// read too many lists for what they find (the window finds the slips of long readings).
+pub const MAX_QUERY_ROMAJI: usize = 24;
 /// Longer queries (in characters) are not mended at all: no reading is that long, and
 /// reading the prefixes still costs with the length.
 pub const MAX_LETTERS: usize = 160;
@@ -55,7 +59,7 @@ pub const MAX_LIST: usize = 6_000;
 /// Documents whose reading (one of its alternatives, separated by `sep` in `key(doc)`) starts
 /// with the query mended by one slip, ascending; at most [`MAX_CHECKED`] checked per way.
 pub fn matches<'k>(folded: &str, grams: &Postings, key: &dyn Fn(u32) -> &'k [u8], sep: u8) -> Vec<u32> {
-    let readings = Readings { grams, key, sep };
+    let readings = Readings { grams, key, sep, known: Default::default() };
     let letters: Vec<char> = folded.chars().collect();
     if letters.len() > MAX_LETTERS {
         return Vec::new();
@@ -72,7 +76,7 @@ pub fn matches<'k>(folded: &str, grams: &Postings, key: &dyn Fn(u32) -> &'k [u8]
     } else if letters.iter().all(|&c| c.is_ascii_lowercase() || c == '-' || c == '\'') {
         match readings.near_break(Script::Romaji, &letters) {
             found if !found.is_empty() => found,
-            _ if letters.len() <= MAX_QUERY => romaji_anywhere(&readings, folded),
+            _ if letters.len() <= MAX_QUERY_ROMAJI => romaji_anywhere(&readings, folded),
             _ => Vec::new(),
         }
     } else {
@@ -281,15 +285,18 @@ fn mend(letters: &[char], exact: Option<&str>, seen: &mut HashSet<String>, out: 
 /// where the slip may be: the prefix can run on a little past a slip (a wrong vowel that
 /// still spells some reading's start, a half-typed syllable kept as `rest`).
 pub const WINDOW_BACK: usize = 5;
+/// At most this many grams (the rarest) name a window's candidates.
+pub const MAX_GROUPS: usize = 4;
 /// Windows looked at, from the break back, before a short query is mended anywhere.
 pub const MAX_WINDOWS: usize = 2;
+/// Windows looked at when the break is only known to lie in a start of common grams (a slip in
+/// いりょうほうじんしゃだん).
+pub const MAX_WINDOWS_COMMON: usize = 4;
 /// Letters after the break where the slip may be (a swap breaks the prefix one letter late).
 pub const WINDOW_AHEAD: usize = 1;
-/// A prefix whose rarest posting list is longer than this is taken as some reading's start
-/// without reading the list (all its grams are common: a short, ordinary start).
-pub const COMMON_START: usize = 20_000;
-/// At most this many documents are checked to tell whether a prefix starts some reading.
-pub const MAX_PROBE: usize = 2_000;
+/// The documents starting with a query's first kana are read once those kana make a posting
+/// list at most this long.
+pub const START_LIST: usize = 2_000;
 
 /// How a query's letters read as a reading key: romaji through the converter, kana as typed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -415,40 +422,74 @@ struct Readings<'a, 'k> {
     grams: &'a Postings,
     key: &'a dyn Fn(u32) -> &'k [u8],
     sep: u8,
+    /// [`Readings::prefix_docs`] read so far, by prefix.
+    known: std::cell::RefCell<std::collections::HashMap<String, Vec<u32>>>,
 }
 
 impl Readings<'_, '_> {
-    /// True when some document's reading starts with `stem` (a reading key), as far as
-    /// [`MAX_PROBE`] documents tell; a start whose every gram is common is taken as one.
-    fn starts_some(&self, stem: &str) -> bool {
-        let chars: Vec<char> = stem.chars().collect();
-        let Some(&first) = chars.first() else { return true };
-        let Some(groups) = start_groups(&chars, None) else { return self.grams.count(start_gram(first)) > 0 };
-        let size = rarest(self.grams, &groups);
-        if size == 0 {
-            return false;
+    /// The documents whose reading starts with the first kana of `key` (a reading key) that
+    /// make its rarest list at most [`START_LIST`] long, and how many kana that is; `None`
+    /// when every list of `key` is longer (all its grams are common: taken as a start). Read
+    /// once per such prefix, then kept.
+    fn prefix_docs(&self, key: &[char]) -> Option<(usize, Vec<u32>)> {
+        let first = *key.first()?;
+        let mut rarest = (self.grams.count(start_gram(first)), start_gram(first));
+        let mut m = 1;
+        while rarest.0 > START_LIST && m < key.len() {
+            let g = bigram(key[m - 1], key[m]);
+            rarest = rarest.min((self.grams.count(g), g));
+            m += 1;
         }
-        if size > COMMON_START {
-            return true;
+        if rarest.0 > START_LIST {
+            return None;
         }
-        let needle = stem.as_bytes();
-        self.grams
-            .intersect(&groups)
+        let prefix: String = key[..m].iter().collect();
+        let mut known = self.known.borrow_mut();
+        if let Some(docs) = known.get(&prefix) {
+            return Some((m, docs.clone()));
+        }
+        // The rarest list is short: each of its documents is checked, no list intersected.
+        let needle = prefix.as_bytes();
+        let docs: Vec<u32> = self
+            .grams
+            .docs(rarest.1)
             .into_iter()
-            .take(MAX_PROBE)
-            .any(|d| alternatives((self.key)(d), self.sep).any(|a| a.starts_with(needle)))
+            .filter(|&d| alternatives((self.key)(d), self.sep).any(|a| a.starts_with(needle)))
+            .collect();
+        known.insert(prefix, docs.clone());
+        Some((m, docs))
+    }
+
+    /// How many kana of `key` (a reading key) start some reading.
+    fn key_break(&self, key: &[char]) -> (usize, bool) {
+        let Some((m, docs)) = self.prefix_docs(key) else { return (key.len(), true) };
+        let whole: String = key.iter().collect();
+        let mut best = 0usize;
+        for &d in &docs {
+            for alt in alternatives((self.key)(d), self.sep) {
+                best = best.max(common_prefix(alt, whole.as_bytes()));
+            }
+        }
+        if best == 0 {
+            // Not even the first `m` kana start a reading: the slip is among them, somewhere
+            // in a start of common grams only.
+            return (m - 1, false);
+        }
+        (whole[..best].chars().count(), true)
     }
 
     /// [`windowed`], its mended readings looked for one by one when it gives those.
     fn near_break(&self, script: Script, letters: &[char]) -> Vec<u32> {
-        let (letters, brk) = match script {
+        let (letters, (brk, sure)) = match script {
             Script::Romaji => self.resolve_n(letters),
             Script::Kana => (letters.to_vec(), self.break_at(script, letters)),
         };
         // The window at the break first, then the one before it (a slip the prefix ran on
-        // past: `riyou` for `iryou` starts りよう...).
+        // past: `riyou` for `iryou` starts りよう...); back to the start when the break is
+        // only known to lie in a start of common grams.
         let width = WINDOW_BACK + WINDOW_AHEAD + 1;
-        for k in 0..MAX_WINDOWS {
+        let windows = if sure { MAX_WINDOWS } else { MAX_WINDOWS_COMMON };
+        for k in 0..windows {
             let Some(to) = (brk + WINDOW_AHEAD).min(letters.len()).checked_sub(k * width) else { break };
             let found = match windowed(self, script, &letters, to.saturating_sub(width - 1), to) {
                 Some(Window::Found(found)) => found,
@@ -499,45 +540,67 @@ impl Readings<'_, '_> {
     }
 
     /// The letters of the longest prefix of `letters` that reads as the start of some reading
-    /// (binary search: a prefix of such a prefix is one too).
-    fn break_at(&self, script: Script, letters: &[char]) -> usize {
-        self.break_from(script, letters, 0)
-    }
-
-    /// [`Self::break_at`], knowing that the first `known` letters start some reading.
-    fn break_from(&self, script: Script, letters: &[char], known: usize) -> usize {
-        let ok = |n: usize| script.key(&letters[..n]).is_some_and(|k| self.starts_some(&k));
+    /// (see [`Self::key_break`]; a half-typed syllable after it counts in).
+    fn break_at(&self, script: Script, letters: &[char]) -> (usize, bool) {
+        // The longest prefix that reads as kana at all (a slip can make romaji unreadable).
+        let reads = |n: usize| script.kana(&letters[..n]).is_some();
         let n = letters.len();
-        if ok(n) {
-            return n;
+        let readable = if reads(n) { n } else { last_true(0, n, reads) };
+        let Some(key) = script.key(&letters[..readable]) else { return (0, true) };
+        let key: Vec<char> = key.chars().collect();
+        let (b, sure) = self.key_break(&key);
+        if b >= key.len() {
+            return (readable, sure);
         }
-        let (mut lo, mut hi) = (known.min(n), n);
-        while hi > lo + 1 {
-            let mid = (lo + hi) / 2;
-            if ok(mid) { lo = mid } else { hi = mid }
-        }
-        lo
+        // The letters whose key stays within those `b` kana.
+        let within = |l: usize| script.key(&letters[..l]).is_some_and(|k| k.chars().count() <= b);
+        (last_true(0, readable, within), sure)
     }
 
     /// Romaji `letters` with each `n` whose reading Hepburn leaves open (shinichi: しにち or
     /// しんいち; sannomiya: さんのみや, where the IME reads さんおみや) read the way that lets
     /// the prefix run on, nearest the break first, and the break then.
-    fn resolve_n(&self, letters: &[char]) -> (Vec<char>, usize) {
+    fn resolve_n(&self, letters: &[char]) -> (Vec<char>, (usize, bool)) {
         let mut letters = letters.to_vec();
         let mut brk = self.break_at(Script::Romaji, &letters);
         for _ in 0..MAX_N_READINGS {
-            let from = brk.saturating_sub(WINDOW_BACK);
-            let best = n_readings(&letters, from, brk)
+            let from = brk.0.saturating_sub(WINDOW_BACK);
+            let best = n_readings(&letters, from, brk.0)
                 .into_iter()
-                .map(|(j, other)| (self.break_from(Script::Romaji, &other, j), other))
-                .max_by_key(|(b, _)| *b);
+                .map(|(_, other)| (self.break_at(Script::Romaji, &other), other))
+                .max_by_key(|(b, _)| b.0);
             match best {
-                Some((b, other)) if b > brk + 1 => (letters, brk) = (other, b),
+                Some((b, other)) if b.0 > brk.0 + 1 => (letters, brk) = (other, b),
                 _ => break,
             }
         }
         (letters, brk)
     }
+}
+
+/// The largest `n` in `lo..=hi` for which `ok` holds, `ok(lo)` taken as holding and `ok` as
+/// holding up to some point and not after (a binary search).
+fn last_true(lo: usize, hi: usize, ok: impl Fn(usize) -> bool) -> usize {
+    let (mut lo, mut hi) = (lo, hi + 1);
+    while hi > lo + 1 {
+        let mid = (lo + hi) / 2;
+        if ok(mid) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
+}
+
+/// Bytes `a` and `b` share from the start, ending on a character boundary of UTF-8 text.
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    let mut n = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    // Back to the start of a character: continuation bytes are 0b10xx_xxxx.
+    while n > 0 && n < a.len().min(b.len()) && (b[n] & 0xC0) == 0x80 {
+        n -= 1;
+    }
+    n
 }
 
 /// At most this many `n` of a romaji query are read the other way ([`Readings::resolve_n`]).
@@ -622,23 +685,32 @@ fn windowed(r: &Readings<'_, '_>, script: Script, letters: &[char], ws: usize, w
         Script::Romaji => n_places(tail_letters),
         Script::Kana => Vec::new(),
     };
-    // The tail every way its `n`s read; its grams up to the first `n` that reads two ways.
+    // The tail every way its `n`s read; its grams, those every way shares.
     let tails: Vec<String> =
         n_spellings(tail_letters, &places).iter().filter_map(|t| script.kana(t)).collect();
-    let sure = places.first().map_or(tail_letters.len(), |&(j, _)| j);
-    let tail_sure = script.kana(&tail_letters[..sure])?;
+    let mut shared: Option<HashSet<u64>> = None;
+    for t in &tails {
+        // The tail's first kana may be a long vowel the whole key drops: its pairs from the second.
+        let k: Vec<char> = reading_key(t).chars().skip(1).collect();
+        let pairs: HashSet<u64> = k.windows(2).map(|w| bigram(w[0], w[1])).collect();
+        shared = Some(match shared {
+            None => pairs,
+            Some(s) => s.intersection(&pairs).copied().collect(),
+        });
+    }
     // The grams the slip cannot have touched.
     let mut groups: Vec<Vec<u64>> = Vec::new();
     let pk: Vec<char> = key_p.chars().collect();
     if let Some(&first) = pk.first() {
         groups.push(vec![start_gram(first)]);
     }
-    let tk: Vec<char> = reading_key(&tail_sure).chars().skip(1).collect();
-    for w in pk.windows(2).chain(tk.windows(2)) {
-        groups.push(vec![bigram(w[0], w[1])]);
-    }
+    groups.extend(pk.windows(2).map(|w| vec![bigram(w[0], w[1])]));
+    groups.extend(shared.unwrap_or_default().into_iter().map(|g| vec![g]));
     groups.sort();
     groups.dedup();
+    // The rarest few name the candidates as well as all of them would, reading less.
+    groups.sort_by_cached_key(|g| r.grams.count(g[0]));
+    groups.truncate(MAX_GROUPS);
     // The mended windows, as keys of the prefix and window.
     let seg = &letters[p..c];
     let mut heads: Vec<String> = Vec::new();
@@ -813,6 +885,17 @@ mod tests {
             window_mends(Script::Kana, &chars("たねべ"), 1, 1).iter().map(|m| m.iter().collect()).collect();
         assert!(kana.contains(&"たなべ".to_string()) && kana.contains(&"たべね".to_string()));
         assert!(!kana.iter().any(|m| m.chars().count() > 3), "no kana put back");
+    }
+
+    #[test]
+    fn search_helpers() {
+        assert_eq!(last_true(0, 10, |n| n <= 7), 7);
+        assert_eq!(last_true(0, 10, |_| true), 10);
+        assert_eq!(last_true(0, 10, |n| n == 0), 0);
+        assert_eq!(common_prefix("たなべ".as_bytes(), "たなか".as_bytes()), "たな".len());
+        // か and が share their first two bytes: the prefix ends before them.
+        assert_eq!(common_prefix("たか".as_bytes(), "たが".as_bytes()), "た".len());
+        assert_eq!(common_prefix(b"", "た".as_bytes()), 0);
     }
 
     #[test]
