@@ -306,6 +306,9 @@ pub struct InstitutionIndex {
     reading_grams: Postings,
     /// Every run of four digits of the phone numbers.
     phone_grams: Postings,
+    /// The documents of each place (by place number): a place word reads its places' lists
+    /// rather than every document.
+    place_docs: Postings,
     /// Documents sorted by code, and by the code's last seven digits (code prefixes, and the
     /// seven-digit form operators read off a card, are ranges here).
     by_code: Vec<u32>,
@@ -355,6 +358,7 @@ impl InstitutionIndex {
             name_grams: Postings::default(),
             reading_grams: Postings::default(),
             phone_grams: Postings::default(),
+            place_docs: Postings::default(),
             by_code: Vec::new(),
             by_tail: Vec::new(),
             code_chars: Vec::new(),
@@ -369,6 +373,7 @@ impl InstitutionIndex {
         index.name_grams.freeze();
         index.reading_grams.freeze();
         index.phone_grams.freeze();
+        index.place_docs.freeze();
         let mut by_code: Vec<u32> = (0..index.docs.len() as u32).collect();
         // Several rows with one code: the last one first, the live one (as `upsert` makes it).
         by_code
@@ -463,7 +468,7 @@ impl InstitutionIndex {
         for p in &self.places {
             w.str(p);
         }
-        for postings in [&self.name_grams, &self.reading_grams, &self.phone_grams] {
+        for postings in [&self.name_grams, &self.reading_grams, &self.phone_grams, &self.place_docs] {
             postings.write_to(w);
         }
         w.u32s(&self.by_code);
@@ -515,6 +520,7 @@ impl InstitutionIndex {
         let name_grams = Postings::read_from(r, n as u32)?;
         let reading_grams = Postings::read_from(r, n as u32)?;
         let phone_grams = Postings::read_from(r, n as u32)?;
+        let place_docs = Postings::read_from(r, n as u32)?;
         let by_code = r.u32s()?;
         let by_tail = r.u32s()?;
         let code_chars = le_u16s(&r.bytes()?);
@@ -546,6 +552,7 @@ impl InstitutionIndex {
             name_grams,
             reading_grams,
             phone_grams,
+            place_docs,
             by_code,
             by_tail,
             code_chars,
@@ -573,7 +580,8 @@ impl InstitutionIndex {
             + self.phones.bytes()
             + self.name_grams.bytes()
             + self.reading_grams.bytes()
-            + self.phone_grams.bytes();
+            + self.phone_grams.bytes()
+            + self.place_docs.bytes();
         let docs = self.docs.capacity() * std::mem::size_of::<Doc>()
             + (self.by_code.capacity() + self.by_tail.capacity()) * 4
             + (self.code_chars.capacity() + self.tail_chars.capacity()) * 2
@@ -672,6 +680,7 @@ impl InstitutionIndex {
                 prev = Some(c);
             }
         }
+        self.place_docs.add(u64::from(place), doc);
         for w in phone_digits.as_bytes().windows(4) {
             self.phone_grams.add(digits4(w), doc);
         }
@@ -760,7 +769,12 @@ impl InstitutionIndex {
         // among them (anything it found elsewhere would be filtered out below).
         let mut place_docs: Option<Vec<u32>> = None;
         if !place_terms.is_empty() {
-            let mut docs: Vec<u32> = (0..self.docs.len() as u32)
+            // A document that moved keeps its old entry: its current place is checked.
+            let places: Vec<u64> = (0..place_ok.len() as u64).filter(|&p| place_ok[p as usize]).collect();
+            let mut docs: Vec<u32> = self
+                .place_docs
+                .union(&places)
+                .into_iter()
                 .filter(|&d| place_ok[self.docs[d as usize].place as usize])
                 .collect();
             docs.extend(named.iter().flatten().copied().filter(|&d| in_place(d)));
