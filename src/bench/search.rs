@@ -136,7 +136,9 @@ pub struct SearchBenchReport {
 /// Builds the data, the index, and measures (see the module doc).
 pub fn run(options: &SearchBenchOptions, progress: &dyn Fn(&str)) -> SearchBenchReport {
     progress("bench search: generating demo data");
-    let data = crate::demo::generate(options.institutions, options.seed, progress).institutions;
+    let mut data = crate::demo::generate(options.institutions, options.seed, progress).institutions;
+    // Numbered as a server numbers them (see `index_order_key`).
+    data.sort_by_cached_key(crate::search::index_order_key);
     run_on(&data, options, progress)
 }
 

@@ -306,10 +306,23 @@ pub struct InstitutionIndex {
     reading_grams: Postings,
     /// Every run of four digits of the phone numbers.
     phone_grams: Postings,
+    /// The documents of each place (by place number): a place word reads its places' lists
+    /// rather than every document.
+    place_docs: Postings,
     /// Documents sorted by code, and by the code's last seven digits (code prefixes, and the
     /// seven-digit form operators read off a card, are ranges here).
     by_code: Vec<u32>,
     by_tail: Vec<u32>,
+    /// The name length of each entry of `by_code` and `by_tail`: a long code range (`0`) is
+    /// ranked from these, read in order, instead of from every document it names.
+    code_chars: Vec<u16>,
+    tail_chars: Vec<u16>,
+    /// Documents below this number were built in name-length order (see [`index_order`]):
+    /// within one rank, the first `limit` met in document order are the best, so a step of
+    /// a fresh query can stop there.
+    ordered: u32,
+    /// Documents below `ordered` whose name changed since (ascending): always checked.
+    disordered: Vec<u32>,
     recent: Mutex<VecDeque<Narrowing>>,
 }
 
@@ -323,8 +336,16 @@ pub struct IndexMemory {
     pub total: usize,
 }
 
+/// The order institutions are best given to [`InstitutionIndex::build`] in: by name length,
+/// then code. Ties in a rank go to the shorter name, so with documents numbered so, the first
+/// matches met in document order are the best and a fresh query can stop early (see
+/// `InstitutionIndex::ordered`); any other order gives the same answers, only slower.
+pub fn index_order_key(inst: &Institution) -> (u16, [u8; 10]) {
+    (inst.name.chars().count().min(u16::MAX as usize) as u16, code_bytes(inst))
+}
+
 impl InstitutionIndex {
-    /// Builds the index; document `i` is `institutions[i]`.
+    /// Builds the index; document `i` is `institutions[i]` (best in [`index_order_key`] order).
     pub fn build(institutions: &[Institution]) -> InstitutionIndex {
         let mut index = InstitutionIndex {
             docs: Vec::with_capacity(institutions.len()),
@@ -337,8 +358,13 @@ impl InstitutionIndex {
             name_grams: Postings::default(),
             reading_grams: Postings::default(),
             phone_grams: Postings::default(),
+            place_docs: Postings::default(),
             by_code: Vec::new(),
             by_tail: Vec::new(),
+            code_chars: Vec::new(),
+            tail_chars: Vec::new(),
+            ordered: 0,
+            disordered: Vec::new(),
             recent: Mutex::new(VecDeque::new()),
         };
         for (i, inst) in institutions.iter().enumerate() {
@@ -347,14 +373,21 @@ impl InstitutionIndex {
         index.name_grams.freeze();
         index.reading_grams.freeze();
         index.phone_grams.freeze();
+        index.place_docs.freeze();
         let mut by_code: Vec<u32> = (0..index.docs.len() as u32).collect();
         // Several rows with one code: the last one first, the live one (as `upsert` makes it).
         by_code
             .sort_by(|&a, &b| index.docs[a as usize].code.cmp(&index.docs[b as usize].code).then(b.cmp(&a)));
         let mut by_tail = by_code.clone();
         by_tail.sort_by(|&a, &b| index.docs[a as usize].code[3..].cmp(&index.docs[b as usize].code[3..]));
+        index.code_chars = by_code.iter().map(|&d| index.docs[d as usize].name_chars).collect();
+        index.tail_chars = by_tail.iter().map(|&d| index.docs[d as usize].name_chars).collect();
         index.by_code = by_code;
         index.by_tail = by_tail;
+        let docs = &index.docs;
+        index.ordered = (1..docs.len())
+            .find(|&i| docs[i].name_chars < docs[i - 1].name_chars)
+            .unwrap_or(docs.len()) as u32;
         index
     }
 
@@ -374,12 +407,31 @@ impl InstitutionIndex {
                 let doc = self.docs.len() as u32;
                 let i = self.by_code.partition_point(|&d| self.docs[d as usize].code < code);
                 self.by_code.insert(i, doc);
+                self.code_chars.insert(i, 0);
                 let j = self.by_tail.partition_point(|&d| self.docs[d as usize].code[3..] < code[3..]);
                 self.by_tail.insert(j, doc);
+                self.tail_chars.insert(j, 0);
                 doc
             }
         };
+        let chars_before = self.docs.get(doc as usize).map(|d| d.name_chars);
         self.set(doc, institution);
+        // The name (and its length) may have changed: so does its entry beside the code lists.
+        let chars = self.docs[doc as usize].name_chars;
+        if doc < self.ordered
+            && chars_before != Some(chars)
+            && let Err(i) = self.disordered.binary_search(&doc)
+        {
+            self.disordered.insert(i, doc);
+        }
+        let i = self.by_code.partition_point(|&d| self.docs[d as usize].code < code);
+        if let Some(k) = self.by_code[i..].iter().position(|&d| d == doc) {
+            self.code_chars[i + k] = chars;
+        }
+        let j = self.by_tail.partition_point(|&d| self.docs[d as usize].code[3..] < code[3..]);
+        if let Some(k) = self.by_tail[j..].iter().position(|&d| d == doc) {
+            self.tail_chars[j + k] = chars;
+        }
         if let Ok(mut recent) = self.recent.lock() {
             recent.clear();
         }
@@ -416,11 +468,15 @@ impl InstitutionIndex {
         for p in &self.places {
             w.str(p);
         }
-        for postings in [&self.name_grams, &self.reading_grams, &self.phone_grams] {
+        for postings in [&self.name_grams, &self.reading_grams, &self.phone_grams, &self.place_docs] {
             postings.write_to(w);
         }
         w.u32s(&self.by_code);
         w.u32s(&self.by_tail);
+        w.bytes(&u16s_le(&self.code_chars));
+        w.bytes(&u16s_le(&self.tail_chars));
+        w.u32(self.ordered);
+        w.u32s(&self.disordered);
     }
 
     /// Reads an index written by [`InstitutionIndex::write_to`], checking that every offset and
@@ -464,10 +520,23 @@ impl InstitutionIndex {
         let name_grams = Postings::read_from(r, n as u32)?;
         let reading_grams = Postings::read_from(r, n as u32)?;
         let phone_grams = Postings::read_from(r, n as u32)?;
+        let place_docs = Postings::read_from(r, n as u32)?;
         let by_code = r.u32s()?;
         let by_tail = r.u32s()?;
+        let code_chars = le_u16s(&r.bytes()?);
+        let tail_chars = le_u16s(&r.bytes()?);
+        let ordered = r.u32()?;
+        let disordered = r.u32s()?;
+        if ordered as usize > n
+            || disordered.windows(2).any(|w| w[0] >= w[1])
+            || disordered.last().is_some_and(|&d| d >= ordered)
+        {
+            return Err(SnapshotError::Damaged("document order"));
+        }
         if by_code.len() != n
             || by_tail.len() != n
+            || code_chars.len() != n
+            || tail_chars.len() != n
             || by_code.iter().chain(&by_tail).any(|&d| d as usize >= n)
         {
             return Err(SnapshotError::Damaged("codes"));
@@ -483,8 +552,13 @@ impl InstitutionIndex {
             name_grams,
             reading_grams,
             phone_grams,
+            place_docs,
             by_code,
             by_tail,
+            code_chars,
+            tail_chars,
+            ordered,
+            disordered,
             recent: Mutex::new(VecDeque::new()),
         })
     }
@@ -506,9 +580,11 @@ impl InstitutionIndex {
             + self.phones.bytes()
             + self.name_grams.bytes()
             + self.reading_grams.bytes()
-            + self.phone_grams.bytes();
+            + self.phone_grams.bytes()
+            + self.place_docs.bytes();
         let docs = self.docs.capacity() * std::mem::size_of::<Doc>()
             + (self.by_code.capacity() + self.by_tail.capacity()) * 4
+            + (self.code_chars.capacity() + self.tail_chars.capacity()) * 2
             + self.places.iter().map(|p| p.capacity() + 24).sum::<usize>() * 2;
         let originals = self.originals.bytes();
         IndexMemory { keys, docs, originals, total: keys + docs + originals }
@@ -552,6 +628,15 @@ impl InstitutionIndex {
         }
         readings.retain(|r| !r.is_empty());
         readings.dedup();
+        // Hepburn writes ん before a vowel or y as a bare n (じんあおば → jinaobakai), which
+        // reads back as じなおば: such readings are also indexed as that spelling reads.
+        for i in 0..readings.len() {
+            if let Some(alt) = single_n_spelling(&readings[i])
+                && !readings.contains(&alt)
+            {
+                readings.push(alt);
+            }
+        }
         let reading_bytes = join_alternatives(&readings);
         let phone_digits: String = inst
             .phone
@@ -595,6 +680,7 @@ impl InstitutionIndex {
                 prev = Some(c);
             }
         }
+        self.place_docs.add(u64::from(place), doc);
         for w in phone_digits.as_bytes().windows(4) {
             self.phone_grams.add(digits4(w), doc);
         }
@@ -683,7 +769,12 @@ impl InstitutionIndex {
         // among them (anything it found elsewhere would be filtered out below).
         let mut place_docs: Option<Vec<u32>> = None;
         if !place_terms.is_empty() {
-            let mut docs: Vec<u32> = (0..self.docs.len() as u32)
+            // A document that moved keeps its old entry: its current place is checked.
+            let places: Vec<u64> = (0..place_ok.len() as u64).filter(|&p| place_ok[p as usize]).collect();
+            let mut docs: Vec<u32> = self
+                .place_docs
+                .union(&places)
+                .into_iter()
                 .filter(|&d| place_ok[self.docs[d as usize].place as usize])
                 .collect();
             docs.extend(named.iter().flatten().copied().filter(|&d| in_place(d)));
@@ -702,7 +793,10 @@ impl InstitutionIndex {
 
         // Slips (`tnabe`, `たべな`): only when the exact steps found too little, and not while
         // typing on from a query that found something; bounded in `typo`.
-        if found.len() < limit && plan.digits.is_none() && (found.is_empty() || !narrowed) {
+        if found.len() < limit.min(TYPO_WHEN_FEWER_THAN)
+            && plan.digits.is_none()
+            && (found.is_empty() || !narrowed)
+        {
             let have: std::collections::HashSet<u32> = found.iter().map(|&(_, d)| d).collect();
             let key = |d: u32| self.readings.key(d);
             for doc in typo::matches(&plan.folded, &self.reading_grams, &key, ALT_SEP) {
@@ -842,6 +936,9 @@ impl InstitutionIndex {
             }
         }
 
+        // Within a step that can only add documents at one rank (the better ranks found in
+        // full before it), a fresh query stops at `limit` in document order (see `ordered`).
+        let stop = if tiers { wanted.filter(|w| w.keep.is_none()).map(|w| w.limit) } else { None };
         let name = if plan.name.is_empty() { &plan.folded } else { &plan.name };
         if tiers {
             self.name_starts(name, &mut best);
@@ -858,7 +955,8 @@ impl InstitutionIndex {
         });
         let finder = memmem::Finder::new(name.as_bytes());
         if let Some(cands) = &cands {
-            self.check_names(name.as_bytes(), &finder, cands, &mut best);
+            // After the name starts (every whole name and prefix found), only name parts.
+            complete &= !self.check_names(name.as_bytes(), &finder, cands, stop, &mut best);
         } else {
             self.names.scan(&finder, None, |doc, pos, key| {
                 let d = &self.docs[doc as usize];
@@ -880,18 +978,21 @@ impl InstitutionIndex {
                 if enough(&best) {
                     return (best.into_found(), false);
                 }
-                self.reading_starts(Keys::Readings, &r.stem, &r.next, R_READING_PREFIX, &mut best);
+                complete &=
+                    !self.reading_starts(Keys::Readings, &r.stem, &r.next, R_READING_PREFIX, stop, &mut best);
             }
             if enough(&best) {
                 return (best.into_found(), false);
             }
             let cands = pick(&|| self.reading_candidates(&r.stem, &r.next, |c| vec![c], false));
-            self.match_reading(
+            // After the reading starts, or for one kana (starts only): one rank more.
+            complete &= !self.match_reading(
                 Keys::Readings,
                 &r.stem,
                 &r.next,
                 cands.as_deref(),
                 [R_READING_PREFIX, R_READING_SUB],
+                stop,
                 &mut best,
             );
             let weak_stem = voiceless_key(&r.stem);
@@ -902,18 +1003,26 @@ impl InstitutionIndex {
                     if enough(&best) {
                         return (best.into_found(), false);
                     }
-                    self.reading_starts(Keys::Voiceless, &weak_stem, &weak_next, R_WEAK_PREFIX, &mut best);
+                    complete &= !self.reading_starts(
+                        Keys::Voiceless,
+                        &weak_stem,
+                        &weak_next,
+                        R_WEAK_PREFIX,
+                        stop,
+                        &mut best,
+                    );
                 }
                 if enough(&best) {
                     return (best.into_found(), false);
                 }
                 let cands = pick(&|| self.reading_candidates(&weak_stem, &weak_next, voiced_forms, false));
-                self.match_reading(
+                complete &= !self.match_reading(
                     Keys::Voiceless,
                     &weak_stem,
                     &weak_next,
                     cands.as_deref(),
                     [R_WEAK_PREFIX, R_WEAK_SUB],
+                    stop,
                     &mut best,
                 );
             }
@@ -957,20 +1066,35 @@ impl InstitutionIndex {
 
     /// The readings (or their voiceless form) starting with `stem` (then one of `next`), at
     /// rank `rank`, from the lists of reading starts and pairs.
-    fn reading_starts(&self, keys: Keys, stem: &str, next: &[char], rank: Rank, best: &mut Best) {
+    fn reading_starts(
+        &self,
+        keys: Keys,
+        stem: &str,
+        next: &[char],
+        rank: Rank,
+        stop: Option<usize>,
+        best: &mut Best,
+    ) -> bool {
         let forms: fn(char) -> Vec<char> = match keys {
             Keys::Readings => |c| vec![c],
             Keys::Voiceless => voiced_forms,
         };
         let cands = self.reading_candidates(stem, next, forms, true);
         let finder = memmem::Finder::new(stem.as_bytes());
-        self.check_readings(keys, stem.as_bytes(), next, &finder, &cands, [rank, R_NONE], best);
+        self.check_readings(keys, stem.as_bytes(), next, &finder, &cands, [rank, R_NONE], stop, best)
     }
 
     /// The names of `cands` holding `needle`: the name starts are compared first (a prefix is
     /// the best a name match can be), the whole key searched only when none matches.
-    fn check_names(&self, needle: &[u8], finder: &memmem::Finder<'_>, cands: &[u32], best: &mut Best) {
-        for &doc in cands {
+    fn check_names(
+        &self,
+        needle: &[u8],
+        finder: &memmem::Finder<'_>,
+        cands: &[u32],
+        stop: Option<usize>,
+        best: &mut Best,
+    ) -> bool {
+        self.visit_in_order(cands, stop, best, |doc, best| {
             let key = self.names.key(doc);
             let d = &self.docs[doc as usize];
             let mut rank = R_NONE;
@@ -989,7 +1113,56 @@ impl InstitutionIndex {
             if rank != R_NONE {
                 best.offer(doc, rank);
             }
+        })
+    }
+
+    /// True when `doc` is still where the name-length order put it (see `ordered`).
+    fn in_order(&self, doc: u32) -> bool {
+        doc < self.ordered && (self.disordered.is_empty() || self.disordered.binary_search(&doc).is_err())
+    }
+
+    /// Calls `check` on each of `cands` (ascending). With `stop`, the caller's step adds
+    /// documents at one rank only: once `best` holds `stop` documents not counting the ones
+    /// out of order that this step added, the documents still in order are skipped (they
+    /// would rank below those found, ties going to the shorter name) and `true` says so; the
+    /// ones out of order are checked to the end.
+    fn visit_in_order(
+        &self,
+        cands: &[u32],
+        stop: Option<usize>,
+        best: &mut Best,
+        mut check: impl FnMut(u32, &mut Best),
+    ) -> bool {
+        let Some(limit) = stop else {
+            for &doc in cands {
+                check(doc, best);
+            }
+            return false;
+        };
+        let mut uncounted = 0usize;
+        for (i, &doc) in cands.iter().enumerate() {
+            if !self.in_order(doc) {
+                let before = best.touched.len();
+                check(doc, best);
+                uncounted += best.touched.len() - before;
+                continue;
+            }
+            if best.touched.len() - uncounted < limit {
+                check(doc, best);
+                continue;
+            }
+            // Enough: only the documents out of order are left to check.
+            let rest = &cands[i..];
+            let tail = rest.partition_point(|&d| d < self.ordered);
+            for &d in rest[..tail].iter().filter(|&&d| self.disordered.binary_search(&d).is_ok()) {
+                check(d, best);
+            }
+            for &d in &rest[tail..] {
+                check(d, best);
+            }
+            return true;
         }
+        false
     }
 
     /// The reading keys of `cands` (or their voiceless form) holding `stem` followed by one of
@@ -1003,11 +1176,12 @@ impl InstitutionIndex {
         finder: &memmem::Finder<'_>,
         cands: &[u32],
         ranks: [Rank; 2],
+        stop: Option<usize>,
         best: &mut Best,
-    ) {
+    ) -> bool {
         let mut buf = String::new();
         let fits = |key: &[u8], at: usize| next.is_empty() || next_char_in(key, at + stem.len(), next);
-        for &doc in cands {
+        self.visit_in_order(cands, stop, best, |doc, best| {
             let key = match keys {
                 Keys::Readings => self.readings.key(doc),
                 Keys::Voiceless => {
@@ -1023,7 +1197,7 @@ impl InstitutionIndex {
             } else if ranks[1] != R_NONE && finder.find_iter(key).any(|p| fits(key, p)) {
                 best.offer(doc, ranks[1]);
             }
-        }
+        })
     }
 
     /// Documents that may hold the reading `stem` (followed by one of `next` when given),
@@ -1114,29 +1288,38 @@ impl InstitutionIndex {
         };
         let (lo, hi) = range(&self.by_code, |c| &c[..]);
         let (tail_lo, tail_hi) = if q.len() <= 7 { range(&self.by_tail, |c| &c[3..]) } else { (0, 0) };
-        let heads = &self.by_code[lo..hi];
-        // A document in both ranges is offered once, from the first.
-        let tails =
-            self.by_tail[tail_lo..tail_hi].iter().filter(|&&d| !self.docs[d as usize].code.starts_with(q));
-        let ranked = heads.iter().chain(tails).filter_map(|&doc| {
-            let d = &self.docs[doc as usize];
-            Self::code_rank(&d.code, q).map(|rank| (rank, d.name_chars, doc))
-        });
+        let offer = |doc: u32, best: &mut Best| {
+            if let Some(rank) = Self::code_rank(&self.docs[doc as usize].code, q) {
+                best.offer(doc, rank);
+            }
+        };
         match keep {
-            Some(keep) if heads.len() + (tail_hi - tail_lo) > keep.saturating_mul(4) => {
-                let mut all: Vec<(Rank, u16, u32)> = ranked.collect();
-                if all.len() > keep {
-                    all.select_nth_unstable(keep);
-                    all.truncate(keep);
+            Some(keep) if q.len() < 7 && (hi - lo) + (tail_hi - tail_lo) > keep.saturating_mul(4) => {
+                // Under seven digits a range is only ever a prefix (no code is exact): its
+                // best `keep` by name length and document, from the lengths kept beside the
+                // lists (read in order), then deduplicated (a document can be in both ranges).
+                let heads = self.code_chars[lo..hi].iter().zip(&self.by_code[lo..hi]);
+                let tails = self.tail_chars[tail_lo..tail_hi].iter().zip(&self.by_tail[tail_lo..tail_hi]);
+                let mut top: std::collections::BinaryHeap<(u16, u32)> = std::collections::BinaryHeap::new();
+                let room = keep.saturating_mul(2).max(1);
+                for (&chars, &doc) in heads.chain(tails) {
+                    if top.len() < room {
+                        top.push((chars, doc));
+                    } else if top.peek().is_some_and(|&worst| (chars, doc) < worst) {
+                        top.pop();
+                        top.push((chars, doc));
+                    }
                 }
-                for (rank, _, doc) in all {
-                    best.offer(doc, rank);
+                let mut chosen = top.into_sorted_vec();
+                chosen.dedup();
+                for (_, doc) in chosen.into_iter().take(keep) {
+                    offer(doc, best);
                 }
                 false
             }
             _ => {
-                for (rank, _, doc) in ranked {
-                    best.offer(doc, rank);
+                for &doc in self.by_code[lo..hi].iter().chain(&self.by_tail[tail_lo..tail_hi]) {
+                    offer(doc, best);
                 }
                 true
             }
@@ -1166,6 +1349,7 @@ impl InstitutionIndex {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn match_reading(
         &self,
         keys: Keys,
@@ -1173,15 +1357,15 @@ impl InstitutionIndex {
         next: &[char],
         cands: Option<&[u32]>,
         ranks: [Rank; 2],
+        stop: Option<usize>,
         best: &mut Best,
-    ) {
+    ) -> bool {
         let column = &self.readings;
         let mut visit = |needle: &str, check_next: bool| {
             let finder = memmem::Finder::new(needle.as_bytes());
             if let Some(cands) = cands {
                 let next = if check_next { next } else { &[] };
-                self.check_readings(keys, needle.as_bytes(), next, &finder, cands, ranks, best);
-                return;
+                return self.check_readings(keys, needle.as_bytes(), next, &finder, cands, ranks, stop, best);
             }
             let on_hit = |doc: u32, pos: usize, key: &[u8]| {
                 let end = pos + needle.len();
@@ -1195,13 +1379,14 @@ impl InstitutionIndex {
                 Keys::Readings => column.scan(&finder, cands, on_hit),
                 Keys::Voiceless => self.scan_voiceless(&finder, cands, on_hit),
             }
+            false
         };
         if stem.chars().count() < 2 {
             // One kana or a lone consonant (`い`, `k`, `ir`): only readings that begin so. A
             // substring that short is everywhere and tells the operator nothing.
             let first = stem.chars().next();
             let stem = stem.as_bytes();
-            let mut check = |doc: u32| {
+            let check = |doc: u32, best: &mut Best| {
                 let firsts = self.docs[doc as usize].reading_firsts;
                 let maybe = |c: char| match first {
                     Some(f) => c == f,
@@ -1225,11 +1410,14 @@ impl InstitutionIndex {
                 }
             };
             match cands {
-                Some(cands) => cands.iter().for_each(|&d| check(d)),
-                None => (0..self.docs.len() as u32).for_each(check),
+                Some(cands) => self.visit_in_order(cands, stop, best, check),
+                None => {
+                    (0..self.docs.len() as u32).for_each(|d| check(d, best));
+                    false
+                }
             }
         } else {
-            visit(stem, !next.is_empty());
+            visit(stem, !next.is_empty())
         }
     }
 
@@ -1241,22 +1429,36 @@ impl InstitutionIndex {
         let name_q: Vec<char> = plan.name.chars().collect();
         let reading_q: Vec<char> =
             plan.reading.as_ref().map(|r| r.stem.chars().collect()).unwrap_or_default();
-        let holding_all = |postings: &Postings, q: &[char]| -> Vec<u32> {
+        // The documents holding every character of `q`: the three rarest characters' lists
+        // intersected (decoding a list costs a few ns an entry, reading a key far more), the
+        // others looked for in at most [`FUZZY_MAX_EXAMINED`] keys, at most as many as are
+        // scored kept.
+        let holding_all = |postings: &Postings, column: &Column, q: &[char]| -> Vec<u32> {
             if q.len() < 2 {
                 return Vec::new();
             }
             let mut chars = q.to_vec();
             chars.sort_unstable();
             chars.dedup();
-            let groups: Vec<Vec<u64>> = chars.into_iter().map(|c| vec![unigram(c)]).collect();
-            postings.intersect(&groups)
+            chars.sort_by_cached_key(|&c| postings.count(unigram(c)));
+            let (listed, rest) = chars.split_at(chars.len().min(3));
+            let groups: Vec<Vec<u64>> = listed.iter().map(|&c| vec![unigram(c)]).collect();
+            let needles: Vec<String> = rest.iter().map(|c| c.to_string()).collect();
+            let finders: Vec<memmem::Finder<'_>> =
+                needles.iter().map(|n| memmem::Finder::new(n.as_bytes())).collect();
+            let holds = |doc: &u32| {
+                let key = column.key(*doc);
+                finders.iter().all(|f| f.find(key).is_some())
+            };
+            let listed = postings.intersect(&groups);
+            let cands: Vec<u32> = match within {
+                Some(within) => intersect_sorted(&listed, within),
+                None => listed,
+            };
+            cands.into_iter().take(FUZZY_MAX_EXAMINED).filter(holds).take(FUZZY_MAX_SCORED).collect()
         };
-        let only_within = |cands: Vec<u32>| match within {
-            Some(within) => intersect_sorted(&cands, within),
-            None => cands,
-        };
-        let name_cands = only_within(holding_all(&self.name_grams, &name_q));
-        let reading_cands = only_within(holding_all(&self.reading_grams, &reading_q));
+        let name_cands = holding_all(&self.name_grams, &self.names, &name_q);
+        let reading_cands = holding_all(&self.reading_grams, &self.readings, &reading_q);
         let mut matcher = Matcher::new(Config::DEFAULT);
         let mut buf = Vec::new();
         let mut out: Vec<(u32, u32)> = Vec::new();
@@ -1376,8 +1578,14 @@ impl InstitutionIndex {
 
 /// Fuzzy runs when the exact steps found fewer hits than this (or than the limit).
 const FUZZY_WHEN_FEWER_THAN: usize = 5;
+/// The typo step runs when the exact steps found fewer than this: its hits rank below every
+/// exact match, so with this many exact ones they could only fill places below the few an
+/// operator reads (and it is the costliest step of a fresh query).
+const TYPO_WHEN_FEWER_THAN: usize = 5;
 /// At most this many keys are scored by nucleo per query (bounds a keystroke's cost).
-const FUZZY_MAX_SCORED: usize = 20_000;
+const FUZZY_MAX_SCORED: usize = 600;
+/// At most this many candidate keys are checked for the query's other characters per query.
+const FUZZY_MAX_EXAMINED: usize = 3_000;
 
 /// Cached candidates up to this many are checked again directly; more, and the posting lists
 /// of the longer query are read instead (they name fewer documents).
@@ -1509,6 +1717,36 @@ impl Best {
         RANKS.with(|r| *r.borrow_mut() = rank);
         found
     }
+}
+
+/// The reading key `key` as its Hepburn romaji with ん before a vowel or y written as a bare
+/// `n` reads back (いりょうほうじんあおば → iryouhoujinaobakai → いりょうほうじなおば), when
+/// that differs from `key`.
+fn single_n_spelling(key: &str) -> Option<String> {
+    let chars: Vec<char> = key.chars().collect();
+    let ambiguous = chars.windows(2).any(|w| w[0] == 'ん' && "あいうえおやゆよ".contains(w[1]));
+    if !ambiguous {
+        return None;
+    }
+    let mut read = romaji::to_kana(&romaji::to_romaji(key))?;
+    // A final ん is a bare n too, which romaji leaves pending.
+    match read.rest.as_str() {
+        "" => {}
+        "n" => read.kana.push('ん'),
+        _ => return None,
+    }
+    let alt = reading_key(&read.kana);
+    (alt != key && !alt.is_empty()).then_some(alt)
+}
+
+/// `v` as little-endian bytes (the snapshot's form of a `u16` list).
+fn u16s_le(v: &[u16]) -> Vec<u8> {
+    v.iter().flat_map(|x| x.to_le_bytes()).collect()
+}
+
+/// [`u16s_le`] read back (an odd last byte is dropped, and then the length check fails).
+fn le_u16s(b: &[u8]) -> Vec<u16> {
+    b.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect()
 }
 
 /// The documents in both ascending lists.
@@ -1655,6 +1893,70 @@ mod tests {
 
     fn top(index: &InstitutionIndex, q: &str) -> Option<(String, MatchKind)> {
         index.search(q, 5).first().map(|h| (index.name(h.doc).unwrap_or("").to_string(), h.kind))
+    }
+
+    #[test]
+    fn a_bare_n_before_a_vowel_is_read_as_hepburn_writes_it() {
+        let key = |s: &str| reading_key(&fold(s));
+        assert_eq!(
+            single_n_spelling(&key("いりょうほうじんあおばかい")),
+            Some(key("いりょうほうじなおばかい"))
+        );
+        assert_eq!(single_n_spelling(&key("しんよう")), Some(key("しにょう")));
+        assert_eq!(single_n_spelling(&key("たなかいいん")), None);
+        assert_eq!(single_n_spelling(&key("ほんだ")), None);
+        let index = InstitutionIndex::build(&[
+            inst(
+                "1311200039",
+                "医療法人あおば会 青葉医院",
+                "イリョウホウジンアオバカイアオバイイン",
+                "東京都",
+                "港区",
+                "",
+            ),
+            inst(
+                "1311200047",
+                "医療法人なお会 なお医院",
+                "イリョウホウジンナオカイナオイイン",
+                "東京都",
+                "港区",
+                "",
+            ),
+        ]);
+        // Typed from the Hepburn spelling, without and with the apostrophe.
+        for q in ["iryouhoujinaobakai", "iryōhōjin'aoba"] {
+            let hits = index.search(q, 5);
+            assert_eq!(
+                hits.first().and_then(|h| index.name(h.doc)),
+                Some("医療法人あおば会 青葉医院"),
+                "{q}"
+            );
+            assert_eq!(hits[0].kind, MatchKind::ReadingPrefix, "{q}");
+        }
+        // じんなお is not also じなお: the other institution does not match by reading.
+        let hits = index.search("iryouhoujinao", 5);
+        assert_eq!(hits.first().and_then(|h| index.name(h.doc)), Some("医療法人あおば会 青葉医院"));
+        assert!(hits.iter().all(|h| h.kind != MatchKind::ReadingPrefix || h.doc == hits[0].doc));
+    }
+
+    #[test]
+    fn a_common_start_stops_early_with_the_same_top() {
+        let (_, index) = demo_index();
+        assert!(index.ordered > 0 && !index.disordered.is_empty(), "both kinds of documents exercised");
+        for q in ["い", "か", "いりょう", "iryou"] {
+            let plan = Plan::new(q).expect("a plan");
+            let wanted = Wanted { limit: 5, keep: None };
+            let (found, complete) = index.matches_within(&plan, Scope::Postings, Some(&wanted));
+            let brute = index.matches_over(&plan, Scope::All);
+            assert!(!complete && found.len() < brute.len() / 2, "{q}: {} of {}", found.len(), brute.len());
+            let key = |&(r, d): &(Rank, u32)| (r, index.docs[d as usize].name_chars, d);
+            let top = |mut v: Vec<(Rank, u32)>| {
+                v.sort_by_key(key);
+                v.truncate(5);
+                v
+            };
+            assert_eq!(top(found), top(brute), "{q}");
+        }
     }
 
     #[test]
@@ -1810,6 +2112,9 @@ mod tests {
         DEMO.get_or_init(|| {
             let mut data = crate::demo::generate(Some(3_000), 7, &|_| {}).institutions;
             data.extend(sample());
+            // In the order a server builds in, so that early stops are exercised (and the
+            // renames below put some documents out of that order).
+            data.sort_by_key(index_order_key);
             let mut index = InstitutionIndex::build(&data);
             // Re-key a few documents (a reading correction, a rename) and add new ones, so the
             // overflow lists and stale coded entries are exercised too.

@@ -29,4 +29,4 @@ pub mod typo;
 pub mod variants;
 
 pub use faq_index::FaqIndex;
-pub use institution_index::{IndexMemory, InstitutionIndex, MatchKind, SearchHit};
+pub use institution_index::{IndexMemory, InstitutionIndex, MatchKind, SearchHit, index_order_key};

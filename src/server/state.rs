@@ -13,7 +13,7 @@ pub use super::clock::{Clock, jst};
 use crate::api::{FaqEntry, InstitutionSummary, MatchSpan, ServerEvent};
 use crate::domain::{Institution, InstitutionKind, Policy, ReaderStatus};
 use crate::search::snapshot_codec::{Reader, SnapshotError, SnapshotHeader, Writer};
-use crate::search::{FaqIndex, InstitutionIndex};
+use crate::search::{FaqIndex, InstitutionIndex, index_order_key};
 use crate::store::{InstitutionRow, InstitutionsVersion, OperatorRecord, Store, StoreError};
 
 /// What a lookup row shows beyond what the index itself keeps (name, reading and code come
@@ -41,7 +41,7 @@ pub struct LookupIndex {
 }
 
 /// The snapshot format this build writes and reads; a file of another is rebuilt.
-const SNAPSHOT_FORMAT: u32 = 1;
+const SNAPSHOT_FORMAT: u32 = 2;
 
 const KINDS: [InstitutionKind; 4] = [
     InstitutionKind::Hospital,
@@ -52,7 +52,8 @@ const KINDS: [InstitutionKind; 4] = [
 
 impl LookupIndex {
     /// Builds the index from every institution row (consumed: the index keeps what it needs).
-    pub fn build(rows: Vec<InstitutionRow>) -> LookupIndex {
+    pub fn build(mut rows: Vec<InstitutionRow>) -> LookupIndex {
+        rows.sort_by_cached_key(|r| index_order_key(&r.institution));
         let (institutions, statuses): (Vec<Institution>, Vec<ReaderStatus>) =
             rows.into_iter().map(|r| (r.institution, r.reader_status)).unzip();
         let index = InstitutionIndex::build(&institutions);
@@ -743,14 +744,20 @@ impl AppState {
         now: &InstitutionsVersion,
     ) -> Result<Option<LookupIndex>, BuildFailure> {
         let t = Instant::now();
+        if !path.exists() {
+            tracing::info!("no lookup index snapshot at {} yet: building the index", path.display());
+            return Ok(None);
+        }
         let read_path = path.to_path_buf();
         let read = tokio::task::spawn_blocking(move || match std::fs::read(&read_path) {
             Ok(bytes) => Some(LookupIndex::from_snapshot(&bytes).map_err(|e| e.to_string())),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(e) => Some(Err(e.to_string())),
-        })
-        .await
-        .map_err(|_| BuildFailure::Cancelled)?;
+        });
+        // Today's statuses are read while the file is decoded (one core each): both stand
+        // between the start and the first lookup.
+        let (read, statuses) = tokio::join!(read, self.store.reader_statuses());
+        let read = read.map_err(|_| BuildFailure::Cancelled)?;
         let (header, mut lookup) = match read {
             None => {
                 tracing::info!("no lookup index snapshot at {} yet: building the index", path.display());
@@ -784,7 +791,7 @@ impl AppState {
             );
             return Ok(None);
         }
-        let statuses = self.store.reader_statuses().await.map_err(BuildFailure::Store)?;
+        let statuses = statuses.map_err(BuildFailure::Store)?;
         for row in &changed {
             lookup.upsert(&row.institution, row.reader_status);
         }

@@ -230,6 +230,18 @@ pub async fn seed_loads_and_reads_back(f: &dyn Fixture) {
     assert_eq!(store.reader_models().await.expect("lists"), seed_data().reader_models);
     assert_eq!(store.faq_entries().await.expect("lists"), seed_data().faq);
 
+    // Every status but 未申込, read in one go (as a snapshot load does), agrees with the rows.
+    let mut statuses = store.reader_statuses().await.expect("reads");
+    statuses.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut expected: Vec<(String, ReaderStatus)> = all
+        .iter()
+        .filter(|r| r.reader_status != ReaderStatus::NotApplied)
+        .map(|r| (r.institution.code.as_str().to_string(), r.reader_status))
+        .collect();
+    expected.sort_by(|a, b| a.0.cmp(&b.0));
+    assert!(!expected.is_empty());
+    assert_eq!(statuses, expected);
+
     // A second seed replaces the first wholesale.
     let mut smaller = seed_data();
     smaller.institutions.truncate(2);

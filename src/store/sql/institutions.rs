@@ -220,11 +220,20 @@ impl InstitutionStore for ThisStore {
     }
 
     async fn reader_statuses(&self) -> Result<Vec<(String, ReaderStatus)>, StoreError> {
-        let rows: Vec<(String, String)> =
-            sqlx::query_as("SELECT code, status FROM applications WHERE status <> 'not_applied'")
-                .fetch_all(self.reader())
-                .await?;
-        rows.into_iter().map(|(code, status)| Ok((code, status_from_text(&status)?))).collect()
+        // One row per status with its codes joined: at national scale a row per institution
+        // costs seconds of row decoding, and this runs before the first lookup is answered.
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT status, string_agg(code, ',') FROM applications \
+             WHERE status <> 'not_applied' GROUP BY status",
+        )
+        .fetch_all(self.reader())
+        .await?;
+        let mut out = Vec::new();
+        for (status, codes) in rows {
+            let status = status_from_text(&status)?;
+            out.extend(codes.split(',').filter(|c| !c.is_empty()).map(|code| (code.to_string(), status)));
+        }
+        Ok(out)
     }
 
     fn index_snapshot_path(&self) -> Option<std::path::PathBuf> {
