@@ -110,6 +110,8 @@ pub struct SearchBenchReport {
     pub institutions: usize,
     pub build_ms: f64,
     pub index_bytes: usize,
+    /// The same by part: keys, posting lists, per-document data, original fields.
+    pub index_parts: [usize; 4],
     /// The index as a snapshot file (what a server loads at start instead of building).
     pub snapshot_bytes: usize,
     pub snapshot_write_ms: f64,
@@ -236,6 +238,10 @@ pub fn run_on(
         institutions: data.len(),
         build_ms,
         index_bytes: index.memory().total,
+        index_parts: {
+            let m = index.memory();
+            [m.keys, m.postings, m.docs, m.originals]
+        },
         snapshot_bytes,
         snapshot_write_ms,
         snapshot_load_ms,
@@ -475,6 +481,11 @@ impl fmt::Display for SearchBenchReport {
             self.build_ms,
             self.index_bytes as f64 / 1e6,
             self.process_rss_bytes as f64 / 1e6
+        )?;
+        let [keys, postings, docs, originals] = self.index_parts.map(|b| b as f64 / 1e6);
+        writeln!(
+            f,
+            "index memory by part: keys {keys:.1} MB, posting lists {postings:.1} MB, per document {docs:.1} MB, original fields {originals:.1} MB"
         )?;
         writeln!(
             f,

@@ -330,7 +330,10 @@ pub struct InstitutionIndex {
 /// overhead).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IndexMemory {
+    /// The folded names, reading keys and phone digits.
     pub keys: usize,
+    /// The posting lists (names, readings, phones, places).
+    pub postings: usize,
     pub docs: usize,
     pub originals: usize,
     pub total: usize,
@@ -575,10 +578,8 @@ impl InstitutionIndex {
 
     /// What the index holds in memory.
     pub fn memory(&self) -> IndexMemory {
-        let keys = self.names.bytes()
-            + self.readings.bytes()
-            + self.phones.bytes()
-            + self.name_grams.bytes()
+        let keys = self.names.bytes() + self.readings.bytes() + self.phones.bytes();
+        let postings = self.name_grams.bytes()
             + self.reading_grams.bytes()
             + self.phone_grams.bytes()
             + self.place_docs.bytes();
@@ -587,7 +588,7 @@ impl InstitutionIndex {
             + (self.code_chars.capacity() + self.tail_chars.capacity()) * 2
             + self.places.iter().map(|p| p.capacity() + 24).sum::<usize>() * 2;
         let originals = self.originals.bytes();
-        IndexMemory { keys, docs, originals, total: keys + docs + originals }
+        IndexMemory { keys, postings, docs, originals, total: keys + postings + docs + originals }
     }
 
     fn set(&mut self, doc: u32, inst: &Institution) {
