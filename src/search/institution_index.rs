@@ -724,19 +724,28 @@ impl InstitutionIndex {
             return Vec::new();
         }
         let mut place_terms: Vec<String> = Vec::new();
+        // Per place word, which places hold it: one pass over the places per word.
+        let mut word_in_place: Vec<Vec<bool>> = Vec::new();
         let mut main_terms: Vec<&str> = Vec::new();
         if terms.len() > 1 {
             for t in &terms {
                 let f = fold(t);
-                if f.chars().count() >= 2 && self.places.iter().any(|p| p.contains(&f)) {
-                    place_terms.push(f);
-                } else {
-                    main_terms.push(t);
+                let holding: Option<Vec<bool>> = (f.chars().count() >= 2).then(|| {
+                    let finder = memmem::Finder::new(f.as_bytes());
+                    self.places.iter().map(|p| finder.find(p.as_bytes()).is_some()).collect()
+                });
+                match holding {
+                    Some(holding) if holding.contains(&true) => {
+                        place_terms.push(f);
+                        word_in_place.push(holding);
+                    }
+                    _ => main_terms.push(t),
                 }
             }
         }
         if main_terms.is_empty() {
             place_terms.clear();
+            word_in_place.clear();
             main_terms = terms.clone();
         }
         let main: String = main_terms.concat();
@@ -746,15 +755,11 @@ impl InstitutionIndex {
         let place_ok: Vec<bool> = if place_terms.is_empty() {
             Vec::new()
         } else {
-            self.places.iter().map(|p| place_terms.iter().all(|t| p.contains(t.as_str()))).collect()
+            (0..self.places.len()).map(|p| word_in_place.iter().all(|w| w[p])).collect()
         };
         // A document is in the place when its place holds every place word, or each word is in
         // its name or its place; the names holding a word are read from the posting lists once.
         let named: Vec<Vec<u32>> = place_terms.iter().map(|t| self.names_holding(t)).collect();
-        let word_in_place: Vec<Vec<bool>> = place_terms
-            .iter()
-            .map(|t| self.places.iter().map(|p| p.contains(t.as_str())).collect())
-            .collect();
         let in_place = |doc: u32| {
             let p = self.docs[doc as usize].place as usize;
             place_ok[p]
@@ -799,7 +804,12 @@ impl InstitutionIndex {
             && (found.is_empty() || !narrowed)
         {
             let have: std::collections::HashSet<u32> = found.iter().map(|&(_, d)| d).collect();
-            let key = |d: u32| self.readings.key(d);
+            // With a place that matched, only its documents can be kept: the others' keys are
+            // not read.
+            let key = |d: u32| match &place_docs {
+                Some(docs) if docs.binary_search(&d).is_err() => &[][..],
+                _ => self.readings.key(d),
+            };
             for doc in typo::matches(&plan.folded, &self.reading_grams, &key, ALT_SEP) {
                 if !have.contains(&doc) {
                     found.push((R_TYPO, doc));
@@ -904,6 +914,9 @@ impl InstitutionIndex {
         let pick = |from_postings: &dyn Fn() -> Vec<u32>| -> Option<Vec<u32>> {
             match scope {
                 Scope::Postings => Some(from_postings()),
+                // Many given documents (a big place): the posting lists name the few of them
+                // worth checking.
+                Scope::Given(c) if c.len() > NARROW_DIRECTLY => Some(intersect_sorted(&from_postings(), c)),
                 Scope::Given(c) => Some(c.to_vec()),
                 Scope::All => None,
             }
@@ -1442,7 +1455,9 @@ impl InstitutionIndex {
             chars.sort_unstable();
             chars.dedup();
             chars.sort_by_cached_key(|&c| postings.count(unigram(c)));
-            let (listed, rest) = chars.split_at(chars.len().min(3));
+            // A few given documents (a place): every character is looked for in their keys.
+            let few = within.filter(|w| w.len() <= FUZZY_MAX_EXAMINED);
+            let (listed, rest) = chars.split_at(if few.is_some() { 0 } else { chars.len().min(3) });
             let groups: Vec<Vec<u64>> = listed.iter().map(|&c| vec![unigram(c)]).collect();
             let needles: Vec<String> = rest.iter().map(|c| c.to_string()).collect();
             let finders: Vec<memmem::Finder<'_>> =
@@ -1451,10 +1466,10 @@ impl InstitutionIndex {
                 let key = column.key(*doc);
                 finders.iter().all(|f| f.find(key).is_some())
             };
-            let listed = postings.intersect(&groups);
-            let cands: Vec<u32> = match within {
-                Some(within) => intersect_sorted(&listed, within),
-                None => listed,
+            let cands: Vec<u32> = match (few, within) {
+                (Some(few), _) => few.to_vec(),
+                (None, Some(within)) => intersect_sorted(&postings.intersect(&groups), within),
+                (None, None) => postings.intersect(&groups),
             };
             cands.into_iter().take(FUZZY_MAX_EXAMINED).filter(holds).take(FUZZY_MAX_SCORED).collect()
         };
