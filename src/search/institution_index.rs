@@ -317,7 +317,7 @@ pub struct InstitutionIndex {
     /// ranked from these, read in order, instead of from every document it names.
     code_chars: Vec<u16>,
     tail_chars: Vec<u16>,
-    /// Documents below this number were built in name-length order (see [`index_order`]):
+    /// Documents below this number were built in name-length order (see [`index_order_key`]):
     /// within one rank, the first `limit` met in document order are the best, so a step of
     /// a fresh query can stop there.
     ordered: u32,
@@ -427,18 +427,23 @@ impl InstitutionIndex {
         {
             self.disordered.insert(i, doc);
         }
-        let i = self.by_code.partition_point(|&d| self.docs[d as usize].code < code);
-        if let Some(k) = self.by_code[i..].iter().position(|&d| d == doc) {
-            self.code_chars[i + k] = chars;
+        if let Some(i) = self.code_slot(&self.by_code, doc, |c| &c[..]) {
+            self.code_chars[i] = chars;
         }
-        let j = self.by_tail.partition_point(|&d| self.docs[d as usize].code[3..] < code[3..]);
-        if let Some(k) = self.by_tail[j..].iter().position(|&d| d == doc) {
-            self.tail_chars[j + k] = chars;
+        if let Some(j) = self.code_slot(&self.by_tail, doc, |c| &c[3..]) {
+            self.tail_chars[j] = chars;
         }
         if let Ok(mut recent) = self.recent.lock() {
             recent.clear();
         }
         doc
+    }
+
+    /// Where `doc` stands in `sorted` (`by_code` or `by_tail`, sorted by `field` of the code).
+    fn code_slot(&self, sorted: &[u32], doc: u32, field: fn(&[u8; 10]) -> &[u8]) -> Option<usize> {
+        let code = field(&self.docs[doc as usize].code);
+        let i = sorted.partition_point(|&d| field(&self.docs[d as usize].code) < code);
+        sorted[i..].iter().position(|&d| d == doc).map(|k| i + k)
     }
 
     /// Forgets the recent queries used for incremental narrowing (benches use it to repeat a
