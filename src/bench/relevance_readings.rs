@@ -283,13 +283,15 @@ mod tests {
         assert!(set.iter().filter(|e| e.half == Half::HeldOut).count() >= 40);
     }
 
-    /// Floors (below what `bench relevance` prints, over fewer distractors).
+    /// Floors (a miss below what `bench relevance` prints, over fewer distractors: tune 0.984 to
+    /// 1.000, held out 0.942 to 0.962 with the on'yomi fallback).
     #[test]
     fn reading_floors() {
         let r = run(&parse(BUILTIN_SET), 5_000);
         println!("{r}");
         for form in Form::ALL {
-            assert!(r.at5(form, Half::HeldOut) >= 0.80, "{form:?}\n{r}");
+            assert!(r.at5(form, Half::Tune) >= 0.95, "{form:?}\n{r}");
+            assert!(r.at5(form, Half::HeldOut) >= 0.92, "{form:?}\n{r}");
         }
     }
 }

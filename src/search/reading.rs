@@ -9,14 +9,25 @@
 //! letters stand for themselves); every word's first reading gives the best reading, and a
 //! word's second reading (高田 タカダ / タカタ, 三瓶 サンベ / ミカメ) gives alternatives, all
 //! of which the index holds. A word is looked up as written and with its variant kanji folded
-//! (廣島 as 広島); Latin letters are read by their names (JA ジェイエー / ジェイエイ). A name with a kanji no word covers gets no reading at all rather
-//! than a wrong one.
+//! (廣島 as 広島); Latin letters are read by their names (JA ジェイエー / ジェイエイ).
+//!
+//! Kanji no table word covers are read by their on'yomi (`onyomi`, from Unihan), consecutive
+//! ones as one sino-Japanese word; the table's words always win where they cover a name. The
+//! on'yomi reading is also kept as an alternative where the table's is likely a name's kun
+//! reading: a run of single-kanji words the table knows no compound for (杏 アンズ + 園 エン
+//! beside キョウエン; the best reading when one of them has no table word at all), a two- or
+//! three-kanji word before a corporation's 会 (愛生 アイオイ beside アイセイ), and one the table
+//! has only as a given name before 病院 or 診療所 (成仁病院 シゲヒト beside セイジン). A name
+//! with a kanji that neither covers gets no reading at all rather than a wrong one.
 
+use std::ops::Range;
 use std::sync::OnceLock;
 
 use unicode_normalization::UnicodeNormalization;
 
 use super::variants;
+
+mod onyomi;
 
 /// The table as shipped: `word<TAB>reading[,reading]` lines sorted by word.
 const TABLE: &str = include_str!("../../data/reading/table.tsv");
@@ -61,41 +72,157 @@ pub fn infer_readings(name: &str) -> Vec<String> {
     if text.is_empty() {
         return Vec::new();
     }
-    let words = segment(&text).or_else(|| {
-        let folded: String = text.chars().map(variants::fold_char).collect();
-        segment(&folded)
-    });
-    let Some(words) = words else {
+    // (Variant kanji are folded word by word inside `segment`.)
+    let Some((words, _)) = segment(&text) else {
         return Vec::new();
     };
-    let first = |w: &Word| w.readings.split(',').next().unwrap_or("").to_string();
-    let best: Vec<String> = words.iter().map(first).collect();
-    let mut out = vec![best.concat()];
-    for (i, w) in words.iter().enumerate() {
-        if out.len() >= MAX_READINGS {
-            break;
+    let mut best: Vec<String> = words.iter().map(|w| w.best().to_string()).collect();
+    let sino = sino_runs(&words);
+    // A run that had to be read partly by on'yomi is read so throughout (鎮誠会: チンセイ, not
+    // チン + 誠 マコト).
+    for run in sino.iter().filter(|r| r.best) {
+        best[run.words.start] = run.reading.clone();
+        for b in &mut best[run.words.start + 1..run.words.end] {
+            b.clear();
         }
-        if let Some(second) = w.readings.split(',').nth(1) {
+    }
+    let in_best_run = |i: usize| sino.iter().any(|r| r.best && r.words.contains(&i));
+    let alternatives: Vec<&SinoRun> = sino.iter().filter(|r| !r.best).collect();
+    let mut out = vec![best.concat()];
+    let push = |alt: String, out: &mut Vec<String>| {
+        if out.len() < MAX_READINGS && !out.contains(&alt) {
+            out.push(alt);
+        }
+    };
+    // Sino-Japanese readings first: all of them at once, then one at a time.
+    if !alternatives.is_empty() {
+        push(replace_runs(&best, &alternatives), &mut out);
+        if alternatives.len() > 1 {
+            for one in &alternatives {
+                push(replace_runs(&best, std::slice::from_ref(one)), &mut out);
+            }
+        }
+    }
+    for (i, w) in words.iter().enumerate() {
+        if let Some(second) = w.readings.split(',').nth(1)
+            && !in_best_run(i)
+        {
             let mut alt = best.clone();
             alt[i] = second.to_string();
-            let alt = alt.concat();
-            if !out.contains(&alt) {
-                out.push(alt);
+            push(alt.concat(), &mut out);
+        }
+    }
+    out
+}
+
+/// A corporation's 会 (医療法人愛生会): the word before it is most often a sino-Japanese word.
+const CORPORATION: &str = "会";
+
+/// Facility words (成仁病院): the word before them is a sino-Japanese word often enough when
+/// the table reads it only as a given name. Not 医院 or クリニック: those mostly carry their
+/// doctor's name (勝久医院 カツヒサ).
+const FACILITIES: &[&str] = &["病院", "診療所"];
+
+/// Words of a name to read by on'yomi, with that reading: `best` when it replaces the table's
+/// reading, otherwise it is an alternative.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct SinoRun {
+    words: Range<usize>,
+    reading: String,
+    best: bool,
+}
+
+/// The runs of words worth a sino-Japanese reading:
+/// - two or more words of single kanji in a row (two to four kanji), the table knowing no word
+///   for the run: 杏 アンズ + 園 エン → キョウエン, 勤 + 医 + 協 → キンイキョウ; the best
+///   reading when a kanji of the run is read by on'yomi already (no table word has it);
+/// - a two- or three-kanji word before a corporation's 会 (愛生 アイオイ → アイセイ), or before
+///   a facility word when the table has it only as a given name (成仁 シゲヒト → セイジン).
+///
+/// None that the table already reads by on'yomi, or with a kanji that has no on'yomi.
+fn sino_runs(words: &[Word]) -> Vec<SinoRun> {
+    let is_suffix = |w: &Word| w.text == CORPORATION || FACILITIES.contains(&w.text.as_str());
+    let part = |w: &Word| w.all_kanji() && !is_suffix(w) && (w.by_onyomi || w.text.chars().count() == 1);
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        let run = words[i..].iter().take_while(|w| part(w)).count();
+        let range = if run >= 2 {
+            i..i + run
+        } else {
+            let w = &words[i];
+            let len = w.text.chars().count();
+            let next = words.get(i + 1).map_or("", |n| n.text.as_str());
+            let before =
+                next == CORPORATION || (FACILITIES.contains(&next) && onyomi::is_given_name(&w.text));
+            if !w.by_onyomi && w.all_kanji() && (2..=3).contains(&len) && before {
+                i..i + 1
+            } else {
+                i += 1;
+                continue;
+            }
+        };
+        i = range.end;
+        let run_words = &words[range.clone()];
+        let text: String = run_words.iter().map(|w| w.text.as_str()).collect();
+        if !(2..=4).contains(&text.chars().count()) {
+            continue;
+        }
+        let reading: String = run_words.iter().map(Word::best).collect();
+        if let Some(sino) = onyomi::compound(&text).filter(|_| !onyomi::is_sino_reading(&text, &reading)) {
+            out.push(SinoRun { best: run_words.iter().any(|w| w.by_onyomi), words: range, reading: sino });
+        }
+    }
+    out
+}
+
+/// The best readings of the words with each run replaced by its reading.
+fn replace_runs(best: &[String], runs: &[&SinoRun]) -> String {
+    let mut out = String::new();
+    let mut i = 0;
+    while i < best.len() {
+        match runs.iter().find(|r| r.words.start == i) {
+            Some(r) => {
+                out.push_str(&r.reading);
+                i = r.words.end.max(i + 1);
+            }
+            None => {
+                out.push_str(&best[i]);
+                i += 1;
             }
         }
     }
     out
 }
 
-/// One segment of a name and its readings (comma separated, best first).
+/// One segment of a name: its text and readings (comma separated, best first).
+#[derive(Debug, Clone)]
 struct Word {
+    text: String,
     readings: String,
+    /// Read kanji by kanji by on'yomi: no table word covers it.
+    by_onyomi: bool,
 }
 
+impl Word {
+    fn best(&self) -> &str {
+        self.readings.split(',').next().unwrap_or("")
+    }
+
+    fn all_kanji(&self) -> bool {
+        !self.text.is_empty() && self.text.chars().all(is_kanji)
+    }
+}
+
+/// The cost of a segmentation: kanji read by the on'yomi fallback first (the table's words
+/// always win where they cover a name), then the number of words.
+type Cost = (usize, usize);
+
 /// The fewest-words segmentation of `text` (the same algorithm as the build script's
-/// `segment`, which drops words this rebuilds from shorter ones); `None` when a kanji is in
-/// no word.
-fn segment(text: &str) -> Option<Vec<Word>> {
+/// `segment`, which drops words this rebuilds from shorter ones), and how many kanji it had to
+/// read by on'yomi because no table word covers them (consecutive ones as one sino-Japanese
+/// word); `None` when a kanji is in no word and has no on'yomi either.
+fn segment(text: &str) -> Option<(Vec<Word>, usize)> {
     let chars: Vec<char> = text.chars().collect();
     let offsets: Vec<usize> = text.char_indices().map(|(i, _)| i).chain([text.len()]).collect();
     // The same text with variant kanji folded (廣島 → 広島), offset by offset: a word the table
@@ -103,11 +230,12 @@ fn segment(text: &str) -> Option<Vec<Word>> {
     let folded: String = chars.iter().map(|&c| variants::fold_char(c)).collect();
     let folded_offsets: Vec<usize> = folded.char_indices().map(|(i, _)| i).chain([folded.len()]).collect();
     let n = chars.len();
-    let mut best = vec![usize::MAX; n + 1];
-    let mut back: Vec<Option<(usize, String)>> = vec![None; n + 1];
-    best[0] = 0;
+    let unreached: Cost = (usize::MAX, usize::MAX);
+    let mut best = vec![unreached; n + 1];
+    let mut back: Vec<Option<(usize, String, bool)>> = vec![None; n + 1];
+    best[0] = (0, 0);
     for i in 0..n {
-        if best[i] == usize::MAX {
+        if best[i] == unreached {
             continue;
         }
         for j in (i + 1..=n.min(i + MAX_WORD)).rev() {
@@ -116,29 +244,50 @@ fn segment(text: &str) -> Option<Vec<Word>> {
                 let f = &folded[folded_offsets[i]..folded_offsets[j]];
                 (f != word).then(|| lookup(f)).flatten()
             });
-            let readings = match found {
-                Some(r) => r.to_string(),
-                None if j == i + 1 && !is_kanji(chars[i]) => passthrough(chars[i]),
+            let (readings, by_onyomi) = match found {
+                Some(r) => (r.to_string(), false),
+                None if j == i + 1 && !is_kanji(chars[i]) => (passthrough(chars[i]), false),
+                None if j == i + 1 => match onyomi::best(chars[i]) {
+                    Some(r) => (r.to_string(), true),
+                    None => continue,
+                },
                 None => continue,
             };
-            if best[i] + 1 < best[j] {
-                best[j] = best[i] + 1;
-                back[j] = Some((i, readings));
+            let cost = (best[i].0 + usize::from(by_onyomi), best[i].1 + 1);
+            if cost < best[j] {
+                best[j] = cost;
+                back[j] = Some((i, readings, by_onyomi));
             }
         }
     }
-    if best[n] == usize::MAX {
+    if best[n] == unreached {
         return None;
     }
-    let mut words = Vec::with_capacity(best[n]);
+    let mut words: Vec<Word> = Vec::with_capacity(best[n].1);
     let mut j = n;
     while j > 0 {
-        let (i, readings) = back[j].take()?;
-        words.push(Word { readings });
+        let (i, readings, by_onyomi) = back[j].take()?;
+        words.push(Word { text: text[offsets[i]..offsets[j]].to_string(), readings, by_onyomi });
         j = i;
     }
     words.reverse();
-    Some(words)
+    Some((merge_onyomi_runs(words), best[n].0))
+}
+
+/// Consecutive kanji read by on'yomi as one word, joined as spoken (一 イチ + 派 ハ = イッパ).
+fn merge_onyomi_runs(words: Vec<Word>) -> Vec<Word> {
+    let mut out: Vec<Word> = Vec::with_capacity(words.len());
+    for w in words {
+        match out.last_mut() {
+            Some(prev) if prev.by_onyomi && w.by_onyomi => {
+                prev.text.push_str(&w.text);
+                prev.readings =
+                    onyomi::compound(&prev.text).unwrap_or_else(|| prev.readings.clone() + &w.readings);
+            }
+            _ => out.push(w),
+        }
+    }
+    out
 }
 
 /// A character that stands for itself: hiragana as katakana, a Latin letter as its name
@@ -215,6 +364,84 @@ mod tests {
         let r = infer_readings("JA広島総合病院");
         assert!(r.contains(&"ジェイエイヒロシマソウゴウビョウイン".to_string()), "{r:?}");
         assert_eq!(infer_reading("ｎｔｔ").as_deref(), Some("エヌティーティー"));
+    }
+
+    fn word(text: &str, readings: &str) -> Word {
+        Word { text: text.to_string(), readings: readings.to_string(), by_onyomi: false }
+    }
+
+    #[test]
+    fn kanji_no_word_covers_are_read_by_onyomi() {
+        // 承 is in table words (承認 ...) but is no word alone.
+        let (words, by_onyomi) = segment("承病院").expect("承 has on'yomi");
+        assert_eq!(by_onyomi, 1);
+        assert!(words[0].by_onyomi && words[0].readings == "ショウ", "{words:?}");
+        assert_eq!(infer_reading("承病院").as_deref(), Some("ショウビョウイン"));
+        assert_eq!(segment("\u{2A6B2}病院").map(|w| w.1), None);
+        // Table words win: no on'yomi where the table covers the name.
+        assert_eq!(segment("日本海総合病院").map(|w| w.1), Some(0));
+    }
+
+    #[test]
+    fn consecutive_onyomi_kanji_are_one_word() {
+        let w = |t: &str, r: &str| Word { text: t.into(), readings: r.into(), by_onyomi: true };
+        let merged = merge_onyomi_runs(vec![w("一", "イチ"), w("派", "ハ"), word("会", "カイ")]);
+        assert_eq!(merged.len(), 2);
+        assert_eq!((merged[0].text.as_str(), merged[0].readings.as_str()), ("一派", "イッパ"));
+        assert_eq!(merged[1].readings, "カイ");
+    }
+
+    fn sino(words: Range<usize>, reading: &str, best: bool) -> SinoRun {
+        SinoRun { words, reading: reading.to_string(), best }
+    }
+
+    #[test]
+    fn onyomi_readings_where_the_table_reads_a_name() {
+        // A two-kanji word before 会, or before a facility word when only a given name.
+        let words = [word("医療法人", "イリョウホウジン"), word("愛生", "アイオイ"), word("会", "カイ")];
+        assert_eq!(sino_runs(&words), vec![sino(1..2, "アイセイ", false)]);
+        let words = [word("成仁", "シゲヒト"), word("病院", "ビョウイン")];
+        assert_eq!(sino_runs(&words), vec![sino(0..1, "セイジン", false)]);
+        assert!(sino_runs(&[word("田中", "タナカ"), word("医院", "イイン")]).is_empty(), "a surname");
+        // Single-kanji words in a row: the table knows no word for the run; 会 ends it.
+        let words = [word("杏", "アンズ"), word("園", "エン,ソノ"), word("会", "カイ")];
+        assert_eq!(sino_runs(&words), vec![sino(0..2, "キョウエン", false)]);
+        // A run with a kanji only on'yomi reads is read so throughout.
+        let fallback = Word { text: "鎮".into(), readings: "チン".into(), by_onyomi: true };
+        let words = [fallback, word("誠", "マコト"), word("会", "カイ")];
+        assert_eq!(sino_runs(&words), vec![sino(0..2, "チンセイ", true)]);
+        // Nothing where the table's reading is already sino-Japanese, or no suffix follows.
+        assert!(sino_runs(&[word("平和", "ヘイワ"), word("病院", "ビョウイン")]).is_empty());
+        assert!(sino_runs(&[word("成仁", "シゲヒト"), word("内科", "ナイカ")]).is_empty());
+        assert!(sino_runs(&[word("中", "チュウ"), word("央", "オウ")]).is_empty());
+        assert!(sino_runs(&[word("成仁", "シゲヒト")]).is_empty());
+        assert!(sino_runs(&[]).is_empty());
+    }
+
+    #[test]
+    fn runs_are_replaced_in_the_best_reading() {
+        let best: Vec<String> = ["イリョウホウジン", "アンズ", "エン", "カイ"].map(String::from).to_vec();
+        assert_eq!(
+            replace_runs(&best, &[&sino(1..3, "キョウエン", false)]),
+            "イリョウホウジンキョウエンカイ"
+        );
+        assert_eq!(replace_runs(&best, &[]), best.concat());
+    }
+
+    #[test]
+    fn a_partly_onyomi_run_is_the_best_reading() {
+        // 鎮 and 承 are no words alone; 誠 alone is マコト.
+        let r = infer_readings("鎮誠会");
+        assert_eq!(r.first().map(String::as_str), Some("チンセイカイ"), "{r:?}");
+        assert_eq!(infer_reading("洋承会").as_deref(), Some("ヨウショウカイ"));
+    }
+
+    #[test]
+    fn onyomi_reading_is_an_alternative_not_the_best() {
+        let r = infer_readings("成仁病院");
+        assert_eq!(r.first().map(String::as_str), Some("シゲヒトビョウイン"), "{r:?}");
+        assert!(r.contains(&"セイジンビョウイン".to_string()), "{r:?}");
+        assert!(r.len() <= MAX_READINGS);
     }
 
     #[test]
