@@ -25,7 +25,7 @@ use crate::domain::Institution;
 use super::normalize::{self, fold, fold_mapped, reading_key, reading_key_mapped, voiceless, voiceless_key};
 use super::postings::{Postings, bigram, digits4, start_gram, unigram};
 use super::snapshot_codec::{Reader, SnapshotError, Writer};
-use super::{reading, romaji, typo};
+use super::{kana_code, reading, romaji, typo};
 
 /// Why a document matched, best first in declaration order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -157,6 +157,12 @@ impl Column {
         self.buf.capacity() + self.slot.capacity() * 4
     }
 
+    /// Gives back what growing the buffers left unused (a build appends key after key).
+    fn shrink(&mut self) {
+        self.buf.shrink_to_fit();
+        self.slot.shrink_to_fit();
+    }
+
     /// Writes the live segments only, in document order (a re-keyed document's old segment is
     /// dropped).
     fn write_to(&self, w: &mut Writer) {
@@ -196,9 +202,9 @@ struct Doc {
     legal_start: u16,
     facility_start: u16,
     place: u32,
-    /// First character of the first two readings ('\0' when none): a one-letter query
-    /// checks these instead of every key.
-    reading_firsts: [char; 2],
+    /// First character of the first two readings as [`kana_code`] bytes (0 when none): a
+    /// one-letter query checks these instead of every key.
+    reading_firsts: [u8; 2],
 }
 
 /// Separates the original name, reading and phone of a document in `originals`.
@@ -373,6 +379,9 @@ impl InstitutionIndex {
         for (i, inst) in institutions.iter().enumerate() {
             index.set(i as u32, inst);
         }
+        for column in [&mut index.names, &mut index.readings, &mut index.phones, &mut index.originals] {
+            column.shrink();
+        }
         index.name_grams.freeze();
         index.reading_grams.freeze();
         index.phone_grams.freeze();
@@ -501,7 +510,7 @@ impl InstitutionIndex {
             let lengths = r.u32()?;
             let facility_start = r.u32()?;
             let place = r.u32()?;
-            let first = |c: u32| char::from_u32(c).ok_or(SnapshotError::Damaged("reading start"));
+            let first = |c: u32| u8::try_from(c).map_err(|_| SnapshotError::Damaged("reading start"));
             let reading_firsts = [first(r.u32()?)?, first(r.u32()?)?];
             docs.push(Doc {
                 code,
@@ -696,16 +705,18 @@ impl InstitutionIndex {
             legal_start: legal_start.min(u16::MAX as usize) as u16,
             facility_start: facility_start.min(u16::MAX as usize) as u16,
             place,
-            reading_firsts: [0, 1].map(|i| readings.get(i).and_then(|r| r.chars().next()).unwrap_or('\0')),
+            reading_firsts: [0, 1].map(|i| {
+                readings.get(i).and_then(|r| r.chars().next()).map(kana_code::key_byte).unwrap_or(0)
+            }),
         };
         let clean = |s: &str| s.replace([FIELD_SEP, '\0'], "");
-        let original = format!(
-            "{}{FIELD_SEP}{}{FIELD_SEP}{}",
-            clean(&inst.name),
-            clean(inst.name_kana.as_deref().unwrap_or("")),
-            clean(inst.phone.as_deref().unwrap_or(""))
-        );
-        self.originals.set(doc, original.as_bytes());
+        // The reading in the kana code (a third of its UTF-8); name and phone as they are.
+        let mut original = clean(&inst.name).into_bytes();
+        original.push(FIELD_SEP as u8);
+        kana_code::text_into(&clean(inst.name_kana.as_deref().unwrap_or("")), &mut original);
+        original.push(FIELD_SEP as u8);
+        original.extend_from_slice(clean(inst.phone.as_deref().unwrap_or("")).as_bytes());
+        self.originals.set(doc, &original);
         self.names.set(doc, name_key.as_bytes());
         self.readings.set(doc, &reading_bytes);
         self.phones.set(doc, phone_digits.as_bytes());
@@ -1099,8 +1110,9 @@ impl InstitutionIndex {
             Keys::Voiceless => voiced_forms,
         };
         let cands = self.reading_candidates(stem, next, forms, true);
-        let finder = memmem::Finder::new(stem.as_bytes());
-        self.check_readings(keys, stem.as_bytes(), next, &finder, &cands, [rank, R_NONE], stop, best)
+        let stem = kana_code::key(stem);
+        let finder = memmem::Finder::new(&stem);
+        self.check_readings(keys, &stem, next, &finder, &cands, [rank, R_NONE], stop, best)
     }
 
     /// The names of `cands` holding `needle`: the name starts are compared first (a prefix is
@@ -1198,16 +1210,15 @@ impl InstitutionIndex {
         stop: Option<usize>,
         best: &mut Best,
     ) -> bool {
-        let mut buf = String::new();
+        let mut buf = Vec::new();
         let fits = |key: &[u8], at: usize| next.is_empty() || next_char_in(key, at + stem.len(), next);
         self.visit_in_order(cands, stop, best, |doc, best| {
             let key = match keys {
                 Keys::Readings => self.readings.key(doc),
                 Keys::Voiceless => {
                     buf.clear();
-                    let key = std::str::from_utf8(self.readings.key(doc)).unwrap_or("");
-                    buf.extend(key.chars().map(voiceless_fast));
-                    buf.as_bytes()
+                    buf.extend(self.readings.key(doc).iter().map(|&b| voiceless_byte(b)));
+                    &buf[..]
                 }
             };
             let mut starts = std::iter::once(0).chain(memchr::memchr_iter(ALT_SEP, key).map(|p| p + 1));
@@ -1353,13 +1364,12 @@ impl InstitutionIndex {
         cands: Option<&[u32]>,
         mut f: impl FnMut(u32, usize, &[u8]),
     ) {
-        let mut buf = String::new();
+        let mut buf = Vec::new();
         let mut visit = |doc: u32| {
             buf.clear();
-            let key = std::str::from_utf8(self.readings.key(doc)).unwrap_or("");
-            buf.extend(key.chars().map(voiceless_fast));
-            for pos in finder.find_iter(buf.as_bytes()) {
-                f(doc, pos, buf.as_bytes());
+            buf.extend(self.readings.key(doc).iter().map(|&b| voiceless_byte(b)));
+            for pos in finder.find_iter(&buf) {
+                f(doc, pos, &buf);
             }
         };
         match cands {
@@ -1381,10 +1391,11 @@ impl InstitutionIndex {
     ) -> bool {
         let column = &self.readings;
         let mut visit = |needle: &str, check_next: bool| {
-            let finder = memmem::Finder::new(needle.as_bytes());
+            let needle = kana_code::key(needle);
+            let finder = memmem::Finder::new(&needle);
             if let Some(cands) = cands {
                 let next = if check_next { next } else { &[] };
-                return self.check_readings(keys, needle.as_bytes(), next, &finder, cands, ranks, stop, best);
+                return self.check_readings(keys, &needle, next, &finder, cands, ranks, stop, best);
             }
             let on_hit = |doc: u32, pos: usize, key: &[u8]| {
                 let end = pos + needle.len();
@@ -1403,16 +1414,17 @@ impl InstitutionIndex {
         if stem.chars().count() < 2 {
             // One kana or a lone consonant (`い`, `k`, `ir`): only readings that begin so. A
             // substring that short is everywhere and tells the operator nothing.
-            let first = stem.chars().next();
-            let stem = stem.as_bytes();
+            let first = stem.chars().next().map(kana_code::key_byte);
+            let next_bytes: Vec<u8> = next.iter().map(|&c| kana_code::key_byte(c)).collect();
+            let stem = kana_code::key(stem);
             let check = |doc: u32, best: &mut Best| {
                 let firsts = self.docs[doc as usize].reading_firsts;
-                let maybe = |c: char| match first {
-                    Some(f) => c == f,
-                    None => next.contains(&c),
+                let maybe = |b: u8| match first {
+                    Some(f) => b == f,
+                    None => next_bytes.contains(&b),
                 };
                 // Documents with more than two readings are checked in full.
-                if !maybe(firsts[0]) && !maybe(firsts[1]) && firsts[1] == '\0' {
+                if !maybe(firsts[0]) && !maybe(firsts[1]) && firsts[1] == 0 {
                     return;
                 }
                 if first.is_none() && maybe(firsts[0]) {
@@ -1422,7 +1434,8 @@ impl InstitutionIndex {
                 let key = column.key(doc);
                 let starts = std::iter::once(0).chain(memchr::memchr_iter(ALT_SEP, key).map(|p| p + 1));
                 let hit = |p: usize| {
-                    key[p..].starts_with(stem) && (next.is_empty() || next_char_in(key, p + stem.len(), next))
+                    key[p..].starts_with(&stem)
+                        && (next.is_empty() || next_char_in(key, p + stem.len(), next))
                 };
                 if starts.into_iter().any(hit) {
                     best.offer(doc, ranks[0]);
@@ -1452,41 +1465,44 @@ impl InstitutionIndex {
         // intersected (decoding a list costs a few ns an entry, reading a key far more), the
         // others looked for in at most [`FUZZY_MAX_EXAMINED`] keys, at most as many as are
         // scored kept.
-        let holding_all = |postings: &Postings, column: &Column, q: &[char]| -> Vec<u32> {
-            if q.len() < 2 {
-                return Vec::new();
-            }
-            let mut chars = q.to_vec();
-            chars.sort_unstable();
-            chars.dedup();
-            chars.sort_by_cached_key(|&c| postings.count(unigram(c)));
-            // A few given documents (a place): every character is looked for in their keys.
-            let few = within.filter(|w| w.len() <= FUZZY_MAX_EXAMINED);
-            let (listed, rest) = chars.split_at(if few.is_some() { 0 } else { chars.len().min(3) });
-            let groups: Vec<Vec<u64>> = listed.iter().map(|&c| vec![unigram(c)]).collect();
-            let needles: Vec<String> = rest.iter().map(|c| c.to_string()).collect();
-            let finders: Vec<memmem::Finder<'_>> =
-                needles.iter().map(|n| memmem::Finder::new(n.as_bytes())).collect();
-            let holds = |doc: &u32| {
-                let key = column.key(*doc);
-                finders.iter().all(|f| f.find(key).is_some())
+        // `code` gives a character as its column holds it (UTF-8 names, kana-code readings).
+        let holding_all =
+            |postings: &Postings, column: &Column, q: &[char], code: fn(char) -> Vec<u8>| -> Vec<u32> {
+                if q.len() < 2 {
+                    return Vec::new();
+                }
+                let mut chars = q.to_vec();
+                chars.sort_unstable();
+                chars.dedup();
+                chars.sort_by_cached_key(|&c| postings.count(unigram(c)));
+                // A few given documents (a place): every character is looked for in their keys.
+                let few = within.filter(|w| w.len() <= FUZZY_MAX_EXAMINED);
+                let (listed, rest) = chars.split_at(if few.is_some() { 0 } else { chars.len().min(3) });
+                let groups: Vec<Vec<u64>> = listed.iter().map(|&c| vec![unigram(c)]).collect();
+                let needles: Vec<Vec<u8>> = rest.iter().map(|&c| code(c)).collect();
+                let finders: Vec<memmem::Finder<'_>> = needles.iter().map(memmem::Finder::new).collect();
+                let holds = |doc: &u32| {
+                    let key = column.key(*doc);
+                    finders.iter().all(|f| f.find(key).is_some())
+                };
+                let cands: Vec<u32> = match (few, within) {
+                    (Some(few), _) => few.to_vec(),
+                    (None, Some(within)) => intersect_sorted(&postings.intersect(&groups), within),
+                    (None, None) => postings.intersect(&groups),
+                };
+                cands.into_iter().take(FUZZY_MAX_EXAMINED).filter(holds).take(FUZZY_MAX_SCORED).collect()
             };
-            let cands: Vec<u32> = match (few, within) {
-                (Some(few), _) => few.to_vec(),
-                (None, Some(within)) => intersect_sorted(&postings.intersect(&groups), within),
-                (None, None) => postings.intersect(&groups),
-            };
-            cands.into_iter().take(FUZZY_MAX_EXAMINED).filter(holds).take(FUZZY_MAX_SCORED).collect()
-        };
-        let name_cands = holding_all(&self.name_grams, &self.names, &name_q);
-        let reading_cands = holding_all(&self.reading_grams, &self.readings, &reading_q);
+        let name_cands = holding_all(&self.name_grams, &self.names, &name_q, |c| c.to_string().into_bytes());
+        let reading_cands =
+            holding_all(&self.reading_grams, &self.readings, &reading_q, |c| vec![kana_code::key_byte(c)]);
         let mut matcher = Matcher::new(Config::DEFAULT);
         let mut buf = Vec::new();
         let mut out: Vec<(u32, u32)> = Vec::new();
         let min_score = |q: &[char]| 16 * q.len() as u16;
         let mut scored = 0usize;
-        let mut score = |column: &Column, doc: u32, q: &[char], best: &mut u16| {
-            let key = std::str::from_utf8(column.key(doc)).unwrap_or("");
+        // Names are UTF-8; reading keys are decoded from the kana code into `text`.
+        let mut text = String::new();
+        let mut score = |key: &str, q: &[char], best: &mut u16| {
             if let Some(s) = matcher.fuzzy_match(Utf32Str::new(key, &mut buf), Utf32Str::Unicode(q))
                 && s >= min_score(q)
             {
@@ -1500,12 +1516,14 @@ impl InstitutionIndex {
             let doc = n.min(r);
             let mut best = 0u16;
             if n == doc {
-                score(&self.names, doc, &name_q, &mut best);
+                score(std::str::from_utf8(self.names.key(doc)).unwrap_or(""), &name_q, &mut best);
                 scored += 1;
                 i += 1;
             }
             if r == doc {
-                score(&self.readings, doc, &reading_q, &mut best);
+                text.clear();
+                text.extend(kana_code::key_chars(self.readings.key(doc)));
+                score(&text, &reading_q, &mut best);
                 scored += 1;
                 j += 1;
             }
@@ -1531,7 +1549,7 @@ impl InstitutionIndex {
                 }
             }
             R_EXACT_PHONE | R_PHONE_PART => {
-                let phone = self.original(doc).2;
+                let phone = self.phone(doc);
                 if let (Some(q), false) = (&plan.digits, phone.is_empty()) {
                     let (folded, map) = fold_mapped(phone);
                     let digit_pos: Vec<usize> = folded
@@ -1550,15 +1568,15 @@ impl InstitutionIndex {
             }
             R_WHOLE_NAME | R_NAME_PREFIX | R_NAME_SUB => {
                 let needle = if plan.name.is_empty() { &plan.folded } else { &plan.name };
-                if let Some(span) = span_in(self.original(doc).0, needle, false, &[]) {
+                if let Some(span) = span_in(self.name(doc).unwrap_or(""), needle, false, &[]) {
                     out.push(("name", span.0, span.1));
                 }
             }
             R_READING_PREFIX | R_READING_SUB | R_WEAK_PREFIX | R_WEAK_SUB => {
-                let kana = self.original(doc).1;
+                let kana = self.name_kana(doc).unwrap_or_default();
                 if let (Some(r), false) = (&plan.reading, kana.is_empty()) {
                     let weak = rank >= R_WEAK_PREFIX;
-                    if let Some(span) = span_in(kana, &r.stem, weak, &r.next) {
+                    if let Some(span) = span_in(&kana, &r.stem, weak, &r.next) {
                         out.push(("name_kana", span.0, span.1));
                     }
                 }
@@ -1568,21 +1586,32 @@ impl InstitutionIndex {
         out
     }
 
-    /// The original name, reading and phone of a document ("" when absent).
-    fn original(&self, doc: u32) -> (&str, &str, &str) {
-        let text = std::str::from_utf8(self.originals.key(doc)).unwrap_or("");
-        let mut parts = text.splitn(3, FIELD_SEP);
-        (parts.next().unwrap_or(""), parts.next().unwrap_or(""), parts.next().unwrap_or(""))
+    /// The original name, reading (still in the kana code: see [`Self::name_kana`]) and phone
+    /// of a document (empty when absent).
+    fn original_parts(&self, doc: u32) -> (&str, &[u8], &str) {
+        let mut parts = self.originals.key(doc).splitn(3, |&b| b == FIELD_SEP as u8);
+        let name = std::str::from_utf8(parts.next().unwrap_or(b"")).unwrap_or("");
+        let kana = parts.next().unwrap_or(b"");
+        let phone = std::str::from_utf8(parts.next().unwrap_or(b"")).unwrap_or("");
+        (name, kana, phone)
     }
 
-    /// The original institution's name as indexed (for benches and tests).
+    /// The original institution's name as indexed.
     pub fn name(&self, doc: u32) -> Option<&str> {
-        ((doc as usize) < self.docs.len()).then(|| self.original(doc).0)
+        ((doc as usize) < self.docs.len()).then(|| self.original_parts(doc).0)
     }
 
     /// The original reading of a document as indexed (None when it has none).
-    pub fn name_kana(&self, doc: u32) -> Option<&str> {
-        ((doc as usize) < self.docs.len()).then(|| self.original(doc).1).filter(|k| !k.is_empty())
+    pub fn name_kana(&self, doc: u32) -> Option<String> {
+        ((doc as usize) < self.docs.len())
+            .then(|| self.original_parts(doc).1)
+            .filter(|k| !k.is_empty())
+            .map(kana_code::text)
+    }
+
+    /// The original phone of a document as indexed ("" when it has none).
+    fn phone(&self, doc: u32) -> &str {
+        self.original_parts(doc).2
     }
 
     /// The document holding the institution with `code`, if any.
@@ -1639,14 +1668,20 @@ enum Keys {
     Voiceless,
 }
 
-/// [`voiceless`] through a table for hiragana (it runs on every candidate's key).
-fn voiceless_fast(c: char) -> char {
-    static TABLE: OnceLock<Vec<char>> = OnceLock::new();
-    let table = TABLE.get_or_init(|| ('\u{3041}'..='\u{309F}').map(voiceless).collect());
-    match c {
-        '\u{3041}'..='\u{309F}' => table[(u32::from(c) - 0x3041) as usize],
-        other => other,
-    }
+/// [`voiceless`] of a reading-key byte ([`kana_code`]), through a table (it runs on every
+/// candidate's key); separators and non-kana bytes stay as they are.
+fn voiceless_byte(b: u8) -> u8 {
+    static TABLE: OnceLock<[u8; 256]> = OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        std::array::from_fn(|b| {
+            let b = b as u8;
+            match kana_code::key_char(b) {
+                '\u{FFFD}' => b,
+                c => kana_code::key_byte(voiceless(c)),
+            }
+        })
+    });
+    table[usize::from(b)]
 }
 
 /// Which documents a query's keys are checked against.
@@ -1802,25 +1837,15 @@ fn join_alternatives(keys: &[String]) -> Vec<u8> {
         if i > 0 {
             out.push(ALT_SEP);
         }
-        out.extend_from_slice(k.as_bytes());
+        kana_code::key_into(k, &mut out);
     }
     out
 }
 
-/// True when the character starting at byte `at` of `key` is one of `next`.
+/// True when the character at `at` of `key` (reading-key bytes, one per character) is one
+/// of `next`.
 fn next_char_in(key: &[u8], at: usize, next: &[char]) -> bool {
-    let rest = &key[at.min(key.len())..];
-    let Some(&first) = rest.first() else { return false };
-    let len = match first {
-        0x00..=0x7F => 1,
-        0xC0..=0xDF => 2,
-        0xE0..=0xEF => 3,
-        _ => 4,
-    };
-    std::str::from_utf8(&rest[..len.min(rest.len())])
-        .ok()
-        .and_then(|s| s.chars().next())
-        .is_some_and(|c| next.contains(&c))
+    key.get(at).is_some_and(|&b| next.contains(&kana_code::key_char(b)))
 }
 
 /// The span (in characters of `original`) where `needle` (a folded name key, or a reading key

@@ -7,6 +7,7 @@
 //! - `typo`: readings found through one slip (a letter dropped, swapped or a wrong vowel).
 //! - `institution_index`: the in-memory institution lookup (codes, phones, names, readings,
 //!   romaji, fuzzy), ranked.
+//! - `kana_code`: one byte per kana for the readings that index keeps.
 //! - `snapshot_codec`: the byte format of the lookup index snapshot file (header, checksum).
 //! - `faq_tokens`: the script-preserving normaliser, synonyms and tokens the FAQ index uses.
 //! - `faq_readings`, `faq_answer_types`: reading terms (hiragana meets kanji) and question-word
@@ -20,6 +21,7 @@ pub mod faq_match;
 pub mod faq_readings;
 pub mod faq_tokens;
 pub mod institution_index;
+pub mod kana_code;
 pub mod normalize;
 pub mod postings;
 pub mod reading;

@@ -31,7 +31,7 @@ use std::collections::HashSet;
 
 use super::normalize::{fold, reading_key};
 use super::postings::{Postings, bigram, start_gram};
-use super::romaji;
+use super::{kana_code, romaji};
 
 /// Queries shorter than this (in kana of the reading key) are not mended: too many readings
 /// are one slip away from two kana.
@@ -56,8 +56,8 @@ pub const MAX_CHECKED: usize = 6_000;
 /// A place of the slip whose rarest posting list is longer than this is not looked at.
 pub const MAX_LIST: usize = 6_000;
 
-/// Documents whose reading (one of its alternatives, separated by `sep` in `key(doc)`) starts
-/// with the query mended by one slip, ascending; at most [`MAX_CHECKED`] checked per way.
+/// Documents whose reading (one of its alternatives, separated by `sep` in `key(doc)`, in
+/// [`kana_code`]'s reading-key bytes) starts with the query mended by one slip, ascending; at most [`MAX_CHECKED`] checked per way.
 pub fn matches<'k>(folded: &str, grams: &Postings, key: &dyn Fn(u32) -> &'k [u8], sep: u8) -> Vec<u32> {
     let readings = Readings { grams, key, sep, known: Default::default() };
     let letters: Vec<char> = folded.chars().collect();
@@ -109,7 +109,7 @@ fn kana_anywhere(r: &Readings<'_, '_>, folded: &str) -> Vec<u32> {
     for doc in cands.into_iter().take(MAX_CHECKED) {
         let ok = alternatives((r.key)(doc), r.sep).any(|alt| {
             buf.clear();
-            buf.extend(String::from_utf8_lossy(alt).chars());
+            buf.extend(kana_code::key_chars(alt));
             starts_within_one(&stem, &buf)
         });
         if ok {
@@ -449,12 +449,12 @@ impl Readings<'_, '_> {
             return Some((m, docs.clone()));
         }
         // The rarest list is short: each of its documents is checked, no list intersected.
-        let needle = prefix.as_bytes();
+        let needle = kana_code::key(&prefix);
         let docs: Vec<u32> = self
             .grams
             .docs(rarest.1)
             .into_iter()
-            .filter(|&d| alternatives((self.key)(d), self.sep).any(|a| a.starts_with(needle)))
+            .filter(|&d| alternatives((self.key)(d), self.sep).any(|a| a.starts_with(&needle)))
             .collect();
         known.insert(prefix, docs.clone());
         Some((m, docs))
@@ -463,11 +463,11 @@ impl Readings<'_, '_> {
     /// How many kana of `key` (a reading key) start some reading.
     fn key_break(&self, key: &[char]) -> (usize, bool) {
         let Some((m, docs)) = self.prefix_docs(key) else { return (key.len(), true) };
-        let whole: String = key.iter().collect();
+        let whole: Vec<u8> = key.iter().map(|&c| kana_code::key_byte(c)).collect();
         let mut best = 0usize;
         for &d in &docs {
             for alt in alternatives((self.key)(d), self.sep) {
-                best = best.max(common_prefix(alt, whole.as_bytes()));
+                best = best.max(common_prefix(alt, &whole));
             }
         }
         if best == 0 {
@@ -475,7 +475,8 @@ impl Readings<'_, '_> {
             // in a start of common grams only.
             return (m - 1, false);
         }
-        (whole[..best].chars().count(), true)
+        // One byte per kana: the bytes shared are the kana shared.
+        (best, true)
     }
 
     /// [`windowed`], its mended readings looked for one by one when it gives those.
@@ -525,13 +526,13 @@ impl Readings<'_, '_> {
             if checked >= MAX_CHECKED || read > MAX_READ {
                 break;
             }
-            let needle = stem.as_bytes();
+            let needle = kana_code::key(stem);
             for doc in self.grams.intersect(groups) {
                 if checked >= MAX_CHECKED {
                     break;
                 }
                 checked += 1;
-                if alternatives((self.key)(doc), self.sep).any(|alt| alt.starts_with(needle)) {
+                if alternatives((self.key)(doc), self.sep).any(|alt| alt.starts_with(&needle)) {
                     out.push(doc);
                 }
             }
@@ -593,14 +594,9 @@ fn last_true(lo: usize, hi: usize, ok: impl Fn(usize) -> bool) -> usize {
     lo
 }
 
-/// Bytes `a` and `b` share from the start, ending on a character boundary of UTF-8 text.
+/// Bytes `a` and `b` share from the start (reading-key bytes: one per character).
 fn common_prefix(a: &[u8], b: &[u8]) -> usize {
-    let mut n = a.iter().zip(b).take_while(|(x, y)| x == y).count();
-    // Back to the start of a character: continuation bytes are 0b10xx_xxxx.
-    while n > 0 && n < a.len().min(b.len()) && (b[n] & 0xC0) == 0x80 {
-        n -= 1;
-    }
-    n
+    a.iter().zip(b).take_while(|(x, y)| x == y).count()
 }
 
 /// At most this many `n` of a romaji query are read the other way ([`Readings::resolve_n`]).
@@ -739,20 +735,22 @@ fn windowed(r: &Readings<'_, '_>, script: Script, letters: &[char], ws: usize, w
             .collect::<HashSet<String>>();
         return Some(Window::Stems(stems.into_iter().collect()));
     }
-    let mut lengths: Vec<usize> = heads.iter().map(String::len).collect();
+    let coded: Vec<Vec<u8>> = heads.iter().map(|h| kana_code::key(h)).collect();
+    let mut lengths: Vec<usize> = coded.iter().map(Vec::len).collect();
     lengths.sort_unstable();
     lengths.dedup();
     let index: std::collections::HashMap<&[u8], usize> =
-        heads.iter().enumerate().map(|(i, h)| (h.as_bytes(), i)).collect();
-    let mut whole: Vec<Option<Vec<String>>> = vec![None; heads.len()];
+        coded.iter().enumerate().map(|(i, h)| (h.as_slice(), i)).collect();
+    let mut whole: Vec<Option<Vec<Vec<u8>>>> = vec![None; heads.len()];
     let mut out = Vec::new();
     for doc in r.grams.intersect(&groups).into_iter().take(MAX_CHECKED) {
         let hit = alternatives((r.key)(doc), r.sep).any(|alt| {
             lengths.iter().take_while(|&&l| l <= alt.len()).any(|&l| {
                 let Some(&i) = index.get(&alt[..l]) else { return false };
-                let fulls =
-                    whole[i].get_or_insert_with(|| tails.iter().map(|t| join_key(&heads[i], t)).collect());
-                fulls.iter().any(|full| full.chars().count() >= MIN_KANA && alt.starts_with(full.as_bytes()))
+                let fulls = whole[i].get_or_insert_with(|| {
+                    tails.iter().map(|t| kana_code::key(&join_key(&heads[i], t))).collect()
+                });
+                fulls.iter().any(|full| full.len() >= MIN_KANA && alt.starts_with(full))
             })
         });
         if hit {
@@ -815,11 +813,22 @@ mod tests {
         grams
     }
 
+    /// The keys as the index holds them (alternatives split by `\u{1}`, in the kana code).
+    fn coded(keys: &[&str]) -> Vec<Vec<u8>> {
+        keys.iter()
+            .map(|k| {
+                let alts: Vec<Vec<u8>> = k.split('\u{1}').map(kana_code::key).collect();
+                alts.join(&1u8)
+            })
+            .collect()
+    }
+
     #[test]
     fn finds_through_postings_within_bounds() {
         let keys = ["たなべいん", "やまだびよいん", "たなかいん\u{1}いりようほうじん"];
         let grams = index_of(&keys);
-        let key = |d: u32| keys[d as usize].as_bytes();
+        let coded = coded(&keys);
+        let key = |d: u32| coded[d as usize].as_slice();
         assert_eq!(matches("たなべいn", &grams, &key, 1), Vec::<u32>::new(), "not all kana, not romaji");
         assert_eq!(matches("たべいん", &grams, &key, 1), vec![0]);
         assert_eq!(matches("やまびよいん", &grams, &key, 1), vec![1]);
@@ -846,7 +855,8 @@ mod tests {
         .collect();
         let refs: Vec<&str> = keys.iter().map(String::as_str).collect();
         let grams = index_of(&refs);
-        let key = |d: u32| keys[d as usize].as_bytes();
+        let coded = coded(&refs);
+        let key = |d: u32| coded[d as usize].as_slice();
         let found = |q: &str| matches(q, &grams, &key, 1);
         // A letter dropped, a swap, a wrong vowel; early, in the middle, at the end.
         assert_eq!(found("iryouhoujnshadanaobakaichiyodanoushinkeigekabyouin"), vec![0]);
@@ -892,10 +902,10 @@ mod tests {
         assert_eq!(last_true(0, 10, |n| n <= 7), 7);
         assert_eq!(last_true(0, 10, |_| true), 10);
         assert_eq!(last_true(0, 10, |n| n == 0), 0);
-        assert_eq!(common_prefix("たなべ".as_bytes(), "たなか".as_bytes()), "たな".len());
-        // か and が share their first two bytes: the prefix ends before them.
-        assert_eq!(common_prefix("たか".as_bytes(), "たが".as_bytes()), "た".len());
-        assert_eq!(common_prefix(b"", "た".as_bytes()), 0);
+        let k = kana_code::key;
+        assert_eq!(common_prefix(&k("たなべ"), &k("たなか")), 2);
+        assert_eq!(common_prefix(&k("たか"), &k("たが")), 1);
+        assert_eq!(common_prefix(b"", &k("た")), 0);
     }
 
     #[test]
@@ -928,7 +938,8 @@ mod tests {
         fn long_queries_never_panic(q in "[a-z'\\-]{0,200}|[ぁ-ゖー]{0,200}") {
             let keys = ["たなべいん", "いりようほじんしやだんやまだびよいん", "しんいち"];
             let grams = index_of(&keys);
-            let key = |d: u32| keys[d as usize].as_bytes();
+            let coded = coded(&keys);
+            let key = |d: u32| coded[d as usize].as_slice();
             let found = matches(&q, &grams, &key, 1);
             proptest::prop_assert!(found.windows(2).all(|w| w[0] < w[1]));
         }

@@ -41,7 +41,7 @@ pub struct LookupIndex {
 }
 
 /// The snapshot format this build writes and reads; a file of another is rebuilt.
-const SNAPSHOT_FORMAT: u32 = 2;
+const SNAPSHOT_FORMAT: u32 = 3;
 
 const KINDS: [InstitutionKind; 4] = [
     InstitutionKind::Hospital,
@@ -207,7 +207,7 @@ impl LookupIndex {
                 Some(InstitutionSummary {
                     code: self.index.code(hit.doc)?.to_string(),
                     name: self.index.name(hit.doc)?.to_string(),
-                    name_kana: self.index.name_kana(hit.doc).map(str::to_string),
+                    name_kana: self.index.name_kana(hit.doc),
                     kind: row.kind,
                     prefecture: prefecture.to_string(),
                     city: city.to_string(),
