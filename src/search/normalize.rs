@@ -41,6 +41,16 @@ pub fn fold_mapped(s: &str) -> (String, Vec<(u32, u32)>) {
         while i < chars.len() && is_mark(chars[i]) {
             i += 1;
         }
+        if i == start + 1
+            && let Some(c) = fold_unchanged(chars[start])
+        {
+            // Most characters of a name: NFKC and lower case leave them as they are.
+            if !is_ignorable(c) {
+                out.push(variants::fold_char(katakana_to_hiragana(c)));
+                map.push((start as u32, i as u32));
+            }
+            continue;
+        }
         cluster.clear();
         cluster.extend(&chars[start..i]);
         let lowered: String = cluster.nfkc().flat_map(char::to_lowercase).nfkc().collect();
@@ -64,6 +74,18 @@ pub fn fold_mapped(s: &str) -> (String, Vec<(u32, u32)>) {
 
 /// Combining marks, including the half-width voiced sound marks ﾞ ﾟ that NFKC turns into
 /// combining ones.
+/// `c` lower-cased when it stands alone and NFKC (then lower case, then NFKC) leaves it so:
+/// ASCII, kana, and the unified ideographs. `None`: take the full path.
+fn fold_unchanged(c: char) -> Option<char> {
+    match c {
+        _ if c.is_ascii() => Some(c.to_ascii_lowercase()),
+        // ゟ (U+309F) and ヿ (U+30FF) are compatibility ligatures: outside these ranges.
+        '\u{3041}'..='\u{3096}' | '\u{30A1}'..='\u{30FA}' | 'ー' => Some(c),
+        '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' => Some(c),
+        _ => None,
+    }
+}
+
 fn is_mark(c: char) -> bool {
     matches!(c, '\u{FF9E}' | '\u{FF9F}') || (is_combining_mark(c) && !is_variation_selector(c))
 }
@@ -318,6 +340,14 @@ pub fn query_digits(query: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_fast_path_folds_as_the_full_one() {
+        for (c, fast) in ('\0'..='\u{FFFF}').filter_map(|c| fold_unchanged(c).map(|f| (c, f))) {
+            let full: String = c.to_string().nfkc().flat_map(char::to_lowercase).nfkc().collect();
+            assert_eq!(full, fast.to_string(), "{c:?}");
+        }
+    }
 
     #[test]
     fn fold_handles_width_case_kana_spaces_and_variants() {

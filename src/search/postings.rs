@@ -87,17 +87,15 @@ impl Postings {
     /// The documents of `gram`'s coded list, ascending.
     fn coded(&self, gram: u64) -> Decoder<'_> {
         match self.grams.binary_search(&gram) {
-            Ok(i) => Decoder {
-                bytes: &self.data[self.starts[i] as usize..self.starts[i + 1] as usize],
-                last: None,
-            },
-            Err(_) => Decoder { bytes: &[], last: None },
+            Ok(i) => Decoder::new(&self.data[self.starts[i] as usize..self.starts[i + 1] as usize]),
+            Err(_) => Decoder::new(&[]),
         }
     }
 
     /// Every document holding `gram`, ascending, without repeats.
     pub fn docs(&self, gram: u64) -> Vec<u32> {
-        let mut out: Vec<u32> = self.coded(gram).collect();
+        let mut out: Vec<u32> = Vec::with_capacity(self.count(gram));
+        out.extend(self.coded(gram));
         self.add_extra(&mut out, &[gram]);
         out
     }
@@ -149,33 +147,30 @@ impl Postings {
             groups.iter().map(|g| (g.iter().map(|&x| self.count(x)).sum(), g)).collect();
         sized.sort_by_key(|s| s.0);
         let mut cands = self.union(sized[0].1);
-        let mut marks = Bitmap::default();
+        let mut hit: Vec<bool> = Vec::new();
         for (size, group) in &sized[1..] {
             if cands.len() <= 8 || *size > cands.len() * 32 {
                 break;
             }
-            // Keep the candidates some list of the group names: the candidates are marked,
-            // the lists read once each (no list is materialised, none sorted).
-            marks.clear();
-            for &doc in &cands {
-                marks.set(doc);
-            }
-            let mut hit = Bitmap::default();
+            // Keep the candidates some list of the group names: each list is merged with the
+            // (sorted) candidates and read only up to the last of them; none is materialised.
+            hit.clear();
+            hit.resize(cands.len(), false);
             for &g in group.iter() {
-                for doc in self.coded(g) {
-                    if marks.get(doc) {
-                        hit.set(doc);
-                    }
-                }
+                mark_merged(&cands, self.coded(g), &mut hit);
                 if let Some(extra) = self.extra.get(&g) {
-                    for &doc in extra {
-                        if marks.get(doc) {
-                            hit.set(doc);
+                    for doc in extra {
+                        if let Ok(i) = cands.binary_search(doc) {
+                            hit[i] = true;
                         }
                     }
                 }
             }
-            cands.retain(|&d| hit.get(d));
+            let mut k = 0;
+            cands.retain(|_| {
+                k += 1;
+                hit[k - 1]
+            });
         }
         cands
     }
@@ -226,7 +221,7 @@ impl Postings {
         for (i, &count) in postings.counts.iter().enumerate() {
             let list = &postings.data[postings.starts[i] as usize..postings.starts[i + 1] as usize];
             let mut seen = 0u32;
-            let mut decoder = Decoder { bytes: list, last: None };
+            let mut decoder = Decoder::new(list);
             for doc in &mut decoder {
                 if doc >= docs {
                     return Err(SnapshotError::Damaged("posting list"));
@@ -269,14 +264,6 @@ impl Bitmap {
         !was
     }
 
-    fn get(&self, doc: u32) -> bool {
-        self.words.get((doc >> 6) as usize).is_some_and(|w| w & (1 << (doc & 63)) != 0)
-    }
-
-    fn clear(&mut self) {
-        self.words.iter_mut().for_each(|w| *w = 0);
-    }
-
     /// The set documents, ascending (`n` of them).
     fn into_sorted(self, n: usize) -> Vec<u32> {
         let mut out = Vec::with_capacity(n);
@@ -291,6 +278,22 @@ impl Bitmap {
     }
 }
 
+/// Marks `hit[i]` for every candidate `cands[i]` (ascending) that `list` (ascending) holds;
+/// stops reading the list past the last candidate.
+fn mark_merged(cands: &[u32], list: impl Iterator<Item = u32>, hit: &mut [bool]) {
+    let mut i = 0;
+    for doc in list {
+        while i < cands.len() && cands[i] < doc {
+            i += 1;
+        }
+        match cands.get(i) {
+            None => break,
+            Some(&c) if c == doc => hit[i] = true,
+            Some(_) => {}
+        }
+    }
+}
+
 fn push_varint(out: &mut Vec<u8>, mut v: u32) {
     while v >= 0x80 {
         out.push((v as u8) | 0x80);
@@ -299,32 +302,54 @@ fn push_varint(out: &mut Vec<u8>, mut v: u32) {
     out.push(v as u8);
 }
 
-/// Reads one coded list.
+/// Reads one coded list (the first entry is the document itself, the others deltas: both
+/// add to the previous document, which starts at 0).
 struct Decoder<'a> {
     bytes: &'a [u8],
-    last: Option<u32>,
+    at: usize,
+    last: u32,
+}
+
+impl<'a> Decoder<'a> {
+    fn new(bytes: &'a [u8]) -> Decoder<'a> {
+        Decoder { bytes, at: 0, last: 0 }
+    }
+
+    /// A varint of more than two bytes (a list ending inside one ends there).
+    fn long_varint(&mut self) -> Option<u32> {
+        let mut v = 0u32;
+        let mut shift = 0u32;
+        loop {
+            let b = *self.bytes.get(self.at)?;
+            self.at += 1;
+            v |= u32::from(b & 0x7F).checked_shl(shift).unwrap_or(0);
+            if b < 0x80 {
+                return Some(v);
+            }
+            shift += 7;
+        }
+    }
 }
 
 impl Iterator for Decoder<'_> {
     type Item = u32;
+    #[inline]
     fn next(&mut self) -> Option<u32> {
-        let mut v = 0u32;
-        let mut shift = 0;
-        loop {
-            let (&b, rest) = self.bytes.split_first()?;
-            self.bytes = rest;
-            v |= u32::from(b & 0x7F).checked_shl(shift).unwrap_or(0);
-            if b < 0x80 {
-                break;
-            }
-            shift += 7;
-        }
-        let doc = match self.last {
-            None => v,
-            Some(l) => l.wrapping_add(v),
+        let b = *self.bytes.get(self.at)?;
+        // Frequent grams have deltas under 128: one byte.
+        let v = if b < 0x80 {
+            self.at += 1;
+            u32::from(b)
+        } else if let Some(&b2) = self.bytes.get(self.at + 1)
+            && b2 < 0x80
+        {
+            self.at += 2;
+            u32::from(b & 0x7F) | u32::from(b2) << 7
+        } else {
+            self.long_varint()?
         };
-        self.last = Some(doc);
-        Some(doc)
+        self.last = self.last.wrapping_add(v);
+        Some(self.last)
     }
 }
 
