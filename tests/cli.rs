@@ -470,3 +470,20 @@ fn report_calls_as_csv_for_the_spreadsheet() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("より前"), "says what is wrong: {stderr}");
 }
+
+#[test]
+fn logs_written_to_a_file_or_pipe_carry_no_colour_codes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("plain.db");
+    madoguchi().args(["seed", "--institutions", "50", "--db"]).arg(&db).assert().success();
+    let out = madoguchi()
+        .args(["lookup", "病院", "--db"])
+        .arg(&db)
+        .env("MADOGUCHI_LOG", "info")
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("INFO"), "asked for info logs: {stderr}");
+    assert!(!stderr.contains('\x1b'), "plain text when standard error is not a terminal: {stderr:?}");
+}
