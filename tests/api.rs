@@ -207,10 +207,20 @@ fn put_application(code: &str, role: &str) -> reqwest::RequestBuilder {
 
 #[tokio::test]
 async fn healthz_needs_no_token() {
-    let resp = http().get(url("/healthz")).send().await.expect("request");
-    assert_eq!(resp.status(), StatusCode::OK);
-    let body: Value = resp.json().await.expect("json");
-    assert_eq!(body["status"], "ok");
+    // What a load balancer does: wait (bounded) until lookups can be answered.
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    let body = loop {
+        let resp = http().get(url("/healthz")).send().await.expect("request");
+        assert_eq!(resp.status(), StatusCode::OK);
+        let body: Value = resp.json().await.expect("json");
+        assert_eq!(body["status"], "ok");
+        if body["lookup"] == "ready" {
+            break body;
+        }
+        assert_eq!(body["lookup"], "loading", "{body}");
+        assert!(std::time::Instant::now() < deadline, "the index loads within two minutes: {body}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
     assert!(body["institutions"].as_u64().is_some_and(|n| n >= 2000), "{body}");
 }
 
@@ -723,4 +733,45 @@ async fn shutdown_ends_event_streams_and_stops_the_server() {
     assert!(closed.is_none(), "the event stream closed");
     let after = Client::new(&base, Some("stop-token".into())).expect("client").me().await;
     assert!(matches!(after, Err(ClientError::Offline(_))), "{after:?}");
+}
+
+#[tokio::test]
+async fn healthz_says_whether_lookups_can_be_answered_yet() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("ready.db").to_string_lossy().into_owned();
+    let store = madoguchi::server::open_store(&db).await.expect("open");
+    store
+        .add_operator("準備テスト", Role::Operator, &hash_token("ready-token"), "test", chrono::Utc::now())
+        .await
+        .expect("operator");
+    // Built on the first lookup: until one comes, the index is not there at all.
+    let state = AppState::load_with(
+        store,
+        Policy::builtin(),
+        Clock::Real,
+        HashMap::new(),
+        madoguchi::server::state::IndexBuild::OnFirstLookup,
+    )
+    .await
+    .expect("state");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(madoguchi::server::run(listener, state, async move {
+        let _ = stopped.await;
+    }));
+    let health = |base: String| async move {
+        let body: Value =
+            http().get(format!("{base}/healthz")).send().await.expect("healthz").json().await.expect("json");
+        body
+    };
+    let before = health(base.clone()).await;
+    assert_eq!(before["lookup"], "not_started", "{before}");
+    assert_eq!(before["institutions"], 0, "{before}");
+    let client = Client::new(&base, Some("ready-token".into())).expect("client");
+    client.lookup("病院", 5).await.expect("the first lookup waits for the index");
+    let after = health(base.clone()).await;
+    assert_eq!(after["lookup"], "ready", "{after}");
+    stop.send(()).expect("signal");
+    server.await.expect("task").expect("clean exit");
 }

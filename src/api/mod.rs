@@ -409,5 +409,24 @@ pub struct AuditVerifyResult {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Health {
     pub status: String,
+    /// Institutions in the lookup index (0 until it has loaded).
     pub institutions: u64,
+    /// Whether lookups can be answered yet: a load balancer or a script waits for `ready`
+    /// rather than reading `institutions: 0` as an empty database.
+    #[serde(default)]
+    pub lookup: LookupReadiness,
+}
+
+/// Where the lookup index is, from `/healthz`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LookupReadiness {
+    /// Built on the first lookup, and none came yet.
+    NotStarted,
+    /// Loading the snapshot or building from the rows: lookups answer 503 for a few seconds.
+    Loading,
+    #[default]
+    Ready,
+    /// The build failed: the log says why; restart after fixing it.
+    Failed,
 }

@@ -98,12 +98,17 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         format!("{} で待ち受けできません。--listen で別のアドレスを指定してください", args.listen)
     })?;
     let addr = listener.local_addr()?;
-    let (count, index_mb) =
-        state.lookup.read().map(|l| (l.len(), l.index_bytes() as f64 / 1e6)).unwrap_or((0, 0.0));
-    eprintln!(
-        "madoguchi: http://{addr} で待ち受けています（医療機関 {count} 件, 検索索引 {index_mb:.0} MB, 営業日 {}）",
-        clock.today()
-    );
+    // The index usually loads in the background while the server starts listening: the line
+    // says so rather than "0 institutions" (the log says when it is ready, /healthz too).
+    let index = match state.lookup_readiness() {
+        crate::api::LookupReadiness::Ready => state
+            .lookup
+            .read()
+            .map(|l| format!("医療機関 {} 件, 検索索引 {:.0} MB", l.len(), l.index_bytes() as f64 / 1e6))
+            .unwrap_or_default(),
+        _ => "検索索引を読み込み中（数秒で検索できます）".to_string(),
+    };
+    eprintln!("madoguchi: http://{addr} で待ち受けています（{index}, 営業日 {}）", clock.today());
     if crate::server::listen::off_loopback(addr) && !args.behind_tls {
         eprintln!(
             "madoguchi: 警告: {addr} は他のマシンから届くアドレスですが、TLS なしの HTTP です。トークンと応対記録が平文で流れます。TLS を終端するリバースプロキシを前に置き（その場合は --behind-tls）、でなければ --listen 127.0.0.1:PORT にしてください"

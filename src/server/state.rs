@@ -443,6 +443,17 @@ impl AppState {
         self.build_index().await
     }
 
+    /// Where the lookup index is now (for `/healthz` and the start line).
+    pub fn lookup_readiness(&self) -> crate::api::LookupReadiness {
+        use crate::api::LookupReadiness;
+        match &*self.index_status.borrow() {
+            IndexStatus::NotStarted => LookupReadiness::NotStarted,
+            IndexStatus::Loading => LookupReadiness::Loading,
+            IndexStatus::Ready => LookupReadiness::Ready,
+            IndexStatus::Failed(_) => LookupReadiness::Failed,
+        }
+    }
+
     /// Waits until the lookup index holds every institution (at most a few seconds after
     /// start, building it now if it was left for the first lookup); `Err` with a message
     /// for the operator when it is still loading or failed.

@@ -14,8 +14,9 @@ use crate::server::usecase;
 #[utoipa::path(get, path = "/healthz", tag = "meta",
     responses((status = 200, description = "The server is up", body = Health)))]
 pub async fn healthz(State(state): State<AppState>) -> AppJson<Health> {
+    let lookup = state.lookup_readiness();
     let institutions = state.lookup.read().map(|l| l.len() as u64).unwrap_or(0);
-    AppJson(Health { status: "ok".to_string(), institutions })
+    AppJson(Health { status: "ok".to_string(), institutions, lookup })
 }
 
 /// Who the token belongs to and the business date (for the status bar).
