@@ -4,6 +4,7 @@
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 
 use super::error::ApiError;
@@ -19,10 +20,39 @@ impl<T: serde::Serialize> IntoResponse for AppJson<T> {
     }
 }
 
-/// `Query` whose rejection is an [`ApiError`].
-#[derive(Debug, Clone, Copy, Default, FromRequestParts)]
-#[from_request(via(axum::extract::Query), rejection(ApiError))]
+/// `Query` whose rejection is an [`ApiError`], and that refuses a query string whose
+/// percent-escapes are not UTF-8 (`q=%FF`): axum's own would read it as U+FFFD and answer
+/// as if the caller had typed that.
+#[derive(Debug, Clone, Copy, Default)]
 pub struct AppQuery<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for AppQuery<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        if !query_is_utf8(parts.uri.query().unwrap_or("")) {
+            return Err(ApiError::BadRequest {
+                code: "invalid_query",
+                message: "検索条件の文字が UTF-8 ではありません（%FF など）。UTF-8 でパーセントエンコードして送ってください"
+                    .to_string(),
+            });
+        }
+        let axum::extract::Query(value) = axum::extract::Query::<T>::from_request_parts(parts, state).await?;
+        Ok(AppQuery(value))
+    }
+}
+
+/// Whether every name and value of a query string decodes to UTF-8.
+fn query_is_utf8(query: &str) -> bool {
+    query
+        .split('&')
+        .flat_map(|pair| pair.split('='))
+        .all(|part| percent_encoding::percent_decode_str(part).decode_utf8().is_ok())
+}
 
 /// `Path` whose rejection is an [`ApiError`].
 #[derive(Debug, Clone, Copy, Default, FromRequestParts)]
@@ -65,5 +95,21 @@ impl From<PathRejection> for ApiError {
             code: "invalid_path",
             message: format!("URLが正しくありません: {}", r.body_text()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::query_is_utf8;
+
+    #[test]
+    fn a_query_is_utf8_only_when_every_escape_decodes() {
+        assert!(query_is_utf8(""));
+        assert!(query_is_utf8("q=%E3%81%95%E3%81%8F%E3%82%89&limit=5"));
+        assert!(query_is_utf8("q=a+b&x"));
+        assert!(query_is_utf8("q=%"), "a lone % is kept as it is, not an escape");
+        assert!(!query_is_utf8("q=%FF"));
+        assert!(!query_is_utf8("q=ok&%E3%81=x"), "a name counts too");
+        assert!(!query_is_utf8("q=%E3%81"), "a cut-off character");
     }
 }
