@@ -1,7 +1,7 @@
 //! The lookup index snapshot beside a SQLite database: written after a build (owner-only),
 //! loaded at the next start when it was made from the same rows, caught up with the rows
 //! changed since, and rebuilt — never used, never a panic — when it is truncated, garbage,
-//! of an older format or of another database. Changes made through another server on the
+//! of an older format, keyed by other lookup rules or of another database. Changes made through another server on the
 //! same file reach this one's index through the change feed, row by row.
 
 use std::collections::HashMap;
@@ -102,7 +102,7 @@ async fn a_snapshot_is_written_loaded_and_caught_up() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_damaged_old_or_foreign_snapshot_is_rebuilt_not_served() {
+async fn a_damaged_old_foreign_or_other_rules_snapshot_is_rebuilt_not_served() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = seeded(dir.path()).await;
     let snap = snapshot_of(&db);
@@ -117,11 +117,20 @@ async fn a_damaged_old_or_foreign_snapshot_is_rebuilt_not_served() {
     let mut flipped = good.clone();
     let last = flipped.len() - 3;
     flipped[last] ^= 0x5A;
+    // Keyed by another build's rules (the header's fingerprint, outside the checksummed payload).
+    let mut other_rules = good.clone();
+    let rules = madoguchi::search::rules::fingerprint().to_le_bytes();
+    let at = other_rules[..200.min(other_rules.len())]
+        .windows(8)
+        .position(|w| w == rules)
+        .expect("the header holds this build's rules fingerprint");
+    other_rules[at] ^= 0x01;
     let damaged: Vec<(&str, Vec<u8>)> = vec![
         ("truncated", good[..good.len() / 2].to_vec()),
         ("empty", Vec::new()),
         ("garbage", b"this is not an index at all".repeat(100)),
         ("older format", old_format),
+        ("other lookup rules", other_rules),
         ("one byte flipped", flipped),
     ];
     for (what, bytes) in damaged {

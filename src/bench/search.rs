@@ -264,7 +264,12 @@ pub fn run_on(
 /// The snapshot of `index` in memory: its size, the time to write it and to read it back
 /// (best of three; the file system is left out, a page-cached read of the file adds little).
 fn snapshot_figures(index: &InstitutionIndex) -> (usize, f64, f64) {
-    let header = SnapshotHeader { generation: "bench".into(), version: 0, count: index.len() as u64 };
+    let header = SnapshotHeader {
+        generation: "bench".into(),
+        version: 0,
+        count: index.len() as u64,
+        rules: crate::search::rules::fingerprint(),
+    };
     let (mut write_ms, mut load_ms, mut bytes) = (f64::MAX, f64::MAX, 0);
     for _ in 0..3 {
         let t = Instant::now();

@@ -9,6 +9,8 @@
 //!   romaji, fuzzy), ranked.
 //! - `kana_code`: one byte per kana for the readings that index keeps.
 //! - `snapshot_codec`: the byte format of the lookup index snapshot file (header, checksum).
+//! - `rules`: the fingerprint of this build's keying rules, so a snapshot keyed by another
+//!   build is rebuilt, not served.
 //! - `faq_tokens`: the script-preserving normaliser, synonyms and tokens the FAQ index uses.
 //! - `faq_readings`, `faq_answer_types`: reading terms (hiragana meets kanji) and question-word
 //!   → answer-type terms for the FAQ index.
@@ -26,6 +28,7 @@ pub mod normalize;
 pub mod postings;
 pub mod reading;
 pub mod romaji;
+pub mod rules;
 pub mod snapshot_codec;
 pub mod typo;
 pub mod variants;

@@ -32,6 +32,12 @@ mod onyomi;
 /// The table as shipped: `word<TAB>reading[,reading]` lines sorted by word.
 const TABLE: &str = include_str!("../../data/reading/table.tsv");
 
+/// Every table readings are inferred from, as shipped in this build (what
+/// [`super::rules::fingerprint`] hashes).
+pub(crate) fn tables() -> [&'static str; 3] {
+    [TABLE, onyomi::TABLE, onyomi::GIVEN_NAMES]
+}
+
 /// Longest word in the table, in characters (the build script's `MAX_LEN`).
 const MAX_WORD: usize = 12;
 

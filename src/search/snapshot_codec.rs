@@ -12,6 +12,8 @@ pub enum SnapshotError {
     OldFormat { found: u32, expected: u32 },
     #[error("snapshot truncated or damaged ({0})")]
     Damaged(&'static str),
+    #[error("snapshot keyed by other lookup rules (another build of madoguchi)")]
+    OtherRules,
 }
 
 const MAGIC: &[u8; 8] = b"MADOIDX\0";
@@ -22,6 +24,8 @@ pub struct SnapshotHeader {
     pub generation: String,
     pub version: i64,
     pub count: u64,
+    /// The lookup rules its keys were made by ([`super::rules::fingerprint`]).
+    pub rules: u64,
 }
 
 /// Appends values to a snapshot payload.
@@ -88,6 +92,7 @@ impl Writer {
         head.str(&header.generation);
         head.u64(header.version as u64);
         head.u64(header.count);
+        head.u64(header.rules);
         head.u64(self.buf.len() as u64);
         head.u64(checksum(&self.buf));
         (head.buf, self.buf)
@@ -113,6 +118,7 @@ impl<'a> Reader<'a> {
         let generation = r.string()?;
         let version = r.u64()? as i64;
         let count = r.u64()?;
+        let rules = r.u64()?;
         let len = r.u64()?;
         let sum = r.u64()?;
         if r.bytes.len() as u64 != len {
@@ -121,7 +127,7 @@ impl<'a> Reader<'a> {
         if checksum(r.bytes) != sum {
             return Err(SnapshotError::Damaged("checksum"));
         }
-        Ok((SnapshotHeader { generation, version, count }, r))
+        Ok((SnapshotHeader { generation, version, count, rules }, r))
     }
 
     fn take(&mut self, n: usize) -> Result<&'a [u8], SnapshotError> {
@@ -212,7 +218,7 @@ mod tests {
     use super::*;
 
     fn header() -> SnapshotHeader {
-        SnapshotHeader { generation: "abc".into(), version: 42, count: 7 }
+        SnapshotHeader { generation: "abc".into(), version: 42, count: 7, rules: 9 }
     }
 
     fn file() -> Vec<u8> {

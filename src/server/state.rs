@@ -41,7 +41,7 @@ pub struct LookupIndex {
 }
 
 /// The snapshot format this build writes and reads; a file of another is rebuilt.
-const SNAPSHOT_FORMAT: u32 = 3;
+const SNAPSHOT_FORMAT: u32 = 4;
 
 const KINDS: [InstitutionKind; 4] = [
     InstitutionKind::Hospital,
@@ -156,11 +156,13 @@ impl LookupIndex {
             generation: built_from.generation.clone(),
             version: built_from.version,
             count: self.rows.len() as u64,
+            rules: crate::search::rules::fingerprint(),
         };
         w.into_parts(SNAPSHOT_FORMAT, &header)
     }
 
-    /// Reads a snapshot file: what it was built from, and the index with every status 未申込.
+    /// Reads a snapshot file: what it was built from (the caller checks it against the database
+    /// and this build's rules), and the index with every status 未申込.
     pub fn from_snapshot(file: &[u8]) -> Result<(SnapshotHeader, LookupIndex), SnapshotError> {
         let (header, mut r) = Reader::open(file, SNAPSHOT_FORMAT)?;
         let index = InstitutionIndex::read_from(&mut r)?;
@@ -765,10 +767,21 @@ impl AppState {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(e) => Some(Err(e.to_string())),
         });
-        // Today's statuses are read while the file is decoded (one core each): both stand
-        // between the start and the first lookup.
-        let (read, statuses) = tokio::join!(read, self.store.reader_statuses());
+        // This build's rules fingerprint is computed, and today's statuses are read, while the
+        // file is decoded: all three stand between the start and the first lookup.
+        let rules = tokio::task::spawn_blocking(crate::search::rules::fingerprint);
+        let (read, rules, statuses) = tokio::join!(read, rules, self.store.reader_statuses());
         let read = read.map_err(|_| BuildFailure::Cancelled)?;
+        let rules = rules.map_err(|_| BuildFailure::Cancelled)?;
+        let read = read.map(|found| {
+            found.and_then(|(header, lookup)| {
+                if header.rules == rules {
+                    Ok((header, lookup))
+                } else {
+                    Err(SnapshotError::OtherRules.to_string())
+                }
+            })
+        });
         let (header, mut lookup) = match read {
             None => {
                 tracing::info!("no lookup index snapshot at {} yet: building the index", path.display());
