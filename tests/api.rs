@@ -420,6 +420,18 @@ async fn change_needs_if_match_and_idempotency_key_428() {
         .await
         .expect("req");
     expect_error(resp, StatusCode::PRECONDITION_REQUIRED).await;
+    // Neither If-Match nor a valid body: the precondition is named first (read, then change).
+    let resp = put_application(&code, "operator").json(&json!({})).send().await.expect("req");
+    expect_error(resp, StatusCode::PRECONDITION_REQUIRED).await;
+    // With the preconditions met, the body is still checked.
+    let resp = put_application(&code, "operator")
+        .header("If-Match", format!("\"{}\"", view.application.version))
+        .header("Idempotency-Key", "k-428d")
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("req");
+    expect_error(resp, StatusCode::UNPROCESSABLE_ENTITY).await;
     let after = client("operator").reader_application(&code).await.expect("view");
     assert_eq!(after.application, view.application, "nothing changed");
 }

@@ -95,10 +95,10 @@ fn routes(f: &Fixture) -> Vec<((&'static str, &'static str), Route)> {
             ("get", "/v1/institutions/{code}/reader-application"),
             route(format!("/v1/institutions/{code}/reader-application"), Staff, None, 200),
         ),
-        // An incomplete body: 422, after the role check.
+        // No If-Match (and an incomplete body): 428, after the role check.
         (
             ("put", "/v1/institutions/{code}/reader-application"),
-            route(format!("/v1/institutions/{code}/reader-application"), Staff, empty(), 422),
+            route(format!("/v1/institutions/{code}/reader-application"), Staff, empty(), 428),
         ),
         (("get", "/v1/reader-models"), route("/v1/reader-models", Staff, None, 200)),
         (("get", "/v1/faq"), route("/v1/faq?q=%E8%A3%9C%E5%8A%A9%E9%87%91", FaqReader, None, 200)),

@@ -127,14 +127,15 @@ pub async fn change_application(
     State(state): State<AppState>,
     AppPath(code): AppPath<String>,
     headers: HeaderMap,
-    AppJson(body): AppJson<ChangeReaderApplication>,
+    body: Result<AppJson<ChangeReaderApplication>, ApiError>,
 ) -> Result<Response, ApiError> {
+    // The institution, then the preconditions, then the body: a client that sent neither
+    // If-Match nor a valid body learns first that it must read the application (428).
     let found = find(&state, &code).await?;
-    let req = ChangeRequest {
-        expected_version: if_match(&headers)?,
-        idempotency_key: idempotency_key(&headers)?,
-        body,
-    };
+    let expected_version = if_match(&headers)?;
+    let idempotency_key = idempotency_key(&headers)?;
+    let AppJson(body) = body?;
+    let req = ChangeRequest { expected_version, idempotency_key, body };
     let receipt = applications::change(&state, &caller, &found, req).await?;
     Ok(([(ETAG, etag(receipt.application.application.version))], AppJson(receipt)).into_response())
 }
