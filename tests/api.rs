@@ -719,22 +719,36 @@ async fn openapi_lists_every_route_and_status() {
     }
 }
 
-#[tokio::test]
-async fn shutdown_ends_event_streams_and_stops_the_server() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let db = dir.path().join("shutdown.db").to_string_lossy().into_owned();
+/// A store of its own with one operator whose token is `token`.
+async fn own_store(dir: &std::path::Path, token: &str) -> std::sync::Arc<dyn madoguchi::store::Store> {
+    let db = dir.join("own.db").to_string_lossy().into_owned();
     let store = madoguchi::server::open_store(&db).await.expect("open");
     store
-        .add_operator("停止テスト", Role::Operator, &hash_token("stop-token"), "test", chrono::Utc::now())
+        .add_operator("専用", Role::Operator, &hash_token(token), "test", chrono::Utc::now())
         .await
         .expect("operator");
-    let state = AppState::load(store, Policy::builtin(), Clock::Real, HashMap::new()).await.expect("state");
+    store
+}
+
+/// A server of its own on a loopback port: its base URL, the signal that stops it, its task.
+async fn own_server(
+    state: AppState,
+) -> (String, tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<std::io::Result<()>>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(madoguchi::server::run(listener, state, async move {
         let _ = stopped.await;
     }));
+    (base, stop, server)
+}
+
+#[tokio::test]
+async fn shutdown_ends_event_streams_and_stops_the_server() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = own_store(dir.path(), "stop-token").await;
+    let state = AppState::load(store, Policy::builtin(), Clock::Real, HashMap::new()).await.expect("state");
+    let (base, stop, server) = own_server(state).await;
     let mut events =
         Client::new(&base, Some("stop-token".into())).expect("client").events().await.expect("subscribe");
     stop.send(()).expect("signal");
@@ -750,12 +764,7 @@ async fn shutdown_ends_event_streams_and_stops_the_server() {
 #[tokio::test]
 async fn healthz_says_whether_lookups_can_be_answered_yet() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let db = dir.path().join("ready.db").to_string_lossy().into_owned();
-    let store = madoguchi::server::open_store(&db).await.expect("open");
-    store
-        .add_operator("準備テスト", Role::Operator, &hash_token("ready-token"), "test", chrono::Utc::now())
-        .await
-        .expect("operator");
+    let store = own_store(dir.path(), "ready-token").await;
     // Built on the first lookup: until one comes, the index is not there at all.
     let state = AppState::load_with(
         store,
@@ -766,12 +775,7 @@ async fn healthz_says_whether_lookups_can_be_answered_yet() {
     )
     .await
     .expect("state");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(madoguchi::server::run(listener, state, async move {
-        let _ = stopped.await;
-    }));
+    let (base, stop, server) = own_server(state).await;
     let health = |base: String| async move {
         let body: Value =
             http().get(format!("{base}/healthz")).send().await.expect("healthz").json().await.expect("json");

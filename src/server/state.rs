@@ -773,15 +773,6 @@ impl AppState {
         let (read, rules, statuses) = tokio::join!(read, rules, self.store.reader_statuses());
         let read = read.map_err(|_| BuildFailure::Cancelled)?;
         let rules = rules.map_err(|_| BuildFailure::Cancelled)?;
-        let read = read.map(|found| {
-            found.and_then(|(header, lookup)| {
-                if header.rules == rules {
-                    Ok((header, lookup))
-                } else {
-                    Err(SnapshotError::OtherRules.to_string())
-                }
-            })
-        });
         let (header, mut lookup) = match read {
             None => {
                 tracing::info!("no lookup index snapshot at {} yet: building the index", path.display());
@@ -796,6 +787,14 @@ impl AppState {
             }
             Some(Ok(found)) => found,
         };
+        if header.rules != rules {
+            tracing::warn!(
+                "the lookup index snapshot {} is unusable ({}): rebuilding it",
+                path.display(),
+                SnapshotError::OtherRules
+            );
+            return Ok(None);
+        }
         if header.generation != now.generation || header.version > now.version {
             tracing::warn!(
                 "the lookup index snapshot {} was made from another database (or a newer state of it): rebuilding it",
