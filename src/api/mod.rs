@@ -9,6 +9,7 @@ use crate::domain::{
     Institution, InstitutionKind, ReaderApplication, ReaderModel, ReaderStatus, SubsidyClaim, WrapUpReason,
 };
 
+pub mod campaign;
 mod live_call;
 pub use live_call::*;
 

@@ -113,6 +113,7 @@ pub fn router_with(state: AppState, limits: &Limits) -> Router {
         .route("/v1/operators/revoke", post(operators::revoke))
         .route("/v1/ssh-keys", get(ssh_keys::list).post(ssh_keys::add).delete(ssh_keys::remove))
         .route("/v1/ssh-sessions", get(ssh_keys::sessions))
+        .merge(routes::campaigns::router())
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, limits.request_timeout));
     Router::new()
         .merge(api)

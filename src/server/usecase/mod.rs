@@ -17,6 +17,7 @@
 pub mod applications;
 pub mod callbacks;
 pub mod calls;
+pub mod campaigns;
 pub mod dashboard;
 pub mod faq;
 pub mod institutions;
