@@ -39,7 +39,7 @@ pub use campaign_records::{
 pub use error::StoreError;
 pub use postgres::{CHANGES_CHANNEL, PostgresStore};
 pub use records::{
-    AuditVerification, BatchRule, ChangeCommand, ChangeOutcome, ChangeRule, DeadlineBatch,
+    ApplicationChange, AuditVerification, BatchRule, ChangeCommand, ChangeOutcome, ChangeRule, DeadlineBatch,
     DeadlineBatchReport, InstitutionRow, InstitutionsVersion, NewCall, NewCallBackRecord, OperatorGeneration,
     OperatorRecord, PrefectureCount, SeedData, UpsertCounts,
 };
