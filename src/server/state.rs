@@ -318,6 +318,8 @@ pub struct Shared {
     local_tokens: RwLock<HashMap<String, OperatorRecord>>,
     /// Open console sessions of this process's SSH server, by session id.
     ssh_sessions: RwLock<HashMap<u64, crate::api::SshSession>>,
+    /// The watches (モニター) begun on this server.
+    pub watches: super::watch::Watches,
     /// Tokens that checked out: operator, when, and the [`Shared::token_epoch`] they were
     /// read in (an entry of an older epoch is not trusted).
     token_cache: Mutex<HashMap<String, (OperatorRecord, Instant, u64)>>,
@@ -377,6 +379,7 @@ impl AppState {
                 events,
                 local_tokens: RwLock::new(local_tokens),
                 ssh_sessions: RwLock::new(HashMap::new()),
+                watches: Default::default(),
                 token_cache: Mutex::new(HashMap::new()),
                 token_epoch: AtomicU64::new(0),
                 shutdown,
@@ -532,7 +535,10 @@ impl AppState {
             }
             ServerEvent::InstitutionsChanged => self.reload_institutions().await,
             ServerEvent::FaqChanged => self.reload_faq().await,
-            ServerEvent::ScreenPop(_) => Ok(()),
+            ServerEvent::ScreenPop(_)
+            | ServerEvent::AgentState { .. }
+            | ServerEvent::Hand { .. }
+            | ServerEvent::Watch { .. } => Ok(()),
         }
     }
 

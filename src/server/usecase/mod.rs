@@ -19,6 +19,7 @@ pub mod callbacks;
 pub mod calls;
 pub mod dashboard;
 pub mod faq;
+pub mod floor;
 pub mod institutions;
 pub mod operators;
 pub mod reports;

@@ -23,6 +23,7 @@ mod calls;
 mod convert;
 mod deadline_batch;
 mod faq;
+mod floor;
 mod idempotency;
 mod institutions;
 mod migrate;
