@@ -35,9 +35,9 @@ use crate::domain::{CallBack, CallBackOutcome, Institution, ReaderApplication, R
 pub use error::StoreError;
 pub use postgres::{CHANGES_CHANNEL, PostgresStore};
 pub use records::{
-    AgentChange, AgentRule, AuditVerification, BatchRule, ChangeCommand, ChangeOutcome, ChangeRule,
-    DeadlineBatch, DeadlineBatchReport, InstitutionRow, InstitutionsVersion, NewCall, NewCallBackRecord,
-    OperatorGeneration, OperatorRecord, PrefectureCount, SeedData, UpsertCounts,
+    AgentChange, AgentRule, ApplicationChange, AuditVerification, BatchRule, ChangeCommand, ChangeOutcome,
+    ChangeRule, DeadlineBatch, DeadlineBatchReport, InstitutionRow, InstitutionsVersion, NewCall,
+    NewCallBackRecord, OperatorGeneration, OperatorRecord, PrefectureCount, SeedData, UpsertCounts,
 };
 pub use sqlite::SqliteStore;
 
