@@ -5,6 +5,7 @@
 //! offline, redo on the fresh state when stale, show the server's words otherwise.
 
 mod campaign;
+mod floor;
 mod sse;
 
 use std::time::Duration;

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::call::WrapUpReason;
 use super::campaign::CampaignPolicy;
+use super::floor::FloorPolicy;
 use super::{InstitutionKind, RuleError};
 
 /// The built-in policy file, the seed notice's values (MHLW 事務連絡 2021-06-30).
@@ -41,6 +42,9 @@ pub struct Policy {
     /// built-in section).
     #[serde(default = "default_campaign")]
     pub campaign: CampaignPolicy,
+    /// The floor's limits and away reasons (`[floor]`; a file without it gets the built-in one).
+    #[serde(default)]
+    pub floor: FloorPolicy,
 }
 
 /// One row of the subsidy table: which institutions it covers and how much it pays.
@@ -203,6 +207,9 @@ impl Policy {
             if r.label.trim().is_empty() {
                 return Err(invalid(&key("label"), "表示名を書いてください（例: 補助金）"));
             }
+        }
+        if let Err((key, message)) = self.floor.check() {
+            return Err(invalid(&key, &message));
         }
         if self.callback_due_minutes == 0 || i64::from(self.callback_due_minutes) > 24 * 60 {
             return Err(invalid("callback_due_minutes", "1〜1440（分）にしてください"));
@@ -385,6 +392,7 @@ mod tests {
                 row(&[MedicalClinic, DentalClinic, Pharmacy], Some(false), 1, 429_000, 3, 4, 321_000),
             ],
             campaign: Policy::builtin().campaign,
+            floor: FloorPolicy::default(),
         };
         assert_eq!(Policy::builtin(), expected);
         assert_eq!(Policy::default(), expected);

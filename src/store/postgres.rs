@@ -49,6 +49,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (5, "institutions_version", include_str!("migrations/postgres/0005_institutions_version.sql")),
     (6, "operator_names", include_str!("migrations/postgres/0006_operator_names.sql")),
     (7, "campaigns", include_str!("migrations/postgres/0007_campaigns.sql")),
+    (8, "floor", include_str!("migrations/postgres/0008_floor.sql")),
 ];
 
 const FOR_UPDATE: &str = " FOR UPDATE";

@@ -44,6 +44,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (5, "institutions_version", include_str!("migrations/sqlite/0005_institutions_version.sql")),
     (6, "operator_names", include_str!("migrations/sqlite/0006_operator_names.sql")),
     (7, "campaigns", include_str!("migrations/sqlite/0007_campaigns.sql")),
+    (8, "floor", include_str!("migrations/sqlite/0008_floor.sql")),
 ];
 
 /// The version of the institution rows: the counter the triggers bump on every write.

@@ -8,6 +8,7 @@ pub mod callbacks;
 pub mod calls;
 pub mod campaigns;
 pub mod faq;
+pub mod floor;
 pub mod institutions;
 pub mod operators;
 pub mod reader;

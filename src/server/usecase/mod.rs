@@ -28,6 +28,7 @@ pub mod calls;
 pub mod campaigns;
 pub mod dashboard;
 pub mod faq;
+pub mod floor;
 pub mod institutions;
 pub mod meta;
 pub mod operators;

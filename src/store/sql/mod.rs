@@ -25,6 +25,7 @@ mod campaigns;
 mod convert;
 mod deadline_batch;
 mod faq;
+mod floor;
 mod idempotency;
 mod institutions;
 mod migrate;
