@@ -12,7 +12,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use madoguchi::api::campaign::{Campaign, LeasedMember, NewCampaign, RecordOutcome};
 use madoguchi::api::{ChangeReaderApplication, Role, Verification};
 use madoguchi::client::{Client, ClientError};
@@ -624,4 +624,48 @@ async fn r25_two_servers_on_postgres_hand_out_fifty_distinct_members() {
     let leased = a.store.campaign_members(campaign.id, monday_10()).await.expect("members");
     assert_eq!(leased.iter().filter(|m| m.member.state == MemberState::Leased).count(), 50);
     let _ = sqlx::query(&format!("DROP SCHEMA {schema} CASCADE")).execute(&mut admin).await;
+}
+
+#[tokio::test]
+async fn r25_the_demo_campaign_loads_with_a_burn_down_under_way() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("demo.db").to_string_lossy().into_owned();
+    {
+        let store = madoguchi::server::open_store(&db).await.expect("open");
+        let mut data = madoguchi::demo::generate(Some(20_000), 3, &|_| {});
+        let demo = madoguchi::demo::campaign::demo_campaign(&mut data, 3);
+        store.load_seed(&data, Utc::now(), &|_| {}).await.expect("seed");
+        store.load_demo_campaign(&demo).await.expect("demo campaign");
+        store
+            .add_operator(
+                "takahashi",
+                Role::Supervisor,
+                &hash_token("campaign-token-takahashi"),
+                "t",
+                Utc::now(),
+            )
+            .await
+            .expect("op");
+    }
+    let s = spawn(Setup {
+        db: Some(db),
+        seed: false,
+        at: Utc.with_ymd_and_hms(2021, 7, 15, 1, 0, 0).unwrap(),
+        ..Setup::default()
+    });
+    let list = s.client("takahashi").campaigns().await.expect("list");
+    assert_eq!(list.len(), 1);
+    let p = s.client("takahashi").campaign_progress(list[0].id).await.expect("progress");
+    let days = &p.burn_down.days;
+    assert_eq!(days.first().map(|d| d.day), NaiveDate::from_ymd_opt(2021, 7, 1));
+    assert_eq!(days.last().map(|d| d.day), NaiveDate::from_ymd_opt(2021, 7, 15));
+    assert!(days.first().unwrap().left > days.last().unwrap().left, "the line goes down");
+    assert!(p.burn_down.pace_per_day > 0.0);
+    assert!(p.by_operator.len() >= 5);
+    // Members finished as 機種選定済 have their application selected.
+    let done =
+        s.client("takahashi").campaign_members(list[0].id, Some(MemberState::Done)).await.expect("members");
+    let selected: Vec<_> = done.iter().filter(|m| m.member.last_outcome == Some(Outcome::Selected)).collect();
+    assert!(!selected.is_empty());
+    assert!(selected.iter().all(|m| m.member.application_status == ReaderStatus::Selected));
 }

@@ -6,6 +6,7 @@
 //! same seed gives the same data on every machine and with every library version.
 
 pub mod applications;
+pub mod campaign;
 pub mod names;
 pub mod rng;
 pub mod tables;

@@ -332,9 +332,20 @@ pub async fn seed_store(
     options: &SeedOptions,
     progress: &(dyn Fn(&str) + Sync),
 ) -> Result<(), ServeError> {
-    let data = crate::demo::generate(options.institutions, options.seed, progress);
+    let mut data = crate::demo::generate(options.institutions, options.seed, progress);
+    // The national demo carries a campaign under way since early July (its burn-down).
+    let campaign =
+        options.institutions.is_none().then(|| crate::demo::campaign::demo_campaign(&mut data, options.seed));
     // Demo data is made outside any server: stamped with the machine's time.
     store.load_seed(&data, Clock::Real.now(), progress).await?;
+    if let Some(campaign) = campaign {
+        progress(&format!(
+            "campaign: {} members, {} attempts",
+            campaign.members.len(),
+            campaign.attempts.len()
+        ));
+        store.load_demo_campaign(&campaign).await?;
+    }
     Ok(())
 }
 

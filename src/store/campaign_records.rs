@@ -79,3 +79,38 @@ pub struct OutcomeCommand {
     /// The call-back 折り返し予定 made, named in the audit event.
     pub callback_id: Option<i64>,
 }
+
+/// The demo's campaign under way (`demo/campaign.rs`), loaded in bulk after the demo data.
+#[derive(Debug, Clone)]
+pub struct DemoCampaign {
+    pub name: String,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub members: Vec<DemoMember>,
+    pub attempts: Vec<DemoAttempt>,
+}
+
+/// One member of the demo's campaign as its history left it.
+#[derive(Debug, Clone)]
+pub struct DemoMember {
+    pub code: String,
+    pub kind: InstitutionKind,
+    pub prefecture: String,
+    pub rank: i64,
+    pub attempts: u32,
+    pub next_try_at: DateTime<Utc>,
+    pub outcome: Option<Outcome>,
+    /// When it finished (a final outcome, or its last allowed attempt).
+    pub done_at: Option<DateTime<Utc>>,
+    pub exhausted: bool,
+}
+
+/// One call of the demo's history; `member` indexes [`DemoCampaign::members`].
+#[derive(Debug, Clone)]
+pub struct DemoAttempt {
+    pub member: usize,
+    pub operator: String,
+    pub outcome: Outcome,
+    pub at: DateTime<Utc>,
+    pub handle_seconds: i64,
+}

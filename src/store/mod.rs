@@ -34,7 +34,8 @@ use crate::domain::call::CallCounts;
 use crate::domain::{CallBack, CallBackOutcome, Institution, ReaderApplication, ReaderModel, SubsidyClaim};
 
 pub use campaign_records::{
-    CampaignRow, MemberRow, NewCampaignRecord, NextRequest, NextResult, OutcomeCommand, OutcomeRule,
+    CampaignRow, DemoAttempt, DemoCampaign, DemoMember, MemberRow, NewCampaignRecord, NextRequest,
+    NextResult, OutcomeCommand, OutcomeRule,
 };
 pub use error::StoreError;
 pub use postgres::{CHANGES_CHANNEL, PostgresStore};
@@ -365,7 +366,10 @@ pub trait CampaignStore: Send + Sync {
     ) -> Result<crate::api::campaign::CampaignMember, StoreError>;
     /// Ends at `now` every lease in force of `operator` (their console closed), audited.
     async fn release_leases(&self, operator: &str, now: DateTime<Utc>) -> Result<u64, StoreError>;
-    /// The member leased to `operator` that is in force, if any (a console picking up again).
+    /// Loads the demo's campaign under way in bulk (after the demo data; no audit events, like
+    /// the rest of the demo data); returns its id.
+    async fn load_demo_campaign(&self, demo: &DemoCampaign) -> Result<i64, StoreError>;
+    /// One member of a campaign as it stands at `now`.
     async fn member(
         &self,
         campaign_id: i64,
