@@ -19,6 +19,7 @@
 
 pub mod audit_chain;
 mod error;
+pub mod outage;
 mod postgres;
 mod records;
 mod sqlite;

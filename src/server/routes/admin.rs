@@ -35,6 +35,7 @@ pub async fn me(Staff(caller): Staff, State(state): State<AppState>) -> Result<A
         date_fixed: state.clock.is_fixed(),
         selection_deadline: state.policy.selection_deadline,
         wrap_up_reasons: state.policy.wrap_up_reason.clone(),
+        server_now: Some(state.clock.now()),
     }))
 }
 
