@@ -818,6 +818,7 @@ fn report() -> CallReport {
             OperatorReport { operator: "takahashi".into(), calls: 29, avg_handle_seconds: None },
         ],
         callbacks: CallBackCounts { due: 3, overdue: 1, done: 4 },
+        agent_days: vec![],
     }
 }
 

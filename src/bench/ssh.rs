@@ -37,7 +37,7 @@ const FIRST_ANSWER: &str = "矢嶋歯科医院";
 
 /// Queries typed in the keystroke phases: romaji and digits key by key, kana and kanji one
 /// IME commit per word; each is erased again with Backspace (also measured).
-const QUERIES: &[&[&str]] = &[
+pub(super) const QUERIES: &[&[&str]] = &[
     &["y", "a", "j", "i", "m", "a"],
     &["やしま"],
     &["矢嶋", "歯科"],
@@ -192,7 +192,7 @@ struct KeyTiming {
 }
 
 /// The russh client handler: the bench trusts the host key of the server it started.
-struct Trusting;
+pub(super) struct Trusting;
 
 impl client::Handler for Trusting {
     type Error = russh::Error;
@@ -203,17 +203,17 @@ impl client::Handler for Trusting {
 }
 
 /// One open session: its connection, where to type, and the frames as they arrive.
-struct Session {
+pub(super) struct Session {
     handle: Handle<Trusting>,
-    write: ChannelWriteHalf<client::Msg>,
-    frames: mpsc::UnboundedReceiver<(Instant, Vec<u8>)>,
+    pub(super) write: ChannelWriteHalf<client::Msg>,
+    pub(super) frames: mpsc::UnboundedReceiver<(Instant, Vec<u8>)>,
     /// Characters typed into the lookup line (what Backspace must erase).
     typed: usize,
 }
 
 /// Connects, logs in with `key`, asks for a pty and a shell; returns the session and the
 /// time to its first frame (measured from before the TCP connect).
-async fn open(addr: &str, key: &Arc<PrivateKey>) -> Result<(Session, Duration), String> {
+pub(super) async fn open(addr: &str, key: &Arc<PrivateKey>) -> Result<(Session, Duration), String> {
     let start = Instant::now();
     let config = Arc::new(client::Config { nodelay: true, ..Default::default() });
     let mut handle =
@@ -316,7 +316,7 @@ impl Session {
         Ok((timings, missed))
     }
 
-    async fn close(self) {
+    pub(super) async fn close(self) {
         let _ = self.handle.disconnect(Disconnect::ByApplication, "bench done", "").await;
     }
 }

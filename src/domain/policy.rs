@@ -8,6 +8,7 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
 use serde::{Deserialize, Serialize};
 
 use super::call::WrapUpReason;
+use super::floor::FloorPolicy;
 use super::{InstitutionKind, RuleError};
 
 /// The built-in policy file, the seed notice's values (MHLW 事務連絡 2021-06-30).
@@ -39,6 +40,9 @@ pub struct Policy {
     /// The SSH door's session rules (`[ssh]`; built-in values when absent).
     #[serde(default)]
     pub ssh: SshPolicy,
+    /// The floor's limits and away reasons (`[floor]`; a file without it gets the built-in one).
+    #[serde(default)]
+    pub floor: FloorPolicy,
 }
 
 /// How long an SSH console may sit unused and how many one operator may hold: rules of the
@@ -215,6 +219,9 @@ impl Policy {
             if r.label.trim().is_empty() {
                 return Err(invalid(&key("label"), "表示名を書いてください（例: 補助金）"));
             }
+        }
+        if let Err((key, message)) = self.floor.check() {
+            return Err(invalid(&key, &message));
         }
         if self.callback_due_minutes == 0 || i64::from(self.callback_due_minutes) > 24 * 60 {
             return Err(invalid("callback_due_minutes", "1〜1440（分）にしてください"));
@@ -393,6 +400,7 @@ mod tests {
                 row(&[Pharmacy], Some(true), 1, 429_000, 1, 2, 214_000),
                 row(&[MedicalClinic, DentalClinic, Pharmacy], Some(false), 1, 429_000, 3, 4, 321_000),
             ],
+            floor: FloorPolicy::default(),
         };
         assert_eq!(Policy::builtin(), expected);
         assert_eq!(Policy::default(), expected);

@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use crate::api::FaqEntry;
+use crate::api::{FaqEntry, FaqHit};
 
 use super::faq_answer_types::{self, ANSWER_TYPE};
 use super::faq_readings::{self, READING};
@@ -401,6 +401,35 @@ impl FaqIndex {
             margin,
             confident: coverage >= p.confident_at && margin >= p.confident_margin,
         }
+    }
+}
+
+/// The FAQ entries and their index (document `i` is `entries[i]`): what the server answers
+/// `GET /v1/faq` from.
+pub struct FaqCorpus {
+    /// Every entry, in index order.
+    pub entries: Vec<FaqEntry>,
+    /// The index over `entries`.
+    pub index: FaqIndex,
+}
+
+impl FaqCorpus {
+    /// Indexes `entries`.
+    pub fn build(entries: Vec<FaqEntry>) -> FaqCorpus {
+        let index = FaqIndex::build(&entries);
+        FaqCorpus { entries, index }
+    }
+
+    /// The best `limit` entries for `query` with their scores, and whether the first answers it
+    /// confidently (see [`FaqRanking`]).
+    pub fn search(&self, query: &str, limit: usize) -> (Vec<FaqHit>, bool) {
+        let ranking = self.index.rank(query, limit);
+        let hits = ranking
+            .hits
+            .into_iter()
+            .filter_map(|(doc, score)| self.entries.get(doc).map(|e| FaqHit { entry: e.clone(), score }))
+            .collect();
+        (hits, ranking.confident)
     }
 }
 

@@ -28,10 +28,10 @@ pub async fn events(
     Staff(caller): Staff,
     State(state): State<AppState>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    let me = caller.name;
+    let (me, role) = (caller.name, caller.role);
     let stream = BroadcastStream::new(state.events.subscribe())
         .filter_map(move |item| {
-            let event = item.ok().filter(|e| e.is_for(&me));
+            let event = item.ok().filter(|e| e.is_for_role(&me, role));
             async move {
                 let event = event?;
                 Event::default().json_data(&event).ok().map(Ok)

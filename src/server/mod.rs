@@ -1,6 +1,11 @@
 //! The axum API server.
 //!
-//! - `state.rs`: [`AppState`] (store, policy, business clock, indexes, events).
+//! - `state.rs`: [`AppState`], what every handler shares (store, policy, business clock,
+//!   indexes, events, tokens, SSH sessions); `index_lifecycle.rs` and `index_snapshot.rs`: the
+//!   lookup index's build, catch-up and snapshot file; `change_feed.rs`: the way back after a
+//!   write (the store's change feed → indexes → `/v1/events`); `tokens.rs`: token cache and
+//!   revocation; `ssh_sessions.rs`: the SSH sessions open on this process.
+//! - `usecase/`: one function per workflow; routes call one each.
 //! - `routes/`: one module per resource, merged in [`router`].
 //! - `auth.rs`: bearer tokens and roles; `error.rs`: [`ApiError`] and the one error shape;
 //!   `extract.rs`: extractors whose rejections use that shape.
@@ -10,19 +15,25 @@
 //!   on a loopback port for the console and the CLI.
 
 pub mod auth;
+mod change_feed;
 pub mod clock;
 pub mod error;
 pub mod events;
 pub mod extract;
 pub mod hyper_errors;
+mod index_lifecycle;
+mod index_snapshot;
 pub mod limits;
 pub mod listen;
 pub mod openapi;
 pub mod routes;
+mod ssh_sessions;
 pub mod state;
 pub mod subsidy;
+mod tokens;
 pub mod usecase;
 pub mod views;
+pub mod watch;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -80,7 +91,8 @@ pub fn router(state: AppState) -> Router {
 /// SSE), panics and framework errors rewritten into the one error shape, request tracing.
 pub fn router_with(state: AppState, limits: &Limits) -> Router {
     use routes::{
-        admin, audit, callbacks, calls, faq, institutions, operators, reader, reports, screen_pops, ssh_keys,
+        admin, audit, callbacks, calls, faq, floor, institutions, operators, reader, reports, screen_pops,
+        ssh_keys,
     };
     let api = Router::new()
         .route("/healthz", get(admin::healthz))
@@ -113,6 +125,12 @@ pub fn router_with(state: AppState, limits: &Limits) -> Router {
         .route("/v1/operators/revoke", post(operators::revoke))
         .route("/v1/ssh-keys", get(ssh_keys::list).post(ssh_keys::add).delete(ssh_keys::remove))
         .route("/v1/ssh-sessions", get(ssh_keys::sessions))
+        .route("/v1/floor", get(floor::view))
+        .route("/v1/floor/me", get(floor::mine).put(floor::set_mine))
+        .route("/v1/floor/hands", post(floor::raise_hand).delete(floor::lower_hand))
+        .route("/v1/floor/hands/{id}/acknowledge", post(floor::acknowledge_hand))
+        .route("/v1/floor/watches", post(floor::start_watch))
+        .route("/v1/floor/watches/{id}", axum::routing::delete(floor::end_watch))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, limits.request_timeout));
     Router::new()
         .merge(api)
@@ -183,6 +201,7 @@ pub async fn run_with(
 ) -> std::io::Result<()> {
     state.follow_store_changes().await.map_err(std::io::Error::other)?;
     state.watch_operators().await.map_err(std::io::Error::other)?;
+    usecase::floor::watch_after_call(&state);
     let app = router_with(state.clone(), &limits);
     let signal_state = state.clone();
     listen::serve(listener, app, &limits, async move {

@@ -26,6 +26,7 @@ pub mod host_key;
 pub mod limiter;
 pub mod session;
 pub mod term_env;
+pub mod watch;
 pub mod writer;
 
 use std::borrow::Cow;
@@ -118,6 +119,8 @@ pub struct Shared {
     epoch: Instant,
     /// When the door last logged a refused connection (the log stays bounded in a flood).
     last_refusal_log: Mutex<Option<Instant>>,
+    /// The consoles this door draws, for watching (モニター).
+    screens: Arc<watch::Screens>,
 }
 
 impl Shared {
@@ -463,6 +466,7 @@ pub async fn start(
         .map_err(|source| SshError::Bind { addr: listen.to_string(), source })?;
     let addr = listener.local_addr().map_err(|source| SshError::Bind { addr: listen.to_string(), source })?;
     let shared = Arc::new(Shared {
+        screens: Arc::new(watch::Screens::new(state.clone())),
         state,
         api_base,
         failures: Mutex::new(FailedLogins::default()),

@@ -36,9 +36,9 @@ use crate::domain::{CallBack, CallBackOutcome, Institution, ReaderApplication, R
 pub use error::StoreError;
 pub use postgres::{CHANGES_CHANNEL, PostgresStore};
 pub use records::{
-    AuditVerification, BatchRule, ChangeCommand, ChangeOutcome, ChangeRule, DeadlineBatch,
-    DeadlineBatchReport, InstitutionRow, InstitutionsVersion, NewCall, NewCallBackRecord, OperatorGeneration,
-    OperatorRecord, PrefectureCount, SeedData, UpsertCounts,
+    AgentChange, AgentRule, ApplicationChange, AuditVerification, BatchRule, ChangeCommand, ChangeOutcome,
+    ChangeRule, DeadlineBatch, DeadlineBatchReport, InstitutionRow, InstitutionsVersion, NewCall,
+    NewCallBackRecord, OperatorGeneration, OperatorRecord, PrefectureCount, SeedData, UpsertCounts,
 };
 pub use sqlite::SqliteStore;
 
@@ -68,6 +68,7 @@ pub trait Store:
     + SshKeyStore
     + AuditStore
     + SeedStore
+    + FloorStore
 {
     /// Changes made by any server sharing this database (PostgreSQL `LISTEN`, SQLite a poll
     /// of the audit log), for refreshing indexes and telling consoles; `None` where the
@@ -322,4 +323,55 @@ pub trait SeedStore: Send + Sync {
         at: DateTime<Utc>,
         progress: &(dyn for<'p> Fn(&'p str) + Sync),
     ) -> Result<(), StoreError>;
+}
+
+/// The floor (live): operators' states and their log, raised hands (`sql/floor.rs`).
+#[async_trait::async_trait]
+pub trait FloorStore: Send + Sync {
+    /// Runs `rule` (the state machine) on the operator's status inside one write transaction;
+    /// when it leads somewhere, writes the new status (none: signed out) and a log row.
+    async fn change_agent_state(
+        &self,
+        operator: &str,
+        at: DateTime<Utc>,
+        rule: AgentRule,
+    ) -> Result<AgentChange, StoreError>;
+    /// Every signed-in operator with the call they are on and its institution, by name.
+    async fn floor_agents(&self) -> Result<Vec<crate::api::FloorAgent>, StoreError>;
+    async fn floor_agent(&self, operator: &str) -> Result<Option<crate::api::FloorAgent>, StoreError>;
+    /// The state log of `[from, until)`, each operator's last change before `from` first,
+    /// ordered by operator then time.
+    async fn state_log(
+        &self,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<(String, crate::domain::floor::StateChange)>, StoreError>;
+    /// Raises the operator's hand (a hand already up gets the new note).
+    async fn raise_hand(
+        &self,
+        operator: &str,
+        note: &str,
+        at: DateTime<Utc>,
+    ) -> Result<crate::domain::floor::HandRaise, StoreError>;
+    /// Lowers the operator's hand still waiting, if any.
+    async fn lower_hand(
+        &self,
+        operator: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Option<crate::domain::floor::HandRaise>, StoreError>;
+    /// Marks a hand seen by supervisor `by` (a hand acknowledged already keeps its first);
+    /// `NotFound` for an unknown id.
+    async fn acknowledge_hand(
+        &self,
+        id: i64,
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<crate::domain::floor::HandRaise, StoreError>;
+    /// Hands waiting for a supervisor, oldest first.
+    async fn open_hands(&self) -> Result<Vec<crate::domain::floor::HandRaise>, StoreError>;
+    /// The operator's latest hand not lowered (waiting or acknowledged), for their status bar.
+    async fn latest_hand(
+        &self,
+        operator: &str,
+    ) -> Result<Option<crate::domain::floor::HandRaise>, StoreError>;
 }

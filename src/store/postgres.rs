@@ -48,6 +48,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (4, "call_report", include_str!("migrations/postgres/0004_call_report.sql")),
     (5, "institutions_version", include_str!("migrations/postgres/0005_institutions_version.sql")),
     (6, "operator_names", include_str!("migrations/postgres/0006_operator_names.sql")),
+    (8, "floor", include_str!("migrations/postgres/0008_floor.sql")),
 ];
 
 const FOR_UPDATE: &str = " FOR UPDATE";

@@ -76,6 +76,12 @@ commands! {
     CloseCallBack = "close_callback", "折り返しの結果を記録";
     /// The call report's period: a day, a week, a month (PgUp/PgDn move it).
     ReportSpan = "report_span", "レポート期間の切替（日・週・月）";
+    /// 受付可 now (ends after-call work or an absence early).
+    Available = "available", "受付可に戻る（後処理・離席を終える）";
+    /// Choose 受付可 or 離席 with a reason (the policy's list).
+    Away = "away", "離席・受付可（理由を選ぶ）";
+    /// 挙手: ask a supervisor for help, with an optional note (again: lower the hand).
+    RaiseHand = "raise_hand", "挙手（監督者を呼ぶ／もう一度で下ろす）";
 }
 
 impl Command {

@@ -20,6 +20,7 @@ pub mod command;
 
 pub mod effect;
 pub mod field;
+pub mod floor;
 pub mod input;
 pub mod keymap;
 pub mod period;

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod callbacks;
 pub mod calls;
 pub mod faq;
+pub mod floor;
 pub mod institutions;
 pub mod operators;
 pub mod reader;

@@ -1,9 +1,16 @@
-//! FAQ edits (supervisors): stored and audited, then searchable at once.
+//! The FAQ: searching it, and edits (supervisors): stored and audited, then searchable at once.
 
 use super::ApiError;
-use crate::api::{FaqEntry, ServerEvent};
+use crate::api::{FaqEntry, FaqResponse};
 use crate::server::auth::Caller;
 use crate::server::state::AppState;
+
+/// The best `limit` entries for `query`, and whether the first answers it confidently.
+pub fn search(state: &AppState, query: String, limit: usize) -> Result<FaqResponse, ApiError> {
+    let corpus = state.faq.read().map_err(|_| ApiError::Internal("faq index poisoned".into()))?;
+    let (results, confident) = corpus.search(&query, limit);
+    Ok(FaqResponse { query, results, confident })
+}
 
 /// Adds or replaces one entry; `id` (from the URL) wins over the body's.
 pub async fn edit(
@@ -32,6 +39,5 @@ pub async fn edit(
     }
     state.store.upsert_faq(std::slice::from_ref(&entry), &caller.name, state.clock.now()).await?;
     state.reload_faq().await?;
-    state.publish(ServerEvent::FaqChanged);
     Ok(entry)
 }
