@@ -214,8 +214,8 @@ async fn migrations_are_recorded_once_and_reconnecting_is_harmless() {
         .fetch_all(&mut conn)
         .await
         .expect("reads");
-    // Each migration once, in order (the floor's is 8).
-    assert!(versions.starts_with(&[1, 2, 3, 4, 5, 6]) && versions.contains(&8), "{versions:?}");
-    assert!(versions.windows(2).all(|w| w[0] < w[1]), "{versions:?}");
+    // Each version once, in order, none missing (whatever the latest is).
+    assert!(versions.len() >= 8, "{versions:?}");
+    assert_eq!(versions, (1..=versions.len() as i64).collect::<Vec<_>>());
     f.cleanup().await;
 }

@@ -9,6 +9,7 @@ use crate::domain::{
     Institution, InstitutionKind, ReaderApplication, ReaderModel, ReaderStatus, SubsidyClaim, WrapUpReason,
 };
 
+pub mod campaign;
 mod floor;
 mod live_call;
 pub use floor::*;

@@ -49,12 +49,13 @@ pub(crate) async fn pump(resp: reqwest::Response, tx: mpsc::Sender<ServerEvent>)
     let mut stream = resp.bytes_stream();
     let mut parser = SseParser::default();
     loop {
+        // A receiver dropped (the console quit) closes the connection at once, so the server
+        // knows the session ended (it ends the operator's campaign leases).
         let chunk = tokio::select! {
-            c = stream.next() => c,
-            () = tx.closed() => return,
+            _ = tx.closed() => return,
+            chunk = stream.next() => chunk,
         };
-        let Some(chunk) = chunk else { return };
-        let Ok(chunk) = chunk else { return };
+        let Some(Ok(chunk)) = chunk else { return };
         for data in parser.feed(&chunk) {
             match serde_json::from_str::<ServerEvent>(&data) {
                 Ok(ev) => {

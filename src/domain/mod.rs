@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod call;
+pub mod campaign;
 pub mod error;
 pub mod floor;
 pub mod institution;

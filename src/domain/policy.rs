@@ -8,6 +8,7 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
 use serde::{Deserialize, Serialize};
 
 use super::call::WrapUpReason;
+use super::campaign::CampaignPolicy;
 use super::floor::FloorPolicy;
 use super::{InstitutionKind, RuleError};
 
@@ -40,6 +41,10 @@ pub struct Policy {
     /// The SSH door's session rules (`[ssh]`; built-in values when absent).
     #[serde(default)]
     pub ssh: SshPolicy,
+    /// 架電キャンペーン: attempts, lease, retries, callable hours (a file without it gets the
+    /// built-in section).
+    #[serde(default = "default_campaign")]
+    pub campaign: CampaignPolicy,
     /// The floor's limits and away reasons (`[floor]`; a file without it gets the built-in one).
     #[serde(default)]
     pub floor: FloorPolicy,
@@ -118,6 +123,11 @@ pub enum PolicyError {
 
 fn default_callback_due_minutes() -> u32 {
     60
+}
+
+/// The built-in campaign section, for policy files written before it existed.
+fn default_campaign() -> CampaignPolicy {
+    Policy::builtin().campaign
 }
 
 /// The built-in wrap-up list, for policy files written before it existed.
@@ -240,6 +250,10 @@ impl Policy {
             if row.units == 0 {
                 return Err(invalid(&key("units"), "1 以上にしてください"));
             }
+        }
+        let ids: Vec<&str> = self.wrap_up_reason.iter().map(|r| r.id.as_str()).collect();
+        if let Err((key, message)) = self.campaign.validate(&ids) {
+            return Err(invalid(&key, &message));
         }
         // Every kind needs a row for every number of free units it may introduce.
         for kind in InstitutionKind::ALL {
@@ -400,6 +414,7 @@ mod tests {
                 row(&[Pharmacy], Some(true), 1, 429_000, 1, 2, 214_000),
                 row(&[MedicalClinic, DentalClinic, Pharmacy], Some(false), 1, 429_000, 3, 4, 321_000),
             ],
+            campaign: Policy::builtin().campaign,
             floor: FloorPolicy::default(),
         };
         assert_eq!(Policy::builtin(), expected);

@@ -29,8 +29,11 @@ pub async fn events(
     State(state): State<AppState>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let (me, role) = (caller.name, caller.role);
+    // The operator's campaign leases end with this stream (their console closed).
+    let leases = super::usecase::campaigns::LeaseGuard::new(state.clone(), me.clone());
     let stream = BroadcastStream::new(state.events.subscribe())
         .filter_map(move |item| {
+            let _held = &leases;
             let event = item.ok().filter(|e| e.is_for_role(&me, role));
             async move {
                 let event = event?;

@@ -125,6 +125,7 @@ pub fn router_with(state: AppState, limits: &Limits) -> Router {
         .route("/v1/operators/revoke", post(operators::revoke))
         .route("/v1/ssh-keys", get(ssh_keys::list).post(ssh_keys::add).delete(ssh_keys::remove))
         .route("/v1/ssh-sessions", get(ssh_keys::sessions))
+        .merge(routes::campaigns::router())
         .route("/v1/floor", get(floor::view))
         .route("/v1/floor/me", get(floor::mine).put(floor::set_mine))
         .route("/v1/floor/hands", post(floor::raise_hand).delete(floor::lower_hand))

@@ -18,6 +18,7 @@
 //! from the caller (the server's clock), never from the store.
 
 pub mod audit_chain;
+mod campaign_records;
 mod error;
 pub mod outage;
 mod postgres;
@@ -33,6 +34,9 @@ use crate::api::{AuditEvent, Call, FaqEntry, Role, ServerEvent, SshKey};
 use crate::domain::call::CallCounts;
 use crate::domain::{CallBack, CallBackOutcome, Institution, ReaderApplication, ReaderModel, SubsidyClaim};
 
+pub use campaign_records::{
+    CampaignRow, MemberRow, NewCampaignRecord, NextRequest, NextResult, OutcomeCommand, OutcomeRule,
+};
 pub use error::StoreError;
 pub use postgres::{CHANGES_CHANNEL, PostgresStore};
 pub use records::{
@@ -68,6 +72,7 @@ pub trait Store:
     + SshKeyStore
     + AuditStore
     + SeedStore
+    + CampaignStore
     + FloorStore
 {
     /// Changes made by any server sharing this database (PostgreSQL `LISTEN`, SQLite a poll
@@ -310,6 +315,64 @@ pub trait AuditStore: Send + Sync {
         from: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> Result<u64, StoreError>;
+}
+
+/// 架電キャンペーン: campaigns, their members, leases and attempts (`sql/campaigns.rs`). A
+/// member's state is read at the instant asked, joining its institution's current application:
+/// a change from any route makes it leave without this trait being told.
+#[async_trait::async_trait]
+pub trait CampaignStore: Send + Sync {
+    /// Creates a campaign with every institution matching its filter now (skipping those
+    /// marked do-not-call), audited; returns its id and how many members it got.
+    async fn create_campaign(&self, new: NewCampaignRecord) -> Result<(i64, u64), StoreError>;
+    /// Adds the institutions matching the campaign's filter now that are not members yet.
+    async fn add_campaign_members(
+        &self,
+        id: i64,
+        kind_ranks: &[(crate::domain::InstitutionKind, i64)],
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<u64, StoreError>;
+    async fn campaigns(&self) -> Result<Vec<CampaignRow>, StoreError>;
+    async fn campaign(&self, id: i64) -> Result<Option<CampaignRow>, StoreError>;
+    /// Pauses, resumes or closes a campaign (a closed one stays closed), audited.
+    async fn set_campaign_state(
+        &self,
+        id: i64,
+        state: crate::api::campaign::CampaignState,
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<CampaignRow, StoreError>;
+    /// Every member as it stands at `now`.
+    async fn campaign_members(&self, id: i64, now: DateTime<Utc>) -> Result<Vec<MemberRow>, StoreError>;
+    /// Every attempt of a campaign, by member then time.
+    async fn campaign_attempts(
+        &self,
+        id: i64,
+    ) -> Result<Vec<crate::api::campaign::MemberAttempt>, StoreError>;
+    /// Attempts by operator (reached = one of `reached`, changed = with a 受付番号).
+    async fn campaign_operator_progress(
+        &self,
+        id: i64,
+        reached: &[crate::domain::campaign::Outcome],
+    ) -> Result<Vec<crate::api::campaign::OperatorProgress>, StoreError>;
+    /// Leases one member to the operator and starts its call, atomically: never the same
+    /// member to two operators (PostgreSQL `FOR UPDATE SKIP LOCKED`, SQLite `BEGIN IMMEDIATE`).
+    async fn next_member(&self, req: NextRequest) -> Result<NextResult, StoreError>;
+    /// Records one outcome (see [`OutcomeCommand`]) and returns the member after it.
+    async fn record_outcome(
+        &self,
+        cmd: OutcomeCommand,
+    ) -> Result<crate::api::campaign::CampaignMember, StoreError>;
+    /// Ends at `now` every lease in force of `operator` (their console closed), audited.
+    async fn release_leases(&self, operator: &str, now: DateTime<Utc>) -> Result<u64, StoreError>;
+    /// The member leased to `operator` that is in force, if any (a console picking up again).
+    async fn member(
+        &self,
+        campaign_id: i64,
+        member_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Option<MemberRow>, StoreError>;
 }
 
 /// The demo data's bulk load (`sql/seed.rs`).

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod audit;
 pub mod callbacks;
 pub mod calls;
+pub mod campaigns;
 pub mod faq;
 pub mod floor;
 pub mod institutions;

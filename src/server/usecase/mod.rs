@@ -25,6 +25,7 @@ pub mod applications;
 pub mod audit;
 pub mod callbacks;
 pub mod calls;
+pub mod campaigns;
 pub mod dashboard;
 pub mod faq;
 pub mod floor;

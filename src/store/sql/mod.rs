@@ -21,6 +21,7 @@ mod audit;
 mod call_details;
 mod callbacks;
 mod calls;
+mod campaigns;
 mod convert;
 mod deadline_batch;
 mod faq;
