@@ -207,6 +207,12 @@ async fn r25_a_prefecture_campaign_burns_down_when_an_operator_changes_the_model
     assert!(leased.call.ended_at.is_none(), "the call is open");
     let detail = sato.institution(&leased.member.code).await.expect("the institution opens");
     assert_eq!(leased.member.phone, detail.institution.phone, "the registered number to dial");
+    // The floor (issue 21): sato is on that call, working this campaign.
+    let floor = s.client("takahashi").floor().await.expect("floor");
+    let on = floor.agents.iter().find(|a| a.operator == "sato").expect("sato on the floor");
+    assert_eq!(on.status.state, madoguchi::domain::floor::AgentState::OnCall);
+    let call = on.call.as_ref().expect("the campaign call");
+    assert_eq!((call.id, call.campaign.as_deref()), (leased.call.id, Some("機種未定 7月")));
 
     // The second operator never gets the first one's member.
     let other = s.client("suzuki").campaign_next(campaign.id).await.expect("next for suzuki");
@@ -222,6 +228,8 @@ async fn r25_a_prefecture_campaign_burns_down_when_an_operator_changes_the_model
     assert!(call.ended_at.is_some(), "wrap-up closed the call");
     assert!(call.receipts.contains(&receipt), "the change is on the call's record");
     assert_eq!(call.reasons, vec!["model".to_string()]);
+    let mine = sato.my_floor().await.expect("sato's floor state");
+    assert_eq!(mine.status.map(|st| st.state), Some(madoguchi::domain::floor::AgentState::AfterCall));
 
     let after = sato.campaign_progress(campaign.id).await.expect("progress");
     assert_eq!(after.burn_down.days.last().expect("today").left, left_before - 1, "the burn-down moves");

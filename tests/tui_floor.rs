@@ -69,6 +69,7 @@ fn agent(op: &str, state: AgentState, minutes_ago: i64, call: Option<(&str, i64)
             started_at: now() - Duration::minutes(started_ago),
             code: Some("1331234567".into()),
             name: Some(name.into()),
+            campaign: None,
         }
     });
     FloorAgent {

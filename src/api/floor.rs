@@ -16,6 +16,9 @@ pub struct FloorCall {
     pub code: Option<String>,
     /// The institution's name (医療機関名).
     pub name: Option<String>,
+    /// The campaign (架電キャンペーン) this call works, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub campaign: Option<String>,
 }
 
 /// One signed-in operator on the floor.

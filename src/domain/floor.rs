@@ -335,6 +335,11 @@ pub struct StateChange {
     pub reason: Option<String>,
 }
 
+/// `h:mm` of a number of seconds (an operator's time on the floor in reports).
+pub fn hours_minutes(seconds: u64) -> String {
+    format!("{}:{:02}", seconds / 3600, seconds % 3600 / 60)
+}
+
 /// An operator's day in numbers (seconds), for the call report.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct AgentDay {
@@ -354,6 +359,8 @@ pub struct AgentDay {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct AwayTime {
     pub reason: String,
+    /// The reason's label in the policy (the id itself for a reason no longer listed).
+    pub label: String,
     pub seconds: u64,
 }
 
@@ -398,8 +405,10 @@ pub fn day_totals(
             }
         }
     }
-    let mut by_reason: Vec<AwayTime> =
-        away.into_iter().map(|(reason, seconds)| AwayTime { reason, seconds }).collect();
+    let mut by_reason: Vec<AwayTime> = away
+        .into_iter()
+        .map(|(reason, seconds)| AwayTime { label: policy.away_label(&reason).to_string(), reason, seconds })
+        .collect();
     by_reason.sort_by(|a, b| b.seconds.cmp(&a.seconds).then_with(|| a.reason.cmp(&b.reason)));
     day.away_by_reason = by_reason;
     let busy = day.on_call_seconds + day.after_call_seconds;
@@ -556,8 +565,8 @@ mod tests {
         assert_eq!(
             d.away_by_reason,
             vec![
-                AwayTime { reason: "break".into(), seconds: 900 },
-                AwayTime { reason: "meeting".into(), seconds: 300 }
+                AwayTime { reason: "break".into(), label: "休憩".into(), seconds: 900 },
+                AwayTime { reason: "meeting".into(), label: "打合せ".into(), seconds: 300 }
             ]
         );
         let occ = d.occupancy.unwrap();

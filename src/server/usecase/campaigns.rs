@@ -16,6 +16,7 @@ use crate::api::campaign::{
 };
 use crate::domain::InstitutionKind;
 use crate::domain::campaign::{MemberState, Outcome, after_outcome, burn_down, call_back_due, check_lessee};
+use crate::domain::floor::AgentEvent;
 use crate::domain::policy::{format_date_ja, japan_today};
 use crate::server::auth::Caller;
 use crate::server::state::AppState;
@@ -173,7 +174,11 @@ pub async fn next(state: &AppState, caller: &Caller, id: i64) -> Result<LeasedMe
     let lease_until = now + chrono::Duration::minutes(i64::from(policy.lease_minutes));
     let req = NextRequest { campaign_id: id, operator: caller.name.clone(), now, lease_until, kinds };
     match state.store.next_member(req).await? {
-        NextResult::Leased(leased) => Ok(*leased),
+        NextResult::Leased(leased) => {
+            let started = AgentEvent::CallStarted { call_id: leased.call.id };
+            super::floor::follow_call(state, &caller.name, started).await;
+            Ok(*leased)
+        }
         NextResult::NoneDue { next_try_at: Some(t) } => Err(ApiError::Refused(format!(
             "いま架電できる対象はありません（確保中・時間外を除く）。次の再架電予定は {} です。",
             when_ja(t)
@@ -237,10 +242,14 @@ pub async fn record_outcome(
         wrap_up_reason: state.policy.campaign.wrap_up_reason.clone(),
         callback_id: callback.as_ref().map(|c| c.id),
     };
+    let call_id = member.call_id;
     let member = state.store.record_outcome(cmd).await.map_err(|e| match e {
         crate::store::StoreError::Invalid(msg) => ApiError::unprocessable("invalid_outcome", msg),
         other => other.into(),
     })?;
+    if let Some(call_id) = call_id {
+        super::floor::follow_call(state, &caller.name, AgentEvent::CallClosed { call_id }).await;
+    }
     Ok(RecordedOutcome { member, callback })
 }
 

@@ -17,7 +17,9 @@ const STATUS_COLUMNS: &str = "s.operator, s.state, s.reason, s.since, s.call_id,
 
 /// A state row, with the call it names (`c`) and that call's institution (`i`).
 const AGENT_SELECT: &str = "SELECT s.operator, s.state, s.reason, s.since, s.call_id, s.signed_in_at, \
-     c.started_at AS call_started_at, c.code AS call_code, i.name AS call_name \
+     c.started_at AS call_started_at, c.code AS call_code, i.name AS call_name, \
+     (SELECT k.name FROM campaign_members m JOIN campaigns k ON k.id = m.campaign_id \
+       WHERE m.lease_call_id = s.call_id LIMIT 1) AS campaign_name \
      FROM agent_states s LEFT JOIN calls c ON c.id = s.call_id LEFT JOIN institutions i ON i.code = c.code";
 
 fn state_from_text(s: &str) -> Result<AgentState, StoreError> {
@@ -46,6 +48,7 @@ fn agent_from_row(row: &DbRow) -> Result<FloorAgent, StoreError> {
             started_at: parse_instant(&started)?,
             code: row.try_get("call_code")?,
             name: row.try_get("call_name")?,
+            campaign: row.try_get("campaign_name")?,
         }),
         _ => None,
     };

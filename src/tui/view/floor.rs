@@ -115,7 +115,8 @@ fn agent_row(state: &State, a: &FloorAgent, now: DateTime<Utc>, selected: bool, 
             let name = c.name.as_deref().or(c.code.as_deref()).unwrap_or("（医療機関未選択）");
             // On a call: how long so far; wrapping up: how long the call lasted.
             let end = if a.status.state == AgentState::OnCall { now } else { a.status.since };
-            format!("{name} 通話{}", elapsed(secs(end, c.started_at)))
+            let campaign = c.campaign.as_deref().map(|k| format!(" [架電:{k}]")).unwrap_or_default();
+            format!("{name} 通話{}{campaign}", elapsed(secs(end, c.started_at)))
         }
         _ => String::new(),
     };
