@@ -4,6 +4,7 @@
 
 mod callbacks;
 mod calls;
+pub(crate) mod campaign;
 mod dashboard;
 pub(crate) mod dialog;
 mod faq;
@@ -62,6 +63,15 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         && matches!(action, Action::Command(_) | Action::Insert(_) | Action::Paste(_) | Action::Edit(_))
     {
         return floor::watch_key(state, action);
+    }
+    if state.campaign.popup_open()
+        && matches!(action, Action::Command(_) | Action::Insert(_) | Action::Paste(_) | Action::Edit(_))
+        && !matches!(action, Action::Command(Command::Quit))
+    {
+        return campaign::popup_key(state, action);
+    }
+    if let Some(out) = campaign::global(state, &action) {
+        return out;
     }
     if state.floor.popup_open()
         && matches!(action, Action::Command(_) | Action::Insert(_) | Action::Paste(_) | Action::Edit(_))
