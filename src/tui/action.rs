@@ -96,6 +96,8 @@ pub enum Action {
     /// The live-update stream connected (true) or dropped (false).
     EventsConnected(bool),
     ServerEvent(ServerEvent),
+    /// A campaign request's answer (`tui/campaign.rs`).
+    Campaign(Box<super::campaign::CampaignReply>),
 }
 
 /// Editing keys of a one-line text field (fixed, not remappable: they mean the same in every

@@ -259,6 +259,9 @@ impl Effects {
                     Action::ReportLoaded { from, to, reply: c.call_report(Some(from), Some(to)).await }
                 });
             }
+            Effect::Campaign(e) => {
+                self.spawn(move |c| super::campaign::perform(c, e));
+            }
             Effect::Copy(text) => {
                 // Written by the runner between frames, so it cannot interleave with drawing.
                 self.copies.push(text);

@@ -86,6 +86,8 @@ pub enum Effect {
     },
     /// Put text on the operator's clipboard (OSC 52: works over SSH).
     Copy(String),
+    /// A campaign request (`tui/campaign.rs`).
+    Campaign(super::campaign::CampaignEffect),
     LoadMyFloor,
     /// Sign in or out, 受付可, 離席 with a reason.
     SetAgentState(crate::api::SetAgentState),

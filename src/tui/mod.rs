@@ -16,6 +16,7 @@
 
 pub mod action;
 pub mod app;
+pub mod campaign;
 pub mod command;
 
 pub mod effect;

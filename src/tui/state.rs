@@ -269,17 +269,25 @@ pub enum DashboardTab {
     Report,
     /// The floor (live): operators' states, raised hands, watching a console.
     Floor,
+    /// 架電キャンペーン: the burn-down, by prefecture and operator (`tui/campaign.rs`).
+    Campaign,
 }
 
 impl DashboardTab {
-    pub const ALL: [DashboardTab; 4] =
-        [DashboardTab::Overview, DashboardTab::CallBacks, DashboardTab::Report, DashboardTab::Floor];
+    pub const ALL: [DashboardTab; 5] = [
+        DashboardTab::Overview,
+        DashboardTab::CallBacks,
+        DashboardTab::Report,
+        DashboardTab::Floor,
+        DashboardTab::Campaign,
+    ];
     pub fn label(self) -> &'static str {
         match self {
             DashboardTab::Overview => "概況",
             DashboardTab::CallBacks => "折り返し",
             DashboardTab::Report => "応対レポート",
             DashboardTab::Floor => "フロア",
+            DashboardTab::Campaign => "架電",
         }
     }
     pub fn index(self) -> usize {
@@ -335,6 +343,8 @@ pub struct State {
     pub dashboard: DashboardState,
     /// The floor: the operator's own state and hand, the supervisors' view, a watch.
     pub floor: super::floor::FloorState,
+    /// 架電キャンペーン: the campaign worked, the member leased, the picker, the burn-down.
+    pub campaign: super::campaign::CampaignConsole,
     pub help: Vec<HelpSection>,
     pub help_scroll: u16,
     /// Short hint keys for the footer, per context: (key, label).
@@ -346,7 +356,11 @@ pub struct State {
     pub connected: bool,
     pub ascii: bool,
     pub color: bool,
+    /// Now on the server's clock: the runner's real time plus [`State::clock_offset`].
     pub now: DateTime<Utc>,
+    /// The server's clock minus this machine's (days under `--as-of`), learned from `/v1/me`:
+    /// call timers and due times compare the server's instants with [`State::now`].
+    pub clock_offset: chrono::TimeDelta,
     pub message: Option<(Level, String)>,
     /// Quit was asked while a dialog or call is open: the next Quit / Enter quits.
     pub confirm_quit: bool,
@@ -371,6 +385,7 @@ impl State {
             calls: CallsState::default(),
             dashboard: DashboardState::default(),
             floor: Default::default(),
+            campaign: Default::default(),
             help: Vec::new(),
             help_scroll: 0,
             hints: Hints::default(),
@@ -381,6 +396,7 @@ impl State {
             ascii,
             color,
             now,
+            clock_offset: chrono::TimeDelta::zero(),
             message: None,
             confirm_quit: false,
             quit: false,
@@ -409,7 +425,7 @@ impl State {
     /// True when typed characters go to a text field (so keys must not be taken as commands).
     pub fn text_focus(&self) -> bool {
         // The floor's popups take digits (the picker) and text (the hand's note).
-        if self.floor.popup_open() {
+        if self.floor.popup_open() || self.campaign.popup_open() {
             return true;
         }
         match self.context() {

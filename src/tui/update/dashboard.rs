@@ -42,6 +42,7 @@ pub fn key(state: &mut State, action: Action) -> Vec<Effect> {
             DashboardTab::CallBacks => vec![Effect::LoadCallBacks],
             DashboardTab::Report => load_report(state),
             DashboardTab::Floor => vec![Effect::LoadFloor],
+            DashboardTab::Campaign => super::campaign::load(state),
         };
     }
     match tab {
@@ -49,6 +50,7 @@ pub fn key(state: &mut State, action: Action) -> Vec<Effect> {
         DashboardTab::CallBacks => callbacks_key(state, action),
         DashboardTab::Report => report_key(state, action),
         DashboardTab::Floor => super::floor::tab_key(state, action),
+        DashboardTab::Campaign => super::campaign::tab_key(state, action),
     }
 }
 

@@ -4,6 +4,7 @@
 
 mod callbacks;
 mod calls;
+pub(crate) mod campaign;
 mod dashboard;
 pub(crate) mod dialog;
 mod faq;
@@ -63,6 +64,15 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
     {
         return floor::watch_key(state, action);
     }
+    if state.campaign.popup_open()
+        && matches!(action, Action::Command(_) | Action::Insert(_) | Action::Paste(_) | Action::Edit(_))
+        && !matches!(action, Action::Command(Command::Quit))
+    {
+        return campaign::popup_key(state, action);
+    }
+    if let Some(out) = campaign::global(state, &action) {
+        return out;
+    }
     if state.floor.popup_open()
         && matches!(action, Action::Command(_) | Action::Insert(_) | Action::Paste(_) | Action::Edit(_))
         && !matches!(action, Action::Command(Command::Quit))
@@ -112,13 +122,18 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Command(Command::NewCallBack) => callbacks::open_form(state),
         Action::Command(Command::CloseCallBack) => callbacks::close(state),
         Action::Tick(now) => {
-            state.now = now;
+            state.now = now + state.clock_offset;
             vec![]
         }
         Action::Resize(..) => vec![],
         Action::MeLoaded(reply) => {
             if let Err(e) = &reply {
                 state.message = Some((Level::Error, e.to_string()));
+            }
+            if let Ok(server_now) = reply.as_ref().map(|me| me.server_now) {
+                let local_now = state.now - state.clock_offset;
+                state.clock_offset = server_now.map_or(chrono::TimeDelta::zero(), |t| t - local_now);
+                state.now = local_now + state.clock_offset;
             }
             state.me = super::state::Loadable::from_reply(reply);
             vec![]

@@ -5,6 +5,7 @@
 
 mod callbacks;
 mod calls;
+mod campaign;
 mod dashboard;
 mod dialog;
 mod faq;
@@ -81,6 +82,9 @@ pub(crate) fn draw_in(state: &State, frame: &mut Frame, area: Rect) {
     if state.floor.popup_open() {
         floor::draw_popup(state, frame, body);
     }
+    if state.campaign.popup_open() {
+        campaign::draw_popup(state, frame, body);
+    }
     if state.confirm_quit {
         confirm_quit(state, frame, body);
     }
@@ -120,7 +124,7 @@ fn draw_message(state: &State, frame: &mut Frame, area: Rect) {
 /// The actions worth a hint on each screen, in order.
 fn hint_actions(state: &State) -> &'static [(Command, &'static str)] {
     use super::keymap::Context;
-    if state.floor.popup_open() {
+    if state.floor.popup_open() || state.campaign.popup_open() {
         return &[(Command::Confirm, "決定"), (Command::Back, "取消")];
     }
     match state.context() {
@@ -191,6 +195,13 @@ fn hint_actions(state: &State) -> &'static [(Command, &'static str)] {
                 (Command::PageUp, "前"),
                 (Command::PageDown, "次"),
                 (Command::ReportSpan, "日/週/月"),
+                (Command::Next, "タブ"),
+                (Command::Back, "戻る"),
+            ],
+            super::state::DashboardTab::Campaign => &[
+                (Command::CampaignNext, "次へ"),
+                (Command::CampaignCreate, "作成"),
+                (Command::CampaignPause, "停止/再開"),
                 (Command::Next, "タブ"),
                 (Command::Back, "戻る"),
             ],
