@@ -548,3 +548,84 @@ fn the_embedded_console_serves_ssh_sessions_that_end_with_it() {
     assert!(s.contains("LOCAL_EXIT=0"), "{s}");
     remote.wait_for("the SSH session to end with the console", 30, |s| s.contains("SSH_EXIT="));
 }
+
+/// Issue 21: a supervisor watches an operator's console over SSH (モニター), read only. A types
+/// `yajima`, S (its own SSH session) sees 矢嶋歯科医院 on its copy; A's status bar says it is
+/// watched; S's keys never reach A; A disconnects and S is told and returns to the floor; the
+/// audit trail has the watch (who, whom, from, to).
+#[test]
+fn r21_a_supervisor_watches_a_console_read_only() {
+    if skip("the SSH watch test") {
+        return;
+    }
+    let f = Fixture::new();
+    madoguchi(&["operator", "add", "kudo", "--role", "supervisor"], &f.db);
+    let sv_key = keygen(f.dir.path(), "kudo");
+    let pubkey = std::fs::read_to_string(sv_key.with_extension("pub")).expect("pub");
+    madoguchi(&["operator", "key", "add", "kudo", pubkey.trim()], &f.db);
+
+    let (a, _a_ssh) = f.session();
+    let s = Tmux::start(&format!(
+        "env LANG=C.UTF-8 TERM=xterm-256color {} -t; echo SSH_EXIT=$?; sleep 60",
+        f.ssh_command(&sv_key)
+    ));
+    s.wait_for("the supervisor's console", 60, |x| x.contains("検索") && x.contains("kudo"));
+
+    // The floor tab: the dashboard, then Tab until フロア shows sato.
+    s.keys(&["C-d"]);
+    s.wait_for("the dashboard", 30, |x| x.contains("フロア"));
+    for _ in 0..3 {
+        s.keys(&["Tab"]);
+    }
+    let floor =
+        s.wait_for("sato on the floor", 30, |x| x.contains("フロア（リアルタイム）") && x.contains("sato"));
+    let rows: Vec<&str> = floor.lines().collect();
+    let target = rows.iter().position(|l| l.contains(" sato ")).expect("sato's row");
+    let selected = rows.iter().position(|l| l.contains('▶')).expect("a selected row");
+    for _ in selected..target {
+        s.keys(&["Down"]);
+    }
+    s.wait_for("sato selected", 20, |x| x.lines().any(|l| l.contains('▶') && l.contains(" sato ")));
+    s.keys(&["Enter"]);
+    s.wait_for("the watch screen", 30, |x| x.contains("モニター中: sato"));
+    a.wait_for("A's status bar says it is watched", 30, |x| x.contains("モニター中（kudo）"));
+
+    // A types; S's copy shows it.
+    a.type_text("yajima");
+    a.wait_for("矢嶋歯科医院 on A", 30, |x| x.contains("矢嶋歯科医院"));
+    let typed = Instant::now();
+    s.wait_for("矢嶋歯科医院 on S's copy", 30, |x| x.contains("矢嶋歯科医院") && x.contains("yajima"));
+    eprintln!("S's copy showed A's lookup {} ms after A's screen did", typed.elapsed().as_millis());
+
+    // S's keys go nowhere near A: what S types first never shows on A, what A types next does.
+    s.type_text("zzz");
+    s.keys(&["F2", "C-o", "Enter"]);
+    a.type_text("x");
+    let after = a.wait_for("A's own next key", 30, |x| x.contains("yajimax"));
+    assert!(!after.contains("zzz") && !after.contains("通話#"), "S's keys reached A:\n{after}");
+    s.wait_for("S's copy follows A", 30, |x| x.contains("yajimax"));
+
+    // A disconnects: S is told and is back on the floor.
+    a.keys(&["C-q"]);
+    a.wait_for("A's ssh to exit", 30, |x| x.contains("SSH_EXIT="));
+    let told = s.wait_for("S told the watched console closed", 30, |x| x.contains("接続が切れました"));
+    assert!(told.contains("フロア（リアルタイム）"), "back on the floor:\n{told}");
+
+    // The audit trail: who watched whom, from when to when.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let out = madoguchi(&["audit", "list", "--json"], &f.db);
+        let events: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let watch = events.as_array().into_iter().flatten().find(|e| e["action"] == "floor.watch");
+        if let Some(w) = watch {
+            assert_eq!(w["operator"], "kudo", "{w:#}");
+            assert_eq!(w["detail"]["operator"], "sato", "{w:#}");
+            assert!(w["detail"]["from"].is_string() && w["detail"]["to"].is_string(), "{w:#}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "no floor.watch event in the audit trail");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    s.keys(&["C-q"]);
+    s.wait_for("S's ssh to exit", 30, |x| x.contains("SSH_EXIT="));
+}

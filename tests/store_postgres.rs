@@ -207,6 +207,8 @@ async fn migrations_are_recorded_once_and_reconnecting_is_harmless() {
         .fetch_all(&mut conn)
         .await
         .expect("reads");
-    assert_eq!(versions, vec![1, 2, 3, 4, 5, 6]);
+    // Each version once, in order, none missing (whatever the latest is).
+    assert!(versions.len() >= 8, "{versions:?}");
+    assert_eq!(versions, (1..=versions.len() as i64).collect::<Vec<_>>());
     f.cleanup().await;
 }

@@ -15,4 +15,5 @@ pub mod relevance_readings;
 pub mod relevance_typos;
 pub mod search;
 pub mod ssh;
+pub mod ssh_floor;
 pub mod ssh_server;

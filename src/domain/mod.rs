@@ -5,7 +5,9 @@
 
 pub mod audit;
 pub mod call;
+pub mod campaign;
 pub mod error;
+pub mod floor;
 pub mod institution;
 pub mod policy;
 pub mod reader;

@@ -17,6 +17,7 @@ pub mod host_key;
 pub mod limiter;
 pub mod session;
 pub mod term_env;
+pub mod watch;
 pub mod writer;
 
 use std::collections::HashMap;
@@ -64,6 +65,8 @@ pub struct Shared {
     failures: Mutex<FailedLogins>,
     sessions: Mutex<HashMap<u64, OpenSession>>,
     next_id: AtomicU64,
+    /// The consoles this door draws, for watching (モニター).
+    screens: Arc<watch::Screens>,
 }
 
 impl Shared {
@@ -300,6 +303,7 @@ pub async fn start(
         .map_err(|source| SshError::Bind { addr: listen.to_string(), source })?;
     let addr = listener.local_addr().map_err(|source| SshError::Bind { addr: listen.to_string(), source })?;
     let shared = Arc::new(Shared {
+        screens: Arc::new(watch::Screens::new(state.clone())),
         state,
         api_base,
         failures: Mutex::new(FailedLogins::default()),

@@ -25,10 +25,12 @@ use russh::{Channel, ChannelId, Pty};
 use tokio::sync::mpsc;
 
 use super::term_env::{ClientTerminal, clamp_size};
+use super::watch::SessionWatches;
 use super::writer::ChannelWriter;
 use super::{KeyOwner, Shared};
 use crate::client::Client;
-use crate::tui::app::{End, Input, run_console};
+use crate::tui::app::{End, Input, run_console_with};
+use crate::tui::floor::Live;
 use crate::tui::input::InputParser;
 use crate::tui::{Keymap, initial_state};
 
@@ -207,11 +209,16 @@ impl russh::server::Handler for Connection {
         session.channel_success(channel)?;
         let (tx, rx) = mpsc::channel::<Input>(256);
         let id = self.shared.register(&owner, self.peer, tx.downgrade());
+        let tap = self.shared.screens.opened(id, &owner.operator.name, tx.downgrade());
         self.input = Some(tx);
         let shared = self.shared.clone();
         let handle = session.handle();
         tokio::spawn(async move {
-            run_session(shared.clone(), handle, channel, owner, terminal, rx).await;
+            let watches = Arc::new(SessionWatches::new(shared.screens.clone()));
+            let live = Live { tap: Some(tap), source: Some(watches.clone()), door_signs_out: true };
+            run_session(shared.clone(), handle, channel, owner, terminal, rx, live).await;
+            watches.end_all().await;
+            shared.screens.closed(id).await;
             shared.unregister(id);
         });
         Ok(())
@@ -309,6 +316,7 @@ async fn run_session(
     owner: KeyOwner,
     terminal: ClientTerminal,
     mut input: mpsc::Receiver<Input>,
+    live: Live,
 ) {
     let started = Instant::now();
     let token = shared.open_session_token(&owner);
@@ -330,7 +338,7 @@ async fn run_session(
         let viewport = Viewport::Fixed(Rect::new(0, 0, terminal.cols, terminal.rows));
         match Terminal::with_options(CrosstermBackend::new(writer), TerminalOptions { viewport }) {
             Ok(mut term) => {
-                let end = run_console(client, &keymap, state, &mut term, &mut input).await;
+                let end = run_console_with(client, &keymap, state, &mut term, &mut input, live).await;
                 let b = term.backend_mut();
                 let _ = b.write_all(LEAVE);
                 if !matches!(end, End::Quit) {

@@ -43,6 +43,8 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (4, "call_report", include_str!("migrations/sqlite/0004_call_report.sql")),
     (5, "institutions_version", include_str!("migrations/sqlite/0005_institutions_version.sql")),
     (6, "operator_names", include_str!("migrations/sqlite/0006_operator_names.sql")),
+    (7, "campaigns", include_str!("migrations/sqlite/0007_campaigns.sql")),
+    (8, "floor", include_str!("migrations/sqlite/0008_floor.sql")),
 ];
 
 /// The version of the institution rows: the counter the triggers bump on every write.
@@ -52,6 +54,10 @@ const INSTITUTIONS_VERSION_SQL: &str = "v.version";
 const FOR_UPDATE: &str = "";
 
 const CLEAR_SEED_SQL: &[&str] = &[
+    "DELETE FROM campaign_attempts",
+    "DELETE FROM campaign_members",
+    "DELETE FROM campaigns",
+    "DELETE FROM institution_do_not_call",
     "DELETE FROM subsidy_claims",
     "DELETE FROM applications",
     "DELETE FROM idempotency",

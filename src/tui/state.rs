@@ -50,6 +50,8 @@ pub enum Screen {
     Calls,
     Dashboard,
     Help,
+    /// Watching another operator's console (モニター), read only.
+    Watch,
 }
 
 /// Tabs of the institution screen.
@@ -265,16 +267,27 @@ pub enum DashboardTab {
     CallBacks,
     /// The supervisors' call report.
     Report,
+    /// The floor (live): operators' states, raised hands, watching a console.
+    Floor,
+    /// 架電キャンペーン: the burn-down, by prefecture and operator (`tui/campaign.rs`).
+    Campaign,
 }
 
 impl DashboardTab {
-    pub const ALL: [DashboardTab; 3] =
-        [DashboardTab::Overview, DashboardTab::CallBacks, DashboardTab::Report];
+    pub const ALL: [DashboardTab; 5] = [
+        DashboardTab::Overview,
+        DashboardTab::CallBacks,
+        DashboardTab::Report,
+        DashboardTab::Floor,
+        DashboardTab::Campaign,
+    ];
     pub fn label(self) -> &'static str {
         match self {
             DashboardTab::Overview => "概況",
             DashboardTab::CallBacks => "折り返し",
             DashboardTab::Report => "応対レポート",
+            DashboardTab::Floor => "フロア",
+            DashboardTab::Campaign => "架電",
         }
     }
     pub fn index(self) -> usize {
@@ -328,6 +341,10 @@ pub struct State {
     pub faq: FaqState,
     pub calls: CallsState,
     pub dashboard: DashboardState,
+    /// The floor: the operator's own state and hand, the supervisors' view, a watch.
+    pub floor: super::floor::FloorState,
+    /// 架電キャンペーン: the campaign worked, the member leased, the picker, the burn-down.
+    pub campaign: super::campaign::CampaignConsole,
     pub help: Vec<HelpSection>,
     pub help_scroll: u16,
     /// Short hint keys for the footer, per context: (key, label).
@@ -363,6 +380,8 @@ impl State {
             faq: FaqState::default(),
             calls: CallsState::default(),
             dashboard: DashboardState::default(),
+            floor: Default::default(),
+            campaign: Default::default(),
             help: Vec::new(),
             help_scroll: 0,
             hints: Hints::default(),
@@ -394,11 +413,16 @@ impl State {
             Screen::Calls => Context::Calls,
             Screen::Dashboard => Context::Dashboard,
             Screen::Help => Context::Help,
+            Screen::Watch => Context::Global,
         }
     }
 
     /// True when typed characters go to a text field (so keys must not be taken as commands).
     pub fn text_focus(&self) -> bool {
+        // The floor's popups take digits (the picker) and text (the hand's note).
+        if self.floor.popup_open() || self.campaign.popup_open() {
+            return true;
+        }
         match self.context() {
             Context::Lookup | Context::Faq => true,
             Context::Calls => self.calls.current.is_some() || self.calls.callback_form.is_some(),

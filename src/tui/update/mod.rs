@@ -4,9 +4,11 @@
 
 mod callbacks;
 mod calls;
+pub(crate) mod campaign;
 mod dashboard;
 pub(crate) mod dialog;
 mod faq;
+pub(crate) mod floor;
 pub use faq::FAQ_LIMIT;
 pub use lookup::LOOKUP_LIMIT;
 mod institution;
@@ -21,7 +23,23 @@ use super::state::{DialogStage, Level, Screen, State};
 
 /// The effects to run when the console starts.
 pub fn init(_state: &State) -> Vec<Effect> {
-    vec![Effect::LoadMe, Effect::LoadModels, Effect::Subscribe, Effect::LoadCalls]
+    vec![
+        Effect::LoadMe,
+        Effect::LoadModels,
+        Effect::Subscribe,
+        Effect::LoadCalls,
+        Effect::SetAgentState(crate::api::SetAgentState::SignIn),
+    ]
+}
+
+/// Whether what is shown counts time (a call's timer, after-call work or an absence in the
+/// status bar, the floor's times in state): the runner ticks only then.
+pub fn needs_clock(state: &State) -> bool {
+    use crate::domain::floor::AgentState;
+    let my_state = state.floor.mine.as_ref().and_then(|m| m.status.as_ref()).map(|s| s.state);
+    state.calls.current.is_some()
+        || matches!(my_state, Some(AgentState::AfterCall | AgentState::Away | AgentState::OnCall))
+        || (state.screen == Screen::Dashboard && state.dashboard.tab == super::state::DashboardTab::Floor)
 }
 
 /// Applies one action; returns the I/O to perform.
@@ -40,7 +58,37 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             _ => {}
         }
     }
+    // While watching, the supervisor's keys act on the watch only (Esc leaves).
+    if state.screen == Screen::Watch
+        && matches!(action, Action::Command(_) | Action::Insert(_) | Action::Paste(_) | Action::Edit(_))
+    {
+        return floor::watch_key(state, action);
+    }
+    if state.campaign.popup_open()
+        && matches!(action, Action::Command(_) | Action::Insert(_) | Action::Paste(_) | Action::Edit(_))
+        && !matches!(action, Action::Command(Command::Quit))
+    {
+        return campaign::popup_key(state, action);
+    }
+    if let Some(out) = campaign::global(state, &action) {
+        return out;
+    }
+    if state.floor.popup_open()
+        && matches!(action, Action::Command(_) | Action::Insert(_) | Action::Paste(_) | Action::Edit(_))
+        && !matches!(action, Action::Command(Command::Quit))
+    {
+        return floor::popup_key(state, action);
+    }
     match action {
+        Action::Command(Command::Available) => floor::available(state),
+        Action::Command(Command::Away) => floor::open_picker(state),
+        Action::Command(Command::RaiseHand) => floor::raise_hand_key(state),
+        Action::MyFloorLoaded(reply) => floor::mine_loaded(state, reply),
+        Action::FloorLoaded(reply) => floor::floor_loaded(state, reply),
+        Action::HandSaved(reply) => floor::hand_saved(state, reply),
+        Action::WatchStarted(reply) => floor::watch_started(state, reply),
+        Action::WatchFrame(frame) => floor::watch_frame(state, frame),
+        Action::WatchLost(why) => floor::watch_lost(state, why),
         Action::Command(Command::Help) => {
             push_screen(state, Screen::Help);
             vec![]
@@ -182,6 +230,9 @@ fn server_event(state: &mut State, ev: ServerEvent) -> Vec<Effect> {
         ServerEvent::InstitutionsChanged => fx.extend(lookup::rerun(state)),
         ServerEvent::FaqChanged => fx.extend(faq::rerun(state)),
         ServerEvent::ScreenPop(pop) => fx.extend(calls::screen_pop(state, pop)),
+        ev @ (ServerEvent::AgentState { .. } | ServerEvent::Hand { .. } | ServerEvent::Watch { .. }) => {
+            fx.extend(floor::server_event(state, ev))
+        }
     }
     fx
 }
