@@ -20,6 +20,7 @@
 pub mod audit_chain;
 mod campaign_records;
 mod error;
+pub mod outage;
 mod postgres;
 mod records;
 mod sqlite;
