@@ -70,6 +70,8 @@ struct Server {
     child: Child,
     api: String,
     ssh_port: u16,
+    /// `SHA256:…` of the host key, from the startup line.
+    host_fingerprint: String,
     /// Every line the server has logged so far.
     log: Arc<Mutex<Vec<String>>>,
 }
@@ -102,7 +104,7 @@ impl Server {
                 let _ = tx.send(line);
             }
         });
-        let (mut api, mut ssh_port) = (None, None);
+        let (mut api, mut ssh_port, mut host_fingerprint) = (None, None, String::new());
         let deadline = Instant::now() + Duration::from_secs(90);
         while api.is_none() || ssh_port.is_none() {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -112,6 +114,9 @@ impl Server {
             }
             if let Some(rest) = line.split("ssh -p ").nth(1) {
                 ssh_port = rest.split_whitespace().next().and_then(|p| p.parse().ok());
+            }
+            if let Some(fp) = line.split("ホスト鍵 ").nth(1).and_then(|r| r.split_whitespace().next()) {
+                host_fingerprint = fp.to_string();
             }
         }
         // Keep draining stderr so the server never blocks on a full pipe, and keep its lines.
@@ -124,7 +129,7 @@ impl Server {
                 }
             }
         });
-        Server { child, api: api.expect("api"), ssh_port: ssh_port.expect("port"), log }
+        Server { child, api: api.expect("api"), ssh_port: ssh_port.expect("port"), host_fingerprint, log }
     }
 
     /// Waits until the server has logged a line satisfying `pred`; returns it.
@@ -547,6 +552,93 @@ fn the_embedded_console_serves_ssh_sessions_that_end_with_it() {
     let s = local.wait_for("the local console to exit", 30, |s| s.contains("LOCAL_EXIT="));
     assert!(s.contains("LOCAL_EXIT=0"), "{s}");
     remote.wait_for("the SSH session to end with the console", 30, |s| s.contains("SSH_EXIT="));
+}
+
+fn have(program: &str, arg: &str) -> bool {
+    Command::new(program).arg(arg).stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok()
+}
+
+/// Skips (loudly; never under CI, whose `.ci/run` installs it) without `program`.
+fn skip_without(program: &str, package: &str, what: &str) -> bool {
+    if skip(what) {
+        return true;
+    }
+    if !have(program, "-V") && !have(program, "--help") {
+        assert!(std::env::var_os("CI").is_none(), "CI must run {what}: .ci/run installs {package}");
+        eprintln!("SKIPPED: {program} ({package}) is not installed; {what} did not run");
+        return true;
+    }
+    false
+}
+
+#[test]
+fn r26_putty_plink_walks_a_lookup() {
+    if skip_without("plink", "putty-tools", "the PuTTY (plink) test") {
+        return;
+    }
+    let f = Fixture::new();
+    // PuTTY reads its own key format: the OpenSSH key converted by puttygen.
+    let ppk = f.key.with_extension("ppk");
+    let out = Command::new("puttygen")
+        .arg(&f.key)
+        .args(["-O", "private", "-o"])
+        .arg(&ppk)
+        .output()
+        .expect("puttygen");
+    assert!(out.status.success(), "puttygen: {}", String::from_utf8_lossy(&out.stderr));
+    let cmd = format!(
+        "env TERM=xterm plink -ssh -batch -t -P {} -i {} -hostkey {} anyone@127.0.0.1; echo PLINK_EXIT=$?; sleep 60",
+        f.server.ssh_port,
+        ppk.display(),
+        f.server.host_fingerprint
+    );
+    let t = Tmux::start(&cmd);
+    t.wait_for("the lookup screen over plink", 60, |s| {
+        (s.contains("検索") && s.contains("sato")) || s.contains("PLINK_EXIT=")
+    });
+    t.type_text("yajima");
+    t.wait_for("矢嶋歯科医院 over plink", 30, |s| s.contains("矢嶋歯科医院"));
+    t.keys(&["C-q"]);
+    let s = t.wait_for("plink to exit", 30, |s| s.contains("PLINK_EXIT="));
+    assert!(s.contains("PLINK_EXIT=0"), "quitting ends the plink session cleanly:\n{s}");
+}
+
+/// A current ssh-audit: `.ci/run` installs a pinned release from PyPI into target/ssh-audit
+/// (Debian's 2.5.0 predates strict key exchange and ML-KEM, and flags both as unknown).
+fn ssh_audit() -> Option<PathBuf> {
+    let pinned = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/ssh-audit/bin/ssh-audit");
+    pinned.exists().then_some(pinned)
+}
+
+#[test]
+fn r26_ssh_audit_finds_nothing_to_warn_about() {
+    if skip("the ssh-audit test") {
+        return;
+    }
+    let Some(audit) = ssh_audit() else {
+        assert!(std::env::var_os("CI").is_none(), "CI must run the ssh-audit test: .ci/run installs it");
+        eprintln!("SKIPPED: target/ssh-audit is not installed (see .ci/run); the ssh-audit test did not run");
+        return;
+    };
+    let f = Fixture::new();
+    let out = Command::new(audit)
+        .args(["--no-colors", "-p"])
+        .arg(f.server.ssh_port.to_string())
+        .arg("127.0.0.1")
+        .output()
+        .expect("ssh-audit");
+    let report = String::from_utf8_lossy(&out.stdout);
+    // Nothing flagged but one thing: since ssh-audit 3.4, curve25519 is warned about as not
+    // post-quantum. It stays, for Windows' OpenSSH 8.1 and PuTTY 0.76, which speak no ML-KEM
+    // hybrid; mlkem768x25519 is offered first, so every client that has it uses it. (Hence
+    // the content is checked, not the exit status, which those warnings make 2.)
+    let flagged: Vec<&str> = report
+        .lines()
+        .filter(|l| l.contains("[warn]") || l.contains("[fail]"))
+        .filter(|l| !(l.starts_with("(kex) curve25519-sha256") && l.contains("post-quantum")))
+        .collect();
+    assert!(report.contains("mlkem768x25519-sha256"), "{report}");
+    assert!(flagged.is_empty(), "ssh-audit flagged: {flagged:#?}\n{report}");
 }
 
 /// Issue 21: a supervisor watches an operator's console over SSH (モニター), read only. A types

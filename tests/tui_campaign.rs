@@ -40,6 +40,7 @@ fn base(role: Role) -> State {
             date_fixed: true,
             selection_deadline: day(8, 1),
             wrap_up_reasons: madoguchi::domain::Policy::builtin().wrap_up_reason,
+            server_now: None,
         })),
     );
     s

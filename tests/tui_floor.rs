@@ -33,6 +33,7 @@ fn base(name: &str, role: Role) -> State {
             date_fixed: true,
             selection_deadline: NaiveDate::from_ymd_opt(2021, 8, 1).unwrap(),
             wrap_up_reasons: madoguchi::domain::Policy::builtin().wrap_up_reason,
+            server_now: None,
         })),
     );
     update(&mut s, Action::MyFloorLoaded(Ok(mine(Some(status(AgentState::Available, 5))))));

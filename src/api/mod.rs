@@ -245,6 +245,10 @@ pub struct Me {
     /// The policy's wrap-up reasons (応対の理由), in the order the console numbers them.
     #[serde(default)]
     pub wrap_up_reasons: Vec<WrapUpReason>,
+    /// The server's "now" when it answered (under `--as-of`, that date at the real time of
+    /// day): the console counts its timers on the server's clock, whose instants it shows.
+    #[serde(default)]
+    pub server_now: Option<DateTime<Utc>>,
 }
 
 /// `POST /v1/calls`: start a call, optionally already attached to an institution.

@@ -42,6 +42,9 @@ impl SseParser {
 }
 
 /// Forwards the events of `resp` to `tx` until the stream ends or the receiver goes away.
+/// The receiver going away ends it at once (dropping the response closes its connection),
+/// not at the next event: a console that ended must not hold its connection until someone
+/// somewhere changes something.
 pub(crate) async fn pump(resp: reqwest::Response, tx: mpsc::Sender<ServerEvent>) {
     let mut stream = resp.bytes_stream();
     let mut parser = SseParser::default();

@@ -38,6 +38,9 @@ pub struct Policy {
     pub wrap_up_reason: Vec<WrapUpReason>,
     /// The subsidy table (別添3), one row per kind / large-chain / units combination.
     pub subsidy: Vec<SubsidyRow>,
+    /// The SSH door's session rules (`[ssh]`; built-in values when absent).
+    #[serde(default)]
+    pub ssh: SshPolicy,
     /// 架電キャンペーン: attempts, lease, retries, callable hours (a file without it gets the
     /// built-in section).
     #[serde(default = "default_campaign")]
@@ -45,6 +48,25 @@ pub struct Policy {
     /// The floor's limits and away reasons (`[floor]`; a file without it gets the built-in one).
     #[serde(default)]
     pub floor: FloorPolicy,
+}
+
+/// How long an SSH console may sit unused and how many one operator may hold: rules of the
+/// floor (a manager sets them), not of the machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SshPolicy {
+    /// Minutes without a keystroke after which a console session is closed (generous: an
+    /// operator may sit on a long call without typing); 0 = never.
+    pub idle_minutes: u32,
+    /// Console sessions one operator may have open at once (a second desk, a reconnect
+    /// while the dropped session is still being noticed); 0 = no limit.
+    pub max_sessions_per_operator: u32,
+}
+
+impl Default for SshPolicy {
+    fn default() -> SshPolicy {
+        SshPolicy { idle_minutes: 240, max_sessions_per_operator: 4 }
+    }
 }
 
 /// One row of the subsidy table: which institutions it covers and how much it pays.
@@ -373,6 +395,7 @@ mod tests {
             free_units_hospital: 3,
             free_units_other: 1,
             callback_due_minutes: 60,
+            ssh: SshPolicy::default(),
             wrap_up_reason: [
                 ("model", "機種選定・変更", true),
                 ("subsidy", "補助金", false),

@@ -160,8 +160,24 @@ impl SqliteStore {
 
     /// A write transaction holding the database's write lock from its first statement.
     /// Dropped without commit (an error, a cancelled request), it rolls back.
+    ///
+    /// A commit that failed for a full disk leaves sqlx's count of open transactions on the
+    /// writer connection at one, though SQLite has already rolled back (and so refuses the
+    /// ROLLBACK on drop): every later BEGIN on that connection would fail ("begin_with at
+    /// non-zero transaction depth") until a restart. Such a connection is closed and a fresh
+    /// one opened, so writes resume as soon as the disk has room again.
     async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
-        self.writer.begin_with("BEGIN IMMEDIATE").await
+        match self.writer.begin_with("BEGIN IMMEDIATE").await {
+            Err(sqlx::Error::InvalidSavePointStatement) => {
+                tracing::warn!(
+                    "the SQLite writer connection was left inside a failed transaction; reopening it"
+                );
+                let stuck = self.writer.acquire().await?;
+                let _ = sqlx::Connection::close_hard(stuck.detach()).await;
+                self.writer.begin_with("BEGIN IMMEDIATE").await
+            }
+            other => other,
+        }
     }
 
     /// The audit-log feed carries only changes: an event that changes no row is this

@@ -356,7 +356,11 @@ pub struct State {
     pub connected: bool,
     pub ascii: bool,
     pub color: bool,
+    /// Now on the server's clock: the runner's real time plus [`State::clock_offset`].
     pub now: DateTime<Utc>,
+    /// The server's clock minus this machine's (days under `--as-of`), learned from `/v1/me`:
+    /// call timers and due times compare the server's instants with [`State::now`].
+    pub clock_offset: chrono::TimeDelta,
     pub message: Option<(Level, String)>,
     /// Quit was asked while a dialog or call is open: the next Quit / Enter quits.
     pub confirm_quit: bool,
@@ -392,6 +396,7 @@ impl State {
             ascii,
             color,
             now,
+            clock_offset: chrono::TimeDelta::zero(),
             message: None,
             confirm_quit: false,
             quit: false,

@@ -122,13 +122,18 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Command(Command::NewCallBack) => callbacks::open_form(state),
         Action::Command(Command::CloseCallBack) => callbacks::close(state),
         Action::Tick(now) => {
-            state.now = now;
+            state.now = now + state.clock_offset;
             vec![]
         }
         Action::Resize(..) => vec![],
         Action::MeLoaded(reply) => {
             if let Err(e) = &reply {
                 state.message = Some((Level::Error, e.to_string()));
+            }
+            if let Ok(server_now) = reply.as_ref().map(|me| me.server_now) {
+                let local_now = state.now - state.clock_offset;
+                state.clock_offset = server_now.map_or(chrono::TimeDelta::zero(), |t| t - local_now);
+                state.now = local_now + state.clock_offset;
             }
             state.me = super::state::Loadable::from_reply(reply);
             vec![]
