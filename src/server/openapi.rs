@@ -12,6 +12,7 @@ use super::{events, routes};
     info(title = "madoguchi API", description = "オンライン資格確認コールセンターの API。エラーはすべて {\"error\":{\"code\",\"message\"}} の形。"),
     paths(
         routes::admin::healthz,
+        routes::admin::readyz,
         super::openapi_json,
         routes::admin::me,
         routes::institutions::lookup,
