@@ -9,6 +9,7 @@ pub mod campaign;
 pub mod error;
 pub mod floor;
 pub mod institution;
+pub mod jst;
 pub mod policy;
 pub mod reader;
 pub mod subsidy;
