@@ -9,7 +9,9 @@ use crate::domain::{
     Institution, InstitutionKind, ReaderApplication, ReaderModel, ReaderStatus, SubsidyClaim, WrapUpReason,
 };
 
+mod faq;
 mod live_call;
+pub use faq::*;
 pub use live_call::*;
 
 /// The one error shape of every error response: `{"error": {"code": "...", "message": "..."}}`.

@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod call;
 pub mod error;
+pub mod faq_context;
 pub mod institution;
 pub mod policy;
 pub mod reader;

@@ -23,6 +23,8 @@ use super::{events, routes};
         routes::reader::change_application,
         routes::faq::search,
         routes::faq::put,
+        routes::faq::import,
+        routes::faq::suggest,
         routes::audit::list,
         routes::audit::verify,
         routes::calls::start,

@@ -249,6 +249,15 @@ impl FaqCorpus {
         let index = FaqIndex::build(&entries);
         FaqCorpus { entries, index }
     }
+
+    /// Makes the corpus hold `entries` (the store's, by id), tokenising only the entries that
+    /// changed; returns how many were. An edit of one entry, or the same import seen again
+    /// from another server's notification, costs one entry or none, not a rebuild.
+    pub fn update(&mut self, entries: Vec<FaqEntry>) -> usize {
+        let tokenised = self.index.update(&self.entries, &entries);
+        self.entries = entries;
+        tokenised
+    }
 }
 
 /// Where the background build of the lookup index stands.
@@ -902,12 +911,14 @@ impl AppState {
         written.map(|()| bytes)
     }
 
-    /// Rebuilds the FAQ index from the store.
+    /// Brings the FAQ index up to the store's entries (only the changed entries are tokenised).
     pub async fn reload_faq(&self) -> Result<(), StoreError> {
         let entries = self.store.faq_entries().await?;
-        let corpus = FaqCorpus::build(entries);
-        *self.faq.write().unwrap_or_else(PoisonError::into_inner) = corpus;
+        let mut corpus = self.faq.write().unwrap_or_else(PoisonError::into_inner);
+        let tokenised = corpus.update(entries);
+        drop(corpus);
         self.faq.clear_poison();
+        tracing::debug!(tokenised, "FAQ index updated");
         Ok(())
     }
 }

@@ -4,7 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::api::{
-    AuditEvent, Call, ChangeReceipt, Dashboard, DeadlineBatchResult, FaqResponse, InstitutionDetail,
+    AuditEvent, Call, ChangeReceipt, Dashboard, DeadlineBatchResult, FaqResponse, FaqSuggestions, InstitutionDetail,
     LookupResponse, Me, ReaderApplicationView, ServerEvent, SubsidyView, TakenCallBack,
 };
 use crate::client::ClientError;
@@ -65,6 +65,11 @@ pub enum Action {
     FaqDone {
         seq: u64,
         reply: Reply<FaqResponse>,
+    },
+    /// The FAQ suggestions for the open call (only the latest `seq` is shown).
+    SuggestDone {
+        seq: u64,
+        reply: Reply<FaqSuggestions>,
     },
     CallSaved(Reply<Call>),
     CallsLoaded(Reply<Vec<Call>>),

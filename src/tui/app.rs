@@ -28,6 +28,8 @@ use super::{TuiError, view};
 
 /// How long to wait before resending a change after a dropped connection.
 const RETRY_AFTER: Duration = Duration::from_secs(2);
+/// How long a call's note must rest before its FAQ suggestions are asked again.
+const SUGGEST_AFTER: Duration = Duration::from_millis(400);
 /// How long to wait before resubscribing to live events.
 const RESUBSCRIBE_AFTER: Duration = Duration::from_secs(3);
 
@@ -40,6 +42,7 @@ pub struct Effects {
     tx: mpsc::Sender<Action>,
     lookup_job: Option<JoinHandle<()>>,
     faq_job: Option<JoinHandle<()>>,
+    suggest_job: Option<JoinHandle<()>>,
     subscription: Option<JoinHandle<()>>,
     /// Texts to put on the clipboard, written by the runner between frames.
     pub copies: Vec<String>,
@@ -48,7 +51,7 @@ pub struct Effects {
 impl Drop for Effects {
     fn drop(&mut self) {
         for job in
-            [self.lookup_job.take(), self.faq_job.take(), self.subscription.take()].into_iter().flatten()
+            [self.lookup_job.take(), self.faq_job.take(), self.suggest_job.take(), self.subscription.take()].into_iter().flatten()
         {
             job.abort();
         }
@@ -57,7 +60,15 @@ impl Drop for Effects {
 
 impl Effects {
     pub fn new(client: Client, tx: mpsc::Sender<Action>) -> Effects {
-        Effects { client, tx, lookup_job: None, faq_job: None, subscription: None, copies: Vec::new() }
+        Effects {
+            client,
+            tx,
+            lookup_job: None,
+            faq_job: None,
+            suggest_job: None,
+            subscription: None,
+            copies: Vec::new(),
+        }
     }
 
     fn spawn<F>(&self, f: impl FnOnce(Client) -> F + Send + 'static) -> JoinHandle<()>
@@ -147,6 +158,17 @@ impl Effects {
                 self.faq_job = Some(self.spawn(move |c| async move {
                     let reply = c.faq(&query, FAQ_LIMIT).await;
                     Action::FaqDone { seq, reply }
+                }));
+            }
+            Effect::Suggest { seq, code, note } => {
+                if let Some(j) = self.suggest_job.take() {
+                    j.abort();
+                }
+                self.suggest_job = Some(self.spawn(move |c| async move {
+                    // Debounce: a note being typed sends one request once the typing pauses.
+                    tokio::time::sleep(SUGGEST_AFTER).await;
+                    let reply = c.faq_suggest(code.as_deref(), &note).await;
+                    Action::SuggestDone { seq, reply }
                 }));
             }
             Effect::StartCall { code } => {

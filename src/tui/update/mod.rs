@@ -11,6 +11,7 @@ pub use faq::FAQ_LIMIT;
 pub use lookup::LOOKUP_LIMIT;
 mod institution;
 mod lookup;
+mod suggest;
 
 use crate::api::ServerEvent;
 
@@ -26,6 +27,13 @@ pub fn init(_state: &State) -> Vec<Effect> {
 
 /// Applies one action; returns the I/O to perform.
 pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
+    let mut effects = dispatch(state, action);
+    effects.extend(suggest::follow(state));
+    effects
+}
+
+/// Applies one action to the screen or workflow it concerns.
+fn dispatch(state: &mut State, action: Action) -> Vec<Effect> {
     if state.confirm_quit {
         match action {
             Action::Command(Command::Quit) | Action::Command(Command::Confirm) => {
@@ -51,6 +59,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::Command(Command::Faq) => {
             push_screen(state, Screen::Faq);
+            suggest::show_in_faq(state);
             vec![]
         }
         Action::Command(Command::Calls) => {
@@ -104,6 +113,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::ChangeDone { key, reply } => dialog::change_done(state, &key, reply),
         Action::RetryChange => dialog::retry(state),
         Action::FaqDone { seq, reply } => faq::done(state, seq, reply),
+        Action::SuggestDone { seq, reply } => suggest::done(state, seq, reply),
         Action::CallSaved(reply) => calls::saved(state, reply),
         Action::CallsLoaded(reply) => calls::loaded(state, reply),
         Action::DashboardLoaded(reply) => {
