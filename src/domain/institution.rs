@@ -191,6 +191,20 @@ pub struct Institution {
     pub large_chain: bool,
 }
 
+/// Where the institution rows stand, for checking a lookup index (or its snapshot file)
+/// against them: every row changed after `version` has a higher version of its own (see
+/// `store::InstitutionStore::institutions_changed_since`); `generation` tells one database
+/// from another.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstitutionsVersion {
+    /// Which database: random, set once when the database is made.
+    pub generation: String,
+    /// The highest row version written.
+    pub version: i64,
+    /// How many institutions there are.
+    pub count: u64,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

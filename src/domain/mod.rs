@@ -14,7 +14,9 @@ pub mod subsidy;
 
 pub use call::{CallBack, CallBackOutcome, CallBackState, CallReport, WrapUpReason};
 pub use error::RuleError;
-pub use institution::{CodeCheck, CodeError, Institution, InstitutionCode, InstitutionKind};
+pub use institution::{
+    CodeCheck, CodeError, Institution, InstitutionCode, InstitutionKind, InstitutionsVersion,
+};
 pub use policy::{Policy, PolicyError};
 pub use reader::{ReaderApplication, ReaderChange, ReaderModel, ReaderStatus};
 pub use subsidy::{SubsidyClaim, SubsidyStatus};

@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use crate::api::FaqEntry;
+use crate::api::{FaqEntry, FaqHit};
 
 use super::faq_answer_types::{self, ANSWER_TYPE};
 use super::faq_readings::{self, READING};
@@ -475,6 +475,56 @@ impl FaqIndex {
             margin,
             confident: coverage >= p.confident_at && margin >= p.confident_margin,
         }
+    }
+}
+
+/// The FAQ entries and their index (document `i` is `entries[i]`): what the server answers
+/// `GET /v1/faq` from.
+pub struct FaqCorpus {
+    /// Every entry, in index order.
+    pub entries: Vec<FaqEntry>,
+    /// The index over `entries`.
+    pub index: FaqIndex,
+}
+
+impl FaqCorpus {
+    /// Indexes `entries`.
+    pub fn build(entries: Vec<FaqEntry>) -> FaqCorpus {
+        let index = FaqIndex::build(&entries);
+        FaqCorpus { entries, index }
+    }
+
+    /// Makes the corpus hold `entries` (the store's, by id), tokenising only the entries that
+    /// changed; returns how many were. An edit of one entry, or the same import seen again
+    /// from another server's notification, costs one entry or none, not a rebuild.
+    pub fn update(&mut self, entries: Vec<FaqEntry>) -> usize {
+        let tokenised = self.index.update(&self.entries, &entries);
+        self.entries = entries;
+        tokenised
+    }
+
+    /// The best `limit` entries for `query` at a call, from the call's `note` and the question
+    /// words of the institution's `context` (see [`super::faq_suggest`]).
+    pub fn suggest(&self, note: &str, context: &str, limit: usize) -> (Vec<FaqHit>, bool) {
+        let ranking = super::faq_suggest::suggest(&self.index, note, context, limit);
+        let hits = ranking
+            .hits
+            .into_iter()
+            .filter_map(|(doc, score)| self.entries.get(doc).map(|e| FaqHit { entry: e.clone(), score }))
+            .collect();
+        (hits, ranking.confident)
+    }
+
+    /// The best `limit` entries for `query` with their scores, and whether the first answers it
+    /// confidently (see [`FaqRanking`]).
+    pub fn search(&self, query: &str, limit: usize) -> (Vec<FaqHit>, bool) {
+        let ranking = self.index.rank(query, limit);
+        let hits = ranking
+            .hits
+            .into_iter()
+            .filter_map(|(doc, score)| self.entries.get(doc).map(|e| FaqHit { entry: e.clone(), score }))
+            .collect();
+        (hits, ranking.confident)
     }
 }
 

@@ -207,6 +207,18 @@ struct Doc {
     reading_firsts: [u8; 2],
 }
 
+/// One (prefecture, city) as imported, and its folded key.
+struct Place {
+    key: String,
+    prefecture: String,
+    city: String,
+}
+
+/// The key of (prefecture, city) in `InstitutionIndex::place_ids`.
+fn place_id_key(prefecture: &str, city: &str) -> String {
+    format!("{prefecture}{FIELD_SEP}{city}")
+}
+
 /// Separates the original name, reading and phone of a document in `originals`.
 const FIELD_SEP: char = '\u{1F}';
 
@@ -304,7 +316,10 @@ pub struct InstitutionIndex {
     /// The original name, reading and phone of every document (for highlights), one
     /// buffer for all rather than three allocations per document.
     originals: Column,
-    places: Vec<String>,
+    /// Every (prefecture, city) of the documents, by place number, with its folded key (what
+    /// place words are matched against); several spellings folding to one key are several places.
+    places: Vec<Place>,
+    /// Place numbers by [`place_id_key`].
     place_ids: HashMap<String, u32>,
     /// Characters and character pairs of the folded names.
     name_grams: Postings,
@@ -483,7 +498,9 @@ impl InstitutionIndex {
         }
         w.len(self.places.len());
         for p in &self.places {
-            w.str(p);
+            w.str(&p.key);
+            w.str(&p.prefecture);
+            w.str(&p.city);
         }
         for postings in [&self.name_grams, &self.reading_grams, &self.phone_grams, &self.place_docs] {
             postings.write_to(w);
@@ -525,15 +542,19 @@ impl InstitutionIndex {
         let readings = Column::read_from(r, n)?;
         let phones = Column::read_from(r, n)?;
         let originals = Column::read_from(r, n)?;
-        let places_n = r.len(8)?;
+        let places_n = r.len(24)?;
         let mut places = Vec::with_capacity(places_n);
         for _ in 0..places_n {
-            places.push(r.string()?);
+            places.push(Place { key: r.string()?, prefecture: r.string()?, city: r.string()? });
         }
         if docs.iter().any(|d| d.place as usize >= places.len()) {
             return Err(SnapshotError::Damaged("places"));
         }
-        let place_ids = places.iter().enumerate().map(|(i, p)| (p.clone(), i as u32)).collect();
+        let place_ids = places
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (place_id_key(&p.prefecture, &p.city), i as u32))
+            .collect();
         let name_grams = Postings::read_from(r, n as u32)?;
         let reading_grams = Postings::read_from(r, n as u32)?;
         let phone_grams = Postings::read_from(r, n as u32)?;
@@ -600,7 +621,11 @@ impl InstitutionIndex {
         let docs = self.docs.capacity() * std::mem::size_of::<Doc>()
             + (self.by_code.capacity() + self.by_tail.capacity()) * 4
             + (self.code_chars.capacity() + self.tail_chars.capacity()) * 2
-            + self.places.iter().map(|p| p.capacity() + 24).sum::<usize>() * 2;
+            + self
+                .places
+                .iter()
+                .map(|p| p.key.capacity() + 2 * (p.prefecture.capacity() + p.city.capacity()) + 96)
+                .sum::<usize>();
         let originals = self.originals.bytes();
         IndexMemory { keys, postings, docs, originals, total: keys + postings + docs + originals }
     }
@@ -659,16 +684,7 @@ impl InstitutionIndex {
             .map(|p| fold(p).chars().filter(char::is_ascii_digit).collect())
             .unwrap_or_default();
 
-        let place_key = fold(&format!("{}{}", inst.prefecture, inst.city));
-        let place = match self.place_ids.get(&place_key) {
-            Some(&id) => id,
-            None => {
-                let id = self.places.len() as u32;
-                self.places.push(place_key.clone());
-                self.place_ids.insert(place_key, id);
-                id
-            }
-        };
+        let place = self.place_of(&inst.prefecture, &inst.city);
         for start in [0, legal_start, facility_start] {
             if let Some(c) = name_key.get(start..).and_then(|k| k.chars().next()) {
                 self.name_grams.add(start_gram(c), doc);
@@ -727,6 +743,25 @@ impl InstitutionIndex {
         }
     }
 
+    /// The place number of (prefecture, city), interned on first sight.
+    fn place_of(&mut self, prefecture: &str, city: &str) -> u32 {
+        let id_key = place_id_key(prefecture, city);
+        if let Some(&id) = self.place_ids.get(&id_key) {
+            return id;
+        }
+        let id = self.places.len() as u32;
+        let key = fold(&format!("{prefecture}{city}"));
+        self.places.push(Place { key, prefecture: prefecture.to_string(), city: city.to_string() });
+        self.place_ids.insert(id_key, id);
+        id
+    }
+
+    /// The (prefecture, city) of a document as imported.
+    pub fn place(&self, doc: u32) -> Option<(&str, &str)> {
+        let place = self.places.get(self.docs.get(doc as usize)?.place as usize)?;
+        Some((&place.prefecture, &place.city))
+    }
+
     /// Ranked hits for `query`, best first, at most `limit`.
     ///
     /// Terms separated by spaces that name a prefecture or city (`三鷹 あかい`) narrow the
@@ -748,7 +783,7 @@ impl InstitutionIndex {
                 let f = fold(t);
                 let holding: Option<Vec<bool>> = (f.chars().count() >= 2).then(|| {
                     let finder = memmem::Finder::new(f.as_bytes());
-                    self.places.iter().map(|p| finder.find(p.as_bytes()).is_some()).collect()
+                    self.places.iter().map(|p| finder.find(p.key.as_bytes()).is_some()).collect()
                 });
                 match holding {
                     Some(holding) if holding.contains(&true) => {

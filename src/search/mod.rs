@@ -7,6 +7,8 @@
 //! - `typo`: readings found through one slip (a letter dropped, swapped or a wrong vowel).
 //! - `institution_index`: the in-memory institution lookup (codes, phones, names, readings,
 //!   romaji, fuzzy), ranked.
+//! - `lookup`: the lookup index the server answers from: the institution index with each
+//!   institution's kind and reader status, and its snapshot payload.
 //! - `kana_code`: one byte per kana for the readings that index keeps.
 //! - `snapshot_codec`: the byte format of the lookup index snapshot file (header, checksum).
 //! - `rules`: the fingerprint of this build's keying rules, so a snapshot keyed by another
@@ -25,6 +27,7 @@ pub mod faq_suggest;
 pub mod faq_tokens;
 pub mod institution_index;
 pub mod kana_code;
+pub mod lookup;
 pub mod normalize;
 pub mod postings;
 pub mod reading;
@@ -34,5 +37,6 @@ pub mod snapshot_codec;
 pub mod typo;
 pub mod variants;
 
-pub use faq_index::FaqIndex;
+pub use faq_index::{FaqCorpus, FaqIndex};
 pub use institution_index::{IndexMemory, InstitutionIndex, MatchKind, SearchHit, index_order_key};
+pub use lookup::LookupIndex;

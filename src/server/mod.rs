@@ -1,6 +1,11 @@
 //! The axum API server.
 //!
-//! - `state.rs`: [`AppState`] (store, policy, business clock, indexes, events).
+//! - `state.rs`: [`AppState`], what every handler shares (store, policy, business clock,
+//!   indexes, events, tokens, SSH sessions); `index_lifecycle.rs` and `index_snapshot.rs`: the
+//!   lookup index's build, catch-up and snapshot file; `change_feed.rs`: the way back after a
+//!   write (the store's change feed → indexes → `/v1/events`); `tokens.rs`: token cache and
+//!   revocation; `ssh_sessions.rs`: the SSH sessions open on this process.
+//! - `usecase/`: one function per workflow; routes call one each.
 //! - `routes/`: one module per resource, merged in [`router`].
 //! - `auth.rs`: bearer tokens and roles; `error.rs`: [`ApiError`] and the one error shape;
 //!   `extract.rs`: extractors whose rejections use that shape.
@@ -10,17 +15,22 @@
 //!   on a loopback port for the console and the CLI.
 
 pub mod auth;
+mod change_feed;
 pub mod clock;
 pub mod error;
 pub mod events;
 pub mod extract;
 pub mod hyper_errors;
+mod index_lifecycle;
+mod index_snapshot;
 pub mod limits;
 pub mod listen;
 pub mod openapi;
 pub mod routes;
+mod ssh_sessions;
 pub mod state;
 pub mod subsidy;
+mod tokens;
 pub mod usecase;
 pub mod views;
 

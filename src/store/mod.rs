@@ -35,7 +35,7 @@ use crate::domain::{CallBack, CallBackOutcome, Institution, ReaderApplication, R
 pub use error::StoreError;
 pub use postgres::{CHANGES_CHANNEL, PostgresStore};
 pub use records::{
-    AuditVerification, BatchRule, ChangeCommand, ChangeOutcome, ChangeRule, DeadlineBatch,
+    ApplicationChange, AuditVerification, BatchRule, ChangeCommand, ChangeOutcome, ChangeRule, DeadlineBatch,
     DeadlineBatchReport, InstitutionRow, InstitutionsVersion, NewCall, NewCallBackRecord, OperatorGeneration,
     OperatorRecord, PrefectureCount, SeedData, UpsertCounts,
 };

@@ -13,16 +13,7 @@ pub struct InstitutionRow {
     pub reader_status: ReaderStatus,
 }
 
-/// Where the institution rows stand, for checking a lookup index (or its snapshot file)
-/// against them: every row changed after `version` has a higher version of its own (see
-/// [`crate::store::InstitutionStore::institutions_changed_since`]); `generation` tells one
-/// database from another.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InstitutionsVersion {
-    pub generation: String,
-    pub version: i64,
-    pub count: u64,
-}
+pub use crate::domain::InstitutionsVersion;
 
 /// Rows counted by an upsert (institutions, FAQ entries).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -88,6 +79,19 @@ pub struct DeadlineBatchReport {
     pub cancelled: u64,
     /// A few of the affected codes, for the supervisor to check.
     pub sample_codes: Vec<String>,
+    /// Every application the batch changed (none on a dry run), for the lookup index.
+    pub changed: Vec<ApplicationChange>,
+}
+
+/// One committed change of a reader application: what the lookup index shows of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApplicationChange {
+    /// The institution's code.
+    pub code: String,
+    /// The application's version after the change.
+    pub version: i64,
+    /// Its status after the change.
+    pub status: ReaderStatus,
 }
 
 /// Undecided applications left in one prefecture (dashboard).

@@ -164,7 +164,6 @@ impl SqliteStore {
         Ok(false)
     }
 
-    /// SQLite has a single process's server: changes are announced in-process by the server.
     /// SQLite has no LISTEN/NOTIFY: the audit log is the change feed. A task polls it for
     /// events newer than the last one seen (every [`FEED_POLL`]), so that servers of several
     /// processes on one file (two embedded consoles) hear each other's changes. It ends when
@@ -226,7 +225,7 @@ type FeedRow = (i64, String, String, Option<String>, Option<String>, String);
 /// How often the SQLite change feed looks at the audit log.
 const FEED_POLL: Duration = Duration::from_millis(300);
 
-/// The event an audit log entry announces, if any.
+/// The event an audit log entry announces, if any (see `sql::announced_by`).
 fn feed_event(
     operator: &str,
     action: &str,
@@ -234,25 +233,10 @@ fn feed_event(
     receipt_no: Option<String>,
     detail: &str,
 ) -> Option<ServerEvent> {
-    if action.starts_with("reader_application.") {
-        let version = serde_json::from_str::<serde_json::Value>(detail)
-            .ok()
-            .and_then(|d| d.get("after")?.get("version")?.as_i64())
-            .unwrap_or(0);
-        return Some(ServerEvent::ApplicationChanged {
-            code: code?,
-            version,
-            operator: operator.to_string(),
-            receipt_no,
-        });
-    }
-    if action.starts_with("institution") {
-        return Some(ServerEvent::InstitutionsChanged);
-    }
-    if action.starts_with("faq") {
-        return Some(ServerEvent::FaqChanged);
-    }
-    None
+    let version = serde_json::from_str::<serde_json::Value>(detail)
+        .ok()
+        .and_then(|d| d.get("after")?.get("version")?.as_i64());
+    sql::announced_by(operator, action, code, receipt_no, version)
 }
 
 /// Parses a path or `sqlite:` URL into connect options; true when the database is in memory.

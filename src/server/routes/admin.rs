@@ -14,9 +14,7 @@ use crate::server::usecase;
 #[utoipa::path(get, path = "/healthz", tag = "meta",
     responses((status = 200, description = "The server is up", body = Health)))]
 pub async fn healthz(State(state): State<AppState>) -> AppJson<Health> {
-    let lookup = state.lookup_readiness();
-    let institutions = state.lookup.read().map(|l| l.len() as u64).unwrap_or(0);
-    AppJson(Health { status: "ok".to_string(), institutions, lookup })
+    AppJson(usecase::meta::health(&state))
 }
 
 /// Who the token belongs to and the business date (for the status bar).
@@ -28,14 +26,7 @@ pub async fn healthz(State(state): State<AppState>) -> AppJson<Health> {
         (status = 403, description = "The service role may only search the FAQ", body = crate::api::ErrorBody),
     ))]
 pub async fn me(Staff(caller): Staff, State(state): State<AppState>) -> Result<AppJson<Me>, ApiError> {
-    Ok(AppJson(Me {
-        name: caller.name,
-        role: caller.role,
-        business_date: state.clock.today(),
-        date_fixed: state.clock.is_fixed(),
-        selection_deadline: state.policy.selection_deadline,
-        wrap_up_reasons: state.policy.wrap_up_reason.clone(),
-    }))
+    Ok(AppJson(usecase::meta::me(&state, caller)))
 }
 
 /// What a supervisor watches: undecided applications by prefecture, days left, today's changes.

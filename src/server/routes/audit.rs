@@ -10,7 +10,7 @@ use crate::server::auth::{Staff, Supervisor};
 use crate::server::error::ApiError;
 use crate::server::extract::{AppJson, AppQuery};
 use crate::server::state::AppState;
-use crate::server::usecase::institutions::parse_code;
+use crate::server::usecase::audit;
 
 /// Query of `GET /v1/audit`.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -36,11 +36,7 @@ pub async fn list(
     AppQuery(p): AppQuery<AuditParams>,
 ) -> Result<AppJson<Vec<AuditEvent>>, ApiError> {
     let n = limit(p.limit, 100, 1000)?;
-    let code = match p.code.as_deref() {
-        Some(raw) => Some(parse_code(raw)?.code.as_str().to_string()),
-        None => None,
-    };
-    Ok(AppJson(state.store.audit(code.as_deref(), n).await?))
+    Ok(AppJson(audit::list(&state, p.code.as_deref(), n).await?))
 }
 
 /// Checks the hash chain end to end (supervisors).
@@ -55,10 +51,5 @@ pub async fn verify(
     Supervisor(_caller): Supervisor,
     State(state): State<AppState>,
 ) -> Result<AppJson<AuditVerifyResult>, ApiError> {
-    let v = state.store.verify_audit().await?;
-    Ok(AppJson(AuditVerifyResult {
-        ok: v.first_broken_seq.is_none(),
-        events: v.events,
-        first_broken_seq: v.first_broken_seq,
-    }))
+    Ok(AppJson(audit::verify(&state).await?))
 }

@@ -10,7 +10,6 @@ use crate::server::error::ApiError;
 use crate::server::extract::{AppJson, AppPath, AppQuery};
 use crate::server::state::AppState;
 use crate::server::usecase::calls;
-use crate::server::usecase::institutions::parse_code;
 
 /// Starts a call (the timer in the status bar), optionally already for an institution.
 #[utoipa::path(post, path = "/v1/calls", tag = "calls", request_body = StartCall,
@@ -101,10 +100,5 @@ pub async fn list(
     State(state): State<AppState>,
     AppQuery(p): AppQuery<CallsParams>,
 ) -> Result<AppJson<Vec<Call>>, ApiError> {
-    let code = match p.code.as_deref() {
-        Some(raw) => Some(parse_code(raw)?.code.as_str().to_string()),
-        None => None,
-    };
-    let since = p.today.unwrap_or(false).then(|| state.clock.start_of_today());
-    Ok(AppJson(state.store.calls(code.as_deref(), since).await?))
+    Ok(AppJson(calls::list(&state, p.code.as_deref(), p.today.unwrap_or(false)).await?))
 }

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::{limit, query};
-use crate::api::{FaqEntry, FaqHit, FaqImport, FaqImportResult, FaqResponse, FaqSuggestions};
+use crate::api::{FaqEntry, FaqImport, FaqImportResult, FaqResponse, FaqSuggestions};
 use crate::server::auth::{FaqReader, Supervisor};
 use crate::server::error::ApiError;
 use crate::server::extract::{AppJson, AppPath, AppQuery};
@@ -38,14 +38,7 @@ pub async fn search(
 ) -> Result<AppJson<FaqResponse>, ApiError> {
     let q = query(p.q)?;
     let n = limit(p.limit, 10, 50)?;
-    let corpus = state.faq.read().map_err(|_| ApiError::Internal("faq index poisoned".into()))?;
-    let ranking = corpus.index.rank(&q, n as usize);
-    let results = ranking
-        .hits
-        .into_iter()
-        .filter_map(|(doc, score)| corpus.entries.get(doc).map(|e| FaqHit { entry: e.clone(), score }))
-        .collect();
-    Ok(AppJson(FaqResponse { query: q, results, confident: ranking.confident }))
+    Ok(AppJson(usecase::faq::search(&state, q, n as usize)?))
 }
 
 /// Adds or replaces one entry (supervisors); the id in the path wins over the body's.

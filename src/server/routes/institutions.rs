@@ -11,7 +11,7 @@ use crate::server::auth::Staff;
 use crate::server::error::ApiError;
 use crate::server::extract::{AppJson, AppPath, AppQuery};
 use crate::server::state::AppState;
-use crate::server::usecase::institutions::{self, find};
+use crate::server::usecase::institutions;
 
 /// Query of `GET /v1/institutions`.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -39,12 +39,7 @@ pub async fn lookup(
 ) -> Result<AppJson<LookupResponse>, ApiError> {
     let q = query(p.q)?;
     let n = limit(p.limit, 20, 200)?;
-    state.wait_for_index().await.map_err(ApiError::Unavailable)?;
-    let results = {
-        let index = state.lookup.read().map_err(|_| ApiError::Internal("lookup index poisoned".into()))?;
-        index.search(&q, n as usize)
-    };
-    Ok(AppJson(LookupResponse { query: q, results }))
+    Ok(AppJson(institutions::lookup(&state, q, n as usize).await?))
 }
 
 /// One institution with its reader application as of the business date.
@@ -63,8 +58,7 @@ pub async fn detail(
     State(state): State<AppState>,
     AppPath(code): AppPath<String>,
 ) -> Result<AppJson<InstitutionDetail>, ApiError> {
-    let found = find(&state, &code).await?;
-    Ok(AppJson(institutions::detail(&state, found).await?))
+    Ok(AppJson(institutions::detail(&state, &code).await?))
 }
 
 /// An operator's correction of the katakana reading (replaces an inferred one).
@@ -87,8 +81,7 @@ pub async fn set_reading(
     AppPath(code): AppPath<String>,
     AppJson(body): AppJson<SetReading>,
 ) -> Result<AppJson<InstitutionDetail>, ApiError> {
-    let found = find(&state, &code).await?;
-    Ok(AppJson(institutions::correct_reading(&state, &caller, found, &body.name_kana).await?))
+    Ok(AppJson(institutions::correct_reading_at(&state, &caller, &code, &body.name_kana).await?))
 }
 
 /// The institution's subsidy claim, if any, and what the calculator says applies to it.
@@ -107,16 +100,5 @@ pub async fn subsidy(
     State(state): State<AppState>,
     AppPath(code): AppPath<String>,
 ) -> Result<AppJson<SubsidyView>, ApiError> {
-    let (check, row) = find(&state, &code).await?;
-    let claim = state.store.subsidy_claim(check.code.as_str()).await?;
-    let app = state.store.application(check.code.as_str()).await?;
-    let inst = &row.institution;
-    let units = claim.as_ref().map(|c| c.units).unwrap_or(app.units).max(1);
-    Ok(AppJson(crate::server::subsidy::subsidy_view(
-        &state.policy,
-        inst.kind,
-        inst.large_chain,
-        units,
-        claim,
-    )))
+    Ok(AppJson(institutions::subsidy(&state, &code).await?))
 }

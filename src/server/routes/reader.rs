@@ -8,8 +8,6 @@ use crate::server::error::ApiError;
 use crate::server::extract::{AppJson, AppPath};
 use crate::server::state::AppState;
 use crate::server::usecase::applications::{self, ChangeRequest};
-use crate::server::usecase::institutions::find;
-use crate::server::views::application_view;
 use axum::extract::State;
 use axum::http::header::{ETAG, IF_MATCH};
 use axum::http::{HeaderMap, HeaderValue};
@@ -27,7 +25,7 @@ pub async fn models(
     Staff(_caller): Staff,
     State(state): State<AppState>,
 ) -> Result<AppJson<Vec<ReaderModel>>, ApiError> {
-    Ok(AppJson(state.store.reader_models().await?))
+    Ok(AppJson(applications::models(&state).await?))
 }
 
 fn etag(version: i64) -> HeaderValue {
@@ -51,12 +49,8 @@ pub async fn get_application(
     State(state): State<AppState>,
     AppPath(code): AppPath<String>,
 ) -> Result<Response, ApiError> {
-    let (check, row) = find(&state, &code).await?;
-    let app = state.store.application(check.code.as_str()).await?;
-    let models = state.store.reader_models().await?;
-    let version = app.version;
-    let view = application_view(&state.policy, state.clock.today(), row.institution.kind, app, &models);
-    Ok(([(ETAG, etag(version))], AppJson(view)).into_response())
+    let view = applications::read(&state, &code).await?;
+    Ok(([(ETAG, etag(view.application.version))], AppJson(view)).into_response())
 }
 
 /// Reads `If-Match`: missing or `*` → 428. A tag that is not one of ours (not a version number, or
@@ -131,12 +125,13 @@ pub async fn change_application(
 ) -> Result<Response, ApiError> {
     // The institution, then the preconditions, then the body: a client that sent neither
     // If-Match nor a valid body learns first that it must read the application (428).
-    let found = find(&state, &code).await?;
-    let expected_version = if_match(&headers)?;
-    let idempotency_key = idempotency_key(&headers)?;
-    let AppJson(body) = body?;
-    let req = ChangeRequest { expected_version, idempotency_key, body };
-    let receipt = applications::change(&state, &caller, &found, req).await?;
+    let req = (|| {
+        let expected_version = if_match(&headers)?;
+        let idempotency_key = idempotency_key(&headers)?;
+        let AppJson(body) = body?;
+        Ok(ChangeRequest { expected_version, idempotency_key, body })
+    })();
+    let receipt = applications::change_at(&state, &caller, &code, req).await?;
     Ok(([(ETAG, etag(receipt.application.application.version))], AppJson(receipt)).into_response())
 }
 

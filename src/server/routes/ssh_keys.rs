@@ -51,7 +51,7 @@ pub async fn list(
     Supervisor(_caller): Supervisor,
     State(state): State<AppState>,
 ) -> Result<AppJson<Vec<SshKey>>, ApiError> {
-    Ok(AppJson(state.store.ssh_keys().await?))
+    Ok(AppJson(usecase::ssh_keys::list(&state).await?))
 }
 
 /// Removes a key; sessions opened with it end.
@@ -83,5 +83,5 @@ pub async fn sessions(
     Supervisor(_caller): Supervisor,
     State(state): State<AppState>,
 ) -> Result<AppJson<Vec<SshSession>>, ApiError> {
-    Ok(AppJson(state.ssh_sessions()))
+    Ok(AppJson(usecase::ssh_keys::sessions(&state)))
 }

@@ -4,8 +4,8 @@
 use sha2::{Digest, Sha256};
 
 use super::ApiError;
-use super::institutions::Found;
-use crate::api::{ChangeReaderApplication, ChangeReceipt, DeadlineBatchResult, Role, ServerEvent};
+use super::institutions::{Found, find};
+use crate::api::{ChangeReaderApplication, ChangeReceipt, DeadlineBatchResult, ReaderApplicationView, Role};
 use crate::domain::ReaderModel;
 use crate::domain::call::check_callback_verification;
 use crate::domain::reader::{
@@ -19,14 +19,31 @@ use crate::store::{ChangeCommand, DeadlineBatch, StoreError};
 
 /// A change as the caller asked for it: the version they read, their key, the body.
 pub struct ChangeRequest {
+    /// The version the caller read (`If-Match`).
     pub expected_version: i64,
+    /// Unique per change, the same on a retry (`Idempotency-Key`).
     pub idempotency_key: String,
+    /// What to change.
     pub body: ChangeReaderApplication,
 }
 
-/// Checks the body, runs the domain's rule inside the store's transaction, then shows the
-/// change in lookups and tells every console. A replay (same key, same body) returns the
-/// first answer and changes nothing.
+/// `PUT /v1/institutions/{code}/reader-application` in the order the API answers it: the
+/// institution (400, 404), then the request's preconditions and body as the route read them
+/// (428, 400, 422), then the change.
+pub async fn change_at(
+    state: &AppState,
+    caller: &Caller,
+    raw_code: &str,
+    req: Result<ChangeRequest, ApiError>,
+) -> Result<ChangeReceipt, ApiError> {
+    let institution = find(state, raw_code).await?;
+    change(state, caller, &institution, req?).await
+}
+
+/// Checks the body, runs the domain's rule inside the store's transaction (which also checks
+/// the model against the catalog), then shows the change in lookups; consoles hear of it from
+/// the store's change feed. A replay (same key, same body) returns the first answer and
+/// changes nothing.
 pub async fn change(
     state: &AppState,
     caller: &Caller,
@@ -34,8 +51,7 @@ pub async fn change(
     req: ChangeRequest,
 ) -> Result<ChangeReceipt, ApiError> {
     let (check, row) = institution;
-    let models = state.store.reader_models().await?;
-    validate(&req.body, &models)?;
+    validate(&req.body)?;
     // The receipt goes on the call's record: only its operator or a supervisor may put it
     // there (an unknown call is the store's 422, inside the transaction).
     let call = match req.body.call_id {
@@ -45,7 +61,6 @@ pub async fn change(
     if let Some(call) = &call {
         super::calls::editor(call, caller)?;
     }
-    // (An unknown call id is left to the store's 422.)
     if req.body.verification == crate::api::Verification::CallbackRegisteredPhone
         && (req.body.call_id.is_none() || call.is_some())
     {
@@ -58,6 +73,7 @@ pub async fn change(
     let kind = row.institution.kind;
     let today = state.clock.today();
     let policy = state.policy.clone();
+    let model_id = req.body.model_id.clone();
     let change = ReaderChange { model_id: req.body.model_id.clone(), units: req.body.units };
     let may_reinstate = caller.role == Role::Supervisor;
     let cmd = ChangeCommand {
@@ -70,7 +86,10 @@ pub async fn change(
         at: state.clock.now(),
         rule: Box::new(move |current| change_rule(&policy, today, kind, current, &change, may_reinstate)),
     };
-    let outcome = match state.store.change_application(cmd).await {
+    let changed = state.store.change_application(cmd).await;
+    // The catalog names the model in the answer, and says why an unknown one was refused.
+    let models = state.store.reader_models().await?;
+    let outcome = match changed {
         Ok(o) => o,
         Err(StoreError::StaleVersion { current_state, .. }) => {
             let current = application_view(&state.policy, today, kind, *current_state, &models);
@@ -83,16 +102,13 @@ pub async fn change(
                 current: Box::new(current),
             });
         }
+        Err(StoreError::Invalid(_)) if !models.iter().any(|m| m.id == model_id) => {
+            return Err(unknown_model(&model_id));
+        }
         Err(e) => return Err(e.into()),
     };
     if !outcome.replayed {
-        state.update_index(|index| index.set_status(&code, outcome.after.status)).await?;
-        state.publish(ServerEvent::ApplicationChanged {
-            code,
-            version: outcome.after.version,
-            operator: caller.name.clone(),
-            receipt_no: Some(outcome.receipt_no.clone()),
-        });
+        state.show_application_change(&code, outcome.after.version, outcome.after.status).await?;
     }
     Ok(ChangeReceipt {
         receipt_no: outcome.receipt_no,
@@ -101,14 +117,30 @@ pub async fn change(
     })
 }
 
-/// Body checks a rule cannot make: the model exists, a caller is named.
-fn validate(body: &ChangeReaderApplication, models: &[ReaderModel]) -> Result<(), ApiError> {
-    if !models.iter().any(|m| m.id == body.model_id) {
-        return Err(ApiError::unprocessable(
-            "unknown_model",
-            format!("機種「{}」はカタログにありません。機種一覧から選んでください", body.model_id),
-        ));
-    }
+/// The answer to a model the catalog does not hold.
+fn unknown_model(model_id: &str) -> ApiError {
+    ApiError::unprocessable(
+        "unknown_model",
+        format!("機種「{model_id}」はカタログにありません。機種一覧から選んでください"),
+    )
+}
+
+/// The application of an institution as of the business date, with its version (the ETag).
+pub async fn read(state: &AppState, raw_code: &str) -> Result<ReaderApplicationView, ApiError> {
+    let (check, row) = find(state, raw_code).await?;
+    let app = state.store.application(check.code.as_str()).await?;
+    let models = state.store.reader_models().await?;
+    Ok(application_view(&state.policy, state.clock.today(), row.institution.kind, app, &models))
+}
+
+/// The reader model catalog.
+pub async fn models(state: &AppState) -> Result<Vec<ReaderModel>, ApiError> {
+    Ok(state.store.reader_models().await?)
+}
+
+/// Body checks a rule cannot make: a caller is named, units given, fields within their caps.
+/// (The model is checked against the catalog inside the change's transaction.)
+fn validate(body: &ChangeReaderApplication) -> Result<(), ApiError> {
     use super::text::{CALLER_MAX_CHARS, NAME_MAX_CHARS, bounded};
     bounded("model_id", "機種", &body.model_id, NAME_MAX_CHARS)?;
     bounded("caller_name", "お電話の相手のお名前", &body.caller_name, CALLER_MAX_CHARS)?;
@@ -142,7 +174,8 @@ fn request_hash(code: &str, operator: &str, body: &ChangeReaderApplication) -> R
 
 /// The deadline batch (supervisors): the domain says as of which date it runs (refusing a
 /// real run before the deadline) and which applications it cancels; the store writes them
-/// in one transaction; lookups and consoles then see the new statuses.
+/// in one transaction; lookups then show the new statuses (consoles hear of each change from
+/// the store's change feed).
 pub async fn deadline_batch(
     state: &AppState,
     caller: &Caller,
@@ -160,9 +193,8 @@ pub async fn deadline_batch(
         at: state.clock.now(),
     };
     let report = state.store.run_deadline_batch(batch).await?;
-    if !dry_run && report.cancelled > 0 {
-        state.reload_statuses().await?;
-        state.publish(ServerEvent::InstitutionsChanged);
+    for changed in &report.changed {
+        state.show_application_change(&changed.code, changed.version, changed.status).await?;
     }
     let message = if dry_run {
         format!("試算: 機種未定の申込 {} 件がキャンセルの対象です", report.cancelled)

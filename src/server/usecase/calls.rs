@@ -26,6 +26,14 @@ pub async fn open(state: &AppState, caller: &Caller, code: Option<&str>) -> Resu
     Ok(state.store.start_call(&caller.name, code.as_deref(), state.clock.now()).await?)
 }
 
+/// Calls, newest first: of one institution (a code typed any way: 400 if malformed), started
+/// on today's business date, or both.
+pub async fn list(state: &AppState, code: Option<&str>, today: bool) -> Result<Vec<Call>, ApiError> {
+    let code = super::institutions::parse_code_filter(code)?;
+    let since = today.then(|| state.clock.start_of_today());
+    Ok(state.store.calls(code.as_deref(), since).await?)
+}
+
 /// Who may change call `current`: its operator, or a supervisor (audited by the caller);
 /// 403 in Japanese and English for anyone else.
 pub(super) fn editor(current: &Call, caller: &Caller) -> Result<CallEditor, ApiError> {

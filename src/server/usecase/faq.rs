@@ -5,9 +5,8 @@ use std::collections::HashMap;
 
 use super::ApiError;
 use super::institutions;
-use crate::api::{FaqEntry, FaqHit, FaqImportResult, FaqSuggestions, ServerEvent};
+use crate::api::{FaqEntry, FaqImportResult, FaqResponse, FaqSuggestions};
 use crate::domain::faq_context::{FaqContext, context_query};
-use crate::search::faq_suggest;
 use crate::server::auth::Caller;
 use crate::server::state::AppState;
 
@@ -16,6 +15,13 @@ const IMPORT_PROBLEMS_SHOWN: usize = 20;
 
 /// Suggestions shown during a call.
 pub const SUGGESTIONS: usize = 3;
+
+/// The best `limit` entries for `query`, and whether the first answers it confidently.
+pub fn search(state: &AppState, query: String, limit: usize) -> Result<FaqResponse, ApiError> {
+    let corpus = state.faq.read().map_err(|_| ApiError::Internal("faq index poisoned".into()))?;
+    let (results, confident) = corpus.search(&query, limit);
+    Ok(FaqResponse { query, results, confident })
+}
 
 /// `entry` with `id` as its id, if every field is within bounds and the required ones are
 /// there; else 422 saying which field.
@@ -46,7 +52,6 @@ pub async fn edit(state: &AppState, caller: &Caller, id: &str, entry: FaqEntry) 
     let entry = checked(id, entry)?;
     state.store.upsert_faq(std::slice::from_ref(&entry), &caller.name, state.clock.now()).await?;
     state.reload_faq().await?;
-    state.publish(ServerEvent::FaqChanged);
     Ok(entry)
 }
 
@@ -82,7 +87,6 @@ pub async fn import(state: &AppState, caller: &Caller, entries: Vec<FaqEntry>) -
     }
     let counts = state.store.upsert_faq(&good, &caller.name, state.clock.now()).await?;
     state.reload_faq().await?;
-    state.publish(ServerEvent::FaqChanged);
     Ok(FaqImportResult { inserted: counts.inserted, updated: counts.updated })
 }
 
@@ -91,8 +95,7 @@ pub async fn import(state: &AppState, caller: &Caller, entries: Vec<FaqEntry>) -
 pub async fn suggest(state: &AppState, code: Option<&str>, note: &str) -> Result<FaqSuggestions, ApiError> {
     let context = match code {
         Some(raw) => {
-            let found = institutions::find(state, raw).await?;
-            let detail = institutions::detail(state, found).await?;
+            let detail = institutions::detail(state, raw).await?;
             let claim = state.store.subsidy_claim(detail.institution.code.as_str()).await?;
             let app = &detail.reader_application;
             context_query(&FaqContext {
@@ -107,12 +110,7 @@ pub async fn suggest(state: &AppState, code: Option<&str>, note: &str) -> Result
         None => String::new(),
     };
     let corpus = state.faq.read().map_err(|_| ApiError::Internal("faq index poisoned".into()))?;
-    let ranking = faq_suggest::suggest(&corpus.index, note, &context, SUGGESTIONS);
-    let results = ranking
-        .hits
-        .iter()
-        .filter_map(|&(doc, score)| corpus.entries.get(doc).map(|e| FaqHit { entry: e.clone(), score }))
-        .collect();
+    let (results, confident) = corpus.suggest(note, &context, SUGGESTIONS);
     let query = [note.trim(), context.as_str()].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join(" / ");
-    Ok(FaqSuggestions { query, results, confident: ranking.confident })
+    Ok(FaqSuggestions { query, results, confident })
 }

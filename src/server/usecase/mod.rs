@@ -1,25 +1,34 @@
 //! The workflows, one function each: validate, apply the domain rule, write through the
-//! store (one transaction), update the in-memory indexes and publish the event. Route
-//! handlers only parse the request and render the answer; the CLI calls the same functions.
+//! store (one transaction) and show the change in the in-memory indexes (consoles hear of it
+//! from the store's change feed: `server/change_feed.rs`). Reads are use cases too. Route
+//! handlers only parse the request, call one of these and render the answer; the CLI calls
+//! the same functions.
 //!
-//! - `applications.rs`: change a reader application; the deadline batch.
-//! - `institutions.rs`: find one, correct a reading, import a file's rows.
+//! - `applications.rs`: read and change a reader application, the model catalog; the deadline
+//!   batch.
+//! - `institutions.rs`: the lookup, find one, its detail and subsidy view, correct a reading,
+//!   import a file's rows.
+//! - `audit.rs`: the 変更履歴 and the check of its hash chain.
 //! - `calls.rs`: open, update and close a call (wrap-up reasons), FAQ answers on its record.
 //! - `callbacks.rs`: 折り返し to the registered number; `screen_pops.rs`: the phone system's
 //!   screen pops; `reports.rs`: the call report.
-//! - `faq.rs`: edit an entry; `dashboard.rs`: the supervisor's dashboard.
-//! - `operators.rs`: issue and revoke tokens; `ssh_keys.rs`: register and remove SSH keys.
+//! - `faq.rs`: search, edit an entry; `dashboard.rs`: the supervisor's dashboard.
+//! - `meta.rs`: health, and who am I.
+//! - `operators.rs`: issue and revoke tokens; `ssh_keys.rs`: list, register and remove SSH
+//!   keys, and the SSH sessions open.
 //! - `text.rs`: the caps on free-text fields.
 //!
 //! Errors are [`ApiError`]s: one variant per outcome the API documents, with the operator's
 //! message.
 
 pub mod applications;
+pub mod audit;
 pub mod callbacks;
 pub mod calls;
 pub mod dashboard;
 pub mod faq;
 pub mod institutions;
+pub mod meta;
 pub mod operators;
 pub mod reports;
 pub mod screen_pops;

@@ -35,17 +35,14 @@ pub async fn pop(state: &AppState, body: &ScreenPopRequest) -> Result<ScreenPop,
     }
     let digits = caller_digits(&body.caller_number)
         .map_err(|e| ApiError::unprocessable("invalid_number", e.to_string()))?;
-    state.wait_for_index().await.map_err(ApiError::Unavailable)?;
-    let candidates: Vec<ScreenPopCandidate> = {
-        let index = state.lookup.read().map_err(|_| ApiError::Internal("lookup index poisoned".into()))?;
-        index
-            .search(&digits, MAX_CANDIDATES * 2)
+    let candidates: Vec<ScreenPopCandidate> =
+        super::institutions::search_index(state, &digits, MAX_CANDIDATES * 2)
+            .await?
             .iter()
             .filter(|s| s.match_kind == "exact_phone")
             .take(MAX_CANDIDATES)
             .map(ScreenPopCandidate::from)
-            .collect()
-    };
+            .collect();
     let code = match candidates.as_slice() {
         [one] => Some(one.code.clone()),
         _ => None,

@@ -4,7 +4,7 @@
 
 use super::ApiError;
 use super::text::{NAME_MAX_CHARS, bounded};
-use crate::api::{NewSshKey, SshKey};
+use crate::api::{NewSshKey, SshKey, SshSession};
 use crate::server::auth::Caller;
 use crate::server::state::AppState;
 use crate::ssh::authorized_key;
@@ -29,6 +29,16 @@ pub async fn add(state: &AppState, caller: &Caller, req: NewSshKey) -> Result<Ss
     state.store.add_ssh_key(&key, &parsed.openssh, &caller.name).await?;
     tracing::info!("SSH key {} added for {} by {}", key.fingerprint, key.operator, caller.name);
     Ok(key)
+}
+
+/// Every registered key.
+pub async fn list(state: &AppState) -> Result<Vec<SshKey>, ApiError> {
+    Ok(state.store.ssh_keys().await?)
+}
+
+/// The console sessions open over this server's SSH front door, oldest first.
+pub fn sessions(state: &AppState) -> Vec<SshSession> {
+    state.ssh_sessions()
 }
 
 /// Removes the key with `fingerprint`, audited; 404 when there is none. Its open sessions end

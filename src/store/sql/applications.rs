@@ -4,56 +4,20 @@
 
 use sqlx::Row;
 
-use super::audit::{NewEvent, append_event, chain_head};
-use super::convert::{date_text, parse_opt_date, status_from_text, to_u32, to_u64};
+use super::application_rows::{APPLICATION_COLUMNS, application_from_row, write_application};
+use super::audit::{NewEvent, append_and_notify, chain_head};
+use super::convert::to_u64;
 use super::deadline_batch;
 use super::idempotency::{self, Key};
-use super::institutions::institution_exists;
-use super::{Conn, DbRow, FOR_UPDATE, ThisStore, models, notify};
-use crate::api::ServerEvent;
+use super::{Conn, FOR_UPDATE, ThisStore, models};
 use crate::domain::{ReaderApplication, ReaderModel};
 use crate::store::audit_chain;
 use crate::store::{ApplicationStore, ChangeCommand, ChangeOutcome, DeadlineBatch, DeadlineBatchReport};
 use crate::store::{PrefectureCount, StoreError};
 
-pub(super) const APPLICATION_COLUMNS: &str = "status, model_id, units, applied_on, version";
-
-pub(super) fn application_from_row(row: &DbRow) -> Result<ReaderApplication, StoreError> {
-    let status: String = row.try_get("status")?;
-    Ok(ReaderApplication {
-        status: status_from_text(&status)?,
-        model_id: row.try_get("model_id")?,
-        units: to_u32(row.try_get("units")?)?,
-        applied_on: parse_opt_date(row.try_get("applied_on")?)?,
-        version: row.try_get("version")?,
-    })
-}
-
-/// Writes `app` as the application of `code` (the row exists).
-pub(super) async fn write_application(
-    conn: &mut Conn,
-    code: &str,
-    app: &ReaderApplication,
-    updated_at: &str,
-) -> Result<(), StoreError> {
-    sqlx::query(
-        "UPDATE applications SET status = $1, model_id = $2, units = $3, applied_on = $4, version = $5, \
-         updated_at = $6 WHERE code = $7",
-    )
-    .bind(app.status.as_str())
-    .bind(app.model_id.as_deref())
-    .bind(i64::from(app.units))
-    .bind(app.applied_on.map(date_text))
-    .bind(app.version)
-    .bind(updated_at)
-    .bind(code)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
-}
-
 /// Locks the application of `code` and reads it, creating a not-applied row first
-/// (PostgreSQL locks rows, not absences; a refused change rolls this back too).
+/// (PostgreSQL locks rows, not absences; a refused change rolls this back too). An unknown
+/// institution is refused here, by the row's foreign key: the one check of it in the change.
 async fn lock_application(conn: &mut Conn, code: &str, now: &str) -> Result<ReaderApplication, StoreError> {
     sqlx::query(
         "INSERT INTO applications (code, status, model_id, units, applied_on, version, updated_at) \
@@ -62,7 +26,13 @@ async fn lock_application(conn: &mut Conn, code: &str, now: &str) -> Result<Read
     .bind(code)
     .bind(now)
     .execute(&mut *conn)
-    .await?;
+    .await
+    .map_err(|e| match &e {
+        sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
+            StoreError::NotFound(format!("institution {code}"))
+        }
+        _ => e.into(),
+    })?;
     let row =
         sqlx::query(&format!("SELECT {APPLICATION_COLUMNS} FROM applications WHERE code = $1{FOR_UPDATE}"))
             .bind(code)
@@ -71,23 +41,23 @@ async fn lock_application(conn: &mut Conn, code: &str, now: &str) -> Result<Read
     application_from_row(&row)
 }
 
-/// Refuses what the change names but does not exist: a model outside the catalog, a call.
-async fn check_references(
-    conn: &mut Conn,
-    model_id: Option<&str>,
-    call_id: Option<i64>,
-) -> Result<(), StoreError> {
-    if let Some(model) = model_id {
-        let known: Option<String> = sqlx::query_scalar("SELECT id FROM reader_models WHERE id = $1")
-            .bind(model)
-            .fetch_optional(&mut *conn)
-            .await?;
-        if known.is_none() {
-            return Err(StoreError::Invalid(format!(
-                "機種「{model}」はカタログにありません。GET /v1/reader-models の一覧から選んでください"
-            )));
-        }
+/// Refuses a model outside the catalog: the one check of it, first in the change's
+/// transaction (before the version and the rule, as an invalid request).
+async fn check_model(conn: &mut Conn, model: &str) -> Result<(), StoreError> {
+    let known: Option<String> = sqlx::query_scalar("SELECT id FROM reader_models WHERE id = $1")
+        .bind(model)
+        .fetch_optional(&mut *conn)
+        .await?;
+    if known.is_none() {
+        return Err(StoreError::Invalid(format!(
+            "機種「{model}」はカタログにありません。GET /v1/reader-models の一覧から選んでください"
+        )));
     }
+    Ok(())
+}
+
+/// Refuses a call the change names but which does not exist.
+async fn check_call(conn: &mut Conn, call_id: Option<i64>) -> Result<(), StoreError> {
     if let Some(call_id) = call_id {
         let found: Option<i64> = sqlx::query_scalar("SELECT id FROM calls WHERE id = $1")
             .bind(call_id)
@@ -146,9 +116,7 @@ impl ApplicationStore for ThisStore {
             Key { key: &idempotency_key, operator: &operator, code: &code, request_hash: &request_hash };
         let now_text = audit_chain::instant_text(at);
         let mut tx = self.begin_write().await?;
-        if !institution_exists(&mut tx, &code).await? {
-            return Err(StoreError::NotFound(format!("institution {code}")));
-        }
+        check_model(&mut tx, &request.model_id).await?;
         let current = lock_application(&mut tx, &code, &now_text).await?;
         // The key first: a retry of a change that went through must not read as stale.
         if let Some(earlier) = idempotency::replay(&mut tx, &key).await? {
@@ -163,7 +131,7 @@ impl ApplicationStore for ThisStore {
         }
         let mut after = rule(&current)?;
         after.version = current.version + 1;
-        check_references(&mut tx, after.model_id.as_deref(), request.call_id).await?;
+        check_call(&mut tx, request.call_id).await?;
         write_application(&mut tx, &code, &after, &now_text).await?;
 
         let mut head = chain_head(&mut tx).await?;
@@ -183,7 +151,7 @@ impl ApplicationStore for ThisStore {
             with_receipt: true,
             detail,
         };
-        let receipt = append_event(&mut tx, &mut head, event).await?;
+        let receipt = append_and_notify(&mut tx, &mut head, event).await?;
         let receipt_no = receipt.ok_or_else(|| StoreError::internal("no receipt number was assigned"))?;
         let outcome = ChangeOutcome { receipt_no, before: current, after, replayed: false };
         idempotency::record(&mut tx, &key, &outcome, &now_text).await?;
@@ -195,13 +163,6 @@ impl ApplicationStore for ThisStore {
                 .execute(&mut *tx)
                 .await?;
         }
-        let event = ServerEvent::ApplicationChanged {
-            code: code.clone(),
-            version: outcome.after.version,
-            operator: operator.clone(),
-            receipt_no: Some(outcome.receipt_no.clone()),
-        };
-        notify(&mut tx, &event).await?;
         tx.commit().await?;
         Ok(outcome)
     }

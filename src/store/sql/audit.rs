@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 
 use super::convert::{parse_instant, to_u64};
-use super::{Conn, DbRow, ThisStore, lock_audit_chain};
-use crate::api::AuditEvent;
+use super::{Conn, DbRow, ThisStore, lock_audit_chain, notify};
+use crate::api::{AuditEvent, ServerEvent};
 use crate::store::audit_chain::{self, ChainedFields, GENESIS_HASH};
 use crate::store::{AuditStore, AuditVerification, StoreError};
 
@@ -87,6 +87,52 @@ pub(super) async fn append_event(
     head.seq = seq;
     head.hash = hash;
     Ok(receipt)
+}
+
+/// [`append_event`], then announces the event the entry stands for (see [`announced_by`])
+/// to every server when the transaction commits (PostgreSQL `NOTIFY`; SQLite's feed reads the
+/// entry itself).
+pub(super) async fn append_and_notify(
+    conn: &mut Conn,
+    head: &mut ChainHead,
+    event: NewEvent<'_>,
+) -> Result<Option<String>, StoreError> {
+    let operator = event.operator.to_string();
+    let action = event.action.to_string();
+    let code = event.code.map(str::to_string);
+    let version = event.detail.get("after").and_then(|a| a.get("version")).and_then(|v| v.as_i64());
+    let receipt = append_event(&mut *conn, head, event).await?;
+    if let Some(announced) = announced_by(&operator, &action, code, receipt.clone(), version) {
+        notify(conn, &announced).await?;
+    }
+    Ok(receipt)
+}
+
+/// The event an audit entry announces to consoles, if any: the one place a change's
+/// [`ServerEvent`] is made from what was written, for PostgreSQL's `NOTIFY` and SQLite's poll
+/// of the audit log alike. `version` is the entry's `detail.after.version`.
+pub(crate) fn announced_by(
+    operator: &str,
+    action: &str,
+    code: Option<String>,
+    receipt_no: Option<String>,
+    version: Option<i64>,
+) -> Option<ServerEvent> {
+    if action.starts_with("reader_application.") {
+        return Some(ServerEvent::ApplicationChanged {
+            code: code?,
+            version: version.unwrap_or(0),
+            operator: operator.to_string(),
+            receipt_no,
+        });
+    }
+    if action.starts_with("institution") {
+        return Some(ServerEvent::InstitutionsChanged);
+    }
+    if action.starts_with("faq") {
+        return Some(ServerEvent::FaqChanged);
+    }
+    None
 }
 
 fn audit_from_row(row: &DbRow) -> Result<AuditEvent, StoreError> {

@@ -3,14 +3,13 @@
 
 use sqlx::Row;
 
-use super::applications::{APPLICATION_COLUMNS, application_from_row, write_application};
-use super::audit::{NewEvent, append_event, chain_head};
+use super::application_rows::{APPLICATION_COLUMNS, application_from_row, write_application};
+use super::audit::{NewEvent, append_and_notify, chain_head};
 use super::convert::date_text;
-use super::{FOR_UPDATE, ThisStore, notify};
-use crate::api::ServerEvent;
+use super::{FOR_UPDATE, ThisStore};
 use crate::domain::ReaderApplication;
 use crate::store::audit_chain;
-use crate::store::{DeadlineBatch, DeadlineBatchReport, StoreError};
+use crate::store::{ApplicationChange, DeadlineBatch, DeadlineBatchReport, StoreError};
 
 /// How many affected codes the report names.
 const SAMPLE_CODES: usize = 10;
@@ -31,10 +30,11 @@ pub(super) async fn run(store: &ThisStore, batch: DeadlineBatch) -> Result<Deadl
             affected.push((row.try_get("code")?, before, after));
         }
     }
-    let report = DeadlineBatchReport {
+    let mut report = DeadlineBatchReport {
         dry_run: batch.dry_run,
         cancelled: affected.len() as u64,
         sample_codes: affected.iter().take(SAMPLE_CODES).map(|(c, _, _)| c.clone()).collect(),
+        changed: Vec::new(),
     };
     if batch.dry_run || affected.is_empty() {
         return Ok(report);
@@ -57,15 +57,12 @@ pub(super) async fn run(store: &ThisStore, batch: DeadlineBatch) -> Result<Deadl
             with_receipt: true,
             detail,
         };
-        let receipt_no = append_event(&mut tx, &mut head, event).await?;
-        let event = ServerEvent::ApplicationChanged {
-            code: code.clone(),
-            version: after.version,
-            operator: batch.operator.clone(),
-            receipt_no,
-        };
-        notify(&mut tx, &event).await?;
+        append_and_notify(&mut tx, &mut head, event).await?;
     }
     tx.commit().await?;
+    report.changed = affected
+        .into_iter()
+        .map(|(code, _, after)| ApplicationChange { code, version: after.version, status: after.status })
+        .collect();
     Ok(report)
 }

@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 use chrono::{DateTime, Utc};
 use sqlx::{QueryBuilder, Row};
 
-use super::audit::{NewEvent, append_event, chain_head};
+use super::audit::{NewEvent, append_and_notify, chain_head};
 use super::convert::{corrupt, status_from_text};
 use super::{BATCH_ROWS, Conn, Db, DbRow, FOR_UPDATE, INSTITUTIONS_VERSION_SQL, ThisStore, notify};
 use crate::api::ServerEvent;
@@ -279,8 +279,7 @@ impl InstitutionStore for ThisStore {
             with_receipt: false,
             detail,
         };
-        append_event(&mut tx, &mut head, event).await?;
-        notify(&mut tx, &ServerEvent::InstitutionsChanged).await?;
+        append_and_notify(&mut tx, &mut head, event).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -15,6 +15,7 @@
 //! (sqlx's `Any` driver is not built here, and code generic over `sqlx::Database` needs bounds
 //! longer than the queries; one folder mounted twice keeps each query in one place.)
 
+mod application_rows;
 mod applications;
 mod audit;
 mod call_details;
@@ -40,6 +41,9 @@ use super::{
 use crate::api::ServerEvent;
 use crate::store::{Store, StoreError};
 
+// The SQLite backend's feed reads the audit log with it; the PostgreSQL one notifies instead.
+#[allow(unused_imports)]
+pub(super) use audit::announced_by;
 pub(super) use migrate::run_migrations;
 
 /// Rows per multi-row INSERT: 1,000 rows of 11 columns stay under both engines' limits on
