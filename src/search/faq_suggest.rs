@@ -4,7 +4,8 @@
 //! state makes likely (`domain::faq_context`).
 //!
 //! Reciprocal rank fusion uses ranks, not BM25 scores, so a long context query cannot drown a
-//! two-word note. The suggestions are confident only when the note's own ranking is confident
+//! two-word note; and a note the FAQ answers confidently keeps its first entry first (the
+//! caller said what they want), the state filling the other places. The suggestions are confident only when the note's own ranking is confident
 //! and its first entry is the first suggestion: a guess from the state alone is always weak.
 
 use std::collections::HashMap;
@@ -38,8 +39,12 @@ pub fn suggest_with(index: &FaqIndex, note: &str, context: &str, limit: usize, c
             }
         }
     }
+    // A note the FAQ answers confidently leads as it is; the state only fills the places after.
+    let lead = by_note.as_ref().filter(|n| n.confident).and_then(|n| n.hits.first()).map(|h| h.0);
     let mut hits: Vec<(usize, f64)> = fused.into_iter().collect();
-    hits.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    hits.sort_by(|a, b| {
+        (Some(b.0) == lead).cmp(&(Some(a.0) == lead)).then(b.1.total_cmp(&a.1)).then(a.0.cmp(&b.0))
+    });
     hits.truncate(limit);
     let (coverage, margin, confident) = match &by_note {
         Some(n) => {
