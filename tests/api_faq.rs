@@ -40,14 +40,22 @@ fn spawn() -> TestServer {
     {
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("rt");
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("rt");
             rt.block_on(async move {
                 let dir = tempfile::tempdir().expect("tempdir");
                 let db = dir.path().join("faq.db").to_string_lossy().into_owned();
                 let store = madoguchi::server::open_store(&db).await.expect("open store");
-                madoguchi::server::seed_store(store.as_ref(), &SeedOptions { institutions: Some(400), seed: 24 }, &|_| {})
-                    .await
-                    .expect("seed");
+                madoguchi::server::seed_store(
+                    store.as_ref(),
+                    &SeedOptions { institutions: Some(400), seed: 24 },
+                    &|_| {},
+                )
+                .await
+                .expect("seed");
                 let mut tokens = HashMap::new();
                 for (name, role) in USERS {
                     let token = format!("faq-token-{name}");
@@ -130,7 +138,11 @@ async fn an_import_writes_every_entry_in_one_step_with_an_audit_event_each() {
     client("takahashi").import_faq(&changed).await.expect("import a correction");
     assert_eq!(audited("ひまわり制度").await, 41);
     let found = client("sato").faq("ひまわり制度 郵送", 3).await.expect("search");
-    assert_eq!(found.results.first().map(|h| h.entry.id.as_str()), Some("ひまわり制度-3"), "searchable at once");
+    assert_eq!(
+        found.results.first().map(|h| h.entry.id.as_str()),
+        Some("ひまわり制度-3"),
+        "searchable at once"
+    );
 }
 
 #[tokio::test]
@@ -220,7 +232,8 @@ async fn suggestions_come_from_the_state_and_the_note() {
 
     let asked = client("sato").faq_suggest(Some(&code), "ポータル ログインできない").await.expect("suggest");
     assert_eq!(asked.results.first().map(|h| h.entry.id.as_str()), Some("portal-login-trouble"));
-    let chatbot = client("chatbot").faq_suggest(None, "補助金 いつ 支払われる").await.expect("the chatbot too");
+    let chatbot =
+        client("chatbot").faq_suggest(None, "補助金 いつ 支払われる").await.expect("the chatbot too");
     assert_eq!(chatbot.results.first().map(|h| h.entry.id.as_str()), Some("subsidy-when-paid"));
 
     let bad = client("sato").faq_suggest(Some("12-34"), "").await.expect_err("a malformed code");

@@ -170,7 +170,11 @@ impl fmt::Display for FaqScaleReport {
                 "  import (HTTP, SQLite, audit, index) {:.0} ms; again unchanged {:.0} ms; one entry edited {:.1} ms",
                 s.import_ms, s.reimport_ms, s.edit_ms
             )?;
-            writeln!(f, "  index build {:.0} ms; update for one changed entry {:.1} ms", s.build_ms, s.update_one_ms)?;
+            writeln!(
+                f,
+                "  index build {:.0} ms; update for one changed entry {:.1} ms",
+                s.build_ms, s.update_one_ms
+            )?;
             writeln!(
                 f,
                 "  query median {:.0} µs, p99 {:.0} µs; suggestion (note + state) median {:.0} µs, p99 {:.0} µs",

@@ -14,6 +14,7 @@ pub mod query_mix;
 pub mod relevance_faq;
 pub mod relevance_institutions;
 pub mod relevance_readings;
+pub mod relevance_suggest;
 pub mod relevance_typos;
 pub mod search;
 pub mod ssh;

@@ -123,11 +123,13 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             let readings = crate::bench::relevance_readings::run_builtin();
             let typos = crate::bench::relevance_typos::run_builtin();
             let faq = crate::bench::relevance_faq::run_builtin()?;
+            let suggest = crate::bench::relevance_suggest::run_builtin().map_err(anyhow::Error::msg)?;
             output::lines([
                 institutions.to_string(),
                 readings.to_string(),
                 typos.to_string(),
                 faq.to_string(),
+                suggest.to_string(),
             ])
         }
         BenchCommand::Faq { json } => {

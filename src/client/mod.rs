@@ -18,9 +18,10 @@ use crate::api::{
 };
 use crate::api::{
     AuditEvent, AuditVerifyResult, Call, ChangeReaderApplication, ChangeReceipt, Dashboard,
-    DeadlineBatchRequest, DeadlineBatchResult, ErrorBody, FaqEntry, FaqImportResult, FaqResponse, FaqSuggestions, Health, InstitutionDetail,
-    IssuedToken, LookupResponse, Me, NewOperator, NewSshKey, ReaderApplicationView, Role, ServerEvent,
-    SetReading, SshKey, SshSession, StaleBody, StartCall, SubsidyView, UpdateCall,
+    DeadlineBatchRequest, DeadlineBatchResult, ErrorBody, FaqEntry, FaqImportResult, FaqResponse,
+    FaqSuggestions, Health, InstitutionDetail, IssuedToken, LookupResponse, Me, NewOperator, NewSshKey,
+    ReaderApplicationView, Role, ServerEvent, SetReading, SshKey, SshSession, StaleBody, StartCall,
+    SubsidyView, UpdateCall,
 };
 use crate::domain::{CallBack, CallBackOutcome, CallReport, ReaderModel};
 

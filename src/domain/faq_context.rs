@@ -27,7 +27,9 @@ const NEAR_DEADLINE_DAYS: i64 = 30;
 pub fn context_query(c: &FaqContext) -> String {
     let mut words: Vec<&str> = Vec::new();
     match c.status {
-        ReaderStatus::Undecided if c.days_left < 0 => words.extend(["機種未定", "期限", "過ぎた", "キャンセル"]),
+        ReaderStatus::Undecided if c.days_left < 0 => {
+            words.extend(["機種未定", "期限", "過ぎた", "キャンセル"])
+        }
         ReaderStatus::Undecided if c.days_left <= NEAR_DEADLINE_DAYS => {
             words.extend(["機種未定", "いつまで", "機種", "選ぶ", "期限"])
         }
@@ -45,7 +47,9 @@ pub fn context_query(c: &FaqContext) -> String {
     }
     match c.subsidy {
         Some(SubsidyStatus::Returned) => words.extend(["補助金", "不備返戻"]),
-        Some(SubsidyStatus::Submitted | SubsidyStatus::UnderReview) => words.extend(["補助金", "申請", "流れ"]),
+        Some(SubsidyStatus::Submitted | SubsidyStatus::UnderReview) => {
+            words.extend(["補助金", "申請", "流れ"])
+        }
         Some(SubsidyStatus::Approved) => words.extend(["補助金", "いつ", "支払われる"]),
         Some(SubsidyStatus::Paid) => {}
         None if c.status == ReaderStatus::Shipped => words.extend(["補助金", "申請", "方法"]),

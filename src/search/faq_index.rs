@@ -587,10 +587,15 @@ mod tests {
         let mut index = FaqIndex::build(&old);
         assert_eq!(index.update(&old, &new), 2, "one changed, one new");
         let fresh = FaqIndex::build(&new);
-        for q in ["機種未定 期限", "受付時間", "税込みですか", "カードリーダー 何台", "取消"] {
+        for q in ["機種未定 期限", "受付時間", "税込みですか", "カードリーダー 何台", "取消"]
+        {
             // Scores are sums over a hash map's order: equal up to the last bits.
             let (a, b) = (index.rank(q, 5), fresh.rank(q, 5));
-            assert_eq!(a.hits.iter().map(|h| h.0).collect::<Vec<_>>(), b.hits.iter().map(|h| h.0).collect::<Vec<_>>(), "{q}");
+            assert_eq!(
+                a.hits.iter().map(|h| h.0).collect::<Vec<_>>(),
+                b.hits.iter().map(|h| h.0).collect::<Vec<_>>(),
+                "{q}"
+            );
             for (x, y) in a.hits.iter().zip(&b.hits) {
                 assert!((x.1 - y.1).abs() < 1e-9, "{q}: {x:?} vs {y:?}");
             }

@@ -4,8 +4,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::api::{
-    AuditEvent, Call, ChangeReceipt, Dashboard, DeadlineBatchResult, FaqResponse, FaqSuggestions, InstitutionDetail,
-    LookupResponse, Me, ReaderApplicationView, ServerEvent, SubsidyView, TakenCallBack,
+    AuditEvent, Call, ChangeReceipt, Dashboard, DeadlineBatchResult, FaqResponse, FaqSuggestions,
+    InstitutionDetail, LookupResponse, Me, ReaderApplicationView, ServerEvent, SubsidyView, TakenCallBack,
 };
 use crate::client::ClientError;
 use crate::domain::{CallBack, CallReport, ReaderModel};

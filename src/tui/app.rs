@@ -51,7 +51,9 @@ pub struct Effects {
 impl Drop for Effects {
     fn drop(&mut self) {
         for job in
-            [self.lookup_job.take(), self.faq_job.take(), self.suggest_job.take(), self.subscription.take()].into_iter().flatten()
+            [self.lookup_job.take(), self.faq_job.take(), self.suggest_job.take(), self.subscription.take()]
+                .into_iter()
+                .flatten()
         {
             job.abort();
         }

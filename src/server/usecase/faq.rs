@@ -48,7 +48,12 @@ fn checked(id: &str, mut entry: FaqEntry) -> Result<FaqEntry, ApiError> {
 }
 
 /// Adds or replaces one entry; `id` (from the URL) wins over the body's.
-pub async fn edit(state: &AppState, caller: &Caller, id: &str, entry: FaqEntry) -> Result<FaqEntry, ApiError> {
+pub async fn edit(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    entry: FaqEntry,
+) -> Result<FaqEntry, ApiError> {
     let entry = checked(id, entry)?;
     state.store.upsert_faq(std::slice::from_ref(&entry), &caller.name, state.clock.now()).await?;
     state.reload_faq().await?;
@@ -58,7 +63,11 @@ pub async fn edit(state: &AppState, caller: &Caller, id: &str, entry: FaqEntry) 
 /// Adds or replaces many entries in one step: every entry is checked first (422 listing each
 /// bad one by position and id, nothing written), then all are written in one transaction
 /// with one audit event per entry that changed, and the FAQ index is updated once.
-pub async fn import(state: &AppState, caller: &Caller, entries: Vec<FaqEntry>) -> Result<FaqImportResult, ApiError> {
+pub async fn import(
+    state: &AppState,
+    caller: &Caller,
+    entries: Vec<FaqEntry>,
+) -> Result<FaqImportResult, ApiError> {
     if entries.is_empty() {
         return Err(ApiError::unprocessable("empty_import", "取り込む FAQ がありません（entries が空です）"));
     }
@@ -79,10 +88,17 @@ pub async fn import(state: &AppState, caller: &Caller, entries: Vec<FaqEntry>) -
     if !problems.is_empty() {
         let n = problems.len();
         problems.truncate(IMPORT_PROBLEMS_SHOWN);
-        let more = if n > IMPORT_PROBLEMS_SHOWN { format!("\nほか {} 件", n - IMPORT_PROBLEMS_SHOWN) } else { String::new() };
+        let more = if n > IMPORT_PROBLEMS_SHOWN {
+            format!("\nほか {} 件", n - IMPORT_PROBLEMS_SHOWN)
+        } else {
+            String::new()
+        };
         return Err(ApiError::unprocessable(
             "invalid_faq_import",
-            format!("{n} 件の FAQ が不正なので、何も登録していません。直してからもう一度取り込んでください:\n{}{more}", problems.join("\n")),
+            format!(
+                "{n} 件の FAQ が不正なので、何も登録していません。直してからもう一度取り込んでください:\n{}{more}",
+                problems.join("\n")
+            ),
         ));
     }
     let counts = state.store.upsert_faq(&good, &caller.name, state.clock.now()).await?;
@@ -111,6 +127,11 @@ pub async fn suggest(state: &AppState, code: Option<&str>, note: &str) -> Result
     };
     let corpus = state.faq.read().map_err(|_| ApiError::Internal("faq index poisoned".into()))?;
     let (results, confident) = corpus.suggest(note, &context, SUGGESTIONS);
-    let query = [note.trim(), context.as_str()].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join(" / ");
+    let query = [note.trim(), context.as_str()]
+        .iter()
+        .filter(|s| !s.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" / ");
     Ok(FaqSuggestions { query, results, confident })
 }

@@ -55,8 +55,8 @@ pub fn show_in_faq(state: &mut State) {
         return;
     }
     let hits: Vec<FaqHit> = latest.results.clone();
-    let same = f.suggested.is_some()
-        && f.results.iter().map(|h| &h.entry.id).eq(hits.iter().map(|h| &h.entry.id));
+    let same =
+        f.suggested.is_some() && f.results.iter().map(|h| &h.entry.id).eq(hits.iter().map(|h| &h.entry.id));
     if same {
         return;
     }

@@ -113,14 +113,20 @@ fn draw_suggestions(state: &State, frame: &mut Frame, area: Rect) {
     let th = Theme::of(state);
     let s = sym(state);
     let label = if latest.confident { ui::FAQ_SUGGESTED } else { ui::FAQ_SUGGESTED_WEAK };
+    let head = format!("{label} {}: ", state.key_name(Command::Faq));
+    // Each suggestion gets its share of the line, so all of them show at 80 columns.
+    let n = latest.results.len();
+    let share = (area.width as usize).saturating_sub(text::width(&head)) / n.max(1);
     let questions: Vec<String> = latest
         .results
         .iter()
         .enumerate()
-        .map(|(i, h)| format!("{}.{}", i + 1, text::display(&h.entry.question)))
+        .map(|(i, h)| {
+            let q = format!("{}.{}", i + 1, text::display(&h.entry.question));
+            text::truncate(&q, share.saturating_sub(1), s.ellipsis)
+        })
         .collect();
-    let head = format!("{label} {}: ", state.key_name(Command::Faq));
-    let fitted = text::truncate(&format!("{head}{}", questions.join("  ")), area.width as usize, s.ellipsis);
+    let fitted = text::truncate(&format!("{head}{}", questions.join(" ")), area.width as usize, s.ellipsis);
     let rest = fitted.strip_prefix(&head).unwrap_or(&fitted).to_string();
     frame.render_widget(
         Paragraph::new(Line::from(vec![Span::styled(head, th.key()), Span::styled(rest, th.dim())])),
