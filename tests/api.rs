@@ -500,8 +500,10 @@ async fn stale_if_match_is_412_with_the_current_state() {
     let stale: StaleBody = resp.json().await.expect("stale body");
     assert_eq!(stale.error.code, "stale");
     assert_eq!(stale.current.application, view.application);
-    // A tag that is not one of ours cannot match either: 412 too, not 400.
-    for tag in ["\"stale-999\"", "W/\"x\"", "\"-3\"", "\"1\", \"2\""] {
+    // A tag that is not one of ours cannot match either: 412 too, not 400. Nor can a weak tag,
+    // even one naming the current version (If-Match compares strongly; r26).
+    let weak_current = format!("W/\"{}\"", view.application.version);
+    for tag in ["\"stale-999\"", "W/\"x\"", "\"-3\"", "\"1\", \"2\"", weak_current.as_str()] {
         let resp = put_application(&code, "operator")
             .header("If-Match", tag)
             .header("Idempotency-Key", format!("stale-tag-{code}-{tag}"))
@@ -569,6 +571,20 @@ async fn framework_errors_share_the_error_shape() {
         .await
         .expect("req");
     expect_error(resp, StatusCode::BAD_REQUEST).await;
+    // Bytes that are not UTF-8 anywhere in the body, in a field nobody reads too (r26): 400
+    // invalid_json, and no call is started.
+    for body in [&b"{\"code\": null, \"x\": \"\xff\xfe\"}"[..], &b"{\"code\": \"\xe3\x81\"}"[..]] {
+        let resp = http()
+            .post(url("/v1/calls"))
+            .bearer_auth(token("operator"))
+            .header("content-type", "application/json")
+            .body(body.to_vec())
+            .send()
+            .await
+            .expect("req");
+        let b = expect_error(resp, StatusCode::BAD_REQUEST).await;
+        assert_eq!(b["error"]["code"], "invalid_json", "{b}");
+    }
     // Unknown route → 404, wrong method → 405.
     expect_error(get("/v1/nothing-here", "operator").await, StatusCode::NOT_FOUND).await;
     let resp =

@@ -508,11 +508,13 @@ fn faq_import_is_one_step_and_names_bad_lines() {
     assert!(err.contains("faq.jsonl:31") && err.contains("何も取り込みませんでした"), "{err}");
 
     std::fs::write(&file, &good).expect("write");
-    let out = madoguchi().args(["faq", "import", "--json"]).arg(&file).arg("--db").arg(&db).output().expect("run");
+    let out =
+        madoguchi().args(["faq", "import", "--json"]).arg(&file).arg("--db").arg(&db).output().expect("run");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let v: Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(v["imported"], 30);
-    let found = madoguchi().args(["faq", "れんげ制度の質問7", "--json", "--db"]).arg(&db).output().expect("run");
+    let found =
+        madoguchi().args(["faq", "れんげ制度の質問7", "--json", "--db"]).arg(&db).output().expect("run");
     let v: Value = serde_json::from_slice(&found.stdout).expect("json");
     assert_eq!(v["results"][0]["id"], "cli-7");
 
@@ -526,4 +528,46 @@ fn faq_import_is_one_step_and_names_bad_lines() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("faq.jsonl:31: id `cli-long`") && err.contains("何も登録していません"), "{err}");
+}
+
+#[test]
+fn r26_admin_audit_events_carry_the_real_time_even_on_the_demo_date() {
+    // The CLI's --db commands run on the demo business date (2021-07-15); issuing and revoking
+    // a token, adding and removing a key happen today all the same, and the trail says so.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("admin.db");
+    madoguchi().args(["seed", "--institutions", "50", "--db"]).arg(&db).assert().success();
+    let run = |args: &[&str]| {
+        let out = madoguchi().args(args).arg("--db").arg(&db).output().expect("run");
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let before = chrono::Utc::now() - chrono::TimeDelta::seconds(5);
+    run(&["operator", "add", "鈴木"]);
+    let key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE suzuki@desk";
+    run(&["operator", "key", "add", "鈴木", key]);
+    let listed: Value = serde_json::from_str(&run(&["operator", "key", "list", "--json"])).expect("json");
+    let fingerprint = listed
+        .as_array()
+        .and_then(|a| a.first())
+        .and_then(|k| k["fingerprint"].as_str())
+        .expect("key")
+        .to_string();
+    run(&["operator", "key", "remove", &fingerprint]);
+    run(&["operator", "revoke", "鈴木"]);
+    let after = chrono::Utc::now() + chrono::TimeDelta::seconds(5);
+    let events: Value = serde_json::from_str(&run(&["audit", "list", "--json"])).expect("json");
+    let admin: Vec<&Value> = events
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter(|e| {
+            e["action"].as_str().is_some_and(|a| a.starts_with("operator.") || a.starts_with("ssh_key."))
+        })
+        .collect();
+    assert_eq!(admin.len(), 4, "{events}");
+    for e in admin {
+        let at: chrono::DateTime<chrono::Utc> = e["at"].as_str().and_then(|t| t.parse().ok()).expect("at");
+        assert!(before <= at && at <= after, "{} stamped {at}, not now", e["action"]);
+    }
 }

@@ -133,6 +133,34 @@ fn routes(f: &Fixture) -> Vec<((&'static str, &'static str), Route)> {
         (("delete", "/v1/ssh-keys"), route("/v1/ssh-keys", Supervisor, None, 400)),
         (("get", "/v1/ssh-sessions"), route("/v1/ssh-sessions", Supervisor, None, 200)),
         (("get", "/v1/events"), route("/v1/events", Staff, None, 200)),
+        (("post", "/v1/campaigns"), route("/v1/campaigns", Supervisor, empty(), 422)),
+        (("get", "/v1/campaigns"), route("/v1/campaigns", Staff, None, 200)),
+        (("get", "/v1/campaigns/{id}"), route("/v1/campaigns/999999", Staff, None, 404)),
+        (("post", "/v1/campaigns/{id}/pause"), route("/v1/campaigns/999999/pause", Supervisor, None, 404)),
+        (("post", "/v1/campaigns/{id}/resume"), route("/v1/campaigns/999999/resume", Supervisor, None, 404)),
+        (("post", "/v1/campaigns/{id}/close"), route("/v1/campaigns/999999/close", Supervisor, None, 404)),
+        (
+            ("post", "/v1/campaigns/{id}/members"),
+            route("/v1/campaigns/999999/members", Supervisor, None, 404),
+        ),
+        (("get", "/v1/campaigns/{id}/members"), route("/v1/campaigns/999999/members", Staff, None, 404)),
+        (("post", "/v1/campaigns/{id}/next"), route("/v1/campaigns/999999/next", Staff, None, 404)),
+        (
+            ("post", "/v1/campaigns/{id}/members/{member}/outcome"),
+            route("/v1/campaigns/999999/members/1/outcome", Staff, empty(), 422),
+        ),
+        (("get", "/v1/campaigns/{id}/progress"), route("/v1/campaigns/999999/progress", Staff, None, 404)),
+        (("get", "/v1/floor"), route("/v1/floor", Supervisor, None, 200)),
+        (("get", "/v1/floor/me"), route("/v1/floor/me", Staff, None, 200)),
+        (("put", "/v1/floor/me"), route("/v1/floor/me", Staff, empty(), 422)),
+        (("post", "/v1/floor/hands"), route("/v1/floor/hands", Staff, empty(), 200)),
+        (("delete", "/v1/floor/hands"), route("/v1/floor/hands", Staff, None, 200)),
+        (
+            ("post", "/v1/floor/hands/{id}/acknowledge"),
+            route("/v1/floor/hands/999999/acknowledge", Supervisor, None, 404),
+        ),
+        (("post", "/v1/floor/watches"), route("/v1/floor/watches", Supervisor, empty(), 422)),
+        (("delete", "/v1/floor/watches/{id}"), route("/v1/floor/watches/999999", Supervisor, None, 404)),
     ]
 }
 

@@ -70,6 +70,8 @@ struct Server {
     child: Child,
     api: String,
     ssh_port: u16,
+    /// `SHA256:…` of the host key, from the startup line.
+    host_fingerprint: String,
     /// Every line the server has logged so far.
     log: Arc<Mutex<Vec<String>>>,
 }
@@ -102,7 +104,7 @@ impl Server {
                 let _ = tx.send(line);
             }
         });
-        let (mut api, mut ssh_port) = (None, None);
+        let (mut api, mut ssh_port, mut host_fingerprint) = (None, None, String::new());
         let deadline = Instant::now() + Duration::from_secs(90);
         while api.is_none() || ssh_port.is_none() {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -112,6 +114,9 @@ impl Server {
             }
             if let Some(rest) = line.split("ssh -p ").nth(1) {
                 ssh_port = rest.split_whitespace().next().and_then(|p| p.parse().ok());
+            }
+            if let Some(fp) = line.split("ホスト鍵 ").nth(1).and_then(|r| r.split_whitespace().next()) {
+                host_fingerprint = fp.to_string();
             }
         }
         // Keep draining stderr so the server never blocks on a full pipe, and keep its lines.
@@ -124,7 +129,7 @@ impl Server {
                 }
             }
         });
-        Server { child, api: api.expect("api"), ssh_port: ssh_port.expect("port"), log }
+        Server { child, api: api.expect("api"), ssh_port: ssh_port.expect("port"), host_fingerprint, log }
     }
 
     /// Waits until the server has logged a line satisfying `pred`; returns it.
@@ -547,4 +552,172 @@ fn the_embedded_console_serves_ssh_sessions_that_end_with_it() {
     let s = local.wait_for("the local console to exit", 30, |s| s.contains("LOCAL_EXIT="));
     assert!(s.contains("LOCAL_EXIT=0"), "{s}");
     remote.wait_for("the SSH session to end with the console", 30, |s| s.contains("SSH_EXIT="));
+}
+
+fn have(program: &str, arg: &str) -> bool {
+    Command::new(program).arg(arg).stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok()
+}
+
+/// Skips (loudly; never under CI, whose `.ci/run` installs it) without `program`.
+fn skip_without(program: &str, package: &str, what: &str) -> bool {
+    if skip(what) {
+        return true;
+    }
+    if !have(program, "-V") && !have(program, "--help") {
+        assert!(std::env::var_os("CI").is_none(), "CI must run {what}: .ci/run installs {package}");
+        eprintln!("SKIPPED: {program} ({package}) is not installed; {what} did not run");
+        return true;
+    }
+    false
+}
+
+#[test]
+fn r26_putty_plink_walks_a_lookup() {
+    if skip_without("plink", "putty-tools", "the PuTTY (plink) test") {
+        return;
+    }
+    let f = Fixture::new();
+    // PuTTY reads its own key format: the OpenSSH key converted by puttygen.
+    let ppk = f.key.with_extension("ppk");
+    let out = Command::new("puttygen")
+        .arg(&f.key)
+        .args(["-O", "private", "-o"])
+        .arg(&ppk)
+        .output()
+        .expect("puttygen");
+    assert!(out.status.success(), "puttygen: {}", String::from_utf8_lossy(&out.stderr));
+    let cmd = format!(
+        "env TERM=xterm plink -ssh -batch -t -P {} -i {} -hostkey {} anyone@127.0.0.1; echo PLINK_EXIT=$?; sleep 60",
+        f.server.ssh_port,
+        ppk.display(),
+        f.server.host_fingerprint
+    );
+    let t = Tmux::start(&cmd);
+    t.wait_for("the lookup screen over plink", 60, |s| {
+        (s.contains("検索") && s.contains("sato")) || s.contains("PLINK_EXIT=")
+    });
+    t.type_text("yajima");
+    t.wait_for("矢嶋歯科医院 over plink", 30, |s| s.contains("矢嶋歯科医院"));
+    t.keys(&["C-q"]);
+    let s = t.wait_for("plink to exit", 30, |s| s.contains("PLINK_EXIT="));
+    assert!(s.contains("PLINK_EXIT=0"), "quitting ends the plink session cleanly:\n{s}");
+}
+
+/// A current ssh-audit: `.ci/run` installs a pinned release from PyPI into target/ssh-audit
+/// (Debian's 2.5.0 predates strict key exchange and ML-KEM, and flags both as unknown).
+fn ssh_audit() -> Option<PathBuf> {
+    let pinned = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/ssh-audit/bin/ssh-audit");
+    pinned.exists().then_some(pinned)
+}
+
+#[test]
+fn r26_ssh_audit_finds_nothing_to_warn_about() {
+    if skip("the ssh-audit test") {
+        return;
+    }
+    let Some(audit) = ssh_audit() else {
+        assert!(std::env::var_os("CI").is_none(), "CI must run the ssh-audit test: .ci/run installs it");
+        eprintln!("SKIPPED: target/ssh-audit is not installed (see .ci/run); the ssh-audit test did not run");
+        return;
+    };
+    let f = Fixture::new();
+    let out = Command::new(audit)
+        .args(["--no-colors", "-p"])
+        .arg(f.server.ssh_port.to_string())
+        .arg("127.0.0.1")
+        .output()
+        .expect("ssh-audit");
+    let report = String::from_utf8_lossy(&out.stdout);
+    // Nothing flagged but one thing: since ssh-audit 3.4, curve25519 is warned about as not
+    // post-quantum. It stays, for Windows' OpenSSH 8.1 and PuTTY 0.76, which speak no ML-KEM
+    // hybrid; mlkem768x25519 is offered first, so every client that has it uses it. (Hence
+    // the content is checked, not the exit status, which those warnings make 2.)
+    let flagged: Vec<&str> = report
+        .lines()
+        .filter(|l| l.contains("[warn]") || l.contains("[fail]"))
+        .filter(|l| !(l.starts_with("(kex) curve25519-sha256") && l.contains("post-quantum")))
+        .collect();
+    assert!(report.contains("mlkem768x25519-sha256"), "{report}");
+    assert!(flagged.is_empty(), "ssh-audit flagged: {flagged:#?}\n{report}");
+}
+
+/// Issue 21: a supervisor watches an operator's console over SSH (モニター), read only. A types
+/// `yajima`, S (its own SSH session) sees 矢嶋歯科医院 on its copy; A's status bar says it is
+/// watched; S's keys never reach A; A disconnects and S is told and returns to the floor; the
+/// audit trail has the watch (who, whom, from, to).
+#[test]
+fn r21_a_supervisor_watches_a_console_read_only() {
+    if skip("the SSH watch test") {
+        return;
+    }
+    let f = Fixture::new();
+    madoguchi(&["operator", "add", "kudo", "--role", "supervisor"], &f.db);
+    let sv_key = keygen(f.dir.path(), "kudo");
+    let pubkey = std::fs::read_to_string(sv_key.with_extension("pub")).expect("pub");
+    madoguchi(&["operator", "key", "add", "kudo", pubkey.trim()], &f.db);
+
+    let (a, _a_ssh) = f.session();
+    let s = Tmux::start(&format!(
+        "env LANG=C.UTF-8 TERM=xterm-256color {} -t; echo SSH_EXIT=$?; sleep 60",
+        f.ssh_command(&sv_key)
+    ));
+    s.wait_for("the supervisor's console", 60, |x| x.contains("検索") && x.contains("kudo"));
+
+    // The floor tab: the dashboard, then Tab until フロア shows sato.
+    s.keys(&["C-d"]);
+    s.wait_for("the dashboard", 30, |x| x.contains("フロア"));
+    for _ in 0..3 {
+        s.keys(&["Tab"]);
+    }
+    let floor =
+        s.wait_for("sato on the floor", 30, |x| x.contains("フロア（リアルタイム）") && x.contains("sato"));
+    let rows: Vec<&str> = floor.lines().collect();
+    let target = rows.iter().position(|l| l.contains(" sato ")).expect("sato's row");
+    let selected = rows.iter().position(|l| l.contains('▶')).expect("a selected row");
+    for _ in selected..target {
+        s.keys(&["Down"]);
+    }
+    s.wait_for("sato selected", 20, |x| x.lines().any(|l| l.contains('▶') && l.contains(" sato ")));
+    s.keys(&["Enter"]);
+    s.wait_for("the watch screen", 30, |x| x.contains("モニター中: sato"));
+    a.wait_for("A's status bar says it is watched", 30, |x| x.contains("モニター中（kudo）"));
+
+    // A types; S's copy shows it.
+    a.type_text("yajima");
+    a.wait_for("矢嶋歯科医院 on A", 30, |x| x.contains("矢嶋歯科医院"));
+    let typed = Instant::now();
+    s.wait_for("矢嶋歯科医院 on S's copy", 30, |x| x.contains("矢嶋歯科医院") && x.contains("yajima"));
+    eprintln!("S's copy showed A's lookup {} ms after A's screen did", typed.elapsed().as_millis());
+
+    // S's keys go nowhere near A: what S types first never shows on A, what A types next does.
+    s.type_text("zzz");
+    s.keys(&["F2", "C-o", "Enter"]);
+    a.type_text("x");
+    let after = a.wait_for("A's own next key", 30, |x| x.contains("yajimax"));
+    assert!(!after.contains("zzz") && !after.contains("通話#"), "S's keys reached A:\n{after}");
+    s.wait_for("S's copy follows A", 30, |x| x.contains("yajimax"));
+
+    // A disconnects: S is told and is back on the floor.
+    a.keys(&["C-q"]);
+    a.wait_for("A's ssh to exit", 30, |x| x.contains("SSH_EXIT="));
+    let told = s.wait_for("S told the watched console closed", 30, |x| x.contains("接続が切れました"));
+    assert!(told.contains("フロア（リアルタイム）"), "back on the floor:\n{told}");
+
+    // The audit trail: who watched whom, from when to when.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let out = madoguchi(&["audit", "list", "--json"], &f.db);
+        let events: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let watch = events.as_array().into_iter().flatten().find(|e| e["action"] == "floor.watch");
+        if let Some(w) = watch {
+            assert_eq!(w["operator"], "kudo", "{w:#}");
+            assert_eq!(w["detail"]["operator"], "sato", "{w:#}");
+            assert!(w["detail"]["from"].is_string() && w["detail"]["to"].is_string(), "{w:#}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "no floor.watch event in the audit trail");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    s.keys(&["C-q"]);
+    s.wait_for("S's ssh to exit", 30, |x| x.contains("SSH_EXIT="));
 }

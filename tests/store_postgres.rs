@@ -1,7 +1,9 @@
 //! The store suite (`store_common`) against PostgreSQL, each test in a fresh schema
-//! (`CREATE SCHEMA t_<random>` and `search_path`) so tests never collide. Needs
-//! `MADOGUCHI_TEST_DATABASE_URL`; without it every test prints a loud skip, except under
-//! `CI=true`, where a missing database is a failure (CI always provides one).
+//! (`CREATE SCHEMA t_<random>` and `search_path`) so tests never collide. Every test is
+//! `#[ignore]`d with its reason, so a plain `cargo test` on a fresh clone reports them as
+//! ignored, not passed; run them with `MADOGUCHI_TEST_DATABASE_URL=… cargo test --test
+//! store_postgres -- --include-ignored` (`.ci/run` does). Run so without the variable, every
+//! test prints a loud skip, except under `CI=true`, where a missing database is a failure.
 
 mod store_common;
 
@@ -97,6 +99,7 @@ macro_rules! suite {
     ($($name:ident),* $(,)?) => {
         $(
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            #[ignore = "needs PostgreSQL: MADOGUCHI_TEST_DATABASE_URL=… cargo test --test store_postgres -- --include-ignored"]
             async fn $name() {
                 let Some(base) = database_url(stringify!($name)) else { return };
                 let f = PgFixture::new(&base).await;
@@ -134,6 +137,7 @@ suite!(
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL: MADOGUCHI_TEST_DATABASE_URL=… cargo test --test store_postgres -- --include-ignored"]
 async fn upsert_is_all_or_nothing() {
     let Some(base) = database_url("upsert_is_all_or_nothing") else { return };
     let f = PgFixture::new(&base).await;
@@ -148,6 +152,7 @@ async fn upsert_is_all_or_nothing() {
 
 /// Two servers on one database: the second is told of the first one's changes.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL: MADOGUCHI_TEST_DATABASE_URL=… cargo test --test store_postgres -- --include-ignored"]
 async fn another_server_hears_changes() {
     let Some(base) = database_url("another_server_hears_changes") else { return };
     let f = PgFixture::new(&base).await;
@@ -174,6 +179,7 @@ async fn another_server_hears_changes() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL: MADOGUCHI_TEST_DATABASE_URL=… cargo test --test store_postgres -- --include-ignored"]
 async fn a_screen_pop_announced_on_one_server_reaches_another() {
     let Some(base) = database_url("a_screen_pop_announced_on_one_server_reaches_another") else { return };
     let f = PgFixture::new(&base).await;
@@ -195,6 +201,7 @@ async fn a_screen_pop_announced_on_one_server_reaches_another() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL: MADOGUCHI_TEST_DATABASE_URL=… cargo test --test store_postgres -- --include-ignored"]
 async fn migrations_are_recorded_once_and_reconnecting_is_harmless() {
     let Some(base) = database_url("migrations_are_recorded_once") else { return };
     let f = PgFixture::new(&base).await;
@@ -207,6 +214,8 @@ async fn migrations_are_recorded_once_and_reconnecting_is_harmless() {
         .fetch_all(&mut conn)
         .await
         .expect("reads");
-    assert_eq!(versions, vec![1, 2, 3, 4, 5, 6]);
+    // Each version once, in order, none missing (whatever the latest is).
+    assert!(versions.len() >= 8, "{versions:?}");
+    assert_eq!(versions, (1..=versions.len() as i64).collect::<Vec<_>>());
     f.cleanup().await;
 }

@@ -110,7 +110,9 @@ async fn open_sets_wal_foreign_keys_and_records_migrations_once() {
         .fetch_all(&mut conn)
         .await
         .expect("reads");
-    assert_eq!(versions, vec![1, 2, 3, 4, 5, 6]);
+    // Each migration once, in order (the floor's is 8).
+    assert!(versions.starts_with(&[1, 2, 3, 4, 5, 6]) && versions.contains(&8), "{versions:?}");
+    assert!(versions.windows(2).all(|w| w[0] < w[1]), "{versions:?}");
     // Foreign keys are enforced on the store's connections.
     seeded(&f).await;
     let bad = madoguchi::store::SeedData {

@@ -35,6 +35,7 @@ fn base(ascii: bool) -> State {
             date_fixed: true,
             selection_deadline: NaiveDate::from_ymd_opt(2021, 8, 1).unwrap(),
             wrap_up_reasons: madoguchi::domain::Policy::builtin().wrap_up_reason,
+            server_now: None,
         })),
     );
     update(&mut s, Action::ModelsLoaded(Ok(models())));
@@ -817,6 +818,16 @@ fn report() -> CallReport {
             OperatorReport { operator: "takahashi".into(), calls: 29, avg_handle_seconds: None },
         ],
         callbacks: CallBackCounts { due: 3, overdue: 1, done: 4 },
+        agent_days: vec![madoguchi::domain::floor::AgentDay {
+            operator: "yamada".into(),
+            signed_in_seconds: 7 * 3600,
+            available_seconds: 3600,
+            on_call_seconds: 4 * 3600,
+            after_call_seconds: 3600,
+            away_seconds: 3600,
+            away_by_reason: vec![],
+            occupancy: Some(5.0 / 6.0),
+        }],
     }
 }
 

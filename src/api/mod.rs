@@ -9,9 +9,12 @@ use crate::domain::{
     Institution, InstitutionKind, ReaderApplication, ReaderModel, ReaderStatus, SubsidyClaim, WrapUpReason,
 };
 
+pub mod campaign;
 mod faq;
+mod floor;
 mod live_call;
 pub use faq::*;
+pub use floor::*;
 pub use live_call::*;
 
 /// The one error shape of every error response: `{"error": {"code": "...", "message": "..."}}`.
@@ -244,6 +247,10 @@ pub struct Me {
     /// The policy's wrap-up reasons (応対の理由), in the order the console numbers them.
     #[serde(default)]
     pub wrap_up_reasons: Vec<WrapUpReason>,
+    /// The server's "now" when it answered (under `--as-of`, that date at the real time of
+    /// day): the console counts its timers on the server's clock, whose instants it shows.
+    #[serde(default)]
+    pub server_now: Option<DateTime<Utc>>,
 }
 
 /// `POST /v1/calls`: start a call, optionally already attached to an institution.
@@ -310,6 +317,13 @@ pub enum ServerEvent {
     FaqChanged,
     /// The phone system says who is calling one operator: only that operator's streams get it.
     ScreenPop(ScreenPop),
+    /// An operator's state changed (signed in or out, a call, after-call, away): that
+    /// operator's streams and supervisors' get it. `agent` is `None` once signed out.
+    AgentState { operator: String, agent: Option<FloorAgent> },
+    /// A hand was raised (or its note changed), acknowledged or lowered; `open` while it waits.
+    Hand { hand: crate::domain::floor::HandRaise, open: bool },
+    /// A supervisor began (`watching`) or stopped watching an operator's console.
+    Watch { operator: String, supervisor: String, watching: bool },
 }
 
 impl ServerEvent {
@@ -319,6 +333,17 @@ impl ServerEvent {
             ServerEvent::ScreenPop(pop) => pop.operator == operator,
             _ => true,
         }
+    }
+
+    /// [`ServerEvent::is_for`], knowing the subscriber's role: the floor's events (a state, a
+    /// hand, a watch) go to the operator they are about and to supervisors, no one else.
+    pub fn is_for_role(&self, operator: &str, role: Role) -> bool {
+        let about = match self {
+            ServerEvent::AgentState { operator: who, .. } | ServerEvent::Watch { operator: who, .. } => who,
+            ServerEvent::Hand { hand, .. } => &hand.operator,
+            _ => return self.is_for(operator),
+        };
+        role == Role::Supervisor || about == operator
     }
 }
 

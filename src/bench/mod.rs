@@ -18,4 +18,5 @@ pub mod relevance_suggest;
 pub mod relevance_typos;
 pub mod search;
 pub mod ssh;
+pub mod ssh_floor;
 pub mod ssh_server;

@@ -37,7 +37,7 @@ const FIRST_ANSWER: &str = "矢嶋歯科医院";
 
 /// Queries typed in the keystroke phases: romaji and digits key by key, kana and kanji one
 /// IME commit per word; each is erased again with Backspace (also measured).
-const QUERIES: &[&[&str]] = &[
+pub(super) const QUERIES: &[&[&str]] = &[
     &["y", "a", "j", "i", "m", "a"],
     &["やしま"],
     &["矢嶋", "歯科"],
@@ -62,6 +62,21 @@ pub struct SshBenchOptions {
     /// Keystrokes typed in the one-session phase (the all-sessions phase types a tenth of it
     /// in each session, at least 5).
     pub keystrokes: usize,
+    /// The floor mix at the end, if asked for (see [`super::ssh_floor`]).
+    pub floor: Option<FloorMixOptions>,
+}
+
+/// The floor mix: who types, who is watched and who watches, for how long.
+#[derive(Debug, Clone)]
+pub struct FloorMixOptions {
+    /// Sessions typing at a person's pace (the watched one included).
+    pub typists: usize,
+    pub seconds: u64,
+    /// The watched operator (its own name, so the supervisor can pick it) and its key.
+    pub watched: String,
+    pub watched_key: PrivateKey,
+    /// A supervisor's key.
+    pub supervisor_key: PrivateKey,
 }
 
 /// Medians and tails of one measure.
@@ -101,6 +116,8 @@ pub struct SshBenchReport {
     /// Keystrokes that got no frame within the timeout, and sessions that failed.
     pub missed_frames: usize,
     pub failed_sessions: usize,
+    /// The floor mix, when asked for.
+    pub floor: Option<super::ssh_floor::FloorMixReport>,
 }
 
 impl Figures {
@@ -180,7 +197,11 @@ impl std::fmt::Display for SshBenchReport {
         writeln!(f, "                               → answer      {}", self.one_typing_answer)?;
         writeln!(f, "keystroke, all typing at once: → first frame {}", self.all_typing_first_frame)?;
         writeln!(f, "                               → answer      {}", self.all_typing_answer)?;
-        write!(f, "missed frames {}, failed sessions {}", self.missed_frames, self.failed_sessions)
+        write!(f, "missed frames {}, failed sessions {}", self.missed_frames, self.failed_sessions)?;
+        match &self.floor {
+            Some(floor) => write!(f, "\n{floor}"),
+            None => Ok(()),
+        }
     }
 }
 
@@ -192,7 +213,7 @@ struct KeyTiming {
 }
 
 /// The russh client handler: the bench trusts the host key of the server it started.
-struct Trusting;
+pub(super) struct Trusting;
 
 impl client::Handler for Trusting {
     type Error = russh::Error;
@@ -203,17 +224,17 @@ impl client::Handler for Trusting {
 }
 
 /// One open session: its connection, where to type, and the frames as they arrive.
-struct Session {
+pub(super) struct Session {
     handle: Handle<Trusting>,
-    write: ChannelWriteHalf<client::Msg>,
-    frames: mpsc::UnboundedReceiver<(Instant, Vec<u8>)>,
+    pub(super) write: ChannelWriteHalf<client::Msg>,
+    pub(super) frames: mpsc::UnboundedReceiver<(Instant, Vec<u8>)>,
     /// Characters typed into the lookup line (what Backspace must erase).
     typed: usize,
 }
 
 /// Connects, logs in with `key`, asks for a pty and a shell; returns the session and the
 /// time to its first frame (measured from before the TCP connect).
-async fn open(addr: &str, key: &Arc<PrivateKey>) -> Result<(Session, Duration), String> {
+pub(super) async fn open(addr: &str, key: &Arc<PrivateKey>) -> Result<(Session, Duration), String> {
     let start = Instant::now();
     let config = Arc::new(client::Config { nodelay: true, ..Default::default() });
     let mut handle =
@@ -316,7 +337,7 @@ impl Session {
         Ok((timings, missed))
     }
 
-    async fn close(self) {
+    pub(super) async fn close(self) {
         let _ = self.handle.disconnect(Disconnect::ByApplication, "bench done", "").await;
     }
 }
@@ -487,6 +508,19 @@ pub async fn run(
     }
 
     let open_sessions = sessions.len();
+    let mut floor = None;
+    if let Some(mix) = &options.floor {
+        progress(&format!(
+            "フロア: {} セッションが人の速さで {} 秒打鍵し、監督者が1人をモニターしています…",
+            mix.typists, mix.seconds
+        ));
+        let watched = open(&addr, &Arc::new(mix.watched_key.clone())).await?.0;
+        let sv = open(&addr, &Arc::new(mix.supervisor_key.clone())).await?.0;
+        let (report, back) =
+            super::ssh_floor::run(sessions, watched, &mix.watched, sv, mix.typists, mix.seconds).await;
+        sessions = back;
+        floor = Some(report);
+    }
     for s in sessions {
         s.close().await;
     }
@@ -515,6 +549,7 @@ pub async fn run(
         all_typing_answer: lasts(&all),
         missed_frames: missed,
         failed_sessions: failed,
+        floor,
     })
 }
 

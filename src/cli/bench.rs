@@ -51,6 +51,13 @@ pub struct SshArgs {
     /// all-at-once phase).
     #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u16).range(1..=5000))]
     pub keystrokes: u16,
+    /// The floor mix at the end: this many sessions type at a person's pace (a key every
+    /// 150–300 ms) while a supervisor's session watches one of them (0: no floor mix).
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=500))]
+    pub typists: u16,
+    /// Seconds the floor mix lasts.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(5..=600))]
+    pub floor_seconds: u64,
     /// Business date of the server (the demo data's is 2021-07-15); default: today.
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub as_of: Option<chrono::NaiveDate>,
@@ -164,6 +171,9 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
 
 /// The operator the SSH bench logs in as.
 const BENCH_OPERATOR: &str = "bench-ssh";
+/// The floor mix's watched operator and watching supervisor.
+const BENCH_WATCHED: &str = "bench-watched";
+const BENCH_SUPERVISOR: &str = "bench-sv";
 
 /// Registers a fresh key for the bench operator, starts the server, runs the bench, stops the
 /// server and removes the key again (also when the bench failed).
@@ -172,19 +182,41 @@ async fn run_ssh(a: SshArgs) -> anyhow::Result<crate::bench::ssh::SshBenchReport
     use crate::bench::ssh_server::{Scratch, ServerProcess};
     let progress = |line: &str| eprintln!("madoguchi: {line}");
     let target = Target { db: Some(a.db.clone()), server: None, token: None, as_of: None, policy: None };
+    use crate::api::Role;
     let key = ssh::bench_key().map_err(anyhow::Error::msg)?;
-    let public = key.public_key().to_openssh()?;
-    let session = target.connect().await?;
-    let added = async {
-        match session.client.add_operator(BENCH_OPERATOR, crate::api::Role::Operator).await {
-            Ok(_) | Err(crate::client::ClientError::Api { status: 409, .. }) => {}
-            Err(e) => return Err(e),
-        }
-        session.client.add_ssh_key(BENCH_OPERATOR, &public).await
+    let mut users = vec![(BENCH_OPERATOR, Role::Operator, key.clone())];
+    if a.typists > 0 {
+        users.push((BENCH_WATCHED, Role::Operator, ssh::bench_key().map_err(anyhow::Error::msg)?));
+        users.push((BENCH_SUPERVISOR, Role::Supervisor, ssh::bench_key().map_err(anyhow::Error::msg)?));
     }
-    .await;
+    let session = target.connect().await?;
+    let mut fingerprints = Vec::new();
+    for (name, role, key) in &users {
+        let public = key.public_key().to_openssh()?;
+        let added = async {
+            match session.client.add_operator(name, *role).await {
+                Ok(_) | Err(crate::client::ClientError::Api { status: 409, .. }) => {}
+                Err(e) => return Err(e),
+            }
+            session.client.add_ssh_key(name, &public).await
+        }
+        .await;
+        match added {
+            Ok(k) => fingerprints.push(k.fingerprint),
+            Err(e) => {
+                session.close().await;
+                return Err(e.into());
+            }
+        }
+    }
     session.close().await;
-    let fingerprint = added?.fingerprint;
+    let floor = (a.typists > 0).then(|| ssh::FloorMixOptions {
+        typists: usize::from(a.typists),
+        seconds: a.floor_seconds,
+        watched: BENCH_WATCHED.to_string(),
+        watched_key: users[1].2.clone(),
+        supervisor_key: users[2].2.clone(),
+    });
 
     let scratch = Scratch::new().map_err(anyhow::Error::msg)?;
     let host_key = scratch.0.join("host_key");
@@ -200,6 +232,7 @@ async fn run_ssh(a: SshArgs) -> anyhow::Result<crate::bench::ssh::SshBenchReport
                 sessions: usize::from(a.sessions),
                 idle_seconds: a.idle_seconds,
                 keystrokes: usize::from(a.keystrokes),
+                floor,
             };
             let r = ssh::run(&server, started, key, &options, &progress).await;
             tokio::task::spawn_blocking(move || server.stop()).await?;
@@ -208,7 +241,12 @@ async fn run_ssh(a: SshArgs) -> anyhow::Result<crate::bench::ssh::SshBenchReport
         Err(e) => Err(e),
     };
     let session = target.connect().await?;
-    let removed = session.client.remove_ssh_key(&fingerprint).await;
+    let mut removed = Ok(());
+    for fingerprint in &fingerprints {
+        if let Err(e) = session.client.remove_ssh_key(fingerprint).await {
+            removed = Err(e);
+        }
+    }
     session.close().await;
     removed?;
     result.map_err(anyhow::Error::msg)

@@ -94,6 +94,7 @@ pub async fn run(args: ConsoleArgs) -> anyhow::Result<()> {
                 &db,
                 embedded.state.clone(),
                 embedded.addr,
+                crate::ssh::door::DoorLimits::default(),
             )
             .await?,
         ),

@@ -8,6 +8,7 @@
 pub mod audit;
 pub mod backup;
 pub mod bench;
+pub mod campaign;
 pub mod change;
 pub mod code;
 pub mod console;
@@ -69,6 +70,8 @@ pub enum Command {
     Backup(backup::BackupArgs),
     /// Measurements: search latency, relevance, server load.
     Bench(bench::BenchArgs),
+    /// 架電キャンペーン: outreach before the deadline (create, list, progress, export, ...).
+    Campaign(campaign::CampaignArgs),
 }
 
 /// Runs the parsed command line.
@@ -90,5 +93,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Report(a)) => report::run(a).await,
         Some(Command::Backup(a)) => backup::run(a).await,
         Some(Command::Bench(a)) => bench::run(a).await,
+        Some(Command::Campaign(a)) => campaign::run(a).await,
     }
 }

@@ -93,5 +93,31 @@ fn text_lines(r: &CallReport) -> Vec<String> {
     );
     let cb = r.callbacks;
     out.push(format!("折り返し: 予定 {} 件  期限超過 {} 件  完了 {} 件", cb.due, cb.overdue, cb.done));
+    if !r.agent_days.is_empty() {
+        out.push("フロア（時:分）:".into());
+    }
+    out.extend(r.agent_days.iter().map(agent_day_line));
     out
+}
+
+/// One operator's day: signed in, on calls, after-call, away by reason, occupancy.
+fn agent_day_line(d: &crate::domain::floor::AgentDay) -> String {
+    use crate::domain::floor::hours_minutes as hm;
+    let away = if d.away_by_reason.is_empty() {
+        String::new()
+    } else {
+        let parts: Vec<String> =
+            d.away_by_reason.iter().map(|a| format!("{} {}", a.label, hm(a.seconds))).collect();
+        format!("（{}）", parts.join("、"))
+    };
+    let occupancy = d.occupancy.map(|o| format!("{:.0}%", o * 100.0)).unwrap_or_else(|| "-".into());
+    format!(
+        "  {} サインイン {}  通話 {}  後処理 {}  受付可 {}  離席 {}{away}  稼働率 {occupancy}",
+        d.operator,
+        hm(d.signed_in_seconds),
+        hm(d.on_call_seconds),
+        hm(d.after_call_seconds),
+        hm(d.available_seconds),
+        hm(d.away_seconds),
+    )
 }

@@ -10,6 +10,7 @@ use tokio::net::TcpListener;
 
 use super::target::{default_db, load_policy};
 use crate::server::{AppState, Clock, Limits, Rate};
+use crate::ssh::door::{DoorLimits, raise_nofile_limit};
 
 /// Options of `serve`.
 #[derive(Debug, Clone, Args)]
@@ -33,12 +34,45 @@ pub struct ServeArgs {
     /// The SSH host key (created on first start, mode 600); default: beside the database.
     #[arg(long, value_name = "FILE", requires = "ssh_listen")]
     pub ssh_host_key: Option<PathBuf>,
+    #[command(flatten)]
+    pub door: DoorArgs,
     /// Say that a TLS proxy terminates HTTPS in front of this server: silences the warning
     /// printed when listening on an address other than loopback.
     #[arg(long)]
     pub behind_tls: bool,
     #[command(flatten)]
     pub limits: LimitArgs,
+}
+
+/// The SSH door's limits before a login (the session rules, idle time and sessions per
+/// operator, are in the policy's `[ssh]`).
+#[derive(Debug, Clone, Args)]
+pub struct DoorArgs {
+    /// Seconds an SSH client may take from connecting to logging in (handshake and key).
+    #[arg(long, default_value_t = 20, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub ssh_login_timeout: u64,
+    /// SSH connections not logged in yet, in all (default: from the file-handle limit, at
+    /// most 256); more are closed at once.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub ssh_max_unauthenticated: Option<u64>,
+    /// SSH connections not logged in yet, from one address (default 16).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub ssh_max_unauthenticated_per_address: Option<u64>,
+}
+
+impl DoorArgs {
+    /// The door's limits for a process that may hold `nofile` file handles.
+    pub fn limits(&self, nofile: u64) -> DoorLimits {
+        let mut l = DoorLimits::for_handles(nofile);
+        l.login_timeout = Duration::from_secs(self.ssh_login_timeout);
+        if let Some(n) = self.ssh_max_unauthenticated {
+            l.max_unauthenticated = n as usize;
+        }
+        if let Some(n) = self.ssh_max_unauthenticated_per_address {
+            l.max_unauthenticated_per_address = n as usize;
+        }
+        l
+    }
 }
 
 /// `serve`'s limits (defaults generous: a busy console never meets them).
@@ -83,6 +117,9 @@ impl LimitArgs {
 
 /// Serves until a signal.
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    // Every connection is a file handle: take all the system allows, and size the SSH door's
+    // caps from it (the startup line says both).
+    let nofile = raise_nofile_limit();
     let db = match &args.db {
         Some(db) => db.clone(),
         None => default_db()?,
@@ -108,7 +145,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             .unwrap_or_default(),
         _ => "検索索引を読み込み中（数秒で検索できます）".to_string(),
     };
-    eprintln!("madoguchi: http://{addr} で待ち受けています（{index}, 営業日 {}）", clock.today());
+    eprintln!(
+        "madoguchi: http://{addr} で待ち受けています（{index}, 営業日 {}, ファイルハンドル上限 {nofile}）",
+        clock.today()
+    );
     if crate::server::listen::off_loopback(addr) && !args.behind_tls {
         eprintln!(
             "madoguchi: 警告: {addr} は他のマシンから届くアドレスですが、TLS なしの HTTP です。トークンと応対記録が平文で流れます。TLS を終端するリバースプロキシを前に置き（その場合は --behind-tls）、でなければ --listen 127.0.0.1:PORT にしてください"
@@ -116,7 +156,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     }
     let ssh = match &args.ssh_listen {
         Some(listen) => Some(std::sync::Arc::new(
-            start_ssh(listen, args.ssh_host_key.as_ref(), &db, state.clone(), addr).await?,
+            start_ssh(listen, args.ssh_host_key.as_ref(), &db, state.clone(), addr, args.door.limits(nofile))
+                .await?,
         )),
         None => None,
     };
@@ -142,6 +183,7 @@ pub async fn start_ssh(
     db: &str,
     state: AppState,
     api: std::net::SocketAddr,
+    limits: DoorLimits,
 ) -> anyhow::Result<crate::ssh::SshServer> {
     let path = match host_key {
         Some(p) => p.clone(),
@@ -150,12 +192,17 @@ pub async fn start_ssh(
         })?,
     };
     let key = crate::ssh::host_key::load_or_create(&path)?;
-    let server = crate::ssh::start(listen, key, state, crate::ssh::loopback_api(api)).await?;
+    let server = crate::ssh::start(listen, key, state, crate::ssh::loopback_api(api), limits).await?;
+    let l = server.limits();
     eprintln!(
-        "madoguchi: ssh -p {} でコンソールに入れます（ホスト鍵 {} {}）",
+        "madoguchi: ssh -p {} でコンソールに入れます（ホスト鍵 {} {}; ログイン期限 {} s, 未ログインの接続 {} 本まで（1 アドレス {} 本）, セッション {} 個まで）",
         server.addr.port(),
         server.host_fingerprint,
-        path.display()
+        path.display(),
+        l.login_timeout.as_secs(),
+        l.max_unauthenticated,
+        l.max_unauthenticated_per_address,
+        l.max_sessions
     );
     Ok(server)
 }

@@ -4,6 +4,8 @@
 //! Errors are sorted by what the caller does about them ([`ClientError`]): retry when
 //! offline, redo on the fresh state when stale, show the server's words otherwise.
 
+mod campaign;
+mod floor;
 mod sse;
 
 use std::time::Duration;

@@ -42,11 +42,20 @@ impl SseParser {
 }
 
 /// Forwards the events of `resp` to `tx` until the stream ends or the receiver goes away.
+/// The receiver going away ends it at once (dropping the response closes its connection),
+/// not at the next event: a console that ended must not hold its connection until someone
+/// somewhere changes something.
 pub(crate) async fn pump(resp: reqwest::Response, tx: mpsc::Sender<ServerEvent>) {
     let mut stream = resp.bytes_stream();
     let mut parser = SseParser::default();
-    while let Some(chunk) = stream.next().await {
-        let Ok(chunk) = chunk else { return };
+    loop {
+        // A receiver dropped (the console quit) closes the connection at once, so the server
+        // knows the session ended (it ends the operator's campaign leases).
+        let chunk = tokio::select! {
+            _ = tx.closed() => return,
+            chunk = stream.next() => chunk,
+        };
+        let Some(Ok(chunk)) = chunk else { return };
         for data in parser.feed(&chunk) {
             match serde_json::from_str::<ServerEvent>(&data) {
                 Ok(ev) => {

@@ -402,6 +402,10 @@ pub struct CallReport {
     /// Busiest operator first.
     pub by_operator: Vec<OperatorReport>,
     pub callbacks: CallBackCounts,
+    /// Each operator's time on the floor (signed in, on calls, after-call, away by reason,
+    /// occupancy), longest signed in first.
+    #[serde(default)]
+    pub agent_days: Vec<super::floor::AgentDay>,
 }
 
 /// Calls started in one hour of the day (Japan time).
@@ -496,6 +500,7 @@ pub fn assemble_report(range: ReportRange, counts: &CallCounts, reasons: &[WrapU
             overdue: counts.callbacks_overdue,
             done: counts.callbacks_done,
         },
+        agent_days: Vec::new(),
     }
 }
 

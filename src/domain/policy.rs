@@ -8,6 +8,8 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
 use serde::{Deserialize, Serialize};
 
 use super::call::WrapUpReason;
+use super::campaign::CampaignPolicy;
+use super::floor::FloorPolicy;
 use super::{InstitutionKind, RuleError};
 
 /// The built-in policy file, the seed notice's values (MHLW 事務連絡 2021-06-30).
@@ -36,6 +38,35 @@ pub struct Policy {
     pub wrap_up_reason: Vec<WrapUpReason>,
     /// The subsidy table (別添3), one row per kind / large-chain / units combination.
     pub subsidy: Vec<SubsidyRow>,
+    /// The SSH door's session rules (`[ssh]`; built-in values when absent).
+    #[serde(default)]
+    pub ssh: SshPolicy,
+    /// 架電キャンペーン: attempts, lease, retries, callable hours (a file without it gets the
+    /// built-in section).
+    #[serde(default = "default_campaign")]
+    pub campaign: CampaignPolicy,
+    /// The floor's limits and away reasons (`[floor]`; a file without it gets the built-in one).
+    #[serde(default)]
+    pub floor: FloorPolicy,
+}
+
+/// How long an SSH console may sit unused and how many one operator may hold: rules of the
+/// floor (a manager sets them), not of the machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SshPolicy {
+    /// Minutes without a keystroke after which a console session is closed (generous: an
+    /// operator may sit on a long call without typing); 0 = never.
+    pub idle_minutes: u32,
+    /// Console sessions one operator may have open at once (a second desk, a reconnect
+    /// while the dropped session is still being noticed); 0 = no limit.
+    pub max_sessions_per_operator: u32,
+}
+
+impl Default for SshPolicy {
+    fn default() -> SshPolicy {
+        SshPolicy { idle_minutes: 240, max_sessions_per_operator: 4 }
+    }
 }
 
 /// One row of the subsidy table: which institutions it covers and how much it pays.
@@ -92,6 +123,11 @@ pub enum PolicyError {
 
 fn default_callback_due_minutes() -> u32 {
     60
+}
+
+/// The built-in campaign section, for policy files written before it existed.
+fn default_campaign() -> CampaignPolicy {
+    Policy::builtin().campaign
 }
 
 /// The built-in wrap-up list, for policy files written before it existed.
@@ -194,6 +230,9 @@ impl Policy {
                 return Err(invalid(&key("label"), "表示名を書いてください（例: 補助金）"));
             }
         }
+        if let Err((key, message)) = self.floor.check() {
+            return Err(invalid(&key, &message));
+        }
         if self.callback_due_minutes == 0 || i64::from(self.callback_due_minutes) > 24 * 60 {
             return Err(invalid("callback_due_minutes", "1〜1440（分）にしてください"));
         }
@@ -211,6 +250,10 @@ impl Policy {
             if row.units == 0 {
                 return Err(invalid(&key("units"), "1 以上にしてください"));
             }
+        }
+        let ids: Vec<&str> = self.wrap_up_reason.iter().map(|r| r.id.as_str()).collect();
+        if let Err((key, message)) = self.campaign.validate(&ids) {
+            return Err(invalid(&key, &message));
         }
         // Every kind needs a row for every number of free units it may introduce.
         for kind in InstitutionKind::ALL {
@@ -352,6 +395,7 @@ mod tests {
             free_units_hospital: 3,
             free_units_other: 1,
             callback_due_minutes: 60,
+            ssh: SshPolicy::default(),
             wrap_up_reason: [
                 ("model", "機種選定・変更", true),
                 ("subsidy", "補助金", false),
@@ -370,6 +414,8 @@ mod tests {
                 row(&[Pharmacy], Some(true), 1, 429_000, 1, 2, 214_000),
                 row(&[MedicalClinic, DentalClinic, Pharmacy], Some(false), 1, 429_000, 3, 4, 321_000),
             ],
+            campaign: Policy::builtin().campaign,
+            floor: FloorPolicy::default(),
         };
         assert_eq!(Policy::builtin(), expected);
         assert_eq!(Policy::default(), expected);

@@ -97,7 +97,10 @@ impl AppState {
             }
             ServerEvent::InstitutionsChanged => self.reload_institutions().await,
             ServerEvent::FaqChanged => self.reload_faq().await,
-            ServerEvent::ScreenPop(_) => Ok(()),
+            ServerEvent::ScreenPop(_)
+            | ServerEvent::AgentState { .. }
+            | ServerEvent::Hand { .. }
+            | ServerEvent::Watch { .. } => Ok(()),
         }
     }
 }

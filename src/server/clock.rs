@@ -41,6 +41,16 @@ impl Clock {
         }
     }
 
+    /// The real instant, whatever the business date: for what happens on the day it happens,
+    /// demo or not (tokens issued and revoked, SSH keys added and removed: the security
+    /// trail). Only a test's fixed instant ([`Clock::At`]) stands in for it.
+    pub fn wall(&self) -> DateTime<Utc> {
+        match self {
+            Clock::At(t) => *t,
+            Clock::Real | Clock::Fixed(_) => Utc::now(),
+        }
+    }
+
     /// The first instant of today's business date, in UTC.
     pub fn start_of_today(&self) -> DateTime<Utc> {
         jst_to_utc(self.today(), NaiveTime::MIN)

@@ -3,12 +3,17 @@
 //! are logged with tracing and never sent.
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::http::header::RETRY_AFTER;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use crate::api::{ErrorBody, ErrorDetail, ReaderApplicationView, StaleBody};
 use crate::domain::RuleError;
 use crate::store::StoreError;
+use crate::store::outage::Outage;
+
+/// What `Retry-After` says while the database is away: a restart takes seconds.
+const RETRY_AFTER_SECONDS: &str = "2";
 
 /// Why a request failed, one variant per status the API documents.
 #[derive(Debug, thiserror::Error)]
@@ -46,6 +51,10 @@ pub enum ApiError {
     /// 503: the server is up but not ready for this yet (the lookup index is still loading).
     #[error("{0}")]
     Unavailable(String),
+    /// 503 with `Retry-After`: the database is away (down, restarting, its disk full); the
+    /// same request succeeds once it is back, and nothing of this one was done.
+    #[error("{}", .0.message())]
+    DatabaseAway(Outage),
     /// 500: something broke inside; the detail is logged, not sent.
     #[error("internal: {0}")]
     Internal(String),
@@ -72,7 +81,7 @@ impl ApiError {
             ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable(_) | ApiError::DatabaseAway(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -90,6 +99,8 @@ impl ApiError {
             ApiError::TooLarge => "payload_too_large",
             ApiError::PreconditionRequired(_) => "precondition_required",
             ApiError::Unavailable(_) => "unavailable",
+            ApiError::DatabaseAway(Outage::DiskFull) => "database_full",
+            ApiError::DatabaseAway(_) => "database_unavailable",
             ApiError::Internal(_) => "internal",
         }
     }
@@ -135,6 +146,12 @@ impl IntoResponse for ApiError {
                 let (code, message) = message_for_status(status);
                 error_response(status, code, message)
             }
+            ApiError::DatabaseAway(outage) => {
+                tracing::warn!(?outage, "database away: answered 503");
+                let mut r = error_response(status, code, outage.message());
+                r.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECONDS));
+                r
+            }
             ApiError::Stale { message, current } => {
                 let body =
                     StaleBody { error: ErrorDetail { code: code.to_string(), message }, current: *current };
@@ -167,7 +184,10 @@ impl From<StoreError> for ApiError {
                 ApiError::Internal(format!("unmapped stale version (expected {expected}, current {current})"))
             }
             StoreError::Internal(e) | StoreError::Unusable(e) => ApiError::Internal(e),
-            StoreError::Database(e) => ApiError::Internal(e.to_string()),
+            StoreError::Database(e) => match crate::store::outage::outage_of(&e) {
+                Some(outage) => ApiError::DatabaseAway(outage),
+                None => ApiError::Internal(e.to_string()),
+            },
         }
     }
 }
@@ -183,5 +203,12 @@ mod tests {
         assert_eq!(e.status(), StatusCode::INTERNAL_SERVER_ERROR);
         let e = ApiError::from(StoreError::Invalid("unknown reader model".into()));
         assert_eq!(e.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+
+    #[test]
+    fn a_database_away_is_503_with_retry_after() {
+        let r = ApiError::from(StoreError::Database(sqlx::Error::PoolTimedOut)).into_response();
+        assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(r.headers().get(RETRY_AFTER).and_then(|v| v.to_str().ok()), Some(RETRY_AFTER_SECONDS));
     }
 }

@@ -28,10 +28,13 @@ pub async fn events(
     Staff(caller): Staff,
     State(state): State<AppState>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    let me = caller.name;
+    let (me, role) = (caller.name, caller.role);
+    // The operator's campaign leases end with this stream (their console closed).
+    let leases = super::usecase::campaigns::LeaseGuard::new(state.clone(), me.clone());
     let stream = BroadcastStream::new(state.events.subscribe())
         .filter_map(move |item| {
-            let event = item.ok().filter(|e| e.is_for(&me));
+            let _held = &leases;
+            let event = item.ok().filter(|e| e.is_for_role(&me, role));
             async move {
                 let event = event?;
                 Event::default().json_data(&event).ok().map(Ok)

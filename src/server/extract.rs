@@ -1,18 +1,63 @@
 //! Extractors wrapping axum's own (`Json`, `Query`, `Path`) so that their rejections come
 //! out in the one error shape, in words an operator can act on.
 
+use axum::body::Bytes;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::extract::{FromRequest, FromRequestParts};
-use axum::http::StatusCode;
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::error::ApiError;
 
-/// `Json` whose rejection is an [`ApiError`].
-#[derive(Debug, Clone, Copy, Default, FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
+/// `Json` whose rejection is an [`ApiError`], and that refuses a body that is not UTF-8
+/// anywhere (serde_json checks only the strings it keeps: invalid bytes inside a field it
+/// skips would pass).
+#[derive(Debug, Clone, Copy, Default)]
 pub struct AppJson<T>(pub T);
+
+impl<T, S> FromRequest<S> for AppJson<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        if !json_content_type(req.headers()) {
+            return Err(ApiError::BadRequest {
+                code: "content_type",
+                message: "Content-Type: application/json で送ってください".to_string(),
+            });
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|r| {
+            if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::TooLarge
+            } else {
+                ApiError::bad_request(format!("リクエスト本文を読めません: {}", r.body_text()))
+            }
+        })?;
+        if let Err(e) = std::str::from_utf8(&bytes) {
+            return Err(ApiError::BadRequest {
+                code: "invalid_json",
+                message: format!(
+                    "JSON として読めません: {} バイト目が UTF-8 ではありません",
+                    e.valid_up_to()
+                ),
+            });
+        }
+        let axum::Json(value) = axum::Json::<T>::from_bytes(&bytes)?;
+        Ok(AppJson(value))
+    }
+}
+
+/// `application/json` or `application/…+json`, parameters (`; charset=utf-8`) aside: what
+/// axum's own `Json` accepts.
+fn json_content_type(headers: &HeaderMap) -> bool {
+    let Some(ct) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else { return false };
+    let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
 
 impl<T: serde::Serialize> IntoResponse for AppJson<T> {
     fn into_response(self) -> Response {
@@ -100,7 +145,22 @@ impl From<PathRejection> for ApiError {
 
 #[cfg(test)]
 mod tests {
-    use super::query_is_utf8;
+    use super::*;
+
+    #[test]
+    fn json_and_json_suffixed_types_are_json_with_or_without_parameters() {
+        let with = |v: &'static str| {
+            let mut h = HeaderMap::new();
+            h.insert(header::CONTENT_TYPE, axum::http::HeaderValue::from_static(v));
+            json_content_type(&h)
+        };
+        assert!(with("application/json"));
+        assert!(with("Application/JSON; charset=utf-8"));
+        assert!(with("application/problem+json"));
+        assert!(!with("text/plain"));
+        assert!(!with("application/jsonx"));
+        assert!(!json_content_type(&HeaderMap::new()));
+    }
 
     #[test]
     fn a_query_is_utf8_only_when_every_escape_decodes() {

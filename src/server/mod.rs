@@ -33,6 +33,7 @@ pub mod subsidy;
 mod tokens;
 pub mod usecase;
 pub mod views;
+pub mod watch;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -94,7 +95,8 @@ pub fn router(state: AppState) -> Router {
 /// SSE), panics and framework errors rewritten into the one error shape, request tracing.
 pub fn router_with(state: AppState, limits: &Limits) -> Router {
     use routes::{
-        admin, audit, callbacks, calls, faq, institutions, operators, reader, reports, screen_pops, ssh_keys,
+        admin, audit, callbacks, calls, faq, floor, institutions, operators, reader, reports, screen_pops,
+        ssh_keys,
     };
     let api = Router::new()
         .route("/healthz", get(admin::healthz))
@@ -128,6 +130,13 @@ pub fn router_with(state: AppState, limits: &Limits) -> Router {
         .route("/v1/operators/revoke", post(operators::revoke))
         .route("/v1/ssh-keys", get(ssh_keys::list).post(ssh_keys::add).delete(ssh_keys::remove))
         .route("/v1/ssh-sessions", get(ssh_keys::sessions))
+        .merge(routes::campaigns::router())
+        .route("/v1/floor", get(floor::view))
+        .route("/v1/floor/me", get(floor::mine).put(floor::set_mine))
+        .route("/v1/floor/hands", post(floor::raise_hand).delete(floor::lower_hand))
+        .route("/v1/floor/hands/{id}/acknowledge", post(floor::acknowledge_hand))
+        .route("/v1/floor/watches", post(floor::start_watch))
+        .route("/v1/floor/watches/{id}", axum::routing::delete(floor::end_watch))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, limits.request_timeout));
     Router::new()
         .merge(api)
@@ -208,6 +217,7 @@ pub async fn run_with(
 ) -> std::io::Result<()> {
     state.follow_store_changes().await.map_err(std::io::Error::other)?;
     state.watch_operators().await.map_err(std::io::Error::other)?;
+    usecase::floor::watch_after_call(&state);
     let app = router_with(state.clone(), &limits);
     let signal_state = state.clone();
     listen::serve(listener, app, &limits, async move {

@@ -45,13 +45,32 @@ use super::{events, routes};
         routes::ssh_keys::list,
         routes::ssh_keys::remove,
         routes::ssh_keys::sessions,
+        routes::campaigns::create,
+        routes::campaigns::list,
+        routes::campaigns::show,
+        routes::campaigns::pause,
+        routes::campaigns::resume,
+        routes::campaigns::close,
+        routes::campaigns::add_members,
+        routes::campaigns::members,
+        routes::campaigns::next,
+        routes::campaigns::outcome,
+        routes::campaigns::progress,
+        routes::floor::view,
+        routes::floor::mine,
+        routes::floor::set_mine,
+        routes::floor::raise_hand,
+        routes::floor::lower_hand,
+        routes::floor::acknowledge_hand,
+        routes::floor::start_watch,
+        routes::floor::end_watch,
         events::events,
     ),
     modifiers(&BearerAuth, &Limits),
     tags(
         (name = "meta"), (name = "institutions"), (name = "reader"), (name = "faq"),
         (name = "audit"), (name = "calls"), (name = "callbacks"), (name = "reports"), (name = "admin"),
-        (name = "events"),
+        (name = "events"), (name = "floor"), (name = "campaigns"),
     )
 )]
 pub struct ApiDoc;
@@ -128,7 +147,7 @@ mod tests {
         let doc = serde_json::to_value(ApiDoc::openapi()).expect("serialises");
         assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.1")), "{}", doc["openapi"]);
         let paths = doc["paths"].as_object().expect("paths");
-        assert_eq!(paths.len(), 30, "{:?}", paths.keys().collect::<Vec<_>>());
+        assert_eq!(paths.len(), 45, "{:?}", paths.keys().collect::<Vec<_>>());
         let put = &paths["/v1/institutions/{code}/reader-application"]["put"]["responses"];
         for status in ["200", "400", "401", "403", "404", "408", "409", "412", "413", "422", "428", "429"] {
             assert!(put.get(status).is_some(), "PUT reader-application documents {status}");

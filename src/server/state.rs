@@ -46,6 +46,8 @@ pub struct Shared {
     pub(super) tokens: Tokens,
     /// Open console sessions of this process's SSH server.
     pub(super) ssh: SshSessions,
+    /// The watches (モニター) begun on this server.
+    pub watches: super::watch::Watches,
     shutdown: watch::Sender<bool>,
 }
 
@@ -90,6 +92,7 @@ impl AppState {
                 events: ChangeFeed::default(),
                 tokens: Tokens::new(local_tokens),
                 ssh: SshSessions::default(),
+                watches: Default::default(),
                 shutdown,
             }),
         };

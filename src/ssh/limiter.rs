@@ -1,8 +1,12 @@
-//! Failed SSH logins per source address: after [`MAX_FAILURES`] within [`WINDOW`], further
+//! Refused keys per source address: after [`MAX_FAILURES`] within [`WINDOW`], further
 //! connections from that address are dropped at once until the window has passed, so a
-//! client trying keys (or a scanner) cannot keep the server busy checking them. Also bounds
-//! the log: only the first failures of a window are logged. Time is passed in, so the rule
-//! is tested without waiting.
+//! client trying keys cannot keep the server busy checking them. A failure is a key
+//! refused, counted when it is refused (holding the connection open does not hide it);
+//! a connection that closes without offering a key (a port scan, a load balancer's TCP check)
+//! is no failure, and a connection whose later key logs in takes its refused keys back
+//! ([`FailedLogins::forgive`]: an agent that offers the operator's other keys first never
+//! locks the operator out). Also bounds the log: only the first failures of a window are
+//! logged. Time is passed in, so the rule is tested without waiting.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -50,6 +54,13 @@ impl FailedLogins {
         entry.0 += 1;
         entry.0
     }
+
+    /// Takes back `n` failures of `addr` (its connection then logged in).
+    pub fn forgive(&mut self, addr: IpAddr, n: u32) {
+        if let Some(entry) = self.by_addr.get_mut(&addr) {
+            entry.0 = entry.0.saturating_sub(n);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -70,5 +81,21 @@ mod tests {
         assert!(f.allowed(b, t0), "another address is not affected");
         assert!(f.allowed(a, t0 + WINDOW), "forgiven after the window");
         assert_eq!(f.fail(a, t0 + WINDOW), 1);
+    }
+
+    #[test]
+    fn a_login_takes_back_the_keys_its_connection_had_refused() {
+        let mut f = FailedLogins::default();
+        let a: IpAddr = "192.0.2.1".parse().expect("ip");
+        let t0 = Instant::now();
+        for _ in 0..3 {
+            // An agent offering six other keys before the right one, three logins in a row.
+            for _ in 0..6 {
+                f.fail(a, t0);
+            }
+            f.forgive(a, 6);
+        }
+        assert!(f.allowed(a, t0));
+        assert_eq!(f.fail(a, t0), 1);
     }
 }

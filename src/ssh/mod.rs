@@ -7,26 +7,38 @@
 //!   refused) and the console it runs through the shared runner.
 //! - `writer.rs`: a ratatui backend's bytes → the channel. `term_env.rs`: what the client
 //!   says about its terminal → ASCII, colour, keymap. `host_key.rs`: the Ed25519 host key,
-//!   made once. `limiter.rs`: failed logins per address.
+//!   made once. `limiter.rs`: refused keys per address. `door.rs`: what holds before a
+//!   login (caps on connections not logged in, the login deadline, the file-handle limit).
 //!
 //! Who may come in is the store's table of operators' keys; a key removed or an operator
-//! revoked is noticed by a sweep every [`SWEEP_EVERY`] that ends their open sessions.
+//! revoked is noticed by a sweep every [`SWEEP_EVERY`] that ends their open sessions, and
+//! the same sweep closes sessions idle longer than the policy allows.
+//!
+//! Key exchange is curve25519 (or its ML-KEM hybrid) only: no finite-field Diffie-Hellman
+//! group is offered, since its maths (up to a second of CPU for group18) would run on the
+//! async workers that also answer the HTTP API; every client this door serves (OpenSSH
+//! since 6.5, Windows' OpenSSH 8.1, PuTTY since 0.68, Tera Term 4.x) speaks curve25519.
+//! MACs are the encrypt-then-MAC ones only (the AEAD ciphers need none).
 
 pub mod authorized_key;
+pub mod door;
 pub mod host_key;
 pub mod limiter;
 pub mod session;
 pub mod term_env;
+pub mod watch;
 pub mod writer;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use russh::keys::PrivateKey;
 use russh::server::Config;
+use russh::{Preferred, kex, mac};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -36,6 +48,7 @@ use crate::server::AppState;
 use crate::server::auth::{hash_token, new_token};
 use crate::store::{OperatorRecord, StoreError};
 use crate::tui::app::{End, Input};
+use door::{Cutoff, DoorLimits, Guarded, Pending, PendingSlot, Refusal};
 use limiter::FailedLogins;
 
 /// How often open sessions are checked against the key table (a removed key, a revoked
@@ -54,6 +67,39 @@ pub struct KeyOwner {
 struct OpenSession {
     owner: KeyOwner,
     input: mpsc::WeakSender<Input>,
+    /// When the client last sent a byte, in ms since the server started.
+    active: Arc<AtomicU64>,
+}
+
+/// Why a logged-in operator gets no console.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionRefusal {
+    /// The operator already has as many consoles as the policy allows.
+    PerOperator(u32),
+    /// The server has as many as its file handles allow.
+    Full(usize),
+    /// The server is draining (a rolling restart): no new sessions.
+    Draining,
+}
+
+impl std::fmt::Display for SessionRefusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SessionRefusal::PerOperator(n) => write!(
+                f,
+                "このオペレーターはすでに {n} 個のコンソールを開いています。使っていない画面を閉じてから接続してください"
+            ),
+            SessionRefusal::Full(n) => {
+                write!(f, "このサーバーのコンソールは満員です（{n} 個）。別のサーバーに接続してください")
+            }
+            SessionRefusal::Draining => {
+                write!(
+                    f,
+                    "このサーバーは再起動の準備中です。別のサーバーに接続するか、少し待ってから接続してください"
+                )
+            }
+        }
+    }
 }
 
 /// What every connection of one SSH server shares.
@@ -64,6 +110,17 @@ pub struct Shared {
     failures: Mutex<FailedLogins>,
     sessions: Mutex<HashMap<u64, OpenSession>>,
     next_id: AtomicU64,
+    limits: DoorLimits,
+    /// Connections that have not logged in yet.
+    pending: Pending,
+    /// Set by [`SshServer::drain`]: logins get no new console.
+    draining: AtomicBool,
+    /// When the server started (activity stamps count from it).
+    epoch: Instant,
+    /// When the door last logged a refused connection (the log stays bounded in a flood).
+    last_refusal_log: Mutex<Option<Instant>>,
+    /// The consoles this door draws, for watching (モニター).
+    screens: Arc<watch::Screens>,
 }
 
 impl Shared {
@@ -87,7 +144,7 @@ impl Shared {
         }
     }
 
-    /// Counts a connection that ended without logging in against its address.
+    /// Counts a refused key against its address.
     fn count_failure(&self, peer: Option<SocketAddr>) {
         let Some(ip) = peer.map(|p| p.ip()) else { return };
         let n = self.failures.lock().map(|mut f| f.fail(ip, Instant::now())).unwrap_or(0);
@@ -99,14 +156,73 @@ impl Shared {
         }
     }
 
+    /// Takes back the keys a connection had refused before one of its keys logged in.
+    fn forgive(&self, peer: Option<SocketAddr>, refused: u32) {
+        if let (Some(ip), true) = (peer.map(|p| p.ip()), refused > 0)
+            && let Ok(mut f) = self.failures.lock()
+        {
+            f.forgive(ip, refused);
+        }
+    }
+
     fn allowed(&self, ip: IpAddr) -> bool {
         self.failures.lock().map(|mut f| f.allowed(ip, Instant::now())).unwrap_or(true)
     }
 
-    fn register(&self, owner: &KeyOwner, peer: Option<SocketAddr>, input: mpsc::WeakSender<Input>) -> u64 {
+    /// A slot at the door for a new connection from `ip`, or why not (logged at most every
+    /// ten seconds).
+    fn admit(&self, ip: IpAddr) -> Option<PendingSlot> {
+        let why = match self.pending.admit(ip) {
+            Ok(slot) => return Some(slot),
+            Err(why) => why,
+        };
+        let now = Instant::now();
+        let mut last = self.last_refusal_log.lock().unwrap_or_else(|e| e.into_inner());
+        if last.is_none_or(|t| now.duration_since(t) >= Duration::from_secs(10)) {
+            *last = Some(now);
+            match why {
+                Refusal::Address => tracing::warn!(
+                    "SSH: {ip} has {} connections that have not logged in; more are closed at once",
+                    self.limits.max_unauthenticated_per_address
+                ),
+                Refusal::Total => tracing::warn!(
+                    "SSH: {} connections have not logged in; more are closed at once until they log in or time out",
+                    self.limits.max_unauthenticated
+                ),
+            }
+        }
+        None
+    }
+
+    /// Milliseconds since the server started (the sessions' activity clock).
+    fn now_ms(&self) -> u64 {
+        self.epoch.elapsed().as_millis() as u64
+    }
+
+    /// Registers a console for `owner`, unless the operator or the server already has as many
+    /// as allowed.
+    fn register(
+        &self,
+        owner: &KeyOwner,
+        peer: Option<SocketAddr>,
+        input: mpsc::WeakSender<Input>,
+        active: Arc<AtomicU64>,
+    ) -> Result<u64, SessionRefusal> {
+        if self.draining.load(Ordering::Relaxed) {
+            return Err(SessionRefusal::Draining);
+        }
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        if let Ok(mut s) = self.sessions.lock() {
-            s.insert(id, OpenSession { owner: owner.clone(), input });
+        {
+            let mut s = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
+            if s.len() >= self.limits.max_sessions {
+                return Err(SessionRefusal::Full(self.limits.max_sessions));
+            }
+            let per_operator = self.state.policy.ssh.max_sessions_per_operator;
+            let mine = s.values().filter(|o| o.owner.operator.name == owner.operator.name).count();
+            if per_operator > 0 && mine >= per_operator as usize {
+                return Err(SessionRefusal::PerOperator(per_operator));
+            }
+            s.insert(id, OpenSession { owner: owner.clone(), input, active });
         }
         self.state.ssh_session_opened(
             id,
@@ -117,7 +233,7 @@ impl Shared {
                 since: chrono::Utc::now(),
             },
         );
-        id
+        Ok(id)
     }
 
     fn unregister(&self, id: u64) {
@@ -143,12 +259,33 @@ impl Shared {
         self.sessions.lock().map(|s| s.len()).unwrap_or(0)
     }
 
-    /// Ends every session whose key is gone from the store or whose operator changed.
+    /// Ends every session whose key is gone from the store or whose operator changed, and
+    /// every session idle longer than the policy allows.
     async fn sweep(&self) {
-        let open: Vec<(u64, KeyOwner)> = match self.sessions.lock() {
-            Ok(s) => s.iter().map(|(id, o)| (*id, o.owner.clone())).collect(),
+        let idle_ms = u64::from(self.state.policy.ssh.idle_minutes) * 60_000;
+        let now = self.now_ms();
+        let open: Vec<(u64, KeyOwner, u64)> = match self.sessions.lock() {
+            Ok(s) => {
+                s.iter().map(|(id, o)| (*id, o.owner.clone(), o.active.load(Ordering::Relaxed))).collect()
+            }
             Err(_) => return,
         };
+        if idle_ms > 0 {
+            for (id, owner, active) in &open {
+                if now.saturating_sub(*active) >= idle_ms {
+                    tracing::info!(
+                        "SSH session of {} idle for {} min: closed",
+                        owner.operator.name,
+                        idle_ms / 60_000
+                    );
+                    self.end_session(
+                        *id,
+                        &format!("{} 分間操作がなかったため、接続を終了しました", idle_ms / 60_000),
+                    );
+                }
+            }
+        }
+        let open: Vec<(u64, KeyOwner)> = open.into_iter().map(|(id, o, _)| (id, o)).collect();
         let mut checked: HashMap<String, Option<KeyOwner>> = HashMap::new();
         for (id, owner) in open {
             let now = match checked.get(&owner.fingerprint) {
@@ -220,9 +357,20 @@ impl SshServer {
         self.shared.open_sessions()
     }
 
+    /// Connections that have not logged in yet.
+    pub fn unauthenticated(&self) -> usize {
+        self.shared.pending.len()
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> &DoorLimits {
+        &self.shared.limits
+    }
+
     /// Stops taking connections and ends every session (each restores its client's terminal
     /// and says why).
     pub fn shutdown(&self) {
+        self.shared.draining.store(true, Ordering::Relaxed);
         for t in &self.tasks {
             t.abort();
         }
@@ -268,8 +416,24 @@ pub fn loopback_api(addr: SocketAddr) -> String {
     format!("http://{}", SocketAddr::new(ip, addr.port()))
 }
 
-/// The russh configuration: public keys only, no idle timeout (an operator may sit on a
-/// screen for hours) but keepalives, so a connection that died without a word is noticed.
+/// Key exchanges offered: elliptic-curve only (see the module doc), with the extension
+/// markers (RFC 8308 ext-info, OpenSSH strict kex against Terrapin).
+const KEX: &[kex::Name] = &[
+    kex::MLKEM768X25519_SHA256,
+    kex::CURVE25519,
+    kex::CURVE25519_PRE_RFC_8731,
+    kex::EXTENSION_SUPPORT_AS_SERVER,
+    kex::EXTENSION_OPENSSH_STRICT_KEX_AS_SERVER,
+];
+
+/// MACs offered: encrypt-then-MAC only (ssh-audit warns about the encrypt-and-MAC
+/// `hmac-sha2-256`/`-512`; the AEAD ciphers, which every client here prefers, use none).
+const MACS: &[mac::Name] = &[mac::HMAC_SHA512_ETM, mac::HMAC_SHA256_ETM];
+
+/// The russh configuration: public keys only, no idle timeout of russh's own (keepalive
+/// answers would reset it; the sweep closes sessions idle by the policy, counting keystrokes)
+/// but keepalives, so a connection that died without a word is noticed. No wait on the
+/// client's first `none` probe (OpenSSH sends it to learn the methods).
 fn config(host_key: PrivateKey) -> Config {
     let mut methods = russh::MethodSet::empty();
     methods.push(russh::MethodKind::PublicKey);
@@ -283,6 +447,7 @@ fn config(host_key: PrivateKey) -> Config {
         keepalive_interval: Some(Duration::from_secs(15)),
         keepalive_max: 3,
         nodelay: true,
+        preferred: Preferred { kex: Cow::Borrowed(KEX), mac: Cow::Borrowed(MACS), ..Preferred::DEFAULT },
         ..Default::default()
     }
 }
@@ -293,6 +458,7 @@ pub async fn start(
     host_key: PrivateKey,
     state: AppState,
     api_base: String,
+    limits: DoorLimits,
 ) -> Result<SshServer, SshError> {
     let host_fingerprint = session::fingerprint(host_key.public_key());
     let listener = TcpListener::bind(listen)
@@ -300,11 +466,17 @@ pub async fn start(
         .map_err(|source| SshError::Bind { addr: listen.to_string(), source })?;
     let addr = listener.local_addr().map_err(|source| SshError::Bind { addr: listen.to_string(), source })?;
     let shared = Arc::new(Shared {
+        screens: Arc::new(watch::Screens::new(state.clone())),
         state,
         api_base,
         failures: Mutex::new(FailedLogins::default()),
         sessions: Mutex::new(HashMap::new()),
         next_id: AtomicU64::new(1),
+        pending: Pending::new(&limits),
+        limits,
+        draining: AtomicBool::new(false),
+        epoch: Instant::now(),
+        last_refusal_log: Mutex::new(None),
     });
     let config = Arc::new(config(host_key));
     let accept = {
@@ -336,20 +508,39 @@ async fn accept_loop(listener: TcpListener, config: Arc<Config>, shared: Arc<Sha
                 continue;
             }
         };
+        // The door answers before anything is read: a locked-out address or a full door
+        // closes the socket at once, so held connections never reach the file-handle limit.
         if !shared.allowed(peer.ip()) {
             continue;
         }
+        let Some(slot) = shared.admit(peer.ip()) else { continue };
+        let _ = socket.set_nodelay(true);
         let config = config.clone();
         let shared = shared.clone();
         tokio::spawn(async move {
-            let handler = session::Connection::new(shared, Some(peer));
-            match russh::server::run_stream(config, socket, handler).await {
-                Ok(running) => {
-                    if let Err(e) = running.await {
-                        tracing::debug!("SSH connection from {peer} ended: {e}");
-                    }
+            let cutoff = Cutoff::default();
+            let logged_in = Arc::new(AtomicBool::new(false));
+            let deadline = shared.limits.login_timeout;
+            let handler = session::Connection::new(shared, Some(peer), slot, logged_in.clone());
+            let stream = Guarded::new(socket, cutoff.clone());
+            let run = async {
+                match russh::server::run_stream(config, stream, handler).await {
+                    Ok(running) => running.await,
+                    Err(e) => Err(e),
                 }
-                Err(e) => tracing::debug!("SSH handshake with {peer} failed: {e}"),
+            };
+            // Past the deadline without a login, the socket is cut wherever the handshake is.
+            let watch = async {
+                tokio::time::sleep(deadline).await;
+                if !logged_in.load(Ordering::Acquire) {
+                    tracing::debug!("SSH: {peer} did not log in within {} s; closed", deadline.as_secs());
+                    cutoff.cut();
+                }
+                std::future::pending::<()>().await
+            };
+            tokio::select! {
+                r = run => if let Err(e) = r { tracing::debug!("SSH connection from {peer} ended: {e}") },
+                () = watch => {}
             }
         });
     }

@@ -12,6 +12,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Instant;
 
 use crossterm::event::Event;
@@ -24,11 +25,14 @@ use russh::server::{Auth, ChannelOpenHandle, Handle, Msg, PublicKeyOffer, Sessio
 use russh::{Channel, ChannelId, Pty};
 use tokio::sync::mpsc;
 
+use super::door::PendingSlot;
 use super::term_env::{ClientTerminal, clamp_size};
+use super::watch::SessionWatches;
 use super::writer::ChannelWriter;
 use super::{KeyOwner, Shared};
 use crate::client::Client;
-use crate::tui::app::{End, Input, run_console};
+use crate::tui::app::{End, Input, run_console_with};
+use crate::tui::floor::Live;
 use crate::tui::input::InputParser;
 use crate::tui::{Keymap, initial_state};
 
@@ -52,10 +56,24 @@ pub struct Connection {
     parser: InputParser,
     /// The running console's input; dropped with the connection, which ends the console.
     input: Option<mpsc::Sender<Input>>,
+    /// The door's slot, held until the login (see [`super::door`]).
+    slot: Option<PendingSlot>,
+    /// Set at the login; the door's deadline then no longer applies.
+    logged_in: Arc<AtomicBool>,
+    /// Keys this connection offered that were refused (taken back if a later one logs in).
+    refused_keys: u32,
+    /// When the client last sent a byte (the idle rule), on the server's activity clock.
+    active: Arc<AtomicU64>,
 }
 
 impl Connection {
-    pub fn new(shared: Arc<Shared>, peer: Option<SocketAddr>) -> Connection {
+    pub fn new(
+        shared: Arc<Shared>,
+        peer: Option<SocketAddr>,
+        slot: PendingSlot,
+        logged_in: Arc<AtomicBool>,
+    ) -> Connection {
+        let active = Arc::new(AtomicU64::new(shared.now_ms()));
         Connection {
             shared,
             peer,
@@ -64,6 +82,10 @@ impl Connection {
             terminal: None,
             parser: InputParser::new(),
             input: None,
+            slot: Some(slot),
+            logged_in,
+            refused_keys: 0,
+            active,
         }
     }
 
@@ -78,6 +100,8 @@ impl Connection {
             Ok(Some(owner)) => Some(owner),
             Ok(None) => {
                 self.shared.log_refused(self.peer, &format!("unknown key {fp}"));
+                self.shared.count_failure(self.peer);
+                self.refused_keys += 1;
                 None
             }
             Err(e) => {
@@ -107,14 +131,6 @@ impl Connection {
     }
 }
 
-impl Drop for Connection {
-    fn drop(&mut self) {
-        if self.owner.is_none() {
-            self.shared.count_failure(self.peer);
-        }
-    }
-}
-
 impl russh::server::Handler for Connection {
     type Error = russh::Error;
 
@@ -137,6 +153,9 @@ impl russh::server::Handler for Connection {
                     self.peer_ip()
                 );
                 self.owner = Some(owner);
+                self.slot = None;
+                self.logged_in.store(true, Ordering::Release);
+                self.shared.forgive(self.peer, std::mem::take(&mut self.refused_keys));
                 Ok(Auth::Accept)
             }
             None => Ok(Auth::reject()),
@@ -204,14 +223,25 @@ impl russh::server::Handler for Connection {
                 "端末（pty）がありません。ssh -t を付けるか、コマンドを付けずに接続してください",
             );
         };
-        session.channel_success(channel)?;
         let (tx, rx) = mpsc::channel::<Input>(256);
-        let id = self.shared.register(&owner, self.peer, tx.downgrade());
+        let id = match self.shared.register(&owner, self.peer, tx.downgrade(), self.active.clone()) {
+            Ok(id) => id,
+            Err(why) => {
+                tracing::warn!("SSH session of {} refused: {why}", owner.operator.name);
+                return self.refuse(channel, session, &why.to_string());
+            }
+        };
+        session.channel_success(channel)?;
+        let tap = self.shared.screens.opened(id, &owner.operator.name, tx.downgrade());
         self.input = Some(tx);
         let shared = self.shared.clone();
         let handle = session.handle();
         tokio::spawn(async move {
-            run_session(shared.clone(), handle, channel, owner, terminal, rx).await;
+            let watches = Arc::new(SessionWatches::new(shared.screens.clone()));
+            let live = Live { tap: Some(tap), source: Some(watches.clone()), door_signs_out: true };
+            run_session(shared.clone(), handle, channel, owner, terminal, rx, live).await;
+            watches.end_all().await;
+            shared.screens.closed(id).await;
             shared.unregister(id);
         });
         Ok(())
@@ -277,6 +307,7 @@ impl russh::server::Handler for Connection {
         _session: &mut Session,
     ) -> Result<(), Self::Error> {
         if self.channel == Some(channel) {
+            self.active.store(self.shared.now_ms(), Ordering::Relaxed);
             for ev in self.parser.feed(data) {
                 self.send(ev).await;
             }
@@ -309,6 +340,7 @@ async fn run_session(
     owner: KeyOwner,
     terminal: ClientTerminal,
     mut input: mpsc::Receiver<Input>,
+    live: Live,
 ) {
     let started = Instant::now();
     let token = shared.open_session_token(&owner);
@@ -330,7 +362,7 @@ async fn run_session(
         let viewport = Viewport::Fixed(Rect::new(0, 0, terminal.cols, terminal.rows));
         match Terminal::with_options(CrosstermBackend::new(writer), TerminalOptions { viewport }) {
             Ok(mut term) => {
-                let end = run_console(client, &keymap, state, &mut term, &mut input).await;
+                let end = run_console_with(client, &keymap, state, &mut term, &mut input, live).await;
                 let b = term.backend_mut();
                 let _ = b.write_all(LEAVE);
                 if !matches!(end, End::Quit) {

@@ -69,11 +69,17 @@ impl ClientTerminal {
     }
 }
 
+/// The widest and tallest terminal a session draws: a 4K screen filled with a 9-pixel font
+/// is about 420×160. Each cell costs the console two buffers' worth of memory and a redraw,
+/// so a client claiming 65535×65535 gets this, not a gigabyte.
+pub const MAX_COLS: u16 = 420;
+pub const MAX_ROWS: u16 = 160;
+
 /// A window size from the client, clamped to what a terminal can be (a zero or absurd size
 /// from a buggy client must not reach the renderer).
 pub fn clamp_size(cols: u32, rows: u32) -> (u16, u16) {
-    let c = cols.clamp(1, 1000) as u16;
-    let r = rows.clamp(1, 1000) as u16;
+    let c = cols.clamp(1, u32::from(MAX_COLS)) as u16;
+    let r = rows.clamp(1, u32::from(MAX_ROWS)) as u16;
     (c, r)
 }
 
@@ -137,6 +143,7 @@ mod tests {
     fn sizes_are_clamped() {
         assert_eq!(clamp_size(0, 0), (1, 1));
         assert_eq!(clamp_size(80, 24), (80, 24));
-        assert_eq!(clamp_size(u32::MAX, 5000), (1000, 1000));
+        assert_eq!(clamp_size(u32::MAX, 5000), (MAX_COLS, MAX_ROWS));
+        assert_eq!(clamp_size(65535, 65535), clamp_size(MAX_COLS.into(), MAX_ROWS.into()));
     }
 }

@@ -18,7 +18,9 @@
 //! from the caller (the server's clock), never from the store.
 
 pub mod audit_chain;
+mod campaign_records;
 mod error;
+pub mod outage;
 mod postgres;
 mod records;
 mod sqlite;
@@ -32,12 +34,15 @@ use crate::api::{AuditEvent, Call, FaqEntry, Role, ServerEvent, SshKey};
 use crate::domain::call::CallCounts;
 use crate::domain::{CallBack, CallBackOutcome, Institution, ReaderApplication, ReaderModel, SubsidyClaim};
 
+pub use campaign_records::{
+    CampaignRow, MemberRow, NewCampaignRecord, NextRequest, NextResult, OutcomeCommand, OutcomeRule,
+};
 pub use error::StoreError;
 pub use postgres::{CHANGES_CHANNEL, PostgresStore};
 pub use records::{
-    ApplicationChange, AuditVerification, BatchRule, ChangeCommand, ChangeOutcome, ChangeRule, DeadlineBatch,
-    DeadlineBatchReport, InstitutionRow, InstitutionsVersion, NewCall, NewCallBackRecord, OperatorGeneration,
-    OperatorRecord, PrefectureCount, SeedData, UpsertCounts,
+    AgentChange, AgentRule, ApplicationChange, AuditVerification, BatchRule, ChangeCommand, ChangeOutcome,
+    ChangeRule, DeadlineBatch, DeadlineBatchReport, InstitutionRow, InstitutionsVersion, NewCall,
+    NewCallBackRecord, OperatorGeneration, OperatorRecord, PrefectureCount, SeedData, UpsertCounts,
 };
 pub use sqlite::SqliteStore;
 
@@ -67,6 +72,8 @@ pub trait Store:
     + SshKeyStore
     + AuditStore
     + SeedStore
+    + CampaignStore
+    + FloorStore
 {
     /// Changes made by any server sharing this database (PostgreSQL `LISTEN`, SQLite a poll
     /// of the audit log), for refreshing indexes and telling consoles; `None` where the
@@ -310,6 +317,64 @@ pub trait AuditStore: Send + Sync {
     ) -> Result<u64, StoreError>;
 }
 
+/// 架電キャンペーン: campaigns, their members, leases and attempts (`sql/campaigns.rs`). A
+/// member's state is read at the instant asked, joining its institution's current application:
+/// a change from any route makes it leave without this trait being told.
+#[async_trait::async_trait]
+pub trait CampaignStore: Send + Sync {
+    /// Creates a campaign with every institution matching its filter now (skipping those
+    /// marked do-not-call), audited; returns its id and how many members it got.
+    async fn create_campaign(&self, new: NewCampaignRecord) -> Result<(i64, u64), StoreError>;
+    /// Adds the institutions matching the campaign's filter now that are not members yet.
+    async fn add_campaign_members(
+        &self,
+        id: i64,
+        kind_ranks: &[(crate::domain::InstitutionKind, i64)],
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<u64, StoreError>;
+    async fn campaigns(&self) -> Result<Vec<CampaignRow>, StoreError>;
+    async fn campaign(&self, id: i64) -> Result<Option<CampaignRow>, StoreError>;
+    /// Pauses, resumes or closes a campaign (a closed one stays closed), audited.
+    async fn set_campaign_state(
+        &self,
+        id: i64,
+        state: crate::api::campaign::CampaignState,
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<CampaignRow, StoreError>;
+    /// Every member as it stands at `now`.
+    async fn campaign_members(&self, id: i64, now: DateTime<Utc>) -> Result<Vec<MemberRow>, StoreError>;
+    /// Every attempt of a campaign, by member then time.
+    async fn campaign_attempts(
+        &self,
+        id: i64,
+    ) -> Result<Vec<crate::api::campaign::MemberAttempt>, StoreError>;
+    /// Attempts by operator (reached = one of `reached`, changed = with a 受付番号).
+    async fn campaign_operator_progress(
+        &self,
+        id: i64,
+        reached: &[crate::domain::campaign::Outcome],
+    ) -> Result<Vec<crate::api::campaign::OperatorProgress>, StoreError>;
+    /// Leases one member to the operator and starts its call, atomically: never the same
+    /// member to two operators (PostgreSQL `FOR UPDATE SKIP LOCKED`, SQLite `BEGIN IMMEDIATE`).
+    async fn next_member(&self, req: NextRequest) -> Result<NextResult, StoreError>;
+    /// Records one outcome (see [`OutcomeCommand`]) and returns the member after it.
+    async fn record_outcome(
+        &self,
+        cmd: OutcomeCommand,
+    ) -> Result<crate::api::campaign::CampaignMember, StoreError>;
+    /// Ends at `now` every lease in force of `operator` (their console closed), audited.
+    async fn release_leases(&self, operator: &str, now: DateTime<Utc>) -> Result<u64, StoreError>;
+    /// The member leased to `operator` that is in force, if any (a console picking up again).
+    async fn member(
+        &self,
+        campaign_id: i64,
+        member_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Option<MemberRow>, StoreError>;
+}
+
 /// The demo data's bulk load (`sql/seed.rs`).
 #[async_trait::async_trait]
 pub trait SeedStore: Send + Sync {
@@ -321,4 +386,55 @@ pub trait SeedStore: Send + Sync {
         at: DateTime<Utc>,
         progress: &(dyn for<'p> Fn(&'p str) + Sync),
     ) -> Result<(), StoreError>;
+}
+
+/// The floor (live): operators' states and their log, raised hands (`sql/floor.rs`).
+#[async_trait::async_trait]
+pub trait FloorStore: Send + Sync {
+    /// Runs `rule` (the state machine) on the operator's status inside one write transaction;
+    /// when it leads somewhere, writes the new status (none: signed out) and a log row.
+    async fn change_agent_state(
+        &self,
+        operator: &str,
+        at: DateTime<Utc>,
+        rule: AgentRule,
+    ) -> Result<AgentChange, StoreError>;
+    /// Every signed-in operator with the call they are on and its institution, by name.
+    async fn floor_agents(&self) -> Result<Vec<crate::api::FloorAgent>, StoreError>;
+    async fn floor_agent(&self, operator: &str) -> Result<Option<crate::api::FloorAgent>, StoreError>;
+    /// The state log of `[from, until)`, each operator's last change before `from` first,
+    /// ordered by operator then time.
+    async fn state_log(
+        &self,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<(String, crate::domain::floor::StateChange)>, StoreError>;
+    /// Raises the operator's hand (a hand already up gets the new note).
+    async fn raise_hand(
+        &self,
+        operator: &str,
+        note: &str,
+        at: DateTime<Utc>,
+    ) -> Result<crate::domain::floor::HandRaise, StoreError>;
+    /// Lowers the operator's hand still waiting, if any.
+    async fn lower_hand(
+        &self,
+        operator: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Option<crate::domain::floor::HandRaise>, StoreError>;
+    /// Marks a hand seen by supervisor `by` (a hand acknowledged already keeps its first);
+    /// `NotFound` for an unknown id.
+    async fn acknowledge_hand(
+        &self,
+        id: i64,
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<crate::domain::floor::HandRaise, StoreError>;
+    /// Hands waiting for a supervisor, oldest first.
+    async fn open_hands(&self) -> Result<Vec<crate::domain::floor::HandRaise>, StoreError>;
+    /// The operator's latest hand not lowered (waiting or acknowledged), for their status bar.
+    async fn latest_hand(
+        &self,
+        operator: &str,
+    ) -> Result<Option<crate::domain::floor::HandRaise>, StoreError>;
 }

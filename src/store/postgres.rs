@@ -48,6 +48,8 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (4, "call_report", include_str!("migrations/postgres/0004_call_report.sql")),
     (5, "institutions_version", include_str!("migrations/postgres/0005_institutions_version.sql")),
     (6, "operator_names", include_str!("migrations/postgres/0006_operator_names.sql")),
+    (7, "campaigns", include_str!("migrations/postgres/0007_campaigns.sql")),
+    (8, "floor", include_str!("migrations/postgres/0008_floor.sql")),
 ];
 
 const FOR_UPDATE: &str = " FOR UPDATE";
@@ -56,8 +58,9 @@ const FOR_UPDATE: &str = " FOR UPDATE";
 /// in version order, see the migration).
 const INSTITUTIONS_VERSION_SQL: &str = "(SELECT COALESCE(MAX(row_version), 0) FROM institutions)";
 
-const CLEAR_SEED_SQL: &[&str] =
-    &["TRUNCATE subsidy_claims, applications, idempotency, institutions, reader_models, faq_entries"];
+const CLEAR_SEED_SQL: &[&str] = &[
+    "TRUNCATE campaign_attempts, campaign_members, campaigns, institution_do_not_call, subsidy_claims, applications, idempotency, institutions, reader_models, faq_entries",
+];
 
 /// The PostgreSQL store. Cheap to clone.
 #[derive(Clone, Debug)]

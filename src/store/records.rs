@@ -161,3 +161,21 @@ pub struct NewCallBackRecord {
     pub origin_call_id: Option<i64>,
     pub change: Option<crate::domain::call::PendingChange>,
 }
+
+/// The floor's state machine as a state change runs it inside its write transaction, given
+/// the operator's status now (`None`: signed out).
+pub type AgentRule = Box<
+    dyn FnOnce(
+            Option<&crate::domain::floor::AgentStatus>,
+        ) -> Result<crate::domain::floor::Transition, RuleError>
+        + Send,
+>;
+
+/// What a state change did: the status before and after (`None`: signed out), and whether
+/// anything was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentChange {
+    pub before: Option<crate::domain::floor::AgentStatus>,
+    pub after: Option<crate::domain::floor::AgentStatus>,
+    pub changed: bool,
+}

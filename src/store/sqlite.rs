@@ -43,6 +43,8 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (4, "call_report", include_str!("migrations/sqlite/0004_call_report.sql")),
     (5, "institutions_version", include_str!("migrations/sqlite/0005_institutions_version.sql")),
     (6, "operator_names", include_str!("migrations/sqlite/0006_operator_names.sql")),
+    (7, "campaigns", include_str!("migrations/sqlite/0007_campaigns.sql")),
+    (8, "floor", include_str!("migrations/sqlite/0008_floor.sql")),
 ];
 
 /// The version of the institution rows: the counter the triggers bump on every write.
@@ -52,6 +54,10 @@ const INSTITUTIONS_VERSION_SQL: &str = "v.version";
 const FOR_UPDATE: &str = "";
 
 const CLEAR_SEED_SQL: &[&str] = &[
+    "DELETE FROM campaign_attempts",
+    "DELETE FROM campaign_members",
+    "DELETE FROM campaigns",
+    "DELETE FROM institution_do_not_call",
     "DELETE FROM subsidy_claims",
     "DELETE FROM applications",
     "DELETE FROM idempotency",
@@ -154,8 +160,24 @@ impl SqliteStore {
 
     /// A write transaction holding the database's write lock from its first statement.
     /// Dropped without commit (an error, a cancelled request), it rolls back.
+    ///
+    /// A commit that failed for a full disk leaves sqlx's count of open transactions on the
+    /// writer connection at one, though SQLite has already rolled back (and so refuses the
+    /// ROLLBACK on drop): every later BEGIN on that connection would fail ("begin_with at
+    /// non-zero transaction depth") until a restart. Such a connection is closed and a fresh
+    /// one opened, so writes resume as soon as the disk has room again.
     async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
-        self.writer.begin_with("BEGIN IMMEDIATE").await
+        match self.writer.begin_with("BEGIN IMMEDIATE").await {
+            Err(sqlx::Error::InvalidSavePointStatement) => {
+                tracing::warn!(
+                    "the SQLite writer connection was left inside a failed transaction; reopening it"
+                );
+                let stuck = self.writer.acquire().await?;
+                let _ = sqlx::Connection::close_hard(stuck.detach()).await;
+                self.writer.begin_with("BEGIN IMMEDIATE").await
+            }
+            other => other,
+        }
     }
 
     /// The audit-log feed carries only changes: an event that changes no row is this

@@ -88,9 +88,21 @@ pub enum Action {
         to: NaiveDate,
         reply: Reply<CallReport>,
     },
+    /// The operator's own floor state (after a change, or at start).
+    MyFloorLoaded(Reply<crate::api::MyFloor>),
+    FloorLoaded(Reply<crate::api::Floor>),
+    /// A hand raised, lowered or acknowledged.
+    HandSaved(Reply<crate::domain::floor::HandRaise>),
+    WatchStarted(Reply<crate::api::WatchStarted>),
+    /// The watched console drew a new frame.
+    WatchFrame(std::sync::Arc<super::state::State>),
+    /// The watched console is gone (or could not be opened): why.
+    WatchLost(String),
     /// The live-update stream connected (true) or dropped (false).
     EventsConnected(bool),
     ServerEvent(ServerEvent),
+    /// A campaign request's answer (`tui/campaign.rs`).
+    Campaign(Box<super::campaign::CampaignReply>),
 }
 
 /// Editing keys of a one-line text field (fixed, not remappable: they mean the same in every

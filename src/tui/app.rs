@@ -20,6 +20,7 @@ use crate::client::Client;
 
 use super::action::Action;
 use super::effect::Effect;
+use super::floor::Live;
 use super::keymap::Keymap;
 use super::state::State;
 use super::terminal::{self, Term};
@@ -44,16 +45,25 @@ pub struct Effects {
     faq_job: Option<JoinHandle<()>>,
     suggest_job: Option<JoinHandle<()>>,
     subscription: Option<JoinHandle<()>>,
+    /// The frames of the console being watched, forwarded as actions.
+    watch_job: Option<JoinHandle<()>>,
+    /// Where this console's own frames go, and where it watches others from (SSH door only).
+    live: Live,
     /// Texts to put on the clipboard, written by the runner between frames.
     pub copies: Vec<String>,
 }
 
 impl Drop for Effects {
     fn drop(&mut self) {
-        for job in
-            [self.lookup_job.take(), self.faq_job.take(), self.suggest_job.take(), self.subscription.take()]
-                .into_iter()
-                .flatten()
+        for job in [
+            self.lookup_job.take(),
+            self.faq_job.take(),
+            self.suggest_job.take(),
+            self.subscription.take(),
+            self.watch_job.take(),
+        ]
+        .into_iter()
+        .flatten()
         {
             job.abort();
         }
@@ -62,6 +72,11 @@ impl Drop for Effects {
 
 impl Effects {
     pub fn new(client: Client, tx: mpsc::Sender<Action>) -> Effects {
+        Effects::with_live(client, tx, Live::default())
+    }
+
+    /// [`Effects::new`] for a console with a tap and a watch source (the SSH door's).
+    pub fn with_live(client: Client, tx: mpsc::Sender<Action>, live: Live) -> Effects {
         Effects {
             client,
             tx,
@@ -69,8 +84,58 @@ impl Effects {
             faq_job: None,
             suggest_job: None,
             subscription: None,
+            watch_job: None,
+            live,
             copies: Vec::new(),
         }
+    }
+
+    /// Publishes this console's state to whoever watches it (nothing when nobody does).
+    pub fn publish_frame(&self, state: &State) {
+        if let Some(tap) = &self.live.tap
+            && tap.watched()
+        {
+            tap.publish(state);
+        }
+    }
+
+    /// Forwards the frames of watch `id` as actions until the watched console closes.
+    fn open_watch(&mut self, id: u64) {
+        if let Some(j) = self.watch_job.take() {
+            j.abort();
+        }
+        let tx = self.tx.clone();
+        let Some(source) = self.live.source.clone() else {
+            let why =
+                "この画面からはモニターできません（SSH で接続した監督者の画面からだけ使えます）".to_string();
+            tokio::spawn(async move {
+                let _ = tx.send(Action::WatchLost(why)).await;
+            });
+            return;
+        };
+        let me = self.client.clone();
+        self.watch_job = Some(tokio::spawn(async move {
+            let supervisor = me.me().await.map(|m| m.name).unwrap_or_default();
+            let mut frames = match source.frames(id, &supervisor) {
+                Ok(f) => f,
+                Err(why) => {
+                    let _ = tx.send(Action::WatchLost(why)).await;
+                    return;
+                }
+            };
+            loop {
+                let frame = frames.borrow_and_update().clone();
+                if let Some(frame) = frame
+                    && tx.send(Action::WatchFrame(frame)).await.is_err()
+                {
+                    return;
+                }
+                if frames.changed().await.is_err() {
+                    let _ = tx.send(Action::WatchLost("モニター中の画面が閉じました（オペレーターの接続が切れました）。フロアに戻ります".into())).await;
+                    return;
+                }
+            }
+        }));
     }
 
     fn spawn<F>(&self, f: impl FnOnce(Client) -> F + Send + 'static) -> JoinHandle<()>
@@ -214,9 +279,45 @@ impl Effects {
                     Action::ReportLoaded { from, to, reply: c.call_report(Some(from), Some(to)).await }
                 });
             }
+            Effect::Campaign(e) => {
+                self.spawn(move |c| super::campaign::perform(c, e));
+            }
             Effect::Copy(text) => {
                 // Written by the runner between frames, so it cannot interleave with drawing.
                 self.copies.push(text);
+            }
+            Effect::LoadMyFloor => {
+                self.spawn(|c| async move { Action::MyFloorLoaded(c.my_floor().await) });
+            }
+            Effect::SetAgentState(to) => {
+                self.spawn(move |c| async move { Action::MyFloorLoaded(c.set_agent_state(&to).await) });
+            }
+            Effect::LoadFloor => {
+                self.spawn(|c| async move { Action::FloorLoaded(c.floor().await) });
+            }
+            Effect::RaiseHand { note } => {
+                self.spawn(move |c| async move { Action::HandSaved(c.raise_hand(&note).await) });
+            }
+            Effect::LowerHand => {
+                self.spawn(|c| async move { Action::MyFloorLoaded(c.lower_hand().await) });
+            }
+            Effect::AcknowledgeHand { id } => {
+                self.spawn(move |c| async move { Action::HandSaved(c.acknowledge_hand(id).await) });
+            }
+            Effect::StartWatch { operator } => {
+                self.spawn(move |c| async move { Action::WatchStarted(c.start_watch(&operator).await) });
+            }
+            Effect::OpenWatch { id } => self.open_watch(id),
+            Effect::EndWatch { id } => {
+                if let Some(j) = self.watch_job.take() {
+                    j.abort();
+                }
+                let c = self.client.clone();
+                tokio::spawn(async move {
+                    if let Err(e) = c.end_watch(id).await {
+                        tracing::debug!("ending watch {id}: {e}");
+                    }
+                });
             }
         }
     }
@@ -270,6 +371,8 @@ pub fn session_id() -> String {
 #[derive(Debug)]
 pub enum Input {
     Event(Event),
+    /// Draw again though nothing changed (a supervisor began watching: the first frame).
+    Redraw,
     End(End),
 }
 
@@ -323,15 +426,56 @@ impl std::fmt::Display for End {
 pub async fn run_console<B>(
     client: Client,
     keymap: &Keymap,
-    mut state: State,
+    state: State,
     terminal: &mut Terminal<B>,
     input: &mut mpsc::Receiver<Input>,
 ) -> End
 where
     B: Backend + Write,
 {
+    run_console_with(client, keymap, state, terminal, input, Live::default()).await
+}
+
+/// [`run_console`] for a console that can be watched and can watch others (the SSH door's):
+/// after every frame its state goes to `live.tap` while someone watches. When it ends, its
+/// operator is signed out of the floor (best effort, bounded).
+pub async fn run_console_with<B>(
+    client: Client,
+    keymap: &Keymap,
+    state: State,
+    terminal: &mut Terminal<B>,
+    input: &mut mpsc::Receiver<Input>,
+    live: Live,
+) -> End
+where
+    B: Backend + Write,
+{
+    let sign_out = client.clone();
+    let door_signs_out = live.door_signs_out;
+    let (end, signed_in) = console_loop(client, keymap, state, terminal, input, live).await;
+    if signed_in && !door_signs_out {
+        let bye = sign_out.set_agent_state(&crate::api::SetAgentState::SignOut);
+        let _ = tokio::time::timeout(SIGN_OUT_WITHIN, bye).await;
+    }
+    end
+}
+
+/// How long a closing console waits for its sign-out from the floor.
+const SIGN_OUT_WITHIN: Duration = Duration::from_millis(500);
+
+async fn console_loop<B>(
+    client: Client,
+    keymap: &Keymap,
+    mut state: State,
+    terminal: &mut Terminal<B>,
+    input: &mut mpsc::Receiver<Input>,
+    live: Live,
+) -> (End, bool)
+where
+    B: Backend + Write,
+{
     let (tx, mut rx) = mpsc::channel::<Action>(1024);
-    let mut effects = Effects::new(client, tx);
+    let mut effects = Effects::with_live(client, tx, live);
     for e in update::init(&state) {
         effects.perform(e);
     }
@@ -341,30 +485,33 @@ where
     loop {
         if dirty {
             if let Err(e) = terminal.draw(|f| view::view(&state, f)) {
-                return End::OutputError(e);
+                return (End::OutputError(e), state.floor.signed_in);
             }
             for text in effects.copies.drain(..) {
                 let b = terminal.backend_mut();
                 if let Err(e) = b.write_all(terminal::osc52(&text).as_bytes()).and_then(|_| Write::flush(b)) {
-                    return End::OutputError(e);
+                    return (End::OutputError(e), state.floor.signed_in);
                 }
             }
             dirty = false;
+            effects.publish_frame(&state);
         }
         let first = tokio::select! {
             inp = input.recv() => match inp {
                 Some(Input::Event(ev)) => match on_event(keymap, &state, terminal, ev) {
                     Ok(Some(a)) => a,
                     Ok(None) => { dirty = true; continue }
-                    Err(e) => return End::OutputError(e),
+                    Err(e) => return (End::OutputError(e), state.floor.signed_in),
                 },
-                Some(Input::End(end)) => return end,
-                None => return End::InputClosed,
+                Some(Input::Redraw) => { dirty = true; continue }
+                Some(Input::End(end)) => return (end, state.floor.signed_in),
+                None => return (End::InputClosed, state.floor.signed_in),
             },
             Some(a) = rx.recv() => a,
             _ = tick.tick() => {
-                // Only the call timer needs the clock; an idle console stays asleep.
-                if state.calls.current.is_none() { continue }
+                // Only timers need the clock (a call, after-call work, the floor); an idle
+                // console stays asleep.
+                if !update::needs_clock(&state) { continue }
                 Action::Tick(Utc::now())
             },
         };
@@ -376,7 +523,8 @@ where
         while let Ok(inp) = input.try_recv() {
             let ev = match inp {
                 Input::Event(ev) => ev,
-                Input::End(end) => return end,
+                Input::Redraw => continue,
+                Input::End(end) => return (end, state.floor.signed_in),
             };
             // Keys resolve against the state as it will be after the earlier ones.
             for a in batch.drain(..) {
@@ -387,7 +535,7 @@ where
             match on_event(keymap, &state, terminal, ev) {
                 Ok(Some(a)) => batch.push(a),
                 Ok(None) => {}
-                Err(e) => return End::OutputError(e),
+                Err(e) => return (End::OutputError(e), state.floor.signed_in),
             }
         }
         while let Ok(a) = rx.try_recv() {
@@ -400,7 +548,7 @@ where
         }
         dirty = true;
         if state.quit {
-            return End::Quit;
+            return (End::Quit, state.floor.signed_in);
         }
     }
 }

@@ -76,6 +76,22 @@ commands! {
     CloseCallBack = "close_callback", "折り返しの結果を記録";
     /// The call report's period: a day, a week, a month (PgUp/PgDn move it).
     ReportSpan = "report_span", "レポート期間の切替（日・週・月）";
+    /// 架電キャンペーン: take the next member (a call on its institution starts).
+    CampaignNext = "campaign_next", "架電キャンペーン: 次の架電先";
+    /// The campaign tab of the dashboard (burn-down).
+    Campaign = "campaign", "架電キャンペーンの進捗";
+    /// Supervisors: create a campaign of 機種未定.
+    CampaignCreate = "campaign_create", "キャンペーンを作成（監督者）";
+    /// Supervisors: pause or resume the selected campaign.
+    CampaignPause = "campaign_pause", "キャンペーンの一時停止・再開（監督者）";
+    /// Supervisors: close the selected campaign (asks once more).
+    CampaignClose = "campaign_close", "キャンペーンを終了（監督者）";
+    /// 受付可 now (ends after-call work or an absence early).
+    Available = "available", "受付可に戻る（後処理・離席を終える）";
+    /// Choose 受付可 or 離席 with a reason (the policy's list).
+    Away = "away", "離席・受付可（理由を選ぶ）";
+    /// 挙手: ask a supervisor for help, with an optional note (again: lower the hand).
+    RaiseHand = "raise_hand", "挙手（監督者を呼ぶ／もう一度で下ろす）";
 }
 
 impl Command {

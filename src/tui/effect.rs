@@ -93,6 +93,30 @@ pub enum Effect {
     },
     /// Put text on the operator's clipboard (OSC 52: works over SSH).
     Copy(String),
+    /// A campaign request (`tui/campaign.rs`).
+    Campaign(super::campaign::CampaignEffect),
+    LoadMyFloor,
+    /// Sign in or out, 受付可, 離席 with a reason.
+    SetAgentState(crate::api::SetAgentState),
+    LoadFloor,
+    RaiseHand {
+        note: String,
+    },
+    LowerHand,
+    AcknowledgeHand {
+        id: i64,
+    },
+    /// Ask the server to begin watching an operator's console.
+    StartWatch {
+        operator: String,
+    },
+    /// Receive the frames of a watch the server began.
+    OpenWatch {
+        id: u64,
+    },
+    EndWatch {
+        id: u64,
+    },
 }
 
 impl Effect {

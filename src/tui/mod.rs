@@ -16,10 +16,12 @@
 
 pub mod action;
 pub mod app;
+pub mod campaign;
 pub mod command;
 
 pub mod effect;
 pub mod field;
+pub mod floor;
 pub mod input;
 pub mod keymap;
 pub mod period;

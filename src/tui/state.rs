@@ -50,6 +50,8 @@ pub enum Screen {
     Calls,
     Dashboard,
     Help,
+    /// Watching another operator's console (モニター), read only.
+    Watch,
 }
 
 /// Tabs of the institution screen.
@@ -268,16 +270,27 @@ pub enum DashboardTab {
     CallBacks,
     /// The supervisors' call report.
     Report,
+    /// The floor (live): operators' states, raised hands, watching a console.
+    Floor,
+    /// 架電キャンペーン: the burn-down, by prefecture and operator (`tui/campaign.rs`).
+    Campaign,
 }
 
 impl DashboardTab {
-    pub const ALL: [DashboardTab; 3] =
-        [DashboardTab::Overview, DashboardTab::CallBacks, DashboardTab::Report];
+    pub const ALL: [DashboardTab; 5] = [
+        DashboardTab::Overview,
+        DashboardTab::CallBacks,
+        DashboardTab::Report,
+        DashboardTab::Floor,
+        DashboardTab::Campaign,
+    ];
     pub fn label(self) -> &'static str {
         match self {
             DashboardTab::Overview => "概況",
             DashboardTab::CallBacks => "折り返し",
             DashboardTab::Report => "応対レポート",
+            DashboardTab::Floor => "フロア",
+            DashboardTab::Campaign => "架電",
         }
     }
     pub fn index(self) -> usize {
@@ -331,6 +344,10 @@ pub struct State {
     pub faq: FaqState,
     pub calls: CallsState,
     pub dashboard: DashboardState,
+    /// The floor: the operator's own state and hand, the supervisors' view, a watch.
+    pub floor: super::floor::FloorState,
+    /// 架電キャンペーン: the campaign worked, the member leased, the picker, the burn-down.
+    pub campaign: super::campaign::CampaignConsole,
     pub help: Vec<HelpSection>,
     pub help_scroll: u16,
     /// Short hint keys for the footer, per context: (key, label).
@@ -342,7 +359,11 @@ pub struct State {
     pub connected: bool,
     pub ascii: bool,
     pub color: bool,
+    /// Now on the server's clock: the runner's real time plus [`State::clock_offset`].
     pub now: DateTime<Utc>,
+    /// The server's clock minus this machine's (days under `--as-of`), learned from `/v1/me`:
+    /// call timers and due times compare the server's instants with [`State::now`].
+    pub clock_offset: chrono::TimeDelta,
     pub message: Option<(Level, String)>,
     /// Quit was asked while a dialog or call is open: the next Quit / Enter quits.
     pub confirm_quit: bool,
@@ -378,6 +399,8 @@ impl State {
             faq: FaqState::default(),
             calls: CallsState::default(),
             dashboard: DashboardState::default(),
+            floor: Default::default(),
+            campaign: Default::default(),
             help: Vec::new(),
             help_scroll: 0,
             hints: Hints::default(),
@@ -388,6 +411,7 @@ impl State {
             ascii,
             color,
             now,
+            clock_offset: chrono::TimeDelta::zero(),
             message: None,
             confirm_quit: false,
             quit: false,
@@ -410,11 +434,16 @@ impl State {
             Screen::Calls => Context::Calls,
             Screen::Dashboard => Context::Dashboard,
             Screen::Help => Context::Help,
+            Screen::Watch => Context::Global,
         }
     }
 
     /// True when typed characters go to a text field (so keys must not be taken as commands).
     pub fn text_focus(&self) -> bool {
+        // The floor's popups take digits (the picker) and text (the hand's note).
+        if self.floor.popup_open() || self.campaign.popup_open() {
+            return true;
+        }
         match self.context() {
             Context::Lookup | Context::Faq => true,
             Context::Calls => self.calls.current.is_some() || self.calls.callback_form.is_some(),

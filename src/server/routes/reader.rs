@@ -54,7 +54,8 @@ pub async fn get_application(
 }
 
 /// Reads `If-Match`: missing or `*` → 428. A tag that is not one of ours (not a version number, or
-/// not readable) cannot match the current one, so it is a stale tag (412), as HTTP says.
+/// not readable) cannot match the current one, so it is a stale tag (412), as HTTP says. So is a
+/// weak tag (`W/"3"`): If-Match compares strongly, and a weak tag never matches (RFC 9110 13.1.1).
 fn if_match(headers: &HeaderMap) -> Result<i64, ApiError> {
     let Some(raw) = headers.get(IF_MATCH) else {
         return Err(ApiError::PreconditionRequired(
@@ -69,7 +70,9 @@ fn if_match(headers: &HeaderMap) -> Result<i64, ApiError> {
             "If-Match: * では変更できません。申込を読み込んだときの ETag を指定してください".into(),
         ));
     }
-    let s = s.strip_prefix("W/").unwrap_or(s);
+    if s.starts_with("W/") {
+        return Ok(NO_VERSION);
+    }
     let s = s.trim_matches('"');
     Ok(s.parse::<i64>().ok().filter(|v| *v >= 0).unwrap_or(NO_VERSION))
 }
@@ -140,15 +143,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn if_match_reads_quoted_weak_and_bare_versions_and_no_other_tag_matches() {
+    fn if_match_reads_quoted_and_bare_versions_and_no_other_tag_matches() {
         let mut h = HeaderMap::new();
         assert!(matches!(if_match(&h), Err(ApiError::PreconditionRequired(_))));
-        for (raw, v) in [("\"3\"", 3), ("W/\"4\"", 4), ("5", 5)] {
+        for (raw, v) in [("\"3\"", 3), ("5", 5)] {
             h.insert(IF_MATCH, HeaderValue::from_static(raw));
             assert_eq!(if_match(&h).ok(), Some(v));
         }
         // Not a tag of ours: it cannot match the current one (412 later), whatever it is.
-        for raw in ["\"abc\"", "\"-2\"", "W/\"x\""] {
+        // A weak tag never matches for If-Match (r26), even one naming the current version.
+        for raw in ["\"abc\"", "\"-2\"", "W/\"x\"", "W/\"4\""] {
             h.insert(IF_MATCH, HeaderValue::from_static(raw));
             assert_eq!(if_match(&h).ok(), Some(NO_VERSION), "{raw}");
         }

@@ -62,6 +62,12 @@ pub async fn list(state: &AppState, all: bool, code: Option<&str>) -> Result<Vec
 /// Takes an open call-back: a call starts on its institution, linked to it.
 pub async fn take(state: &AppState, caller: &Caller, id: i64) -> Result<TakenCallBack, ApiError> {
     let (callback, call) = state.store.take_callback(id, &caller.name, state.clock.now()).await?;
+    super::floor::follow_call(
+        state,
+        &caller.name,
+        crate::domain::floor::AgentEvent::CallStarted { call_id: call.id },
+    )
+    .await;
     Ok(TakenCallBack { callback, call })
 }
 

@@ -6,6 +6,7 @@ use super::institutions::find;
 use crate::api::Role;
 use crate::api::{Call, UpdateCall};
 use crate::domain::call::{CallEditor, call_editor, check_wrap_up};
+use crate::domain::floor::AgentEvent;
 use crate::server::auth::Caller;
 use crate::server::state::AppState;
 
@@ -23,7 +24,9 @@ async fn known_code(state: &AppState, code: Option<&str>) -> Result<Option<Strin
 /// Opens a call now (the timer in the status bar), optionally already for an institution.
 pub async fn open(state: &AppState, caller: &Caller, code: Option<&str>) -> Result<Call, ApiError> {
     let code = known_code(state, code).await?;
-    Ok(state.store.start_call(&caller.name, code.as_deref(), state.clock.now()).await?)
+    let call = state.store.start_call(&caller.name, code.as_deref(), state.clock.now()).await?;
+    super::floor::follow_call(state, &caller.name, AgentEvent::CallStarted { call_id: call.id }).await;
+    Ok(call)
 }
 
 /// Calls, newest first: of one institution (a code typed any way: 400 if malformed), started
@@ -104,7 +107,11 @@ pub async fn update(
         state.store.set_reasons(id, reasons).await?;
     }
     let changed = if update.close {
-        state.store.close_call(id, state.clock.now()).await?
+        let closed = state.store.close_call(id, state.clock.now()).await?;
+        if current.ended_at.is_none() {
+            super::floor::follow_call(state, &current.operator, AgentEvent::CallClosed { call_id: id }).await;
+        }
+        closed
     } else {
         state.store.call(id).await?.ok_or_else(|| no_call(id))?
     };

@@ -21,5 +21,6 @@ pub fn me(state: &AppState, caller: Caller) -> Me {
         date_fixed: state.clock.is_fixed(),
         selection_deadline: state.policy.selection_deadline,
         wrap_up_reasons: state.policy.wrap_up_reason.clone(),
+        server_now: Some(state.clock.now()),
     }
 }

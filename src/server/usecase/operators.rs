@@ -33,7 +33,7 @@ pub async fn issue(
 ) -> Result<IssuedToken, ApiError> {
     let name = valid_name(name)?;
     let token = new_token()?;
-    state.store.add_operator(name, role, &hash_token(&token), &caller.name, state.clock.now()).await?;
+    state.store.add_operator(name, role, &hash_token(&token), &caller.name, state.clock.wall()).await?;
     state.operators_changed();
     Ok(IssuedToken { name: name.to_string(), role, token })
 }
@@ -42,7 +42,7 @@ pub async fn issue(
 /// none. Requests with it get 401 from now on here, within seconds elsewhere.
 pub async fn revoke(state: &AppState, caller: &Caller, name: &str) -> Result<RevokedOperator, ApiError> {
     let name = valid_name(name)?;
-    let at = state.clock.now();
+    let at = state.clock.wall();
     let revoked = state.store.revoke_operator(name, &caller.name, at).await?;
     state.operators_changed();
     Ok(RevokedOperator { name: revoked.name, role: revoked.role, revoked_at: at })

@@ -20,5 +20,7 @@ pub async fn calls(
         ReportRange::new(from, to).map_err(|e| ApiError::unprocessable("invalid_range", e.to_string()))?;
     let (start, end) = range.instants();
     let counts = state.store.call_counts(start, end, state.clock.now()).await?;
-    Ok(assemble_report(range, &counts, &state.policy.wrap_up_reason))
+    let mut report = assemble_report(range, &counts, &state.policy.wrap_up_reason);
+    report.agent_days = super::floor::agent_days(state, start, end).await?;
+    Ok(report)
 }

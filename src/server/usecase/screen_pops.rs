@@ -57,6 +57,12 @@ pub async fn pop(state: &AppState, body: &ScreenPopRequest) -> Result<ScreenPop,
             callback_id: None,
         })
         .await?;
+    super::floor::follow_call(
+        state,
+        &operator,
+        crate::domain::floor::AgentEvent::CallStarted { call_id: call.id },
+    )
+    .await;
     let pop = ScreenPop { operator, caller_number: digits, call_id: call.id, code, candidates };
     state.announce(ServerEvent::ScreenPop(pop.clone())).await;
     Ok(pop)

@@ -24,7 +24,7 @@ pub async fn add(state: &AppState, caller: &Caller, req: NewSshKey) -> Result<Ss
         fingerprint: parsed.fingerprint,
         algorithm: parsed.algorithm,
         comment: parsed.comment,
-        added_at: state.clock.now(),
+        added_at: state.clock.wall(),
     };
     state.store.add_ssh_key(&key, &parsed.openssh, &caller.name).await?;
     tracing::info!("SSH key {} added for {} by {}", key.fingerprint, key.operator, caller.name);
@@ -44,7 +44,7 @@ pub fn sessions(state: &AppState) -> Vec<SshSession> {
 /// Removes the key with `fingerprint`, audited; 404 when there is none. Its open sessions end
 /// within a second (the SSH server's sweep).
 pub async fn remove(state: &AppState, caller: &Caller, fingerprint: &str) -> Result<SshKey, ApiError> {
-    let key = state.store.remove_ssh_key(fingerprint.trim(), &caller.name, state.clock.now()).await?;
+    let key = state.store.remove_ssh_key(fingerprint.trim(), &caller.name, state.clock.wall()).await?;
     tracing::info!("SSH key {} of {} removed by {}", key.fingerprint, key.operator, caller.name);
     Ok(key)
 }

@@ -59,7 +59,11 @@ async fn require_institution(conn: &mut Conn, code: Option<&str>) -> Result<(), 
 }
 
 /// Closes a call: the end instant and the handle time in whole seconds (never negative).
-async fn close_call_row(conn: &mut Conn, id: i64, ended_at: DateTime<Utc>) -> Result<(), StoreError> {
+pub(super) async fn close_call_row(
+    conn: &mut Conn,
+    id: i64,
+    ended_at: DateTime<Utc>,
+) -> Result<(), StoreError> {
     let started: Option<String> =
         sqlx::query_scalar("SELECT started_at FROM calls WHERE id = $1 AND ended_at IS NULL")
             .bind(id)

@@ -18,6 +18,9 @@ pub fn open(state: &mut State) -> Vec<Effect> {
     if state.dashboard.tab == DashboardTab::Report {
         fx.extend(load_report(state));
     }
+    if state.dashboard.tab == DashboardTab::Floor {
+        fx.push(Effect::LoadFloor);
+    }
     fx
 }
 
@@ -38,12 +41,16 @@ pub fn key(state: &mut State, action: Action) -> Vec<Effect> {
             DashboardTab::Overview => vec![Effect::LoadDashboard],
             DashboardTab::CallBacks => vec![Effect::LoadCallBacks],
             DashboardTab::Report => load_report(state),
+            DashboardTab::Floor => vec![Effect::LoadFloor],
+            DashboardTab::Campaign => super::campaign::load(state),
         };
     }
     match tab {
         DashboardTab::Overview => overview_key(state, action),
         DashboardTab::CallBacks => callbacks_key(state, action),
         DashboardTab::Report => report_key(state, action),
+        DashboardTab::Floor => super::floor::tab_key(state, action),
+        DashboardTab::Campaign => super::campaign::tab_key(state, action),
     }
 }
 

@@ -4,9 +4,11 @@
 
 mod callbacks;
 mod calls;
+pub(crate) mod campaign;
 mod dashboard;
 pub(crate) mod dialog;
 mod faq;
+pub(crate) mod floor;
 pub use faq::FAQ_LIMIT;
 pub use lookup::LOOKUP_LIMIT;
 mod institution;
@@ -22,7 +24,23 @@ use super::state::{DialogStage, Level, Screen, State};
 
 /// The effects to run when the console starts.
 pub fn init(_state: &State) -> Vec<Effect> {
-    vec![Effect::LoadMe, Effect::LoadModels, Effect::Subscribe, Effect::LoadCalls]
+    vec![
+        Effect::LoadMe,
+        Effect::LoadModels,
+        Effect::Subscribe,
+        Effect::LoadCalls,
+        Effect::SetAgentState(crate::api::SetAgentState::SignIn),
+    ]
+}
+
+/// Whether what is shown counts time (a call's timer, after-call work or an absence in the
+/// status bar, the floor's times in state): the runner ticks only then.
+pub fn needs_clock(state: &State) -> bool {
+    use crate::domain::floor::AgentState;
+    let my_state = state.floor.mine.as_ref().and_then(|m| m.status.as_ref()).map(|s| s.state);
+    state.calls.current.is_some()
+        || matches!(my_state, Some(AgentState::AfterCall | AgentState::Away | AgentState::OnCall))
+        || (state.screen == Screen::Dashboard && state.dashboard.tab == super::state::DashboardTab::Floor)
 }
 
 /// Applies one action; returns the I/O to perform.
@@ -48,7 +66,37 @@ fn dispatch(state: &mut State, action: Action) -> Vec<Effect> {
             _ => {}
         }
     }
+    // While watching, the supervisor's keys act on the watch only (Esc leaves).
+    if state.screen == Screen::Watch
+        && matches!(action, Action::Command(_) | Action::Insert(_) | Action::Paste(_) | Action::Edit(_))
+    {
+        return floor::watch_key(state, action);
+    }
+    if state.campaign.popup_open()
+        && matches!(action, Action::Command(_) | Action::Insert(_) | Action::Paste(_) | Action::Edit(_))
+        && !matches!(action, Action::Command(Command::Quit))
+    {
+        return campaign::popup_key(state, action);
+    }
+    if let Some(out) = campaign::global(state, &action) {
+        return out;
+    }
+    if state.floor.popup_open()
+        && matches!(action, Action::Command(_) | Action::Insert(_) | Action::Paste(_) | Action::Edit(_))
+        && !matches!(action, Action::Command(Command::Quit))
+    {
+        return floor::popup_key(state, action);
+    }
     match action {
+        Action::Command(Command::Available) => floor::available(state),
+        Action::Command(Command::Away) => floor::open_picker(state),
+        Action::Command(Command::RaiseHand) => floor::raise_hand_key(state),
+        Action::MyFloorLoaded(reply) => floor::mine_loaded(state, reply),
+        Action::FloorLoaded(reply) => floor::floor_loaded(state, reply),
+        Action::HandSaved(reply) => floor::hand_saved(state, reply),
+        Action::WatchStarted(reply) => floor::watch_started(state, reply),
+        Action::WatchFrame(frame) => floor::watch_frame(state, frame),
+        Action::WatchLost(why) => floor::watch_lost(state, why),
         Action::Command(Command::Help) => {
             push_screen(state, Screen::Help);
             vec![]
@@ -83,13 +131,18 @@ fn dispatch(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Command(Command::NewCallBack) => callbacks::open_form(state),
         Action::Command(Command::CloseCallBack) => callbacks::close(state),
         Action::Tick(now) => {
-            state.now = now;
+            state.now = now + state.clock_offset;
             vec![]
         }
         Action::Resize(..) => vec![],
         Action::MeLoaded(reply) => {
             if let Err(e) = &reply {
                 state.message = Some((Level::Error, e.to_string()));
+            }
+            if let Ok(server_now) = reply.as_ref().map(|me| me.server_now) {
+                let local_now = state.now - state.clock_offset;
+                state.clock_offset = server_now.map_or(chrono::TimeDelta::zero(), |t| t - local_now);
+                state.now = local_now + state.clock_offset;
             }
             state.me = super::state::Loadable::from_reply(reply);
             vec![]
@@ -192,6 +245,9 @@ fn server_event(state: &mut State, ev: ServerEvent) -> Vec<Effect> {
         ServerEvent::InstitutionsChanged => fx.extend(lookup::rerun(state)),
         ServerEvent::FaqChanged => fx.extend(faq::rerun(state)),
         ServerEvent::ScreenPop(pop) => fx.extend(calls::screen_pop(state, pop)),
+        ev @ (ServerEvent::AgentState { .. } | ServerEvent::Hand { .. } | ServerEvent::Watch { .. }) => {
+            fx.extend(floor::server_event(state, ev))
+        }
     }
     fx
 }

@@ -441,7 +441,25 @@ pub(super) fn me() -> crate::api::Me {
         date_fixed: true,
         selection_deadline: chrono::NaiveDate::from_ymd_opt(2021, 8, 1).expect("date"),
         wrap_up_reasons: crate::domain::Policy::builtin().wrap_up_reason,
+        server_now: None,
     }
+}
+
+#[test]
+fn r26_the_call_timer_counts_on_the_servers_clock_under_as_of() {
+    // The runner's clock says 2026; the server runs `--as-of 2021-07-15`, so its instants (the
+    // call's start) are five years back. The timer shows the call's own minutes.
+    let mut s = state();
+    let local = Utc.with_ymd_and_hms(2026, 12, 6, 8, 0, 0).single().expect("time");
+    update(&mut s, Action::Tick(local));
+    let server_now = Utc.with_ymd_and_hms(2021, 7, 15, 8, 0, 0).single().expect("time");
+    update(&mut s, Action::MeLoaded(Ok(crate::api::Me { server_now: Some(server_now), ..me() })));
+    let call =
+        crate::api::Call { id: 3, operator: "me".into(), started_at: server_now, ..Default::default() };
+    update(&mut s, Action::CallSaved(Ok(call)));
+    update(&mut s, Action::Tick(local + chrono::TimeDelta::seconds(159)));
+    assert_eq!(s.call_seconds(), Some(159));
+    assert_eq!(crate::tui::text::mm_ss(159), "02:39");
 }
 
 #[test]

@@ -28,6 +28,8 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect) {
         DashboardTab::Overview => overview(state, frame, body),
         DashboardTab::CallBacks => super::callbacks::draw(state, frame, body),
         DashboardTab::Report => super::report::draw(state, frame, body),
+        DashboardTab::Floor => super::floor::draw(state, frame, body),
+        DashboardTab::Campaign => super::campaign::draw(state, frame, body),
     }
 }
 

@@ -5,9 +5,11 @@
 
 mod callbacks;
 mod calls;
+mod campaign;
 mod dashboard;
 mod dialog;
 mod faq;
+mod floor;
 mod help;
 mod institution;
 mod lookup;
@@ -41,7 +43,15 @@ pub fn view(state: &State, frame: &mut Frame) {
 }
 
 fn draw(state: &State, frame: &mut Frame) {
-    let area = frame.area();
+    if state.screen == Screen::Watch {
+        floor::draw_watch(state, frame);
+        return;
+    }
+    draw_in(state, frame, frame.area());
+}
+
+/// Draws the console into `area` of the frame (all of it, or a watched console's place).
+pub(crate) fn draw_in(state: &State, frame: &mut Frame, area: Rect) {
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         too_small(state, frame, area);
         return;
@@ -60,6 +70,8 @@ fn draw(state: &State, frame: &mut Frame) {
         Screen::Calls => calls::draw(state, frame, body),
         Screen::Dashboard => dashboard::draw(state, frame, body),
         Screen::Help => help::draw(state, frame, body),
+        // Drawn whole by `floor::draw_watch`; a watched console is never itself watching.
+        Screen::Watch => {}
     }
     if state.screen == Screen::Institution && state.dialog.is_some() {
         dialog::draw(state, frame, body);
@@ -67,6 +79,12 @@ fn draw(state: &State, frame: &mut Frame) {
     draw_message(state, frame, message);
     draw_hints(state, frame, hints);
     draw_status(state, frame, status);
+    if state.floor.popup_open() {
+        floor::draw_popup(state, frame, body);
+    }
+    if state.campaign.popup_open() {
+        campaign::draw_popup(state, frame, body);
+    }
     if state.confirm_quit {
         confirm_quit(state, frame, body);
     }
@@ -137,6 +155,9 @@ fn draw_suggestions(state: &State, frame: &mut Frame, area: Rect) {
 /// The actions worth a hint on each screen, in order.
 fn hint_actions(state: &State) -> &'static [(Command, &'static str)] {
     use super::keymap::Context;
+    if state.floor.popup_open() || state.campaign.popup_open() {
+        return &[(Command::Confirm, "決定"), (Command::Back, "取消")];
+    }
     match state.context() {
         Context::Lookup => &[
             (Command::Confirm, "開く"),
@@ -208,6 +229,20 @@ fn hint_actions(state: &State) -> &'static [(Command, &'static str)] {
                 (Command::Next, "タブ"),
                 (Command::Back, "戻る"),
             ],
+            super::state::DashboardTab::Campaign => &[
+                (Command::CampaignNext, "次へ"),
+                (Command::CampaignCreate, "作成"),
+                (Command::CampaignPause, "停止/再開"),
+                (Command::Next, "タブ"),
+                (Command::Back, "戻る"),
+            ],
+            super::state::DashboardTab::Floor => &[
+                (Command::Confirm, "確認・モニター"),
+                (Command::Down, "選択"),
+                (Command::Next, "タブ"),
+                (Command::Refresh, "更新"),
+                (Command::Back, "戻る"),
+            ],
         },
         Context::Help | Context::Global => &[(Command::Down, "スクロール"), (Command::Back, "戻る")],
     }
@@ -246,6 +281,7 @@ fn draw_status(state: &State, frame: &mut Frame, area: Rect) {
         let id = state.calls.current.as_ref().map(|c| c.id).unwrap_or(0);
         parts.push(format!("通話#{id} {}", text::mm_ss(secs)));
     }
+    parts.extend(floor::status_parts(state));
     match state.me.get() {
         Some(me) => parts.push(me.name.clone()),
         None => parts.push("未ログイン".into()),

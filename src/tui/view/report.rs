@@ -119,7 +119,7 @@ fn reasons(state: &State, report: &CallReport, frame: &mut Frame, area: Rect, th
 
 fn operators(state: &State, report: &CallReport, frame: &mut Frame, area: Rect, th: &Theme) {
     let s = sym(state);
-    let block = th.block(" 担当者別（件数・平均処理） ");
+    let block = th.block(" 担当者別（件数・平均処理・稼働率） ");
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if report.by_operator.is_empty() {
@@ -128,7 +128,17 @@ fn operators(state: &State, report: &CallReport, frame: &mut Frame, area: Rect, 
     }
     let h = inner.height as usize;
     let skip = (state.dashboard.report.scroll as usize).min(report.by_operator.len().saturating_sub(h));
-    let name_w = (inner.width as usize).saturating_sub(16);
+    let name_w = (inner.width as usize).saturating_sub(21);
+    // The day in numbers beside the calls: occupancy (通話＋後処理 ÷ 受付可も含めた稼働時間).
+    let occupancy = |op: &str| {
+        report
+            .agent_days
+            .iter()
+            .find(|d| d.operator == op)
+            .and_then(|d| d.occupancy)
+            .map(|o| format!("{:>4.0}%", o * 100.0))
+            .unwrap_or_else(|| "    -".into())
+    };
     let lines: Vec<Line> = report
         .by_operator
         .iter()
@@ -136,7 +146,13 @@ fn operators(state: &State, report: &CallReport, frame: &mut Frame, area: Rect, 
         .take(h)
         .map(|o| {
             let avg = o.avg_handle_seconds.map(|s| text::mm_ss(s as i64)).unwrap_or_else(|| "-".into());
-            Line::raw(format!("{}{:>7}件 {:>6}", text::fit(&o.operator, name_w, s.ellipsis), o.calls, avg))
+            Line::raw(format!(
+                "{}{:>7}件 {:>6}{}",
+                text::fit(&o.operator, name_w, s.ellipsis),
+                o.calls,
+                avg,
+                occupancy(&o.operator)
+            ))
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), inner);

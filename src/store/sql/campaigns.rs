@@ -1,0 +1,585 @@
+//! 架電キャンペーン: campaigns, members, leases and attempts.
+//!
+//! A member's state is read, never kept in step: each read joins the member with its
+//! institution's current application (and the do-not-call mark), so a change from anywhere —
+//! an inbound call, an import, another server — makes it leave by itself, counted as done by
+//! that route. `next` leases the first free, due, callable member in the policy's order in
+//! one write transaction: PostgreSQL locks the row with `FOR UPDATE ... SKIP LOCKED` (another
+//! server's `next` skips it instead of waiting), SQLite holds the database's write lock from
+//! `BEGIN IMMEDIATE`.
+
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+
+use super::audit::{NewEvent, append_event, chain_head};
+use super::call_details::set_call_reasons;
+use super::calls::{close_call_row, full_call};
+use super::convert::{corrupt, parse_instant, status_from_text, to_u32, to_u64};
+use super::{Conn, DbRow, FOR_UPDATE, ThisStore};
+use crate::api::campaign::{CampaignMember, CampaignState, LeasedMember, MemberAttempt, OperatorProgress};
+use crate::domain::InstitutionKind;
+use crate::domain::campaign::{
+    AfterOutcome, CampaignFilter, MemberFacts, MemberState, Outcome, StoredState, check_lessee,
+    check_receipt, member_state,
+};
+use crate::store::audit_chain::instant_text;
+use crate::store::{
+    CampaignRow, CampaignStore, MemberRow, NewCampaignRecord, NextRequest, NextResult, OutcomeCommand,
+    StoreError,
+};
+
+const CAMPAIGN_COLUMNS: &str =
+    "id, name, status, prefectures, kinds, state, created_by, created_at, closed_at";
+
+/// A member with what its state is read from (`m` members, `c` campaigns, `i` institutions,
+/// `a` applications, `d` the do-not-call marks).
+const MEMBER_SELECT: &str = "SELECT m.id, m.campaign_id, m.code, m.kind, m.prefecture, m.state, m.attempts, \
+     m.next_try_at, m.outcome, m.done_at, m.leased_by, m.lease_until, m.lease_call_id, m.added_at, \
+     COALESCE(i.name, '') AS name, i.phone, COALESCE(a.status, 'not_applied') AS app_status, \
+     a.updated_at AS app_updated_at, c.status AS filter_status, d.marked_at AS dnc_at, \
+     CAST(CASE WHEN a.status = 'cancelled' AND EXISTS (SELECT 1 FROM audit_events e \
+       WHERE e.code = m.code AND e.action = 'reader_application.cancel_deadline') THEN 1 ELSE 0 END AS BIGINT) \
+       AS by_deadline \
+     FROM campaign_members m JOIN campaigns c ON c.id = m.campaign_id \
+     LEFT JOIN institutions i ON i.code = m.code LEFT JOIN applications a ON a.code = m.code \
+     LEFT JOIN institution_do_not_call d ON d.code = m.code";
+
+fn kind_from_text(s: &str) -> Result<InstitutionKind, StoreError> {
+    InstitutionKind::parse(s).ok_or_else(|| corrupt(format!("stored kind {s:?}")))
+}
+
+fn opt_instant(s: Option<String>) -> Result<Option<DateTime<Utc>>, StoreError> {
+    s.as_deref().map(parse_instant).transpose()
+}
+
+fn campaign_from_row(row: &DbRow) -> Result<CampaignRow, StoreError> {
+    let status: String = row.try_get("status")?;
+    let prefectures: String = row.try_get("prefectures")?;
+    let kinds: String = row.try_get("kinds")?;
+    let state: String = row.try_get("state")?;
+    let created: String = row.try_get("created_at")?;
+    Ok(CampaignRow {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        filter: CampaignFilter {
+            status: status_from_text(&status)?,
+            prefectures: serde_json::from_str(&prefectures).map_err(corrupt)?,
+            kinds: serde_json::from_str(&kinds).map_err(corrupt)?,
+        },
+        state: CampaignState::parse(&state)
+            .ok_or_else(|| corrupt(format!("stored campaign state {state:?}")))?,
+        created_by: row.try_get("created_by")?,
+        created_at: parse_instant(&created)?,
+        closed_at: opt_instant(row.try_get("closed_at")?)?,
+    })
+}
+
+fn member_from_row(row: &DbRow, now: DateTime<Utc>) -> Result<MemberRow, StoreError> {
+    let stored: String = row.try_get("state")?;
+    let stored =
+        StoredState::parse(&stored).ok_or_else(|| corrupt(format!("stored member state {stored:?}")))?;
+    let app_status = status_from_text(&row.try_get::<String, _>("app_status")?)?;
+    let filter_status = status_from_text(&row.try_get::<String, _>("filter_status")?)?;
+    let lease_until = opt_instant(row.try_get("lease_until")?)?;
+    let dnc_at = opt_instant(row.try_get("dnc_at")?)?;
+    let facts = MemberFacts {
+        stored,
+        still_matches: app_status == filter_status,
+        cancelled_by_deadline: row.try_get::<i64, _>("by_deadline")? != 0,
+        lease_until,
+        do_not_call: dnc_at.is_some(),
+    };
+    let state = member_state(facts, now);
+    let finished_at = match state {
+        MemberState::Done | MemberState::Exhausted => opt_instant(row.try_get("done_at")?)?,
+        MemberState::Left | MemberState::CancelledByDeadline => opt_instant(row.try_get("app_updated_at")?)?,
+        MemberState::DoNotCall => dnc_at,
+        MemberState::Open | MemberState::Leased => None,
+    };
+    let outcome: Option<String> = row.try_get("outcome")?;
+    let member = CampaignMember {
+        id: row.try_get("id")?,
+        campaign_id: row.try_get("campaign_id")?,
+        code: row.try_get("code")?,
+        name: row.try_get("name")?,
+        kind: kind_from_text(&row.try_get::<String, _>("kind")?)?,
+        prefecture: row.try_get("prefecture")?,
+        phone: row.try_get("phone")?,
+        state,
+        application_status: app_status,
+        attempts: to_u32(row.try_get("attempts")?)?,
+        next_try_at: parse_instant(&row.try_get::<String, _>("next_try_at")?)?,
+        last_outcome: outcome
+            .as_deref()
+            .map(|o| Outcome::parse(o).ok_or_else(|| corrupt(format!("stored outcome {o:?}"))))
+            .transpose()?,
+        leased_by: row.try_get("leased_by")?,
+        lease_until,
+        call_id: row.try_get("lease_call_id")?,
+    };
+    Ok(MemberRow { member, added_at: parse_instant(&row.try_get::<String, _>("added_at")?)?, finished_at })
+}
+
+async fn member_by_id(conn: &mut Conn, id: i64, now: DateTime<Utc>) -> Result<MemberRow, StoreError> {
+    let row = sqlx::query(&format!("{MEMBER_SELECT} WHERE m.id = $1"))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("campaign member {id}")))?;
+    member_from_row(&row, now)
+}
+
+async fn campaign_by_id(conn: &mut Conn, id: i64) -> Result<CampaignRow, StoreError> {
+    let row = sqlx::query(&format!("SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("campaign {id}")))?;
+    campaign_from_row(&row)
+}
+
+/// `m.kind IN (...)` for these kinds (their fixed wire names: nothing typed reaches the SQL).
+fn kinds_clause(column: &str, kinds: &[InstitutionKind]) -> String {
+    let list: Vec<String> = kinds.iter().map(|k| format!("'{}'", k.as_str())).collect();
+    format!("{column} IN ({})", list.join(", "))
+}
+
+/// Inserts the institutions matching `filter` now that are not members of campaign `id` yet
+/// (nor marked do-not-call); returns how many.
+async fn insert_members(
+    conn: &mut Conn,
+    id: i64,
+    filter: &CampaignFilter,
+    kind_ranks: &[(InstitutionKind, i64)],
+    at: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    let rank = kind_ranks.iter().map(|(k, r)| format!("WHEN '{}' THEN {r}", k.as_str())).collect::<Vec<_>>();
+    let rank = format!("CASE i.kind {} ELSE {} END", rank.join(" "), kind_ranks.len());
+    let mut sql = format!(
+        "INSERT INTO campaign_members (campaign_id, code, kind, prefecture, rank, added_at, next_try_at) \
+         SELECT $1, i.code, i.kind, i.prefecture, {rank}, $2, $2 FROM institutions i \
+         JOIN applications a ON a.code = i.code WHERE a.status = $3 \
+         AND NOT EXISTS (SELECT 1 FROM institution_do_not_call d WHERE d.code = i.code)"
+    );
+    if !filter.prefectures.is_empty() {
+        let params: Vec<String> = (0..filter.prefectures.len()).map(|n| format!("${}", n + 4)).collect();
+        sql.push_str(&format!(" AND i.prefecture IN ({})", params.join(", ")));
+    }
+    if !filter.kinds.is_empty() {
+        sql.push_str(&format!(" AND {}", kinds_clause("i.kind", &filter.kinds)));
+    }
+    sql.push_str(" ORDER BY i.code ON CONFLICT (campaign_id, code) DO NOTHING");
+    let mut q = sqlx::query(&sql).bind(id).bind(instant_text(at)).bind(filter.status.as_str());
+    for p in &filter.prefectures {
+        q = q.bind(p);
+    }
+    Ok(q.execute(&mut *conn).await?.rows_affected())
+}
+
+/// Appends one campaign event to the audit chain in the caller's transaction.
+async fn audit(
+    conn: &mut Conn,
+    at: DateTime<Utc>,
+    operator: &str,
+    action: &str,
+    code: Option<&str>,
+    detail: serde_json::Value,
+) -> Result<(), StoreError> {
+    let mut head = chain_head(&mut *conn).await?;
+    let event = NewEvent { at, operator, action, code, with_receipt: false, detail };
+    append_event(conn, &mut head, event).await?;
+    Ok(())
+}
+
+#[async_trait::async_trait]
+impl CampaignStore for ThisStore {
+    async fn create_campaign(&self, new: NewCampaignRecord) -> Result<(i64, u64), StoreError> {
+        let mut tx = self.begin_write().await?;
+        let prefectures = serde_json::to_string(&new.filter.prefectures).map_err(StoreError::internal)?;
+        let kinds = serde_json::to_string(&new.filter.kinds).map_err(StoreError::internal)?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO campaigns (name, status, prefectures, kinds, state, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, 'active', $5, $6) RETURNING id",
+        )
+        .bind(&new.name)
+        .bind(new.filter.status.as_str())
+        .bind(&prefectures)
+        .bind(&kinds)
+        .bind(&new.created_by)
+        .bind(instant_text(new.at))
+        .fetch_one(&mut *tx)
+        .await?;
+        let added = insert_members(&mut tx, id, &new.filter, &new.kind_ranks, new.at).await?;
+        if added == 0 {
+            // Dropped without commit: nothing is written.
+            return Err(StoreError::Invalid(
+                "この条件に当てはまる申込はありません（架電不要の医療機関を除く）。条件を見直してください。"
+                    .into(),
+            ));
+        }
+        let detail = serde_json::json!({ "campaign_id": id, "name": new.name, "filter": new.filter, "members": added });
+        audit(&mut tx, new.at, &new.created_by, "campaign.create", None, detail).await?;
+        tx.commit().await?;
+        Ok((id, added))
+    }
+
+    async fn add_campaign_members(
+        &self,
+        id: i64,
+        kind_ranks: &[(InstitutionKind, i64)],
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let campaign = campaign_by_id(&mut tx, id).await?;
+        if campaign.state == CampaignState::Closed {
+            return Err(crate::domain::RuleError::Refused(
+                "終了したキャンペーンには対象を追加できません。新しいキャンペーンを作ってください。".into(),
+            )
+            .into());
+        }
+        let added = insert_members(&mut tx, id, &campaign.filter, kind_ranks, at).await?;
+        let detail = serde_json::json!({ "campaign_id": id, "added": added });
+        audit(&mut tx, at, by, "campaign.add_members", None, detail).await?;
+        tx.commit().await?;
+        Ok(added)
+    }
+
+    async fn campaigns(&self) -> Result<Vec<CampaignRow>, StoreError> {
+        let rows = sqlx::query(&format!("SELECT {CAMPAIGN_COLUMNS} FROM campaigns ORDER BY id"))
+            .fetch_all(self.reader())
+            .await?;
+        rows.iter().map(campaign_from_row).collect()
+    }
+
+    async fn campaign(&self, id: i64) -> Result<Option<CampaignRow>, StoreError> {
+        let mut conn = self.reader().acquire().await?;
+        match campaign_by_id(&mut conn, id).await {
+            Ok(c) => Ok(Some(c)),
+            Err(StoreError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn set_campaign_state(
+        &self,
+        id: i64,
+        state: CampaignState,
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<CampaignRow, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let before = campaign_by_id(&mut tx, id).await?;
+        if before.state == CampaignState::Closed && state != CampaignState::Closed {
+            return Err(crate::domain::RuleError::Refused(
+                "終了したキャンペーンは再開できません。新しいキャンペーンを作ってください。".into(),
+            )
+            .into());
+        }
+        sqlx::query(
+            "UPDATE campaigns SET state = $1, closed_at = CASE WHEN $1 = 'closed' THEN COALESCE(closed_at, $2) \
+             ELSE NULL END WHERE id = $3",
+        )
+        .bind(state.as_str())
+        .bind(instant_text(at))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        let detail = serde_json::json!({ "campaign_id": id, "before": before.state, "after": state });
+        audit(&mut tx, at, by, &format!("campaign.{}", state.as_str()), None, detail).await?;
+        let after = campaign_by_id(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    async fn campaign_members(&self, id: i64, now: DateTime<Utc>) -> Result<Vec<MemberRow>, StoreError> {
+        let rows = sqlx::query(&format!("{MEMBER_SELECT} WHERE m.campaign_id = $1 ORDER BY m.id"))
+            .bind(id)
+            .fetch_all(self.reader())
+            .await?;
+        rows.iter().map(|r| member_from_row(r, now)).collect()
+    }
+
+    async fn campaign_attempts(&self, id: i64) -> Result<Vec<MemberAttempt>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT member_id, at, operator, outcome, receipt_no, call_id, handle_seconds FROM campaign_attempts \
+             WHERE campaign_id = $1 ORDER BY member_id, at, id",
+        )
+        .bind(id)
+        .fetch_all(self.reader())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let outcome: String = row.try_get("outcome")?;
+                Ok(MemberAttempt {
+                    member_id: row.try_get("member_id")?,
+                    at: parse_instant(&row.try_get::<String, _>("at")?)?,
+                    operator: row.try_get("operator")?,
+                    outcome: Outcome::parse(&outcome)
+                        .ok_or_else(|| corrupt(format!("stored outcome {outcome:?}")))?,
+                    receipt_no: row.try_get("receipt_no")?,
+                    call_id: row.try_get("call_id")?,
+                    handle_seconds: row.try_get("handle_seconds")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn campaign_operator_progress(
+        &self,
+        id: i64,
+        reached: &[Outcome],
+    ) -> Result<Vec<OperatorProgress>, StoreError> {
+        let reached: Vec<String> = reached.iter().map(|o| format!("'{}'", o.as_str())).collect();
+        let rows: Vec<(String, i64, i64, i64, Option<f64>)> = sqlx::query_as(&format!(
+            "SELECT operator, COUNT(*), \
+             SUM(CASE WHEN outcome IN ({}) THEN 1 ELSE 0 END), \
+             SUM(CASE WHEN receipt_no IS NOT NULL THEN 1 ELSE 0 END), \
+             CAST(AVG(handle_seconds) AS DOUBLE PRECISION) \
+             FROM campaign_attempts WHERE campaign_id = $1 GROUP BY operator ORDER BY operator",
+            reached.join(", ")
+        ))
+        .bind(id)
+        .fetch_all(self.reader())
+        .await?;
+        rows.into_iter()
+            .map(|(operator, n, reached, changed, avg)| {
+                Ok(OperatorProgress {
+                    operator,
+                    attempts: to_u64(n)?,
+                    reached: to_u64(reached)?,
+                    changed: to_u64(changed)?,
+                    average_handle_seconds: avg,
+                })
+            })
+            .collect()
+    }
+
+    async fn next_member(&self, req: NextRequest) -> Result<NextResult, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let campaign = campaign_by_id(&mut tx, req.campaign_id).await?;
+        if campaign.state != CampaignState::Active {
+            return Err(crate::domain::RuleError::Refused(format!(
+                "キャンペーン「{}」は{}です。監督者が再開するまで対象を受け取れません。",
+                campaign.name,
+                campaign.state.label_ja()
+            ))
+            .into());
+        }
+        let now = instant_text(req.now);
+        // PostgreSQL: lock the member only, and skip members another transaction holds.
+        let lock = if FOR_UPDATE.is_empty() { "" } else { " FOR UPDATE OF m SKIP LOCKED" };
+        let found: Option<(i64, String)> = sqlx::query_as(&format!(
+            "SELECT m.id, m.code FROM campaign_members m \
+             JOIN applications a ON a.code = m.code AND a.status = $2 \
+             WHERE m.campaign_id = $1 AND m.state = 'open' AND m.next_try_at <= $3 \
+             AND (m.lease_until IS NULL OR m.lease_until <= $3) AND {} \
+             AND NOT EXISTS (SELECT 1 FROM institution_do_not_call d WHERE d.code = m.code) \
+             ORDER BY m.attempts, m.rank, m.id LIMIT 1{lock}",
+            kinds_clause("m.kind", &req.kinds)
+        ))
+        .bind(req.campaign_id)
+        .bind(campaign.filter.status.as_str())
+        .bind(&now)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((member_id, code)) = found else {
+            let next: Option<String> = sqlx::query_scalar(
+                "SELECT MIN(m.next_try_at) FROM campaign_members m \
+                 JOIN applications a ON a.code = m.code AND a.status = $2 \
+                 WHERE m.campaign_id = $1 AND m.state = 'open' AND m.next_try_at > $3",
+            )
+            .bind(req.campaign_id)
+            .bind(campaign.filter.status.as_str())
+            .bind(&now)
+            .fetch_one(&mut *tx)
+            .await?;
+            return Ok(NextResult::NoneDue { next_try_at: opt_instant(next)? });
+        };
+        let call_id: i64 = sqlx::query_scalar(
+            "INSERT INTO calls (operator, started_at, ended_at, code, note) VALUES ($1, $2, NULL, $3, '') RETURNING id",
+        )
+        .bind(&req.operator)
+        .bind(&now)
+        .bind(&code)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE campaign_members SET leased_by = $1, lease_until = $2, lease_call_id = $3 WHERE id = $4",
+        )
+        .bind(&req.operator)
+        .bind(instant_text(req.lease_until))
+        .bind(call_id)
+        .bind(member_id)
+        .execute(&mut *tx)
+        .await?;
+        let detail = serde_json::json!({
+            "campaign_id": req.campaign_id,
+            "member_id": member_id,
+            "call_id": call_id,
+            "lease_until": instant_text(req.lease_until),
+        });
+        audit(&mut tx, req.now, &req.operator, "campaign.lease", Some(&code), detail).await?;
+        let member = member_by_id(&mut tx, member_id, req.now).await?.member;
+        let call = full_call(&mut tx, call_id).await?;
+        tx.commit().await?;
+        Ok(NextResult::Leased(Box::new(LeasedMember { member, call, lease_until: req.lease_until })))
+    }
+
+    async fn record_outcome(&self, cmd: OutcomeCommand) -> Result<CampaignMember, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let lock = if FOR_UPDATE.is_empty() { String::new() } else { format!("{FOR_UPDATE} OF m") };
+        let row = sqlx::query(&format!(
+            "SELECT m.code, m.kind, m.state, m.attempts, m.leased_by, m.lease_until, m.lease_call_id FROM campaign_members m \
+             WHERE m.id = $1 AND m.campaign_id = $2{lock}"
+        ))
+        .bind(cmd.member_id)
+        .bind(cmd.campaign_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("campaign {} member {}", cmd.campaign_id, cmd.member_id)))?;
+        let code: String = row.try_get("code")?;
+        let kind = kind_from_text(&row.try_get::<String, _>("kind")?)?;
+        let leased_by: Option<String> = row.try_get("leased_by")?;
+        let call_id: Option<i64> = row.try_get("lease_call_id")?;
+        let handed_out = row.try_get::<Option<String>, _>("lease_until")?.is_some();
+        check_lessee(leased_by.as_deref(), handed_out, &cmd.operator)?;
+        if row.try_get::<String, _>("state")? != StoredState::Open.as_str() {
+            return Err(crate::domain::RuleError::Refused(
+                "この対象の結果はすでに記録されています。「次へ」で次の対象に進んでください。".into(),
+            )
+            .into());
+        }
+        let receipts: Vec<String> = match call_id {
+            Some(call) => {
+                sqlx::query_scalar("SELECT receipt_no FROM call_receipts WHERE call_id = $1")
+                    .bind(call)
+                    .fetch_all(&mut *tx)
+                    .await?
+            }
+            None => Vec::new(),
+        };
+        check_receipt(cmd.outcome, cmd.receipt_no.as_deref(), &receipts)
+            .map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let attempts = to_u32(row.try_get("attempts")?)? + 1;
+        let after = (cmd.rule)(kind, attempts);
+        let at = instant_text(cmd.at);
+        let mut handle_seconds: Option<i64> = None;
+        if let Some(call) = call_id {
+            let reasons: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM call_reasons WHERE call_id = $1")
+                .bind(call)
+                .fetch_one(&mut *tx)
+                .await?;
+            if reasons == 0 {
+                set_call_reasons(&mut tx, call, std::slice::from_ref(&cmd.wrap_up_reason)).await?;
+            }
+            close_call_row(&mut tx, call, cmd.at).await?;
+            handle_seconds = sqlx::query_scalar("SELECT handle_seconds FROM calls WHERE id = $1")
+                .bind(call)
+                .fetch_optional(&mut *tx)
+                .await?
+                .flatten();
+        }
+        let receipt = cmd.receipt_no.as_deref().map(str::trim).filter(|r| !r.is_empty());
+        sqlx::query(
+            "INSERT INTO campaign_attempts (campaign_id, member_id, operator, call_id, outcome, receipt_no, at, \
+             handle_seconds) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(cmd.campaign_id)
+        .bind(cmd.member_id)
+        .bind(&cmd.operator)
+        .bind(call_id)
+        .bind(cmd.outcome.as_str())
+        .bind(receipt)
+        .bind(&at)
+        .bind(handle_seconds)
+        .execute(&mut *tx)
+        .await?;
+        let (state, next_try, done_at) = match after {
+            AfterOutcome::Done => (StoredState::Done, None, Some(&at)),
+            AfterOutcome::Exhausted => (StoredState::Exhausted, None, Some(&at)),
+            AfterOutcome::Retry(t) => (StoredState::Open, Some(instant_text(t)), None),
+        };
+        sqlx::query(
+            "UPDATE campaign_members SET state = $1, attempts = $2, outcome = $3, done_at = $4, \
+             next_try_at = COALESCE($5, next_try_at), lease_until = NULL WHERE id = $6",
+        )
+        .bind(state.as_str())
+        .bind(i64::from(attempts))
+        .bind(cmd.outcome.as_str())
+        .bind(done_at)
+        .bind(next_try.as_deref())
+        .bind(cmd.member_id)
+        .execute(&mut *tx)
+        .await?;
+        if cmd.outcome == Outcome::DoNotCall {
+            sqlx::query(
+                "INSERT INTO institution_do_not_call (code, campaign_id, marked_by, marked_at) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (code) DO NOTHING",
+            )
+            .bind(&code)
+            .bind(cmd.campaign_id)
+            .bind(&cmd.operator)
+            .bind(&at)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let detail = serde_json::json!({
+            "campaign_id": cmd.campaign_id,
+            "member_id": cmd.member_id,
+            "outcome": cmd.outcome,
+            "receipt_no": receipt,
+            "attempts": attempts,
+            "call_id": call_id,
+            "callback_id": cmd.callback_id,
+            "state": state.as_str(),
+            "next_try_at": next_try,
+        });
+        audit(&mut tx, cmd.at, &cmd.operator, "campaign.outcome", Some(&code), detail).await?;
+        let member = member_by_id(&mut tx, cmd.member_id, cmd.at).await?.member;
+        tx.commit().await?;
+        Ok(member)
+    }
+
+    async fn release_leases(&self, operator: &str, now: DateTime<Utc>) -> Result<u64, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let at = instant_text(now);
+        let held: Vec<(i64, i64, String)> = sqlx::query_as(&format!(
+            "SELECT id, campaign_id, code FROM campaign_members WHERE leased_by = $1 AND lease_until > $2 \
+             ORDER BY id{FOR_UPDATE}"
+        ))
+        .bind(operator)
+        .bind(&at)
+        .fetch_all(&mut *tx)
+        .await?;
+        if held.is_empty() {
+            return Ok(0);
+        }
+        for (id, campaign_id, code) in &held {
+            sqlx::query("UPDATE campaign_members SET lease_until = $1 WHERE id = $2")
+                .bind(&at)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            let detail =
+                serde_json::json!({ "campaign_id": campaign_id, "member_id": id, "why": "session_ended" });
+            audit(&mut tx, now, operator, "campaign.lease_released", Some(code), detail).await?;
+        }
+        tx.commit().await?;
+        Ok(held.len() as u64)
+    }
+
+    async fn member(
+        &self,
+        campaign_id: i64,
+        member_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Option<MemberRow>, StoreError> {
+        let mut conn = self.reader().acquire().await?;
+        match member_by_id(&mut conn, member_id, now).await {
+            Ok(m) if m.member.campaign_id == campaign_id => Ok(Some(m)),
+            Ok(_) | Err(StoreError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}

@@ -1,0 +1,288 @@
+//! The floor (live): operators' states (one row each while signed in) and the log of every
+//! change, raised hands (挙手). A state change reads the row, runs the domain's state machine
+//! and writes the row and the log in one write transaction, so consoles on several servers
+//! changing one operator's state serialize in the database.
+
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+
+use super::convert::{corrupt, parse_instant};
+use super::{Conn, DbRow, FOR_UPDATE, ThisStore};
+use crate::api::{FloorAgent, FloorCall};
+use crate::domain::floor::{AgentState, AgentStatus, HandRaise, StateChange, Transition};
+use crate::store::audit_chain::instant_text;
+use crate::store::{AgentChange, AgentRule, FloorStore, StoreError};
+
+const STATUS_COLUMNS: &str = "s.operator, s.state, s.reason, s.since, s.call_id, s.signed_in_at";
+
+/// A state row, with the call it names (`c`) and that call's institution (`i`).
+const AGENT_SELECT: &str = "SELECT s.operator, s.state, s.reason, s.since, s.call_id, s.signed_in_at, \
+     c.started_at AS call_started_at, c.code AS call_code, i.name AS call_name, \
+     (SELECT k.name FROM campaign_members m JOIN campaigns k ON k.id = m.campaign_id \
+       WHERE m.lease_call_id = s.call_id LIMIT 1) AS campaign_name \
+     FROM agent_states s LEFT JOIN calls c ON c.id = s.call_id LEFT JOIN institutions i ON i.code = c.code";
+
+fn state_from_text(s: &str) -> Result<AgentState, StoreError> {
+    AgentState::parse(s).ok_or_else(|| corrupt(format!("agent state {s:?}")))
+}
+
+fn status_from_row(row: &DbRow) -> Result<AgentStatus, StoreError> {
+    let state: String = row.try_get("state")?;
+    let since: String = row.try_get("since")?;
+    let signed_in: String = row.try_get("signed_in_at")?;
+    Ok(AgentStatus {
+        state: state_from_text(&state)?,
+        reason: row.try_get("reason")?,
+        since: parse_instant(&since)?,
+        call_id: row.try_get("call_id")?,
+        signed_in_at: parse_instant(&signed_in)?,
+    })
+}
+
+fn agent_from_row(row: &DbRow) -> Result<FloorAgent, StoreError> {
+    let status = status_from_row(row)?;
+    let started: Option<String> = row.try_get("call_started_at")?;
+    let call = match (status.call_id, started) {
+        (Some(id), Some(started)) => Some(FloorCall {
+            id,
+            started_at: parse_instant(&started)?,
+            code: row.try_get("call_code")?,
+            name: row.try_get("call_name")?,
+            campaign: row.try_get("campaign_name")?,
+        }),
+        _ => None,
+    };
+    Ok(FloorAgent {
+        operator: row.try_get("operator")?,
+        status,
+        call,
+        attention: None,
+        console_here: false,
+        watched_by: None,
+    })
+}
+
+const HAND_COLUMNS: &str = "id, operator, note, raised_at, acknowledged_by, acknowledged_at";
+
+fn hand_from_row(row: &DbRow) -> Result<HandRaise, StoreError> {
+    let raised: String = row.try_get("raised_at")?;
+    let acked: Option<String> = row.try_get("acknowledged_at")?;
+    Ok(HandRaise {
+        id: row.try_get("id")?,
+        operator: row.try_get("operator")?,
+        note: row.try_get("note")?,
+        raised_at: parse_instant(&raised)?,
+        acknowledged_by: row.try_get("acknowledged_by")?,
+        acknowledged_at: acked.as_deref().map(parse_instant).transpose()?,
+    })
+}
+
+async fn hand_by_id(conn: &mut Conn, id: i64) -> Result<HandRaise, StoreError> {
+    let row = sqlx::query(&format!("SELECT {HAND_COLUMNS} FROM hand_raises WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("hand raise {id}")))?;
+    hand_from_row(&row)
+}
+
+/// The operator's raised hand still waiting for a supervisor, if any.
+async fn open_hand_of(conn: &mut Conn, operator: &str) -> Result<Option<i64>, StoreError> {
+    Ok(sqlx::query_scalar(&format!(
+        "SELECT id FROM hand_raises WHERE operator = $1 AND acknowledged_at IS NULL \
+         AND lowered_at IS NULL ORDER BY id DESC LIMIT 1{FOR_UPDATE}"
+    ))
+    .bind(operator)
+    .fetch_optional(&mut *conn)
+    .await?)
+}
+
+#[async_trait::async_trait]
+impl FloorStore for ThisStore {
+    async fn change_agent_state(
+        &self,
+        operator: &str,
+        at: DateTime<Utc>,
+        rule: AgentRule,
+    ) -> Result<AgentChange, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query(&format!(
+            "SELECT {STATUS_COLUMNS} FROM agent_states s WHERE s.operator = $1{FOR_UPDATE}"
+        ))
+        .bind(operator)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let before = row.as_ref().map(status_from_row).transpose()?;
+        let after = match rule(before.as_ref())? {
+            Transition::Unchanged => {
+                return Ok(AgentChange { after: before.clone(), before, changed: false });
+            }
+            Transition::To(after) => after,
+        };
+        match &after {
+            Some(s) => {
+                sqlx::query(
+                    "INSERT INTO agent_states (operator, state, reason, since, call_id, signed_in_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (operator) DO UPDATE SET \
+                     state = excluded.state, reason = excluded.reason, since = excluded.since, \
+                     call_id = excluded.call_id, signed_in_at = excluded.signed_in_at",
+                )
+                .bind(operator)
+                .bind(s.state.as_str())
+                .bind(&s.reason)
+                .bind(instant_text(s.since))
+                .bind(s.call_id)
+                .bind(instant_text(s.signed_in_at))
+                .execute(&mut *tx)
+                .await?;
+            }
+            None => {
+                sqlx::query("DELETE FROM agent_states WHERE operator = $1")
+                    .bind(operator)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        // The log holds when each state began: an after-call that ran out began being
+        // available at the moment it ran out, not when it was noticed.
+        let since = after.as_ref().map(|s| s.since).unwrap_or(at);
+        sqlx::query("INSERT INTO agent_state_log (operator, state, reason, at) VALUES ($1, $2, $3, $4)")
+            .bind(operator)
+            .bind(after.as_ref().map(|s| s.state.as_str()))
+            .bind(after.as_ref().and_then(|s| s.reason.clone()))
+            .bind(instant_text(since))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(AgentChange { before, after, changed: true })
+    }
+
+    async fn floor_agents(&self) -> Result<Vec<FloorAgent>, StoreError> {
+        let rows =
+            sqlx::query(&format!("{AGENT_SELECT} ORDER BY s.operator")).fetch_all(self.reader()).await?;
+        rows.iter().map(agent_from_row).collect()
+    }
+
+    async fn floor_agent(&self, operator: &str) -> Result<Option<FloorAgent>, StoreError> {
+        let row = sqlx::query(&format!("{AGENT_SELECT} WHERE s.operator = $1"))
+            .bind(operator)
+            .fetch_optional(self.reader())
+            .await?;
+        row.as_ref().map(agent_from_row).transpose()
+    }
+
+    async fn state_log(
+        &self,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<(String, StateChange)>, StoreError> {
+        // The state in force at `from` (each operator's last change before it), then the
+        // changes inside the period, per operator in order.
+        let rows = sqlx::query(
+            "SELECT l.id, l.operator, l.state, l.reason, l.at FROM agent_state_log l \
+             WHERE l.id IN (SELECT MAX(id) FROM agent_state_log WHERE at < $1 GROUP BY operator) \
+                OR (l.at >= $1 AND l.at < $2) \
+             ORDER BY l.operator, l.at, l.id",
+        )
+        .bind(instant_text(from))
+        .bind(instant_text(until))
+        .fetch_all(self.reader())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let state: Option<String> = row.try_get("state")?;
+                let at: String = row.try_get("at")?;
+                Ok((
+                    row.try_get("operator")?,
+                    StateChange {
+                        at: parse_instant(&at)?,
+                        state: state.as_deref().map(state_from_text).transpose()?,
+                        reason: row.try_get("reason")?,
+                    },
+                ))
+            })
+            .collect()
+    }
+
+    async fn raise_hand(
+        &self,
+        operator: &str,
+        note: &str,
+        at: DateTime<Utc>,
+    ) -> Result<HandRaise, StoreError> {
+        let mut tx = self.begin_write().await?;
+        // A hand already up gets the new note; it keeps its place in the queue.
+        let id =
+            match open_hand_of(&mut tx, operator).await? {
+                Some(id) => {
+                    sqlx::query("UPDATE hand_raises SET note = $1 WHERE id = $2")
+                        .bind(note)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                    id
+                }
+                None => sqlx::query_scalar(
+                    "INSERT INTO hand_raises (operator, note, raised_at) VALUES ($1, $2, $3) RETURNING id",
+                )
+                .bind(operator)
+                .bind(note)
+                .bind(instant_text(at))
+                .fetch_one(&mut *tx)
+                .await?,
+            };
+        let hand = hand_by_id(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(hand)
+    }
+
+    async fn lower_hand(&self, operator: &str, at: DateTime<Utc>) -> Result<Option<HandRaise>, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let Some(id) = open_hand_of(&mut tx, operator).await? else { return Ok(None) };
+        sqlx::query("UPDATE hand_raises SET lowered_at = $1 WHERE id = $2")
+            .bind(instant_text(at))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let hand = hand_by_id(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(Some(hand))
+    }
+
+    async fn acknowledge_hand(&self, id: i64, by: &str, at: DateTime<Utc>) -> Result<HandRaise, StoreError> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "UPDATE hand_raises SET acknowledged_by = $1, acknowledged_at = $2 \
+             WHERE id = $3 AND acknowledged_at IS NULL",
+        )
+        .bind(by)
+        .bind(instant_text(at))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        let hand = hand_by_id(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(hand)
+    }
+
+    async fn open_hands(&self) -> Result<Vec<HandRaise>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {HAND_COLUMNS} FROM hand_raises WHERE acknowledged_at IS NULL AND lowered_at IS NULL \
+             ORDER BY raised_at, id"
+        ))
+        .fetch_all(self.reader())
+        .await?;
+        rows.iter().map(hand_from_row).collect()
+    }
+
+    async fn latest_hand(&self, operator: &str) -> Result<Option<HandRaise>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {HAND_COLUMNS} FROM hand_raises WHERE operator = $1 AND lowered_at IS NULL \
+             ORDER BY id DESC LIMIT 1"
+        ))
+        .bind(operator)
+        .fetch_optional(self.reader())
+        .await?;
+        row.as_ref().map(hand_from_row).transpose()
+    }
+}
