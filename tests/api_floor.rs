@@ -31,6 +31,10 @@ impl TestServer {
 }
 
 fn spawn() -> TestServer {
+    spawn_with(Policy::builtin())
+}
+
+fn spawn_with(policy: Policy) -> TestServer {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let rt =
@@ -56,9 +60,8 @@ fn spawn() -> TestServer {
                 tokens.insert(*name, token);
             }
             let as_of = NaiveDate::from_ymd_opt(2021, 7, 15).expect("date");
-            let state = AppState::load(store, Policy::builtin(), Clock::Fixed(as_of), HashMap::new())
-                .await
-                .expect("state");
+            let state =
+                AppState::load(store, policy, Clock::Fixed(as_of), HashMap::new()).await.expect("state");
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
             let base = format!("http://{}", listener.local_addr().expect("addr"));
             tx.send(TestServer { base, tokens }).expect("send");
@@ -192,6 +195,7 @@ async fn r21_a_raised_hand_is_acknowledged_and_roles_are_checked() {
     assert!(e.to_string().contains("描いていません"), "{e}");
     assert_eq!(status(e), 409);
     assert_eq!(status(kudo.end_watch(12345).await.expect_err("no such watch")), 404);
+    assert_eq!(status(kudo.start_watch("kudo").await.expect_err("oneself")), 409);
 
     // A hand lowered by its operator leaves the floor.
     ueda.raise_hand("").await.expect("raise again");
@@ -199,4 +203,28 @@ async fn r21_a_raised_hand_is_acknowledged_and_roles_are_checked() {
     assert!(mine.hand.is_none_or(|h| h.acknowledged_at.is_some()));
     assert!(kudo.floor().await.expect("floor").hands.is_empty());
     ueda.lower_hand().await.expect("lowering again does nothing");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r21_after_call_work_ends_by_itself_after_the_policy_time() {
+    let mut policy = Policy::builtin();
+    policy.floor.after_call_max_seconds = 1;
+    policy.floor.after_call_limit_seconds = 1;
+    let srv = spawn_with(policy);
+    let (ota, kudo) = (srv.client("ota"), srv.client("kudo"));
+    let mut sv_events = kudo.events().await.expect("supervisor events");
+    let call = ota.start_call(None).await.expect("start");
+    let close = UpdateCall { reasons: Some(vec!["other".into()]), close: true, ..UpdateCall::default() };
+    ota.update_call(call.id, &close).await.expect("close");
+    wait_for(&mut sv_events, |e| {
+        matches!(e, ServerEvent::AgentState { agent: Some(a), .. } if a.status.state == AgentState::AfterCall)
+    })
+    .await;
+    // The server's sweep (every second) moves ota on; the supervisors hear it.
+    wait_for(&mut sv_events, |e| {
+        matches!(e, ServerEvent::AgentState { agent: Some(a), .. } if a.status.state == AgentState::Available)
+    })
+    .await;
+    let mine = ota.my_floor().await.expect("mine");
+    assert_eq!(mine.status.map(|s| s.state), Some(AgentState::Available));
 }

@@ -21,7 +21,6 @@
 //! time and in this thread's CPU time (what preemption on a busy machine does not inflate).
 
 use std::fmt;
-use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -583,12 +582,6 @@ impl fmt::Display for SearchBenchReport {
             None => writeln!(f, "fzf: not installed (apt install fzf to compare)"),
         }
     }
-}
-
-/// Writes the report to stdout (for callers that do not format it themselves).
-pub fn print(report: &SearchBenchReport) -> std::io::Result<()> {
-    let mut out = std::io::stdout().lock();
-    write!(out, "{report}")
 }
 
 #[cfg(test)]

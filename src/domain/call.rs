@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -358,7 +358,7 @@ impl ReportRange {
 
 /// 00:00 Japan time on `day`, in UTC.
 fn jst_midnight(day: NaiveDate) -> DateTime<Utc> {
-    Utc.from_utc_datetime(&day.and_time(NaiveTime::MIN)) - Duration::hours(9)
+    super::jst::instant(day.and_time(NaiveTime::MIN))
 }
 
 /// What the store counts for a report (in SQL, so a year of calls never leaves the database).
@@ -560,6 +560,8 @@ pub fn report_csv(report: &CallReport) -> String {
 
 #[cfg(test)]
 mod tests {
+    use chrono::TimeZone;
+
     use super::*;
 
     #[test]

@@ -10,6 +10,7 @@ pub mod error;
 pub mod faq_context;
 pub mod floor;
 pub mod institution;
+pub mod jst;
 pub mod policy;
 pub mod reader;
 pub mod subsidy;

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
+use chrono::{DateTime, Datelike, NaiveDate, Utc, Weekday};
 use serde::{Deserialize, Serialize};
 
 use super::call::WrapUpReason;
@@ -339,7 +339,7 @@ pub fn quota_message(kind: InstitutionKind, free: u32) -> String {
 /// The business date in Japan (UTC+9, no daylight saving) at instant `now`, whatever the
 /// server's own time zone.
 pub fn japan_today(now: DateTime<Utc>) -> NaiveDate {
-    (now + Duration::hours(9)).date_naive()
+    super::jst::local(now).date()
 }
 
 /// A date as an operator reads it: 「2021年8月1日（日）」.

@@ -9,6 +9,7 @@
 //!   romaji, fuzzy), ranked.
 //! - `lookup`: the lookup index the server answers from: the institution index with each
 //!   institution's kind and reader status, and its snapshot payload.
+//! - `tuning`: the lookup's tuning constants, each with what it trades.
 //! - `kana_code`: one byte per kana for the readings that index keeps.
 //! - `snapshot_codec`: the byte format of the lookup index snapshot file (header, checksum).
 //! - `rules`: the fingerprint of this build's keying rules, so a snapshot keyed by another
@@ -34,6 +35,7 @@ pub mod reading;
 pub mod romaji;
 pub mod rules;
 pub mod snapshot_codec;
+pub mod tuning;
 pub mod typo;
 pub mod variants;
 

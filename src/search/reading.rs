@@ -58,11 +58,6 @@ fn lookup(word: &str) -> Option<&'static str> {
     t.binary_search_by(|(w, _)| (*w).cmp(word)).ok().map(|i| t[i].1)
 }
 
-/// Number of words in the table (for the coverage report).
-pub fn table_words() -> usize {
-    table().len()
-}
-
 fn is_kanji(c: char) -> bool {
     matches!(c, '\u{3400}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}' | '\u{20000}'..='\u{2FFFF}' | '々' | '〆' | 'ヶ')
 }

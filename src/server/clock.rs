@@ -1,12 +1,9 @@
 //! The server's clock: the business date and every "now" the server writes (audit times,
 //! 受付番号, calls), so that a demo runs on its date and a test at its instant.
 
-use chrono::{DateTime, Days, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Days, NaiveDate, NaiveTime, TimeZone, Utc};
 
-/// Japan time (UTC+9, no daylight saving): every business date is a date here.
-pub fn jst() -> FixedOffset {
-    FixedOffset::east_opt(9 * 3600).expect("UTC+9 is a valid offset")
-}
+pub use crate::domain::jst::JST;
 
 /// Where "today" and "now" come from: the real clock in Japan time, a fixed `--as-of` date
 /// (demos) at the real time of day, or one fixed instant (tests).
@@ -23,8 +20,8 @@ impl Clock {
     pub fn today(&self) -> NaiveDate {
         match self {
             Clock::Fixed(d) => *d,
-            Clock::Real => Utc::now().with_timezone(&jst()).date_naive(),
-            Clock::At(t) => t.with_timezone(&jst()).date_naive(),
+            Clock::Real => Utc::now().with_timezone(&JST).date_naive(),
+            Clock::At(t) => t.with_timezone(&JST).date_naive(),
         }
     }
 
@@ -34,7 +31,7 @@ impl Clock {
         match self {
             Clock::Real => Utc::now(),
             Clock::Fixed(d) => {
-                let time = Utc::now().with_timezone(&jst()).time();
+                let time = Utc::now().with_timezone(&JST).time();
                 jst_to_utc(*d, time)
             }
             Clock::At(t) => *t,
@@ -70,7 +67,7 @@ impl Clock {
 }
 
 fn jst_to_utc(date: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
-    match jst().from_local_datetime(&date.and_time(time)).single() {
+    match JST.from_local_datetime(&date.and_time(time)).single() {
         Some(t) => t.with_timezone(&Utc),
         None => Utc::now(),
     }
@@ -86,7 +83,7 @@ mod tests {
         let c = Clock::Fixed(d);
         assert_eq!(c.today(), d);
         assert_eq!(c.start_of_today().to_rfc3339(), "2021-07-14T15:00:00+00:00");
-        assert_eq!(c.now().with_timezone(&jst()).date_naive(), d);
+        assert_eq!(c.now().with_timezone(&JST).date_naive(), d);
         let (start, end) = c.today_range();
         assert_eq!(
             (start.to_rfc3339(), end.to_rfc3339()),

@@ -10,7 +10,7 @@ use std::sync::{Arc, RwLock};
 use tokio::sync::watch;
 
 use super::change_feed::ChangeFeed;
-pub use super::clock::{Clock, jst};
+pub use super::clock::{Clock, JST};
 use super::index_lifecycle::IndexLifecycle;
 pub use super::index_lifecycle::{IndexBuild, IndexStatus};
 use super::ssh_sessions::SshSessions;

@@ -1,7 +1,7 @@
 //! The hash chain of the audit log and the 受付番号 format: pure functions shared by both
 //! backends, so a chain written by one verifies the same way everywhere.
 
-use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use sha2::{Digest, Sha256};
 
 /// `prev_hash` of the first event: 64 zeros.
@@ -48,11 +48,7 @@ pub fn instant_text(at: DateTime<Utc>) -> String {
 /// because the sequence is; short enough to read aloud over the phone
 /// (「アール、にーいちまるななーいちご、…」).
 pub fn receipt_no(at: DateTime<Utc>, seq: i64) -> String {
-    let jst = FixedOffset::east_opt(9 * 3600).map(|tz| at.with_timezone(&tz));
-    let date = match jst {
-        Some(t) => t.format("%y%m%d").to_string(),
-        None => at.format("%y%m%d").to_string(),
-    };
+    let date = at.with_timezone(&crate::domain::jst::JST).format("%y%m%d");
     format!("R-{date}-{seq:06}")
 }
 

@@ -402,6 +402,8 @@ pub trait FloorStore: Send + Sync {
     /// Every signed-in operator with the call they are on and its institution, by name.
     async fn floor_agents(&self) -> Result<Vec<crate::api::FloorAgent>, StoreError>;
     async fn floor_agent(&self, operator: &str) -> Result<Option<crate::api::FloorAgent>, StoreError>;
+    /// Operators in after-call work and since when (cheap: read every second to end it on time).
+    async fn after_call_since(&self) -> Result<Vec<(String, DateTime<Utc>)>, StoreError>;
     /// The state log of `[from, until)`, each operator's last change before `from` first,
     /// ordered by operator then time.
     async fn state_log(

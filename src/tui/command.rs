@@ -1,6 +1,6 @@
 //! `Command`: what an operator can bind a key to. Keymaps store commands, the help screen
 //! lists them and every hint, prompt and message names the key bound to one (see
-//! [`super::state::State::keys_for`]), so no text can name a key that is not bound. Adding a
+//! [`super::state::State::key_for`]), so no text can name a key that is not bound. Adding a
 //! command is one line in the table below (then handling it in `update/`).
 
 use serde::{Deserialize, Serialize};

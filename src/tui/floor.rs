@@ -38,8 +38,15 @@ impl Tap {
         self.tx.receiver_count() > 1
     }
 
+    /// Publishes a copy of `state`; a console that is itself watching another is published
+    /// without that other's frame (two consoles watching each other would otherwise nest
+    /// their frames without end).
     pub fn publish(&self, state: &State) {
-        self.tx.send_replace(Some(Arc::new(state.clone())));
+        let mut copy = state.clone();
+        if let Some(w) = copy.floor.watch.as_mut() {
+            w.frame = None;
+        }
+        self.tx.send_replace(Some(Arc::new(copy)));
     }
 }
 

@@ -401,14 +401,6 @@ impl Keymap {
         Some(Action::Edit(edit))
     }
 
-    /// Keys bound to `command` in `ctx` (not counting global), in key order.
-    pub fn keys_for(&self, ctx: Context, command: Command) -> Vec<String> {
-        self.bindings
-            .get(&ctx)
-            .map(|m| m.iter().filter(|(_, c)| **c == command).map(|(k, _)| k.to_string()).collect())
-            .unwrap_or_default()
-    }
-
     /// The key every hint, prompt and message names for each command: per context, the
     /// first bound key (function keys sort first).
     pub fn hints(&self) -> Hints {

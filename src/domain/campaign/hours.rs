@@ -2,7 +2,7 @@
 //! hours (by kind, from the policy), never on a day the institutions are closed. Pure: every
 //! instant is a parameter; all hours are Japan time (UTC+9, no daylight saving).
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Utc, Weekday};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::InstitutionKind;
@@ -76,14 +76,7 @@ pub struct CallableHours<'p> {
     pub closed_days: &'p [NaiveDate],
 }
 
-/// Japan time (UTC+9).
-fn jst(t: DateTime<Utc>) -> chrono::NaiveDateTime {
-    (t + Duration::hours(9)).naive_utc()
-}
-
-fn utc(local: chrono::NaiveDateTime) -> DateTime<Utc> {
-    Utc.from_utc_datetime(&(local - Duration::hours(9)))
-}
+use crate::domain::jst::{instant as utc, local as jst};
 
 impl CallableHours<'_> {
     /// The callable spans of one day (Japan time), in order: every overlap of a centre span

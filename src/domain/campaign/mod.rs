@@ -300,8 +300,7 @@ pub fn call_back_due(
 ) -> Result<DateTime<Utc>, RuleError> {
     let due = super::call::callback_due(now, requested, default_minutes)?;
     let deadline_end =
-        deadline.succ_opt().unwrap_or(deadline).and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()
-            - Duration::hours(9);
+        super::jst::instant(deadline.succ_opt().unwrap_or(deadline).and_hms_opt(0, 0, 0).unwrap_or_default());
     if due >= deadline_end {
         return Err(RuleError::Refused(format!(
             "折り返しは選定期限（{}）までに設定してください。",

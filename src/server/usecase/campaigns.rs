@@ -144,8 +144,8 @@ pub async fn add_members(state: &AppState, caller: &Caller, id: i64) -> Result<A
 
 /// A Japan time as an operator reads it: 「7月12日（月）9:00」.
 fn when_ja(at: DateTime<Utc>) -> String {
-    let local = at + chrono::Duration::hours(9);
-    let day = format_date_ja(local.date_naive());
+    let local = crate::domain::jst::local(at);
+    let day = format_date_ja(local.date());
     let day = day.split_once('年').map_or(day.as_str(), |(_, rest)| rest).to_string();
     format!("{day}{}", local.format("%-H:%M"))
 }

@@ -155,6 +155,9 @@ pub async fn start_watch(
 ) -> Result<WatchStarted, ApiError> {
     super::text::bounded("operator", "オペレーター名", operator, super::text::NAME_MAX_CHARS)?;
     let operator = operator.trim();
+    if operator == caller.name {
+        return Err(ApiError::Refused("自分の画面はモニターできません".to_string()));
+    }
     if state.store.floor_agent(operator).await?.is_none() {
         return Err(ApiError::NotFound(format!(
             "{operator} さんはサインインしていません。モニターできるのはサインイン中のオペレーターだけです"
@@ -212,13 +215,14 @@ pub async fn finish_watch(state: &AppState, id: u64) -> Result<(), ApiError> {
 pub async fn expire_after_call(state: &AppState) -> Result<(), ApiError> {
     let now = state.clock.now();
     let policy = state.policy.floor.clone();
+    let max = chrono::Duration::seconds(i64::from(policy.after_call_max_seconds));
     let due: Vec<String> = state
         .store
-        .floor_agents()
+        .after_call_since()
         .await?
         .into_iter()
-        .filter(|a| after_call_expired(&a.status, now, &policy).is_some())
-        .map(|a| a.operator)
+        .filter(|(_, since)| *since + max <= now)
+        .map(|(operator, _)| operator)
         .collect();
     for operator in due {
         let p = policy.clone();

@@ -171,6 +171,14 @@ impl FloorStore for ThisStore {
         row.as_ref().map(agent_from_row).transpose()
     }
 
+    async fn after_call_since(&self) -> Result<Vec<(String, DateTime<Utc>)>, StoreError> {
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT operator, since FROM agent_states WHERE state = 'after_call'")
+                .fetch_all(self.reader())
+                .await?;
+        rows.into_iter().map(|(op, since)| Ok((op, parse_instant(&since)?))).collect()
+    }
+
     async fn state_log(
         &self,
         from: DateTime<Utc>,

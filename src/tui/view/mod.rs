@@ -267,9 +267,7 @@ fn draw_hints(state: &State, frame: &mut Frame, area: Rect) {
 
 /// Japan time, for everything the operator reads.
 pub(crate) fn jst(t: DateTime<Utc>) -> DateTime<FixedOffset> {
-    let offset =
-        FixedOffset::east_opt(9 * 3600).unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"));
-    t.with_timezone(&offset)
+    t.with_timezone(&crate::domain::jst::JST)
 }
 
 fn draw_status(state: &State, frame: &mut Frame, area: Rect) {

@@ -34,3 +34,6 @@ CREATE TABLE hand_raises (
     lowered_at      TEXT
 );
 CREATE INDEX hand_raises_operator ON hand_raises (operator, id);
+
+-- The floor names the campaign a call works (the member leased with that call).
+CREATE INDEX campaign_members_lease_call ON campaign_members (lease_call_id);

@@ -1,0 +1,168 @@
+//! Slips of the keyboard and the ear: readings found although the query holds one slip (a
+//! letter or kana dropped, two adjacent ones swapped, a wrong vowel or kana).
+//!
+//! Everything is read from posting lists the index already has (no memory of its own), and
+//! the work is bounded. Two steps, the second only for a short query the first did not mend:
+//!
+//! - **Near the break**, any length (`iryouhoujnshadan...byouin`): the longest prefix of the
+//!   query that still starts some reading is found (the readings starting with its first kana
+//!   that make a short posting list are read once, and the longest start they share with the
+//!   query is the break); the slip is at or a few letters before where that prefix breaks
+//!   (when it lies among those first, common kana, the windows go back to the start). Only a small window there is mended (a letter put back, a swap undone, a
+//!   vowel changed, a letter taken out), the unchanged prefix and tail name the candidates
+//!   through their grams, and each candidate is checked for starting with the whole mended
+//!   query. The work follows the window, not the query's length. Romaji `n` that Hepburn
+//!   leaves open (shinichi しにち / しんいち, sannomiya さんのみや where the IME reads
+//!   さんおみや) is read whichever way lets the prefix run on, and both ways in the tail.
+//! - **Anywhere**, short queries ([`MAX_QUERY_ROMAJI`], [`MAX_QUERY`] for kana): romaji (`tnabe`, `tanbe`, `tanebe`): every
+//!   spelling one letter edit away that reads as romaji is read as kana, and each distinct
+//!   reading (at most [`MAX_STEMS`], the most selective first, within [`MAX_READ`] posting
+//!   entries) is looked for as a reading start. Kana (`たべ`, `たべな`): for each place the
+//!   slip may be, the documents holding the query's start and every kana pair away from that
+//!   place are read, and each is checked for starting with the query one edit away.
+//!
+//! A slip is mended in the letters typed, then read as a key: a romaji slip of one letter can
+//! be two kana (`tanbe` → たんべ for たなべ), and a kana swap can meet a long vowel the key
+//! collapses (こうほくょびういん). At most [`MAX_CHECKED`] candidate documents are checked
+//! per step. The index ranks these hits below every exact match and runs this step only when
+//! the exact steps found too little.
+//!
+//! `near_break.rs` holds the first algorithm, `anywhere.rs` the second; their limits are in
+//! `search::tuning::typo`.
+
+mod anywhere;
+mod near_break;
+
+#[cfg(test)]
+mod tests;
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use super::kana_code;
+use super::normalize::reading_key;
+use super::postings::{Postings, bigram, start_gram};
+use crate::search::tuning::typo::{
+    MAX_CHECKED, MAX_LETTERS, MAX_LIST, MAX_QUERY, MAX_QUERY_ROMAJI, MAX_READ, MAX_STEMS, MIN_KANA,
+};
+use anywhere::{kana_anywhere, romaji_anywhere};
+use near_break::Script;
+
+/// Documents whose reading (one of its alternatives, separated by `sep` in `key(doc)`, in
+/// [`kana_code`]'s reading-key bytes) starts with the query mended by one slip, ascending; at most [`MAX_CHECKED`] checked per way.
+pub fn matches<'k>(folded: &str, grams: &Postings, key: &dyn Fn(u32) -> &'k [u8], sep: u8) -> Vec<u32> {
+    let readings = Readings { grams, key, sep, known: Default::default() };
+    let letters: Vec<char> = folded.chars().collect();
+    if letters.len() > MAX_LETTERS {
+        return Vec::new();
+    }
+    let mut out = if letters.iter().all(|&c| is_kana(c)) {
+        if reading_key(folded).chars().count() < MIN_KANA {
+            return Vec::new();
+        }
+        match readings.near_break(Script::Kana, &letters) {
+            found if !found.is_empty() => found,
+            _ if letters.len() <= MAX_QUERY => kana_anywhere(&readings, folded),
+            _ => Vec::new(),
+        }
+    } else if letters.iter().all(|&c| c.is_ascii_lowercase() || c == '-' || c == '\'') {
+        match readings.near_break(Script::Romaji, &letters) {
+            found if !found.is_empty() => found,
+            _ if letters.len() <= MAX_QUERY_ROMAJI => romaji_anywhere(&readings, folded),
+            _ => Vec::new(),
+        }
+    } else {
+        Vec::new()
+    };
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+const LETTERS: &str = "abcdefghijklmnopqrstuvwxyz";
+const VOWELS: &str = "aiueo";
+
+/// Everything the windowed step reads: the posting lists and each document's reading key.
+struct Readings<'a, 'k> {
+    grams: &'a Postings,
+    key: &'a dyn Fn(u32) -> &'k [u8],
+    sep: u8,
+    /// [`Readings::prefix_docs`] read so far, by prefix.
+    known: RefCell<HashMap<String, Vec<u32>>>,
+}
+
+impl Readings<'_, '_> {
+    /// The documents whose reading starts with one of `stems` (reading keys), the most
+    /// selective first, within [`MAX_STEMS`] stems, [`MAX_READ`] entries read and
+    /// [`MAX_CHECKED`] documents checked.
+    fn look_for(&self, stems: Vec<String>) -> Vec<u32> {
+        let mut out = Vec::new();
+        // The most selective readings first: the budget then cuts the costly ones.
+        let mut stems: Vec<(usize, String, Vec<Vec<u64>>)> = stems
+            .into_iter()
+            .filter_map(|stem| {
+                let chars: Vec<char> = stem.chars().collect();
+                let groups = start_groups(&chars, None)?;
+                let size = rarest(self.grams, &groups);
+                (size > 0 && size <= MAX_LIST).then_some((size, stem, groups))
+            })
+            .collect();
+        stems.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+        let (mut checked, mut read) = (0usize, 0usize);
+        for (size, stem, groups) in stems.iter().take(MAX_STEMS) {
+            read += size;
+            if checked >= MAX_CHECKED || read > MAX_READ {
+                break;
+            }
+            let needle = kana_code::key(stem);
+            for doc in self.grams.intersect(groups) {
+                if checked >= MAX_CHECKED {
+                    break;
+                }
+                checked += 1;
+                if alternatives((self.key)(doc), self.sep).any(|alt| alt.starts_with(&needle)) {
+                    out.push(doc);
+                }
+            }
+        }
+        out
+    }
+}
+
+fn is_kana(c: char) -> bool {
+    matches!(c, '\u{3041}'..='\u{309F}' | 'ー')
+}
+
+fn alternatives(key: &[u8], sep: u8) -> impl Iterator<Item = &[u8]> {
+    key.split(move |&b| b == sep)
+}
+
+/// Length of the shortest list among `groups` (a group is a union of grams).
+fn rarest(grams: &Postings, groups: &[Vec<u64>]) -> usize {
+    groups.iter().map(|g| g.iter().map(|&x| grams.count(x)).sum::<usize>()).min().unwrap_or(usize::MAX)
+}
+
+/// The groups for "a reading starting with `chars`": its first kana as a start, and every pair,
+/// leaving out `skip` = (d, width): the `width` pairs from the one ending at `d` on (the ones a
+/// slip at `d` may have broken; the start too when `d` is 0). `None` when that leaves less
+/// than two groups (too little to read few lists).
+fn start_groups(chars: &[char], skip: Option<(usize, usize)>) -> Option<Vec<Vec<u64>>> {
+    let mut groups = Vec::new();
+    let first = *chars.first()?;
+    if skip.is_none_or(|(d, _)| d > 0) {
+        groups.push(vec![start_gram(first)]);
+    }
+    for j in 0..chars.len().saturating_sub(1) {
+        // Pair j is chars[j], chars[j + 1]; the one ending at d is j = d - 1.
+        if let Some((d, width)) = skip
+            && j + 1 >= d
+            && j + 1 < d + width
+        {
+            continue;
+        }
+        groups.push(vec![bigram(chars[j], chars[j + 1])]);
+    }
+    groups.sort();
+    groups.dedup();
+    (groups.len() >= 2).then_some(groups)
+}
