@@ -222,6 +222,12 @@ async fn healthz_needs_no_token() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     assert!(body["institutions"].as_u64().is_some_and(|n| n >= 2000), "{body}");
+    // Ready once lookups are answered and the database answers (r26), no token needed.
+    let resp = http().get(url("/readyz")).send().await.expect("request");
+    assert_eq!(resp.status(), StatusCode::OK);
+    let ready: Value = resp.json().await.expect("json");
+    assert_eq!(ready["status"], "ready", "{ready}");
+    assert_eq!(ready["lookup"], "ready", "{ready}");
 }
 
 #[tokio::test]

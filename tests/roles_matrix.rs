@@ -79,6 +79,7 @@ fn routes(f: &Fixture) -> Vec<((&'static str, &'static str), Route)> {
     let empty = || Some(json!({}));
     vec![
         (("get", "/healthz"), route("/healthz", Public, None, 200)),
+        (("get", "/readyz"), route("/readyz", Public, None, 200)),
         (("get", "/openapi.json"), route("/openapi.json", Public, None, 200)),
         (("get", "/v1/me"), route("/v1/me", Staff, None, 200)),
         (("get", "/v1/institutions"), route("/v1/institutions?q=%E7%97%85%E9%99%A2", Staff, None, 200)),

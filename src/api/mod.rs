@@ -430,6 +430,16 @@ pub struct AuditVerifyResult {
     pub first_broken_seq: Option<i64>,
 }
 
+/// `GET /readyz` when the server can take work: lookups answered, the database reached.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Readiness {
+    /// `ready`.
+    pub status: String,
+    pub lookup: LookupReadiness,
+    /// How long the database took to answer the check, in milliseconds.
+    pub database_ms: u64,
+}
+
 /// `GET /healthz`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Health {

@@ -96,6 +96,7 @@ pub fn router_with(state: AppState, limits: &Limits) -> Router {
     };
     let api = Router::new()
         .route("/healthz", get(admin::healthz))
+        .route("/readyz", get(admin::readyz))
         .route("/openapi.json", get(openapi_json))
         .route("/v1/me", get(admin::me))
         .route("/v1/institutions", get(institutions::lookup))

@@ -12,6 +12,7 @@ use super::{events, routes};
     info(title = "madoguchi API", description = "オンライン資格確認コールセンターの API。エラーはすべて {\"error\":{\"code\",\"message\"}} の形。"),
     paths(
         routes::admin::healthz,
+        routes::admin::readyz,
         super::openapi_json,
         routes::admin::me,
         routes::institutions::lookup,
@@ -145,7 +146,7 @@ mod tests {
         let doc = serde_json::to_value(ApiDoc::openapi()).expect("serialises");
         assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.1")), "{}", doc["openapi"]);
         let paths = doc["paths"].as_object().expect("paths");
-        assert_eq!(paths.len(), 43, "{:?}", paths.keys().collect::<Vec<_>>());
+        assert_eq!(paths.len(), 44, "{:?}", paths.keys().collect::<Vec<_>>());
         let put = &paths["/v1/institutions/{code}/reader-application"]["put"]["responses"];
         for status in ["200", "400", "401", "403", "404", "408", "409", "412", "413", "422", "428", "429"] {
             assert!(put.get(status).is_some(), "PUT reader-application documents {status}");

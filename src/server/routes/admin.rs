@@ -3,7 +3,7 @@
 
 use axum::extract::State;
 
-use crate::api::{Dashboard, DeadlineBatchRequest, DeadlineBatchResult, Health, Me};
+use crate::api::{Dashboard, DeadlineBatchRequest, DeadlineBatchResult, Health, Me, Readiness};
 use crate::server::auth::{Staff, Supervisor};
 use crate::server::error::ApiError;
 use crate::server::extract::AppJson;
@@ -15,6 +15,18 @@ use crate::server::usecase;
     responses((status = 200, description = "The server is up", body = Health)))]
 pub async fn healthz(State(state): State<AppState>) -> AppJson<Health> {
     AppJson(usecase::meta::health(&state))
+}
+
+/// Readiness, no token needed: 200 when lookups are answered and the database reached,
+/// else 503 with the reason (and `Retry-After` while the database is away), so a load
+/// balancer stops sending work during an index build or a database outage.
+#[utoipa::path(get, path = "/readyz", tag = "meta",
+    responses(
+        (status = 200, description = "Ready for work", body = Readiness),
+        (status = 503, description = "Not ready: the index is loading, or the database is away", body = crate::api::ErrorBody),
+    ))]
+pub async fn readyz(State(state): State<AppState>) -> Result<AppJson<Readiness>, ApiError> {
+    Ok(AppJson(usecase::meta::readiness(&state).await?))
 }
 
 /// Who the token belongs to and the business date (for the status bar).
