@@ -325,6 +325,17 @@ pub mod ui {
     pub const ROLES: [&str; 6] = ["院長・開設者", "事務長", "事務担当", "薬剤師", "システム事業者", "その他"];
 }
 
+/// What the operator reads once a call-back is registered.
+pub fn callback_registered(cb: &crate::domain::CallBack) -> String {
+    format!(
+        "折り返し #{} を登録しました: {} {}（登録電話番号）予定 {}",
+        cb.id,
+        cb.name.as_deref().unwrap_or(&cb.code),
+        cb.phone,
+        super::view::jst(cb.due_at).format("%m/%d %H:%M")
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
