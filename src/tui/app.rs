@@ -30,6 +30,8 @@ use super::{TuiError, view};
 
 /// How long to wait before resending a change after a dropped connection.
 const RETRY_AFTER: Duration = Duration::from_secs(2);
+/// How long a call's note must rest before its FAQ suggestions are asked again.
+const SUGGEST_AFTER: Duration = Duration::from_millis(400);
 /// How long to wait before resubscribing to live events.
 const RESUBSCRIBE_AFTER: Duration = Duration::from_secs(3);
 
@@ -42,6 +44,7 @@ pub struct Effects {
     tx: mpsc::Sender<Action>,
     lookup_job: Option<JoinHandle<()>>,
     faq_job: Option<JoinHandle<()>>,
+    suggest_job: Option<JoinHandle<()>>,
     subscription: Option<JoinHandle<()>>,
     /// The frames of the console being watched, forwarded as actions.
     watch_job: Option<JoinHandle<()>>,
@@ -53,10 +56,15 @@ pub struct Effects {
 
 impl Drop for Effects {
     fn drop(&mut self) {
-        for job in
-            [self.lookup_job.take(), self.faq_job.take(), self.subscription.take(), self.watch_job.take()]
-                .into_iter()
-                .flatten()
+        for job in [
+            self.lookup_job.take(),
+            self.faq_job.take(),
+            self.suggest_job.take(),
+            self.subscription.take(),
+            self.watch_job.take(),
+        ]
+        .into_iter()
+        .flatten()
         {
             job.abort();
         }
@@ -75,6 +83,7 @@ impl Effects {
             tx,
             lookup_job: None,
             faq_job: None,
+            suggest_job: None,
             subscription: None,
             watch_job: None,
             live,
@@ -217,6 +226,17 @@ impl Effects {
                 self.faq_job = Some(self.spawn(move |c| async move {
                     let reply = c.faq(&query, FAQ_LIMIT).await;
                     Action::FaqDone { seq, reply }
+                }));
+            }
+            Effect::Suggest { seq, code, note } => {
+                if let Some(j) = self.suggest_job.take() {
+                    j.abort();
+                }
+                self.suggest_job = Some(self.spawn(move |c| async move {
+                    // Debounce: a note being typed sends one request once the typing pauses.
+                    tokio::time::sleep(SUGGEST_AFTER).await;
+                    let reply = c.faq_suggest(code.as_deref(), &note).await;
+                    Action::SuggestDone { seq, reply }
                 }));
             }
             Effect::StartCall { code } => {
