@@ -488,6 +488,48 @@ fn logs_written_to_a_file_or_pipe_carry_no_colour_codes() {
     assert!(!stderr.contains('\x1b'), "plain text when standard error is not a terminal: {stderr:?}");
 }
 
+/// `faq import` (issue 24): a file with a bad line imports nothing and names the line; a
+/// good file goes in one request, and an entry the server refuses is named with its line.
+#[test]
+fn faq_import_is_one_step_and_names_bad_lines() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("faq.db");
+    let file = dir.path().join("faq.jsonl");
+    let line = |i: usize| {
+        format!(
+            "{{\"id\": \"cli-{i}\", \"question\": \"れんげ制度の質問{i}\", \"answer\": \"れんげ制度の回答{i}\", \"category\": \"テスト\"}}\n"
+        )
+    };
+    let good: String = (0..30).map(line).collect();
+    std::fs::write(&file, format!("{good}{{\"id\": \"cli-bad\", \"question\": \"質問\"}}\n")).expect("write");
+    let out = madoguchi().args(["faq", "import"]).arg(&file).arg("--db").arg(&db).output().expect("run");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("faq.jsonl:31") && err.contains("何も取り込みませんでした"), "{err}");
+
+    std::fs::write(&file, &good).expect("write");
+    let out =
+        madoguchi().args(["faq", "import", "--json"]).arg(&file).arg("--db").arg(&db).output().expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["imported"], 30);
+    let found =
+        madoguchi().args(["faq", "れんげ制度の質問7", "--json", "--db"]).arg(&db).output().expect("run");
+    let v: Value = serde_json::from_slice(&found.stdout).expect("json");
+    assert_eq!(v["results"][0]["id"], "cli-7");
+
+    // A line the parser accepts but the server refuses (a question over 500 characters).
+    let long = format!(
+        "{good}{{\"id\": \"cli-long\", \"question\": \"{}\", \"answer\": \"回答\", \"category\": \"テスト\"}}\n",
+        "長".repeat(501)
+    );
+    std::fs::write(&file, long).expect("write");
+    let out = madoguchi().args(["faq", "import"]).arg(&file).arg("--db").arg(&db).output().expect("run");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("faq.jsonl:31: id `cli-long`") && err.contains("何も登録していません"), "{err}");
+}
+
 #[test]
 fn r26_admin_audit_events_carry_the_real_time_even_on_the_demo_date() {
     // The CLI's --db commands run on the demo business date (2021-07-15); issuing and revoking

@@ -104,6 +104,11 @@ fn routes(f: &Fixture) -> Vec<((&'static str, &'static str), Route)> {
         (("get", "/v1/reader-models"), route("/v1/reader-models", Staff, None, 200)),
         (("get", "/v1/faq"), route("/v1/faq?q=%E8%A3%9C%E5%8A%A9%E9%87%91", FaqReader, None, 200)),
         (("put", "/v1/faq/{id}"), route(format!("/v1/faq/{}", f.faq_id), Supervisor, empty(), 422)),
+        (("post", "/v1/faq/import"), route("/v1/faq/import", Supervisor, empty(), 422)),
+        (
+            ("get", "/v1/faq/suggest"),
+            route(format!("/v1/faq/suggest?code={code}&note=%E6%9C%9F%E9%99%90"), FaqReader, None, 200),
+        ),
         (("get", "/v1/audit"), route("/v1/audit", Staff, None, 200)),
         (("get", "/v1/audit/verify"), route("/v1/audit/verify", Supervisor, None, 200)),
         (("post", "/v1/calls"), route("/v1/calls", Staff, empty(), 200)),

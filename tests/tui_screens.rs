@@ -911,3 +911,95 @@ fn callback_form_and_dialog_callback() {
     let text = screen_text(&s);
     assert!(text.contains("Ctrl-Dの「折り返し」から開始でき、つながったらF4で変更を確定"), "{text}");
 }
+
+/// Suggestions during a call (issue 24): asked when the call opens and again as its note is
+/// typed; shown in the message line on every screen; F3 lists them with the first one's answer
+/// open (marked as a guess when the server is not confident); Enter puts it on the record.
+#[test]
+fn faq_suggestions_during_a_call() {
+    use madoguchi::api::FaqSuggestions;
+    use madoguchi::tui::Effect;
+    let mut s = base(false);
+    update(&mut s, Action::Command(Command::StartCall));
+    let fx = update(
+        &mut s,
+        Action::CallSaved(Ok(Call {
+            id: 31,
+            operator: "yamada".into(),
+            started_at: Utc.with_ymd_and_hms(2021, 7, 15, 0, 58, 0).unwrap(),
+            ended_at: None,
+            code: Some(CODE.into()),
+            note: String::new(),
+            ..Default::default()
+        })),
+    );
+    let asked: Vec<(u64, Option<String>, String)> = fx
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Suggest { seq, code, note } => Some((*seq, code.clone(), note.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(asked.len(), 1, "one request when the call opens: {fx:?}");
+    let (seq, code, note) = asked[0].clone();
+    assert_eq!((code.as_deref(), note.as_str()), (Some(CODE), ""));
+    let hit = |id: &str, q: &str, a: &str| FaqHit {
+        entry: FaqEntry {
+            id: id.into(),
+            question: q.into(),
+            answer: a.into(),
+            category: "カードリーダー".into(),
+            keywords: vec![],
+        },
+        score: 0.05,
+    };
+    update(
+        &mut s,
+        Action::SuggestDone {
+            seq,
+            reply: Ok(FaqSuggestions {
+                query: "機種未定 いつまで 機種 選ぶ 期限".into(),
+                results: vec![
+                    hit(
+                        "reader-undecided-deadline",
+                        "機種未定で申し込んだ場合、いつまでに機種を選べばよいですか。",
+                        "2021年8月1日（日）までに機種を選んでください。",
+                    ),
+                    hit(
+                        "reader-select-portal",
+                        "機種未定から機種を選ぶにはどうすればよいですか（ポータルサイト）。",
+                        "ポータルサイトの申込画面で変更します。",
+                    ),
+                    hit(
+                        "reader-undecided-after-deadline",
+                        "8月1日までに機種を選ばなかったらどうなりますか。",
+                        "申込はキャンセル扱いになります。",
+                    ),
+                ],
+                confident: false,
+            }),
+        },
+    );
+    s.message = None;
+    let text = screen_text(&s);
+    for part in ["応対中の候補（推測）F3:1.機種未定で", "2.機種未定から", "3.8月1日"] {
+        assert!(text.contains(part), "{part} in {text}");
+    }
+    snap!("suggestions_strip", s);
+
+    update(&mut s, Action::Command(Command::Faq));
+    snap!("suggestions_in_faq", s);
+    let fx = update(&mut s, Action::Command(Command::Confirm));
+    assert!(
+        fx.iter().any(|e| matches!(e, Effect::AttachFaq { call_id: 31, faq_id, copied: false } if faq_id == "reader-undecided-deadline")),
+        "Enter puts the suggestion on the call's record: {fx:?}"
+    );
+
+    // Typing the note asks again (the runner waits for a pause); typing a query replaces the list.
+    update(&mut s, Action::Command(Command::Calls));
+    let fx = update(&mut s, Action::Insert('補'));
+    assert!(fx.iter().any(|e| matches!(e, Effect::Suggest { note, .. } if note == "補")), "{fx:?}");
+    update(&mut s, Action::Command(Command::Faq));
+    type_str(&mut s, "期限");
+    assert_eq!(s.faq.suggested, None, "a typed query is a search, not suggestions");
+}

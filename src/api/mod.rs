@@ -10,8 +10,10 @@ use crate::domain::{
 };
 
 pub mod campaign;
+mod faq;
 mod floor;
 mod live_call;
+pub use faq::*;
 pub use floor::*;
 pub use live_call::*;
 

@@ -4,14 +4,17 @@
 //! - `relevance_institutions` / `relevance_faq`: recall@1/@5 (@10) on our own test sets.
 //! - `relevance_readings` / `relevance_typos`: readings inferred for real hospitals, and slips
 //!   of the keyboard over readings held exactly (top 5, tuning and held-out halves).
+//! - `faq_scale`: the FAQ at 1,786 and 20,000 entries: import, edit, index, query, suggestion.
 //! - `load`: lookups/s and changes/s against a running server from a second process.
 //! - `ssh` (+ `ssh_server`): real SSH sessions on loopback against `serve --ssh-listen`.
 
+pub mod faq_scale;
 pub mod load;
 pub mod query_mix;
 pub mod relevance_faq;
 pub mod relevance_institutions;
 pub mod relevance_readings;
+pub mod relevance_suggest;
 pub mod relevance_typos;
 pub mod search;
 pub mod ssh;

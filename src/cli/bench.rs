@@ -21,6 +21,12 @@ pub enum BenchCommand {
     Search(SearchArgs),
     /// Recall of the FAQ (and institution) search on the shipped relevance sets.
     Relevance,
+    /// The FAQ at 1,786 and 20,000 entries: import through a real server, one edit, the index,
+    /// query and suggestion latency.
+    Faq {
+        #[arg(long)]
+        json: bool,
+    },
     /// Lookups/s and changes/s against a server (run it from a second process with --server).
     Load(LoadArgs),
     /// Real SSH sessions on loopback against `serve --ssh-listen` (started here, over --db):
@@ -124,12 +130,18 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             let readings = crate::bench::relevance_readings::run_builtin();
             let typos = crate::bench::relevance_typos::run_builtin();
             let faq = crate::bench::relevance_faq::run_builtin()?;
+            let suggest = crate::bench::relevance_suggest::run_builtin().map_err(anyhow::Error::msg)?;
             output::lines([
                 institutions.to_string(),
                 readings.to_string(),
                 typos.to_string(),
                 faq.to_string(),
+                suggest.to_string(),
             ])
+        }
+        BenchCommand::Faq { json } => {
+            let report = crate::bench::faq_scale::run(&|line: &str| eprintln!("madoguchi: {line}")).await?;
+            if json { output::json(&report) } else { output::lines([report.to_string()]) }
         }
         BenchCommand::Load(a) => {
             if a.target.server.is_none() {

@@ -114,27 +114,39 @@ async fn import(args: FaqImportArgs) -> anyhow::Result<()> {
             rejected.len()
         );
     }
+    if parsed.entries.is_empty() {
+        bail!("{} に取り込める FAQ がありません", args.file.display());
+    }
     let session = args.target.connect().await?;
-    let mut imported = 0;
-    let mut failure = None;
-    for entry in &parsed.entries {
-        match session.client.put_faq(entry).await {
-            Ok(_) => imported += 1,
-            Err(e) => {
-                failure = Some(format!("FAQ {} を登録できません: {e}", entry.id));
-                break;
-            }
-        }
-    }
+    let result = session.client.import_faq(&parsed.entries).await;
     session.close().await;
-    if let Some(f) = failure {
-        bail!("{f}（{imported} 件は登録済み）");
-    }
+    let counts = match result {
+        Ok(counts) => counts,
+        Err(e) => {
+            // The server names bad entries by id: say on which line of the file each is.
+            let message = e.to_string();
+            let lines: Vec<String> = parsed
+                .entries
+                .iter()
+                .zip(&parsed.entry_lines)
+                .filter(|(entry, _)| message.contains(&format!("id `{}`", entry.id)))
+                .map(|(entry, line)| format!("{}:{line}: id `{}`", args.file.display(), entry.id))
+                .collect();
+            for l in &lines {
+                eprintln!("{l}");
+            }
+            bail!("FAQ を取り込めませんでした（何も登録していません）: {message}");
+        }
+    };
+    let imported = (counts.inserted + counts.updated) as usize;
     let report = FaqImportReport { imported, rejected };
     if args.json {
         return output::json(&report);
     }
-    let mut lines = vec![format!("FAQ {} 件を登録しました", report.imported)];
+    let mut lines = vec![format!(
+        "FAQ {} 件を登録しました（新規 {}、置き換え {}）",
+        report.imported, counts.inserted, counts.updated
+    )];
     for r in &report.rejected {
         lines.push(format!("  {}:{}: 取り込まず: {}", args.file.display(), r.line, r.reason));
     }

@@ -20,14 +20,17 @@ use crate::api::{
 };
 use crate::api::{
     AuditEvent, AuditVerifyResult, Call, ChangeReaderApplication, ChangeReceipt, Dashboard,
-    DeadlineBatchRequest, DeadlineBatchResult, ErrorBody, FaqEntry, FaqResponse, Health, InstitutionDetail,
-    IssuedToken, LookupResponse, Me, NewOperator, NewSshKey, ReaderApplicationView, Role, ServerEvent,
-    SetReading, SshKey, SshSession, StaleBody, StartCall, SubsidyView, UpdateCall,
+    DeadlineBatchRequest, DeadlineBatchResult, ErrorBody, FaqEntry, FaqImportResult, FaqResponse,
+    FaqSuggestions, Health, InstitutionDetail, IssuedToken, LookupResponse, Me, NewOperator, NewSshKey,
+    ReaderApplicationView, Role, ServerEvent, SetReading, SshKey, SshSession, StaleBody, StartCall,
+    SubsidyView, UpdateCall,
 };
 use crate::domain::{CallBack, CallBackOutcome, CallReport, ReaderModel};
 
 /// How long one ordinary request may take before the client calls the server unreachable.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a whole FAQ file's import may take (the server allows as long).
+const FAQ_IMPORT_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// What can go wrong talking to the server, sorted by what the console does about it.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -161,6 +164,26 @@ impl Client {
     }
     pub async fn faq(&self, q: &str, limit: u32) -> Result<FaqResponse, ClientError> {
         self.get("/v1/faq", &[("q", q.to_string()), ("limit", limit.to_string())]).await
+    }
+    /// Adds or replaces many FAQ entries in one step (supervisors): all or nothing.
+    pub async fn import_faq(&self, entries: &[FaqEntry]) -> Result<FaqImportResult, ClientError> {
+        #[derive(Serialize)]
+        struct Body<'a> {
+            entries: &'a [FaqEntry],
+        }
+        let rb = self.request(Method::POST, "/v1/faq/import").json(&Body { entries });
+        let resp = rb.timeout(FAQ_IMPORT_TIMEOUT).send().await.map_err(ClientError::from_reqwest)?;
+        let resp = check(resp).await?;
+        resp.json().await.map_err(ClientError::from_reqwest)
+    }
+    /// The FAQ entries a caller is most likely to ask about during a call (`code`: the open
+    /// institution; `note`: the call's note so far).
+    pub async fn faq_suggest(&self, code: Option<&str>, note: &str) -> Result<FaqSuggestions, ClientError> {
+        let mut q = vec![("note", note.to_string())];
+        if let Some(c) = code {
+            q.push(("code", c.to_string()));
+        }
+        self.get("/v1/faq/suggest", &q).await
     }
     /// Adds or replaces one FAQ entry (supervisors).
     pub async fn put_faq(&self, entry: &FaqEntry) -> Result<FaqEntry, ClientError> {

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod call;
 pub mod campaign;
 pub mod error;
+pub mod faq_context;
 pub mod floor;
 pub mod institution;
 pub mod jst;

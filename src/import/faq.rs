@@ -65,6 +65,8 @@ impl std::fmt::Display for BadLine {
 #[derive(Debug, Clone, Default)]
 pub struct FaqParse {
     pub entries: Vec<FaqEntry>,
+    /// The 1-based line of each entry in `entries`.
+    pub entry_lines: Vec<usize>,
     pub bad_lines: Vec<BadLine>,
 }
 
@@ -100,6 +102,7 @@ pub fn parse_faq_jsonl(mut reader: impl BufRead) -> FaqParse {
                 None => {
                     first_line_of.insert(entry.id.clone(), line_no);
                     parse.entries.push(entry);
+                    parse.entry_lines.push(line_no);
                 }
             },
             Err(error) => parse.bad_lines.push(BadLine { line: line_no, error }),

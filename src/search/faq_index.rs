@@ -160,12 +160,25 @@ fn question_terms(query: &str, synonyms: &Synonyms, params: &FaqParams) -> Vec<S
     terms
 }
 
+/// One entry's terms per field (question, answer, category, keywords) as (term id, summed
+/// token weight), and each field's weighted length. Tokenising (normalisation, readings) is the
+/// costly part of indexing, so these are kept: an edit or an import re-tokenises only the
+/// entries that changed, and the cheap second pass (`FaqIndex::derive`) runs once.
+#[derive(Debug, Clone, Default)]
+struct EntryTerms {
+    fields: [Vec<(u32, f32)>; 4],
+    lens: [f64; 4],
+}
+
 /// Ranked FAQ search over question, answer, category and keywords.
 pub struct FaqIndex {
     params: FaqParams,
     synonyms: Synonyms,
-    /// Term → id.
+    /// Term → id. Only grows between full builds: a term no entry has any more keeps its id
+    /// with an empty posting list (and counts as unknown in a question).
     vocab: HashMap<String, u32>,
+    /// Entry → its tokenised fields (pass 1), kept for incremental updates.
+    entries: Vec<EntryTerms>,
     /// Term id → (entry, weighted term frequency).
     postings: Vec<Vec<(u32, f32)>>,
     /// Entry → (term id, weighted term frequency), for feedback.
@@ -188,69 +201,130 @@ impl FaqIndex {
             params,
             synonyms,
             vocab: HashMap::new(),
+            entries: Vec::with_capacity(entries.len()),
             postings: Vec::new(),
-            doc_terms: Vec::with_capacity(entries.len()),
-            doc_len: Vec::with_capacity(entries.len()),
+            doc_terms: Vec::new(),
+            doc_len: Vec::new(),
             avg_len: 0.0,
         };
-        // Pass 1: each entry's tokens per field, with their weights, and field lengths.
-        let mut per_doc: Vec<[Vec<(u32, f64)>; 4]> = Vec::with_capacity(entries.len());
-        let mut field_len_sum = [0.0f64; 4];
         let mut readings = faq_readings::ReadingCache::default();
         for entry in entries {
-            let keywords = entry.keywords.join(" ");
-            let texts = [entry.question.as_str(), entry.answer.as_str(), entry.category.as_str(), &keywords];
-            let mut field = 0;
-            let fields: [Vec<(u32, f64)>; 4] = texts.map(|text| {
-                field += 1;
-                field_terms(field - 1, text, &index.synonyms, &params, &mut readings)
-                    .into_iter()
-                    .map(|token| {
-                        let w = token_weight(&token, &params);
-                        (index.term_id(token), w)
-                    })
-                    .collect()
-            });
-            for (f, toks) in fields.iter().enumerate() {
-                field_len_sum[f] += toks.iter().map(|t| t.1).sum::<f64>();
-            }
-            per_doc.push(fields);
+            let terms = index.entry_terms(entry, &mut readings);
+            index.entries.push(terms);
         }
-        let n = entries.len().max(1) as f64;
+        index.derive();
+        index
+    }
+
+    /// Makes the index hold `new` (document `i` is `new[i]`) when it held `old`: entries equal
+    /// in both (same id and content) keep their terms, the others are tokenised again, and the
+    /// corpus statistics are recomputed once. Returns how many entries were tokenised. When
+    /// nothing changed the index is left as it is; when the vocabulary has grown to twice the
+    /// terms in use, it is rebuilt from scratch instead, so dead terms do not pile up.
+    pub fn update(&mut self, old: &[FaqEntry], new: &[FaqEntry]) -> usize {
+        if old == new && self.entries.len() == new.len() {
+            return 0;
+        }
+        let mut previous: HashMap<&str, usize> = HashMap::with_capacity(old.len());
+        for (i, e) in old.iter().enumerate() {
+            previous.insert(e.id.as_str(), i);
+        }
+        let mut kept = std::mem::take(&mut self.entries);
+        let mut readings = faq_readings::ReadingCache::default();
+        let mut tokenised = 0;
+        let mut entries = Vec::with_capacity(new.len());
+        for e in new {
+            match previous.get(e.id.as_str()) {
+                Some(&i) if old[i] == *e && i < kept.len() => entries.push(std::mem::take(&mut kept[i])),
+                _ => {
+                    tokenised += 1;
+                    entries.push(self.entry_terms(e, &mut readings));
+                }
+            }
+        }
+        self.entries = entries;
+        self.derive();
+        let live = self.postings.iter().filter(|p| !p.is_empty()).count();
+        if self.vocab.len() > 2 * live + 1_000 {
+            *self = FaqIndex::build_with(new, self.params);
+            return new.len();
+        }
+        tokenised
+    }
+
+    /// Pass 1 for one entry: its tokens per field, with their weights, summed per term.
+    fn entry_terms(&mut self, entry: &FaqEntry, readings: &mut faq_readings::ReadingCache) -> EntryTerms {
+        let params = self.params;
+        let keywords = entry.keywords.join(" ");
+        let texts = [entry.question.as_str(), entry.answer.as_str(), entry.category.as_str(), &keywords];
+        let mut out = EntryTerms::default();
+        for (f, text) in texts.into_iter().enumerate() {
+            let mut summed: HashMap<u32, f64> = HashMap::new();
+            let mut order: Vec<u32> = Vec::new();
+            for token in field_terms(f, text, &self.synonyms, &params, readings) {
+                let w = token_weight(&token, &params);
+                let id = self.term_id(token);
+                out.lens[f] += w;
+                let slot = summed.entry(id).or_insert_with(|| {
+                    order.push(id);
+                    0.0
+                });
+                *slot += w;
+            }
+            out.fields[f] = order.into_iter().map(|id| (id, summed[&id] as f32)).collect();
+        }
+        out
+    }
+
+    /// Pass 2: each entry's weighted term frequencies (per-field length-normalised when
+    /// `per_field_norm`, else normalised later on the entry's whole weighted length), the
+    /// posting lists and the average length, from the entries' terms.
+    fn derive(&mut self) {
+        let params = self.params;
+        let n_docs = self.entries.len();
+        let n = n_docs.max(1) as f64;
+        let mut field_len_sum = [0.0f64; 4];
+        for e in &self.entries {
+            for (f, len) in e.lens.iter().enumerate() {
+                field_len_sum[f] += len;
+            }
+        }
         let field_avg = field_len_sum.map(|sum| (sum / n).max(1.0));
         let weights = [params.w_question, params.w_answer, params.w_category, params.w_keywords];
         let field_b = [params.b_short, params.b, params.b_short, params.b_short];
-        // Pass 2: each entry's weighted term frequencies (per-field length-normalised when
-        // `per_field_norm`, else normalised later on the entry's whole weighted length).
-        for (doc, fields) in per_doc.into_iter().enumerate() {
+        for p in &mut self.postings {
+            p.clear();
+        }
+        self.doc_terms = Vec::with_capacity(n_docs);
+        self.doc_len = Vec::with_capacity(n_docs);
+        for (doc, e) in self.entries.iter().enumerate() {
             let mut tf: HashMap<u32, f64> = HashMap::new();
             let mut len = 0.0;
-            for (f, toks) in fields.iter().enumerate() {
+            for (f, toks) in e.fields.iter().enumerate() {
                 if weights[f] <= 0.0 {
                     continue;
                 }
-                let flen: f64 = toks.iter().map(|t| t.1).sum();
+                let flen = e.lens[f];
                 let norm = if params.per_field_norm {
                     1.0 - field_b[f] + field_b[f] * flen / field_avg[f]
                 } else {
                     1.0
                 };
                 for &(id, w) in toks {
-                    *tf.entry(id).or_insert(0.0) += weights[f] * w / norm;
-                    len += weights[f] * w;
+                    *tf.entry(id).or_insert(0.0) += weights[f] * f64::from(w) / norm;
                 }
+                len += weights[f] * flen;
             }
             let mut terms: Vec<(u32, f32)> = tf.into_iter().map(|(t, f)| (t, f as f32)).collect();
             terms.sort_unstable_by_key(|&(t, _)| t);
             for &(t, f) in &terms {
-                index.postings[t as usize].push((doc as u32, f));
+                self.postings[t as usize].push((doc as u32, f));
             }
-            index.doc_terms.push(terms);
-            index.doc_len.push(len);
+            self.doc_terms.push(terms);
+            self.doc_len.push(len);
         }
-        let total: f64 = index.doc_len.iter().sum();
-        index.avg_len = if entries.is_empty() { 1.0 } else { (total / entries.len() as f64).max(1.0) };
-        index
+        let total: f64 = self.doc_len.iter().sum();
+        self.avg_len = if n_docs == 0 { 1.0 } else { (total / n_docs as f64).max(1.0) };
     }
 
     fn term_id(&mut self, token: String) -> u32 {
@@ -287,8 +361,8 @@ impl FaqIndex {
         for token in question_terms(query, &self.synonyms, &self.params) {
             let w = token_weight(&token, &self.params);
             match self.vocab.get(&token) {
-                Some(&id) => *q.entry(id).or_insert(0.0) += w,
-                None => unknown += w,
+                Some(&id) if !self.postings[id as usize].is_empty() => *q.entry(id).or_insert(0.0) += w,
+                _ => unknown += w,
             }
         }
         (q, unknown)
@@ -420,6 +494,27 @@ impl FaqCorpus {
         FaqCorpus { entries, index }
     }
 
+    /// Makes the corpus hold `entries` (the store's, by id), tokenising only the entries that
+    /// changed; returns how many were. An edit of one entry, or the same import seen again
+    /// from another server's notification, costs one entry or none, not a rebuild.
+    pub fn update(&mut self, entries: Vec<FaqEntry>) -> usize {
+        let tokenised = self.index.update(&self.entries, &entries);
+        self.entries = entries;
+        tokenised
+    }
+
+    /// The best `limit` entries for `query` at a call, from the call's `note` and the question
+    /// words of the institution's `context` (see [`super::faq_suggest`]).
+    pub fn suggest(&self, note: &str, context: &str, limit: usize) -> (Vec<FaqHit>, bool) {
+        let ranking = super::faq_suggest::suggest(&self.index, note, context, limit);
+        let hits = ranking
+            .hits
+            .into_iter()
+            .filter_map(|(doc, score)| self.entries.get(doc).map(|e| FaqHit { entry: e.clone(), score }))
+            .collect();
+        (hits, ranking.confident)
+    }
+
     /// The best `limit` entries for `query` with their scores, and whether the first answers it
     /// confidently (see [`FaqRanking`]).
     pub fn search(&self, query: &str, limit: usize) -> (Vec<FaqHit>, bool) {
@@ -478,6 +573,36 @@ mod tests {
         assert_eq!(top(&index, "機種がまだ決まっていない"), Some(1));
         assert_eq!(top(&index, "08000804583"), Some(2));
         assert_eq!(top(&index, "税込みですか"), Some(3));
+    }
+
+    /// An update ranks exactly as a fresh build over the same entries, and re-tokenises only
+    /// what changed.
+    #[test]
+    fn update_matches_a_fresh_build() {
+        let old = sample();
+        let mut new = old.clone();
+        new[1].answer = "2021年8月1日（日）までに機種を選定してください。期限後は取消です。".into();
+        new.remove(3);
+        new.push(entry("window", "申込の受付時間は", "平日9時から17時まで受け付けます。", &["受付時間"]));
+        let mut index = FaqIndex::build(&old);
+        assert_eq!(index.update(&old, &new), 2, "one changed, one new");
+        let fresh = FaqIndex::build(&new);
+        for q in ["機種未定 期限", "受付時間", "税込みですか", "カードリーダー 何台", "取消"]
+        {
+            // Scores are sums over a hash map's order: equal up to the last bits.
+            let (a, b) = (index.rank(q, 5), fresh.rank(q, 5));
+            assert_eq!(
+                a.hits.iter().map(|h| h.0).collect::<Vec<_>>(),
+                b.hits.iter().map(|h| h.0).collect::<Vec<_>>(),
+                "{q}"
+            );
+            for (x, y) in a.hits.iter().zip(&b.hits) {
+                assert!((x.1 - y.1).abs() < 1e-9, "{q}: {x:?} vs {y:?}");
+            }
+            assert_eq!(a.confident, b.confident, "{q}");
+        }
+        assert_eq!(index.update(&new, &new), 0, "nothing changed");
+        assert!(index.search("消費税", 5).is_empty(), "a removed entry's terms are gone");
     }
 
     #[test]

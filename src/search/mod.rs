@@ -24,6 +24,7 @@ pub mod faq_answer_types;
 pub mod faq_index;
 pub mod faq_match;
 pub mod faq_readings;
+pub mod faq_suggest;
 pub mod faq_tokens;
 pub mod institution_index;
 pub mod kana_code;

@@ -11,7 +11,7 @@ use tokio::sync::watch;
 
 use super::state::AppState;
 use crate::domain::ReaderStatus;
-use crate::search::{FaqCorpus, LookupIndex};
+use crate::search::LookupIndex;
 use crate::store::StoreError;
 
 /// Where the background build of the lookup index stands.
@@ -289,9 +289,12 @@ impl AppState {
         if same {
             return Ok(());
         }
-        let corpus = FaqCorpus::build(entries);
-        *self.faq.write().unwrap_or_else(PoisonError::into_inner) = corpus;
+        // Only the entries that changed are tokenised again (an edit costs one entry).
+        let mut corpus = self.faq.write().unwrap_or_else(PoisonError::into_inner);
+        let tokenised = corpus.update(entries);
+        drop(corpus);
         self.faq.clear_poison();
+        tracing::debug!(tokenised, "FAQ index updated");
         Ok(())
     }
 }

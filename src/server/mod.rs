@@ -66,6 +66,10 @@ use limits::RateLimits;
 
 /// Largest request body accepted (413 beyond).
 pub const BODY_LIMIT: usize = 64 * 1024;
+/// Largest body of `POST /v1/faq/import` (a whole portal's FAQ: 20,000 entries are ~10 MiB).
+pub const FAQ_IMPORT_BODY_LIMIT: usize = 32 * 1024 * 1024;
+/// How long `POST /v1/faq/import` may take.
+pub const FAQ_IMPORT_TIMEOUT: Duration = Duration::from_secs(120);
 /// Longest a request may take (408 beyond); `/v1/events` is exempt.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 
@@ -109,6 +113,7 @@ pub fn router_with(state: AppState, limits: &Limits) -> Router {
         )
         .route("/v1/reader-models", get(reader::models))
         .route("/v1/faq", get(faq::search))
+        .route("/v1/faq/suggest", get(faq::suggest))
         .route("/v1/faq/{id}", put(faq::put))
         .route("/v1/audit", get(audit::list))
         .route("/v1/audit/verify", get(audit::verify))
@@ -137,6 +142,16 @@ pub fn router_with(state: AppState, limits: &Limits) -> Router {
     Router::new()
         .merge(api)
         .route("/v1/events", get(events::events))
+        // A whole FAQ file in one request: a larger body, and time to write 20,000 entries.
+        .route(
+            "/v1/faq/import",
+            post(routes::faq::import)
+                .layer::<_, std::convert::Infallible>(DefaultBodyLimit::max(FAQ_IMPORT_BODY_LIMIT))
+                .layer::<_, std::convert::Infallible>(TimeoutLayer::with_status_code(
+                    StatusCode::REQUEST_TIMEOUT,
+                    FAQ_IMPORT_TIMEOUT,
+                )),
+        )
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn_with_state(RateLimits::new(limits), limits::rate_limit))

@@ -24,6 +24,8 @@ use super::{events, routes};
         routes::reader::change_application,
         routes::faq::search,
         routes::faq::put,
+        routes::faq::import,
+        routes::faq::suggest,
         routes::audit::list,
         routes::audit::verify,
         routes::calls::start,
@@ -146,7 +148,7 @@ mod tests {
         let doc = serde_json::to_value(ApiDoc::openapi()).expect("serialises");
         assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.1")), "{}", doc["openapi"]);
         let paths = doc["paths"].as_object().expect("paths");
-        assert_eq!(paths.len(), 44, "{:?}", paths.keys().collect::<Vec<_>>());
+        assert_eq!(paths.len(), 46, "{:?}", paths.keys().collect::<Vec<_>>());
         let put = &paths["/v1/institutions/{code}/reader-application"]["put"]["responses"];
         for status in ["200", "400", "401", "403", "404", "408", "409", "412", "413", "422", "428", "429"] {
             assert!(put.get(status).is_some(), "PUT reader-application documents {status}");

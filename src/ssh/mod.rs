@@ -47,7 +47,7 @@ use crate::api::SshSession;
 use crate::server::AppState;
 use crate::server::auth::{hash_token, new_token};
 use crate::store::{OperatorRecord, StoreError};
-use crate::tui::app::{End, Input};
+use crate::tui::input::{End, Input};
 use door::{Cutoff, DoorLimits, Guarded, Pending, PendingSlot, Refusal};
 use limiter::FailedLogins;
 

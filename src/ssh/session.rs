@@ -31,9 +31,10 @@ use super::watch::SessionWatches;
 use super::writer::ChannelWriter;
 use super::{KeyOwner, Shared};
 use crate::client::Client;
-use crate::tui::app::{End, Input, run_console_with};
+use crate::tui::app::run_console_with;
 use crate::tui::floor::Live;
 use crate::tui::input::InputParser;
+use crate::tui::input::{End, Input};
 use crate::tui::{Keymap, initial_state};
 
 /// Switches the client's terminal to the console's mode: alternate screen, bracketed paste,

@@ -16,8 +16,8 @@ use tokio::sync::mpsc;
 use crate::domain::floor::AgentEvent;
 use crate::server::AppState;
 use crate::server::usecase::floor as floor_usecase;
-use crate::tui::app::Input;
 use crate::tui::floor::{Frames, Tap, WatchSource};
+use crate::tui::input::Input;
 
 /// One console drawn by this door, as watchers reach it.
 struct Screen {

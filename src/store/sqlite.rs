@@ -227,11 +227,17 @@ impl SqliteStore {
                         continue;
                     }
                 };
+                // An FAQ import writes one audit entry per entry: its servers reload once.
+                let mut faq_told = false;
                 for (seq, operator, action, code, receipt_no, detail) in rows {
                     last = seq;
-                    if let Some(event) = feed_event(&operator, &action, code, receipt_no, &detail)
-                        && tx.send(event).await.is_err()
-                    {
+                    let Some(event) = feed_event(&operator, &action, code, receipt_no, &detail) else {
+                        continue;
+                    };
+                    if matches!(event, ServerEvent::FaqChanged) && std::mem::replace(&mut faq_told, true) {
+                        continue;
+                    }
+                    if tx.send(event).await.is_err() {
                         return;
                     }
                 }

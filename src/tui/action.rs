@@ -4,8 +4,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::api::{
-    AuditEvent, Call, ChangeReceipt, Dashboard, DeadlineBatchResult, FaqResponse, InstitutionDetail,
-    LookupResponse, Me, ReaderApplicationView, ServerEvent, SubsidyView, TakenCallBack,
+    AuditEvent, Call, ChangeReceipt, Dashboard, DeadlineBatchResult, FaqResponse, FaqSuggestions,
+    InstitutionDetail, LookupResponse, Me, ReaderApplicationView, ServerEvent, SubsidyView, TakenCallBack,
 };
 use crate::client::ClientError;
 use crate::domain::{CallBack, CallReport, ReaderModel};
@@ -65,6 +65,11 @@ pub enum Action {
     FaqDone {
         seq: u64,
         reply: Reply<FaqResponse>,
+    },
+    /// The FAQ suggestions for the open call (only the latest `seq` is shown).
+    SuggestDone {
+        seq: u64,
+        reply: Reply<FaqSuggestions>,
     },
     CallSaved(Reply<Call>),
     CallsLoaded(Reply<Vec<Call>>),

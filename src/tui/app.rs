@@ -21,6 +21,7 @@ use crate::client::Client;
 use super::action::Action;
 use super::effect::Effect;
 use super::floor::Live;
+pub use super::input::{End, Input};
 use super::keymap::Keymap;
 use super::state::State;
 use super::terminal::{self, Term};
@@ -29,6 +30,8 @@ use super::{TuiError, view};
 
 /// How long to wait before resending a change after a dropped connection.
 const RETRY_AFTER: Duration = Duration::from_secs(2);
+/// How long a call's note must rest before its FAQ suggestions are asked again.
+const SUGGEST_AFTER: Duration = Duration::from_millis(400);
 /// How long to wait before resubscribing to live events.
 const RESUBSCRIBE_AFTER: Duration = Duration::from_secs(3);
 
@@ -41,6 +44,7 @@ pub struct Effects {
     tx: mpsc::Sender<Action>,
     lookup_job: Option<JoinHandle<()>>,
     faq_job: Option<JoinHandle<()>>,
+    suggest_job: Option<JoinHandle<()>>,
     subscription: Option<JoinHandle<()>>,
     /// The frames of the console being watched, forwarded as actions.
     watch_job: Option<JoinHandle<()>>,
@@ -52,10 +56,15 @@ pub struct Effects {
 
 impl Drop for Effects {
     fn drop(&mut self) {
-        for job in
-            [self.lookup_job.take(), self.faq_job.take(), self.subscription.take(), self.watch_job.take()]
-                .into_iter()
-                .flatten()
+        for job in [
+            self.lookup_job.take(),
+            self.faq_job.take(),
+            self.suggest_job.take(),
+            self.subscription.take(),
+            self.watch_job.take(),
+        ]
+        .into_iter()
+        .flatten()
         {
             job.abort();
         }
@@ -74,6 +83,7 @@ impl Effects {
             tx,
             lookup_job: None,
             faq_job: None,
+            suggest_job: None,
             subscription: None,
             watch_job: None,
             live,
@@ -218,6 +228,17 @@ impl Effects {
                     Action::FaqDone { seq, reply }
                 }));
             }
+            Effect::Suggest { seq, code, note } => {
+                if let Some(j) = self.suggest_job.take() {
+                    j.abort();
+                }
+                self.suggest_job = Some(self.spawn(move |c| async move {
+                    // Debounce: a note being typed sends one request once the typing pauses.
+                    tokio::time::sleep(SUGGEST_AFTER).await;
+                    let reply = c.faq_suggest(code.as_deref(), &note).await;
+                    Action::SuggestDone { seq, reply }
+                }));
+            }
             Effect::StartCall { code } => {
                 self.spawn(|c| async move { Action::CallSaved(c.start_call(code.as_deref()).await) });
             }
@@ -345,57 +366,6 @@ pub fn session_id() -> String {
         b = t.to_le_bytes();
     }
     b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
-/// What a console's input source delivers: a terminal event, or the end of input.
-#[derive(Debug)]
-pub enum Input {
-    Event(Event),
-    /// Draw again though nothing changed (a supervisor began watching: the first frame).
-    Redraw,
-    End(End),
-}
-
-/// Why a console stopped. Anything but [`End::Quit`] means its terminal went away or was
-/// told to stop; the console then ends at once, whatever it shows. A change already sent is
-/// left to finish on the server (one transaction: committed or not, never half).
-#[derive(Debug)]
-pub enum End {
-    /// The operator quit.
-    Quit,
-    /// End of input: an empty read, a closed channel or pipe.
-    InputClosed,
-    /// Reading the terminal failed (a hung-up tty answers EIO).
-    InputError(std::io::Error),
-    /// Drawing failed: the terminal or the connection is gone.
-    OutputError(std::io::Error),
-    /// SIGTERM or SIGHUP.
-    Signal(&'static str),
-    /// The server ended the session (its key was removed, its operator revoked, shutdown).
-    Closed(String),
-}
-
-impl End {
-    /// Turns an end other than the operator's own quit into the console's error.
-    pub fn into_result(self) -> Result<(), TuiError> {
-        match self {
-            End::Quit => Ok(()),
-            other => Err(TuiError::Ended(other.to_string())),
-        }
-    }
-}
-
-impl std::fmt::Display for End {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            End::Quit => write!(f, "終了しました"),
-            End::InputClosed => write!(f, "端末の入力が終わりました（接続が切れました）"),
-            End::InputError(e) => write!(f, "端末を読めなくなりました（{e}）"),
-            End::OutputError(e) => write!(f, "端末に書けなくなりました（{e}）"),
-            End::Signal(s) => write!(f, "{s} を受けて終了しました"),
-            End::Closed(why) => write!(f, "{why}"),
-        }
-    }
 }
 
 /// Runs one console on any terminal until the operator quits or its input ends: the local

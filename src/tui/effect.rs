@@ -47,6 +47,13 @@ pub enum Effect {
         seq: u64,
         query: String,
     },
+    /// FAQ suggestions for the open call: its institution and its note so far (sent after a
+    /// short pause; a newer request replaces one still waiting).
+    Suggest {
+        seq: u64,
+        code: Option<String>,
+        note: String,
+    },
     StartCall {
         code: Option<String>,
     },

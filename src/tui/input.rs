@@ -8,6 +8,8 @@
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
+use super::TuiError;
+
 /// The longest unfinished sequence kept (a bracketed paste is one sequence). Beyond it the
 /// bytes are dropped: nobody pastes a megabyte into a lookup line, and a client must not be
 /// able to make the server buffer without bound.
@@ -70,6 +72,57 @@ fn convert(ev: terminput::Event) -> Option<Event> {
         }
         other => other,
     })
+}
+
+/// What a console's input source delivers: a terminal event, or the end of input.
+#[derive(Debug)]
+pub enum Input {
+    Event(Event),
+    /// Draw again though nothing changed (a supervisor began watching: the first frame).
+    Redraw,
+    End(End),
+}
+
+/// Why a console stopped. Anything but [`End::Quit`] means its terminal went away or was
+/// told to stop; the console then ends at once, whatever it shows. A change already sent is
+/// left to finish on the server (one transaction: committed or not, never half).
+#[derive(Debug)]
+pub enum End {
+    /// The operator quit.
+    Quit,
+    /// End of input: an empty read, a closed channel or pipe.
+    InputClosed,
+    /// Reading the terminal failed (a hung-up tty answers EIO).
+    InputError(std::io::Error),
+    /// Drawing failed: the terminal or the connection is gone.
+    OutputError(std::io::Error),
+    /// SIGTERM or SIGHUP.
+    Signal(&'static str),
+    /// The server ended the session (its key was removed, its operator revoked, shutdown).
+    Closed(String),
+}
+
+impl End {
+    /// Turns an end other than the operator's own quit into the console's error.
+    pub fn into_result(self) -> Result<(), TuiError> {
+        match self {
+            End::Quit => Ok(()),
+            other => Err(TuiError::Ended(other.to_string())),
+        }
+    }
+}
+
+impl std::fmt::Display for End {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            End::Quit => write!(f, "終了しました"),
+            End::InputClosed => write!(f, "端末の入力が終わりました（接続が切れました）"),
+            End::InputError(e) => write!(f, "端末を読めなくなりました（{e}）"),
+            End::OutputError(e) => write!(f, "端末に書けなくなりました（{e}）"),
+            End::Signal(s) => write!(f, "{s} を受けて終了しました"),
+            End::Closed(why) => write!(f, "{why}"),
+        }
+    }
 }
 
 #[cfg(test)]

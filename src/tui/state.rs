@@ -187,6 +187,9 @@ impl ChangeDialog {
 pub struct FaqState {
     pub search: SearchPane<FaqHit>,
     pub answer_scroll: u16,
+    /// `Some(confident)` while the list shows the open call's suggestions (query empty)
+    /// instead of a search's answer.
+    pub suggested: Option<bool>,
 }
 
 /// The FAQ screen reads as its search pane (`state.faq.results`, `state.faq.input`, ...).
@@ -370,6 +373,18 @@ pub struct State {
     pub next_key: u64,
     /// What was last copied (OSC 52), said in the status line.
     pub last_copied: Option<String>,
+    /// FAQ entries the caller of the open call is likely to ask about.
+    pub suggestions: Suggestions,
+}
+
+/// The FAQ suggestions of the open call: what was asked last (a request goes out only when
+/// the call, its institution or its note changes) and the latest answer.
+#[derive(Debug, Clone, Default)]
+pub struct Suggestions {
+    /// (call id, institution code, note) of the latest request.
+    pub asked: Option<(i64, Option<String>, String)>,
+    pub seq: u64,
+    pub latest: Option<crate::api::FaqSuggestions>,
 }
 
 impl State {
@@ -403,6 +418,7 @@ impl State {
             session_id: session_id.to_string(),
             next_key: 0,
             last_copied: None,
+            suggestions: Suggestions::default(),
         }
     }
 

@@ -310,6 +310,10 @@ pub mod ui {
     pub const LOOKUP_HINT: &str = "医療機関名・よみ・ローマ字・医療機関コード・電話番号を入力してください";
     pub const SEARCHING: &str = "検索中…";
     pub const FAQ_TITLE: &str = "FAQ 検索";
+    /// The FAQ list while it shows the open call's suggestions.
+    pub const FAQ_SUGGESTED: &str = "応対中の候補";
+    /// The same, when the server is not confident: a guess.
+    pub const FAQ_SUGGESTED_WEAK: &str = "応対中の候補（推測）";
     pub const FAQ_HINT: &str = "質問を入力してください（例: 機種未定 期限、補助金 上限）";
     pub const HELP_TITLE: &str = "キー一覧（使用中のキーマップから生成）";
     pub const CALLS_TITLE: &str = "応対記録（本日）";
@@ -319,6 +323,17 @@ pub mod ui {
     pub const CALLER_REQUIRED: &str = "お電話の方のお名前を入力してください";
     pub const MODEL_REQUIRED: &str = "機種を選んでください";
     pub const ROLES: [&str; 6] = ["院長・開設者", "事務長", "事務担当", "薬剤師", "システム事業者", "その他"];
+}
+
+/// What the operator reads once a call-back is registered.
+pub fn callback_registered(cb: &crate::domain::CallBack) -> String {
+    format!(
+        "折り返し #{} を登録しました: {} {}（登録電話番号）予定 {}",
+        cb.id,
+        cb.name.as_deref().unwrap_or(&cb.code),
+        cb.phone,
+        super::view::jst(cb.due_at).format("%m/%d %H:%M")
+    )
 }
 
 #[cfg(test)]

@@ -110,7 +110,7 @@ pub fn created(state: &mut State, from_dialog: bool, reply: Reply<CallBack>) -> 
     match reply {
         Ok(cb) => {
             state.calls.callback_form = None;
-            state.message = Some((Level::Info, registered_message(&cb)));
+            state.message = Some((Level::Info, crate::tui::text::callback_registered(&cb)));
             vec![Effect::LoadCallBacks]
         }
         Err(e) => {
@@ -119,17 +119,6 @@ pub fn created(state: &mut State, from_dialog: bool, reply: Reply<CallBack>) -> 
             vec![]
         }
     }
-}
-
-/// What the operator reads once a call-back is registered.
-pub fn registered_message(cb: &CallBack) -> String {
-    format!(
-        "折り返し #{} を登録しました: {} {}（登録電話番号）予定 {}",
-        cb.id,
-        cb.name.as_deref().unwrap_or(&cb.code),
-        cb.phone,
-        super::super::view::jst(cb.due_at).format("%m/%d %H:%M")
-    )
 }
 
 /// The open call-backs arrived (overdue first, as the server sorts them).

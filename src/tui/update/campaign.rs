@@ -314,7 +314,7 @@ fn replied(state: &mut State, reply: CampaignReply) -> Vec<Effect> {
                     let mut text =
                         format!("{} を「{outcome}」で記録しました。{next} で次の架電先へ", r.member.name);
                     if let Some(cb) = &r.callback {
-                        text.push_str(&format!("（{}）", super::callbacks::registered_message(cb)));
+                        text.push_str(&format!("（{}）", crate::tui::text::callback_registered(cb)));
                     }
                     state.message = Some((Level::Info, text));
                     let mut out = vec![Effect::LoadCalls];

@@ -348,7 +348,7 @@ pub fn callback_created(state: &mut State, reply: Reply<CallBack>) -> Vec<Effect
     }
     match reply {
         Ok(cb) => {
-            state.message = Some((Level::Info, super::callbacks::registered_message(&cb)));
+            state.message = Some((Level::Info, crate::tui::text::callback_registered(&cb)));
             d.stage = DialogStage::CallBackRegistered(Box::new(cb));
             vec![Effect::LoadCallBacks]
         }

@@ -69,11 +69,16 @@ fn on_the_record(state: &mut State, faq_id: String, copied: bool) -> Vec<Effect>
     vec![Effect::AttachFaq { call_id: call.id, faq_id, copied }]
 }
 
-/// Sends the current FAQ query as the newest one.
+/// Sends the current FAQ query as the newest one (an empty query shows the open call's
+/// suggestions again, if any).
 pub fn rerun(state: &mut State) -> Vec<Effect> {
+    state.faq.suggested = None;
     match state.faq.next_query() {
         Some((seq, query)) => vec![Effect::Faq { seq, query }],
-        None => vec![],
+        None => {
+            super::suggest::show_in_faq(state);
+            vec![]
+        }
     }
 }
 

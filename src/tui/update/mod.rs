@@ -13,6 +13,7 @@ pub use faq::FAQ_LIMIT;
 pub use lookup::LOOKUP_LIMIT;
 mod institution;
 mod lookup;
+mod suggest;
 
 use crate::api::ServerEvent;
 
@@ -44,6 +45,13 @@ pub fn needs_clock(state: &State) -> bool {
 
 /// Applies one action; returns the I/O to perform.
 pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
+    let mut effects = dispatch(state, action);
+    effects.extend(suggest::follow(state));
+    effects
+}
+
+/// Applies one action to the screen or workflow it concerns.
+fn dispatch(state: &mut State, action: Action) -> Vec<Effect> {
     if state.confirm_quit {
         match action {
             Action::Command(Command::Quit) | Action::Command(Command::Confirm) => {
@@ -99,6 +107,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::Command(Command::Faq) => {
             push_screen(state, Screen::Faq);
+            suggest::show_in_faq(state);
             vec![]
         }
         Action::Command(Command::Calls) => {
@@ -157,6 +166,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::ChangeDone { key, reply } => dialog::change_done(state, &key, reply),
         Action::RetryChange => dialog::retry(state),
         Action::FaqDone { seq, reply } => faq::done(state, seq, reply),
+        Action::SuggestDone { seq, reply } => suggest::done(state, seq, reply),
         Action::CallSaved(reply) => calls::saved(state, reply),
         Action::CallsLoaded(reply) => calls::loaded(state, reply),
         Action::DashboardLoaded(reply) => {

@@ -615,6 +615,9 @@ fn an_faq_answer_read_or_copied_during_a_call_goes_on_its_record() {
     // No call: Enter records nothing and says why.
     assert!(update(&mut s, Action::Command(Command::Confirm)).is_empty());
     s.calls.current = Some(crate::api::Call { id: 9, operator: "me".into(), ..Default::default() });
+    // The call's FAQ suggestions are asked on the first update after it opened.
+    let now = s.now;
+    assert!(matches!(&update(&mut s, Action::Tick(now))[..], [Effect::Suggest { .. }]));
     let fx = update(&mut s, Action::Command(Command::Confirm));
     assert!(
         matches!(&fx[..], [Effect::AttachFaq { call_id: 9, faq_id, copied: false }] if faq_id == "deadline-1")

@@ -28,7 +28,11 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect) {
 
     let [list_area, answer_area] =
         Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(rest);
-    let block = th.block(" 質問 ");
+    let block = match f.suggested {
+        Some(true) => th.block(format!(" {} ", ui::FAQ_SUGGESTED)),
+        Some(false) => th.block(format!(" {} ", ui::FAQ_SUGGESTED_WEAK)),
+        None => th.block(" 質問 "),
+    };
     let inner = block.inner(list_area);
     frame.render_widget(block, list_area);
     if let Some(e) = &f.error {
@@ -57,7 +61,9 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect) {
             let t = text::fit(&format!("{mark} {}", hit.entry.question), w, s.ellipsis);
             lines.push(if i == f.selected { Line::styled(t, th.selected()) } else { Line::raw(t) });
             let words = faq_match::matched_words(&f.shown_query, &hit.entry);
-            let why = if words.is_empty() {
+            let why = if f.suggested.is_some() {
+                "候補: 施設の状況とメモから".to_string()
+            } else if words.is_empty() {
                 "一致: 似た言い方（よみ・言い換え）".to_string()
             } else {
                 format!("一致: {}", words.join("・"))

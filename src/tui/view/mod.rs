@@ -115,10 +115,41 @@ fn draw_message(state: &State, frame: &mut Frame, area: Rect) {
         Some((Level::Info, m)) => (th.ok(), m.as_str()),
         Some((Level::Warn, m)) => (th.warn(), m.as_str()),
         Some((Level::Error, m)) => (th.error(), m.as_str()),
-        None => return,
+        None => return draw_suggestions(state, frame, area),
     };
     let line = Line::styled(text::truncate(msg, area.width as usize, s.ellipsis), style);
     frame.render_widget(Paragraph::new(line), area);
+}
+
+/// With no message to say and a call open: the call's FAQ suggestions in one line (a weak
+/// guess says so), and the key that opens them.
+fn draw_suggestions(state: &State, frame: &mut Frame, area: Rect) {
+    let Some(latest) = &state.suggestions.latest else { return };
+    if state.calls.current.is_none() || latest.results.is_empty() || state.screen == Screen::Faq {
+        return;
+    }
+    let th = Theme::of(state);
+    let s = sym(state);
+    let label = if latest.confident { ui::FAQ_SUGGESTED } else { ui::FAQ_SUGGESTED_WEAK };
+    let head = format!("{label} {}: ", state.key_name(Command::Faq));
+    // Each suggestion gets its share of the line, so all of them show at 80 columns.
+    let n = latest.results.len();
+    let share = (area.width as usize).saturating_sub(text::width(&head)) / n.max(1);
+    let questions: Vec<String> = latest
+        .results
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            let q = format!("{}.{}", i + 1, text::display(&h.entry.question));
+            text::truncate(&q, share.saturating_sub(1), s.ellipsis)
+        })
+        .collect();
+    let fitted = text::truncate(&format!("{head}{}", questions.join(" ")), area.width as usize, s.ellipsis);
+    let rest = fitted.strip_prefix(&head).unwrap_or(&fitted).to_string();
+    frame.render_widget(
+        Paragraph::new(Line::from(vec![Span::styled(head, th.key()), Span::styled(rest, th.dim())])),
+        area,
+    );
 }
 
 /// The actions worth a hint on each screen, in order.
