@@ -13,6 +13,7 @@ pub mod load;
 pub mod query_mix;
 pub mod relevance_faq;
 pub mod relevance_institutions;
+pub mod relevance_meaning;
 pub mod relevance_readings;
 pub mod relevance_suggest;
 pub mod relevance_typos;

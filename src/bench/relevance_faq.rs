@@ -286,6 +286,23 @@ pub fn evaluate(set: &FaqSet, params: FaqParams) -> Result<FaqRelevance, Relevan
     })
 }
 
+/// Tuning-half and held-out figures of any ranker over `set` (`rank` gives entry positions,
+/// best first): the same measure for a baseline as for `FaqIndex`.
+pub fn score_rankings(set: &FaqSet, rank: impl Fn(&str) -> Vec<usize>) -> (Metrics, Metrics) {
+    let mut sums = [Sums::default(); 2];
+    for case in &set.cases {
+        let ranks: Vec<usize> = rank(&case.query)
+            .into_iter()
+            .take(10)
+            .enumerate()
+            .filter(|(_, doc)| case.expected.contains(&set.entries[*doc].id))
+            .map(|(r, _)| r + 1)
+            .collect();
+        sums[usize::from(case.split == Split::Heldout)].add(&ranks, case.expected.len());
+    }
+    (sums[0].metrics(), sums[1].metrics())
+}
+
 /// Every shipped set with the default parameters, and the search latency at 2,000 entries.
 #[derive(Debug, Clone)]
 pub struct FaqBench {

@@ -104,6 +104,8 @@ pub struct SshBenchReport {
     pub idle_seconds: f64,
     /// Server CPU while every session sat idle, in % of one core.
     pub idle_cpu_percent: Option<f64>,
+    /// The same server with no session, over as long (its own timers: the change feed, sweeps).
+    pub idle_cpu_alone_percent: Option<f64>,
     pub rss_before_bytes: Option<u64>,
     pub rss_with_sessions_bytes: Option<u64>,
     pub rss_after_close_bytes: Option<u64>,
@@ -179,7 +181,12 @@ impl std::fmt::Display for SshBenchReport {
         writeln!(f, "                    connect → first lookup {}", self.rush_first_lookup)?;
         let cpu =
             self.idle_cpu_percent.map(|c| format!("{c:.2} % of one core")).unwrap_or_else(|| "?".into());
-        writeln!(f, "idle {} sessions for {:.0} s: server CPU {cpu}", self.sessions, self.idle_seconds)?;
+        let alone = self.idle_cpu_alone_percent.map(|c| format!("{c:.2} %")).unwrap_or_else(|| "?".into());
+        writeln!(
+            f,
+            "idle {} sessions for {:.0} s: server CPU {cpu} (with no session: {alone})",
+            self.sessions, self.idle_seconds
+        )?;
         let per = match (self.rss_before_bytes, self.rss_with_sessions_bytes) {
             (Some(a), Some(b)) if self.sessions > 0 => {
                 format!("{:.0} kB per session", (b as f64 - a as f64) / self.sessions as f64 / 1e3)
@@ -408,20 +415,49 @@ pub fn bench_key() -> Result<PrivateKey, String> {
     Ok(PrivateKey::from(russh::keys::ssh_key::private::Ed25519Keypair::from_seed(&seed)))
 }
 
-/// Runs every phase against `server`, logging in with `key` (registered to an operator).
+/// The server's CPU over `seconds` of waiting, as a percentage of one core.
+async fn idle_cpu(pid: u32, seconds: u64) -> Option<f64> {
+    let cpu0 = cpu_seconds(pid);
+    let start = Instant::now();
+    tokio::time::sleep(Duration::from_secs(seconds)).await;
+    let waited = start.elapsed().as_secs_f64();
+    match (cpu0, cpu_seconds(pid)) {
+        (Some(a), Some(b)) if waited > 0.0 => Some((b - a) / waited * 100.0),
+        _ => None,
+    }
+}
+
+/// Runs every phase against `server`, session `i` logging in with `keys[i]` (each registered
+/// to an operator of its own, as on a floor: one desk, one operator).
 pub async fn run(
     server: &ServerProcess,
     started: Instant,
-    key: PrivateKey,
+    keys: Vec<PrivateKey>,
     options: &SshBenchOptions,
     progress: &(dyn Fn(&str) + Sync),
 ) -> Result<SshBenchReport, String> {
-    let key = Arc::new(key);
+    let keys: Vec<Arc<PrivateKey>> = keys.into_iter().map(Arc::new).collect();
     let addr = server.ssh_addr.clone();
-    let n = options.sessions.max(1);
+    let n = options.sessions.clamp(1, keys.len().max(1));
+    let Some(key) = keys.first().cloned() else {
+        return Err("ベンチ用の鍵がありません".into());
+    };
     // "A running server": its index is built before the first session connects.
     let institutions = server.wait_until_indexed(Duration::from_secs(300)).await?;
     let index_ready = started.elapsed();
+    // The server's own idle cost, before any session, over as long as the sessions' idle phase.
+    let idle_alone = idle_cpu(server.pid, options.idle_seconds).await;
+    // The floor mix's two sessions sign in first, so the watched operator heads the floor's
+    // 受付可 rows (longest in state first) where the supervisor's session finds it; both are
+    // in before the first memory reading, so the figures per session are the bench's own.
+    let floor_sessions = match &options.floor {
+        Some(mix) => {
+            let watched = open(&addr, &Arc::new(mix.watched_key.clone())).await?.0;
+            let sv = open(&addr, &Arc::new(mix.supervisor_key.clone())).await?.0;
+            Some((watched, sv))
+        }
+        None => None,
+    };
     let rss_before = rss_bytes(server.pid);
 
     progress("1 セッションで接続しています…");
@@ -432,7 +468,7 @@ pub async fn run(
 
     progress(&format!("残り {} セッションで同時に接続しています…", n - 1));
     let mut tasks = Vec::new();
-    for _ in 1..n {
+    for key in keys.iter().take(n).skip(1) {
         let (addr, key) = (addr.clone(), key.clone());
         tasks.push(tokio::spawn(async move {
             let t0 = Instant::now();
@@ -464,14 +500,9 @@ pub async fn run(
     // Let the rush's last frames and requests settle before measuring idleness.
     tokio::time::sleep(Duration::from_secs(1)).await;
     let rss_with = rss_bytes(server.pid);
-    let cpu0 = cpu_seconds(server.pid);
     let idle_start = Instant::now();
-    tokio::time::sleep(Duration::from_secs(options.idle_seconds)).await;
+    let idle_cpu = idle_cpu(server.pid, options.idle_seconds).await;
     let idle = idle_start.elapsed().as_secs_f64();
-    let idle_cpu = match (cpu0, cpu_seconds(server.pid)) {
-        (Some(a), Some(b)) if idle > 0.0 => Some((b - a) / idle * 100.0),
-        _ => None,
-    };
 
     progress(&format!("1 セッションで {} 打鍵しています（ほかは待機）…", options.keystrokes));
     let mut missed = 0;
@@ -509,13 +540,11 @@ pub async fn run(
 
     let open_sessions = sessions.len();
     let mut floor = None;
-    if let Some(mix) = &options.floor {
+    if let (Some(mix), Some((watched, sv))) = (&options.floor, floor_sessions) {
         progress(&format!(
             "フロア: {} セッションが人の速さで {} 秒打鍵し、監督者が1人をモニターしています…",
             mix.typists, mix.seconds
         ));
-        let watched = open(&addr, &Arc::new(mix.watched_key.clone())).await?.0;
-        let sv = open(&addr, &Arc::new(mix.supervisor_key.clone())).await?.0;
         let (report, back) =
             super::ssh_floor::run(sessions, watched, &mix.watched, sv, mix.typists, mix.seconds).await;
         sessions = back;
@@ -540,6 +569,7 @@ pub async fn run(
         rush_first_lookup: Figures::of(lookups),
         idle_seconds: idle,
         idle_cpu_percent: idle_cpu,
+        idle_cpu_alone_percent: idle_alone,
         rss_before_bytes: rss_before,
         rss_with_sessions_bytes: rss_with,
         rss_after_close_bytes: rss_after,

@@ -15,7 +15,6 @@ use super::ssh::{Figures, QUERIES, Session, screen_text};
 /// Keys the supervisor's console understands (the default keymap).
 const CTRL_D: &[u8] = b"\x04";
 const TAB: &[u8] = b"\t";
-const DOWN: &[u8] = b"\x1b[B";
 const ENTER: &[u8] = b"\r";
 
 /// What the floor mix measured.
@@ -88,8 +87,8 @@ async fn start_watch(sv: &mut Session, watched: &str) -> Result<(), String> {
         send(sv, TAB).await?;
     }
     wait_text(sv, watched, Duration::from_secs(10)).await?;
-    // Rows by time in state: the bench's operator (signed in first), then the watched one.
-    send(sv, DOWN).await?;
+    // Rows by state, then time in state: the watched operator signed in first (see
+    // `ssh::run`), so it is the first row, where the selection starts.
     send(sv, ENTER).await?;
     wait_text(sv, &format!("モニター中: {watched}"), Duration::from_secs(10)).await
 }
@@ -199,16 +198,17 @@ pub(super) async fn run(
     (report, rest)
 }
 
-/// For each of the watched typist's keystrokes (sent, its first frame), how long after that
-/// frame the watcher's next frame came (none before the next keystroke: not counted).
+/// For each of the watched typist's keystrokes (sent, its first frame), how far behind that
+/// frame the watcher's first frame after the keystroke came (zero when it came first; none
+/// before the next keystroke: not counted).
 fn watcher_lags(keys: &[(Instant, Instant)], watcher: &[Instant]) -> Vec<Duration> {
     let mut out = Vec::new();
-    for (i, (_, frame)) in keys.iter().enumerate() {
-        let next_key = keys.get(i + 1).map(|(sent, _)| *sent);
-        if let Some(w) = watcher.iter().find(|w| **w >= *frame)
-            && next_key.is_none_or(|n| *w < n + Duration::from_secs(1))
+    for (i, (sent, frame)) in keys.iter().enumerate() {
+        let next_key = keys.get(i + 1).map(|(s, _)| *s);
+        if let Some(w) = watcher.iter().find(|w| **w >= *sent)
+            && next_key.is_none_or(|n| *w < n)
         {
-            out.push(w.duration_since(*frame));
+            out.push(w.saturating_duration_since(*frame));
         }
     }
     out
@@ -232,8 +232,9 @@ mod tests {
         let t0 = Instant::now();
         let ms = |n: u64| t0 + Duration::from_millis(n);
         let keys = vec![(ms(0), ms(5)), (ms(200), ms(206)), (ms(400), ms(404))];
-        let watcher = vec![ms(9), ms(215)];
+        let watcher = vec![ms(9), ms(215), ms(402)];
         let lags = watcher_lags(&keys, &watcher);
-        assert_eq!(lags, vec![Duration::from_millis(4), Duration::from_millis(9)]);
+        // The third: the watcher's frame came before the typist's own (no lag).
+        assert_eq!(lags, vec![Duration::from_millis(4), Duration::from_millis(9), Duration::ZERO]);
     }
 }

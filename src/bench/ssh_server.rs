@@ -25,8 +25,15 @@ pub struct ServerProcess {
 
 impl ServerProcess {
     /// Starts the server over `db` with its host key at `host_key`, and waits until it
-    /// listens (its index is built by then).
-    pub fn start(db: &str, host_key: &Path, as_of: Option<&str>) -> Result<ServerProcess, String> {
+    /// listens (its index is built by then). `desks`: how many SSH clients the bench opens at
+    /// once; they all come from 127.0.0.1, so the door lets that one address have as many
+    /// handshakes at once as that many desks would (its default is 16 per address).
+    pub fn start(
+        db: &str,
+        host_key: &Path,
+        as_of: Option<&str>,
+        desks: usize,
+    ) -> Result<ServerProcess, String> {
         let exe =
             std::env::current_exe().map_err(|e| format!("この実行ファイルの場所がわかりません: {e}"))?;
         let mut command = Command::new(exe);
@@ -37,6 +44,8 @@ impl ServerProcess {
         if let Some(d) = as_of {
             command.args(["--as-of", d]);
         }
+        let desks = desks.max(16).to_string();
+        command.args(["--ssh-max-unauthenticated", &desks, "--ssh-max-unauthenticated-per-address", &desks]);
         let mut child = command
             .env("MADOGUCHI_LOG", "warn")
             .stdin(Stdio::null())

@@ -20,7 +20,12 @@ pub enum BenchCommand {
     /// Per-keystroke lookup latency over the demo data, beside a memmem floor and fzf.
     Search(SearchArgs),
     /// Recall of the FAQ (and institution) search on the shipped relevance sets.
-    Relevance,
+    Relevance {
+        /// Weight of the FAQ's concept terms (synonyms) to try on the meaning sets instead of
+        /// the built-in one (0 turns them off).
+        #[arg(long, value_name = "W")]
+        faq_concept_weight: Option<f64>,
+    },
     /// The FAQ at 1,786 and 20,000 entries: import through a real server, one edit, the index,
     /// query and suggestion latency.
     Faq {
@@ -38,11 +43,12 @@ pub enum BenchCommand {
 #[derive(Debug, Clone, Args)]
 pub struct SshArgs {
     /// The database to serve (an existing one: the national demo is `madoguchi seed`).
-    /// An operator `bench-ssh` is added to it if missing; its key is removed afterwards.
+    /// Operators `bench-ssh-001`… (one per session; with `--typists`, also `bench-w` and the
+    /// supervisor `bench-sv`) are added to it if missing; their keys are removed afterwards.
     #[arg(long, value_name = "PATH_OR_URL")]
     pub db: String,
     /// Concurrent SSH sessions.
-    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u16).range(1..=500))]
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u16).range(1..=398))]
     pub sessions: u16,
     /// Seconds the sessions sit idle while the server's CPU is measured.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=120))]
@@ -125,18 +131,22 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             .await?;
             if a.json { output::json(&report) } else { output::lines([report.to_string()]) }
         }
-        BenchCommand::Relevance => {
+        BenchCommand::Relevance { faq_concept_weight } => {
             let institutions = crate::bench::relevance_institutions::run_builtin()?;
             let readings = crate::bench::relevance_readings::run_builtin();
             let typos = crate::bench::relevance_typos::run_builtin();
             let faq = crate::bench::relevance_faq::run_builtin()?;
             let suggest = crate::bench::relevance_suggest::run_builtin().map_err(anyhow::Error::msg)?;
+            let mut params = crate::search::faq_index::FaqParams::default();
+            params.w_concept = faq_concept_weight.unwrap_or(params.w_concept);
+            let meaning = crate::bench::relevance_meaning::compare(params)?;
             output::lines([
                 institutions.to_string(),
                 readings.to_string(),
                 typos.to_string(),
                 faq.to_string(),
                 suggest.to_string(),
+                meaning.iter().map(ToString::to_string).collect::<String>(),
             ])
         }
         BenchCommand::Faq { json } => {
@@ -169,10 +179,10 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     }
 }
 
-/// The operator the SSH bench logs in as.
+/// The operators the SSH bench logs in as: this, a dash and the session's number.
 const BENCH_OPERATOR: &str = "bench-ssh";
 /// The floor mix's watched operator and watching supervisor.
-const BENCH_WATCHED: &str = "bench-watched";
+const BENCH_WATCHED: &str = "bench-w";
 const BENCH_SUPERVISOR: &str = "bench-sv";
 
 /// Registers a fresh key for the bench operator, starts the server, runs the bench, stops the
@@ -183,12 +193,29 @@ async fn run_ssh(a: SshArgs) -> anyhow::Result<crate::bench::ssh::SshBenchReport
     let progress = |line: &str| eprintln!("madoguchi: {line}");
     let target = Target { db: Some(a.db.clone()), server: None, token: None, as_of: None, policy: None };
     use crate::api::Role;
-    let key = ssh::bench_key().map_err(anyhow::Error::msg)?;
-    let mut users = vec![(BENCH_OPERATOR, Role::Operator, key.clone())];
-    if a.typists > 0 {
-        users.push((BENCH_WATCHED, Role::Operator, ssh::bench_key().map_err(anyhow::Error::msg)?));
-        users.push((BENCH_SUPERVISOR, Role::Supervisor, ssh::bench_key().map_err(anyhow::Error::msg)?));
+    // One operator per session, as on a floor (the door caps sessions per operator).
+    let desks = usize::from(a.sessions);
+    let mut users = Vec::with_capacity(desks + 2);
+    for i in 1..=desks {
+        users.push((
+            format!("{BENCH_OPERATOR}-{i:03}"),
+            Role::Operator,
+            ssh::bench_key().map_err(anyhow::Error::msg)?,
+        ));
     }
+    if a.typists > 0 {
+        users.push((
+            BENCH_WATCHED.to_string(),
+            Role::Operator,
+            ssh::bench_key().map_err(anyhow::Error::msg)?,
+        ));
+        users.push((
+            BENCH_SUPERVISOR.to_string(),
+            Role::Supervisor,
+            ssh::bench_key().map_err(anyhow::Error::msg)?,
+        ));
+    }
+    progress(&format!("ベンチ用のオペレーター {} 人に鍵を登録しています…", users.len()));
     let session = target.connect().await?;
     let mut fingerprints = Vec::new();
     for (name, role, key) in &users {
@@ -214,9 +241,10 @@ async fn run_ssh(a: SshArgs) -> anyhow::Result<crate::bench::ssh::SshBenchReport
         typists: usize::from(a.typists),
         seconds: a.floor_seconds,
         watched: BENCH_WATCHED.to_string(),
-        watched_key: users[1].2.clone(),
-        supervisor_key: users[2].2.clone(),
+        watched_key: users[desks].2.clone(),
+        supervisor_key: users[desks + 1].2.clone(),
     });
+    let keys: Vec<_> = users.iter().take(desks).map(|u| u.2.clone()).collect();
 
     let scratch = Scratch::new().map_err(anyhow::Error::msg)?;
     let host_key = scratch.0.join("host_key");
@@ -224,8 +252,10 @@ async fn run_ssh(a: SshArgs) -> anyhow::Result<crate::bench::ssh::SshBenchReport
     let as_of = a.as_of.map(|d| d.to_string());
     progress("サーバーを起動しています（索引ができるまで）…");
     let started = std::time::Instant::now();
-    let server =
-        tokio::task::spawn_blocking(move || ServerProcess::start(&db, &host_key, as_of.as_deref())).await?;
+    let server = tokio::task::spawn_blocking(move || {
+        ServerProcess::start(&db, &host_key, as_of.as_deref(), desks + 2)
+    })
+    .await?;
     let result = match server {
         Ok(server) => {
             let options = SshBenchOptions {
@@ -234,7 +264,7 @@ async fn run_ssh(a: SshArgs) -> anyhow::Result<crate::bench::ssh::SshBenchReport
                 keystrokes: usize::from(a.keystrokes),
                 floor,
             };
-            let r = ssh::run(&server, started, key, &options, &progress).await;
+            let r = ssh::run(&server, started, keys, &options, &progress).await;
             tokio::task::spawn_blocking(move || server.stop()).await?;
             r
         }

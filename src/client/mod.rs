@@ -64,15 +64,33 @@ pub struct Client {
     http: reqwest::Client,
 }
 
+/// Idle connections one console keeps to its server between requests. A console starts by
+/// asking several things at once; kept, those connections would make every console hold about
+/// six, and a floor of consoles would meet the server's connection cap (`serve
+/// --max-connections`) at a sixth of its size.
+const IDLE_PER_CONSOLE: usize = 2;
+
 impl Client {
     /// `base_url` like `http://127.0.0.1:8080` (no trailing `/v1`).
     pub fn new(base_url: &str, token: Option<String>) -> Result<Client, ClientError> {
-        let http = reqwest::Client::builder()
+        Ok(Client::sharing(base_url, token, Client::pool(IDLE_PER_CONSOLE)?))
+    }
+
+    /// A connection pool keeping at most `idle` idle connections per server, for
+    /// [`Client::sharing`]: the consoles the SSH door draws share one, so a floor of them
+    /// holds as many connections as requests are in flight (plus one event stream each).
+    pub fn pool(idle: usize) -> Result<reqwest::Client, ClientError> {
+        reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
             .tcp_nodelay(true)
+            .pool_max_idle_per_host(idle)
             .build()
-            .map_err(|e| ClientError::Offline(e.to_string()))?;
-        Ok(Client { base: base_url.trim_end_matches('/').to_string(), token, http })
+            .map_err(|e| ClientError::Offline(e.to_string()))
+    }
+
+    /// A client for `token` over an existing pool (see [`Client::pool`]).
+    pub fn sharing(base_url: &str, token: Option<String>, http: reqwest::Client) -> Client {
+        Client { base: base_url.trim_end_matches('/').to_string(), token, http }
     }
 
     /// The server's base URL.

@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use crate::api::{FaqEntry, FaqHit};
 
 use super::faq_answer_types::{self, ANSWER_TYPE};
+use super::faq_concepts::{self, CONCEPT};
 use super::faq_readings::{self, READING};
 use super::faq_tokens::{Synonyms, TokenOptions, normalize, tokenize};
 
@@ -61,6 +62,11 @@ pub struct FaqParams {
     pub tokens: TokenOptions,
     /// Whether the synonym groups apply.
     pub synonyms: bool,
+    /// Concept terms (`faq_concepts`): words of one synonym group of the shipped dictionary
+    /// meet, added to the lexical terms ...
+    pub concepts: bool,
+    /// ... at this weight (low: shared characters still decide; a shared meaning adds).
+    pub w_concept: f64,
     /// The top answer is confident when it covers at least this share of the question's
     /// idf-weighted terms (see `FaqIndex::rank`) ...
     pub confident_at: f64,
@@ -91,6 +97,8 @@ impl Default for FaqParams {
             w_answer_type: 0.5,
             tokens: TokenOptions::default(),
             synonyms: true,
+            concepts: true,
+            w_concept: 0.3,
             confident_at: 0.4,
             confident_margin: 0.1,
         }
@@ -121,6 +129,7 @@ fn token_weight(token: &str, params: &FaqParams) -> f64 {
     match (chars.next(), chars.next()) {
         (Some(READING), _) => params.w_reading,
         (Some(ANSWER_TYPE), _) => params.w_answer_type,
+        (Some(CONCEPT), _) => params.w_concept,
         (Some('ぁ'..='ゖ'), _) => params.w_hiragana,
         (Some(c), None) if !c.is_ascii() => params.w_kanji_unigram,
         (Some(c), Some(_)) if c.is_ascii_digit() && !token.ends_with(|e: char| e.is_ascii()) => {
@@ -145,6 +154,9 @@ fn field_terms(
     if params.answer_types && field == 1 {
         terms.extend(faq_answer_types::stated(text).into_iter().map(|t| t.term()));
     }
+    if params.concepts && field <= 2 {
+        faq_concepts::SHIPPED.entry_terms(&normalize(text), &mut terms);
+    }
     terms
 }
 
@@ -156,6 +168,9 @@ fn question_terms(query: &str, synonyms: &Synonyms, params: &FaqParams) -> Vec<S
     }
     if params.answer_types {
         terms.extend(faq_answer_types::asked(query).into_iter().map(|t| t.term()));
+    }
+    if params.concepts {
+        faq_concepts::SHIPPED.question_terms(&normalize(query), &mut terms);
     }
     terms
 }

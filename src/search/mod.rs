@@ -15,12 +15,13 @@
 //! - `rules`: the fingerprint of this build's keying rules, so a snapshot keyed by another
 //!   build is rebuilt, not served.
 //! - `faq_tokens`: the script-preserving normaliser, synonyms and tokens the FAQ index uses.
-//! - `faq_readings`, `faq_answer_types`: reading terms (hiragana meets kanji) and question-word
-//!   → answer-type terms for the FAQ index.
+//! - `faq_readings`, `faq_answer_types`, `faq_concepts`: reading terms (hiragana meets kanji),
+//!   question-word → answer-type terms and concept terms (synonyms meet) for the FAQ index.
 //! - `faq_index`: BM25F over those terms for the FAQ, with the confidence of the top answer.
 //! - `faq_match`: why an FAQ entry matched (words to show and highlight).
 
 pub mod faq_answer_types;
+pub mod faq_concepts;
 pub mod faq_index;
 pub mod faq_match;
 pub mod faq_readings;

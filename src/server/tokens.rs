@@ -69,6 +69,13 @@ impl AppState {
         Ok(found)
     }
 
+    /// Moves on whenever the operators or their SSH keys may have changed (see
+    /// [`AppState::operators_changed`]): what the SSH door's sweep compares to know when the
+    /// owners of its open sessions must be read again.
+    pub fn operators_epoch(&self) -> u64 {
+        self.tokens.epoch.load(Ordering::Acquire)
+    }
+
     /// The operators table changed (or may have): no cached token is trusted any more.
     pub fn operators_changed(&self) {
         self.tokens.epoch.fetch_add(1, Ordering::AcqRel);

@@ -54,6 +54,9 @@ use limiter::FailedLogins;
 /// How often open sessions are checked against the key table (a removed key, a revoked
 /// operator): the longest such a session outlives its right to exist.
 pub const SWEEP_EVERY: Duration = Duration::from_secs(1);
+/// How often the sweep reads every open session's owner even when nothing says the operators
+/// or keys changed (a key replaced by another in the same second leaves their count alone).
+const OWNERS_RECHECK: Duration = Duration::from_secs(60);
 
 /// The operator a registered key belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,6 +110,8 @@ pub struct Shared {
     state: AppState,
     /// This process's API, over loopback: what each session's console talks to.
     api_base: String,
+    /// One connection pool for every session's console (each with its own token).
+    http: reqwest::Client,
     failures: Mutex<FailedLogins>,
     sessions: Mutex<HashMap<u64, OpenSession>>,
     next_id: AtomicU64,
@@ -119,6 +124,8 @@ pub struct Shared {
     epoch: Instant,
     /// When the door last logged a refused connection (the log stays bounded in a flood).
     last_refusal_log: Mutex<Option<Instant>>,
+    /// The operators' epoch at the sweep's last full check of session owners, and when it was.
+    owners_checked: Mutex<Option<(u64, Instant)>>,
     /// The consoles this door draws, for watching (モニター).
     screens: Arc<watch::Screens>,
 }
@@ -285,6 +292,15 @@ impl Shared {
                 }
             }
         }
+        // Owners are read again only when the operators or keys may have changed (the token
+        // watch's epoch moved, within about a second of a change on any server), and every
+        // OWNERS_RECHECK in any case: an idle floor costs the store nothing each second.
+        let epoch = self.state.operators_epoch();
+        let last = *self.owners_checked.lock().unwrap_or_else(|e| e.into_inner());
+        if last.is_some_and(|(e, at)| e == epoch && at.elapsed() < OWNERS_RECHECK) {
+            return;
+        }
+        let mut complete = true;
         let open: Vec<(u64, KeyOwner)> = open.into_iter().map(|(id, o, _)| (id, o)).collect();
         let mut checked: HashMap<String, Option<KeyOwner>> = HashMap::new();
         for (id, owner) in open {
@@ -296,12 +312,18 @@ impl Shared {
                         v
                     }
                     // The store is unreachable: keep the session, try again next time.
-                    Err(_) => continue,
+                    Err(_) => {
+                        complete = false;
+                        continue;
+                    }
                 },
             };
             if now.as_ref() != Some(&owner) {
                 self.end_session(id, "この鍵またはオペレーターの登録が取り消されたため、接続を終了しました");
             }
+        }
+        if complete {
+            *self.owners_checked.lock().unwrap_or_else(|e| e.into_inner()) = Some((epoch, Instant::now()));
         }
     }
 
@@ -403,6 +425,8 @@ pub enum SshError {
     HostKey(#[from] host_key::HostKeyError),
     #[error("SSH を {addr} で待ち受けできません: {source}。--ssh-listen で別のアドレスを指定してください")]
     Bind { addr: String, source: std::io::Error },
+    #[error("SSH のコンソール用 HTTP クライアントを作れません: {0}")]
+    Client(String),
 }
 
 /// The loopback URL of an API listening on `addr` (a wildcard address is reached on the
@@ -452,6 +476,10 @@ fn config(host_key: PrivateKey) -> Config {
     }
 }
 
+/// Idle loopback connections the door's consoles keep together (requests in flight may open
+/// more for as long as they last).
+const SHARED_IDLE_CONNECTIONS: usize = 32;
+
 /// Binds `listen` and serves consoles for `state`'s API at `api_base` until dropped.
 pub async fn start(
     listen: &str,
@@ -465,10 +493,13 @@ pub async fn start(
         .await
         .map_err(|source| SshError::Bind { addr: listen.to_string(), source })?;
     let addr = listener.local_addr().map_err(|source| SshError::Bind { addr: listen.to_string(), source })?;
+    let http =
+        crate::client::Client::pool(SHARED_IDLE_CONNECTIONS).map_err(|e| SshError::Client(e.to_string()))?;
     let shared = Arc::new(Shared {
         screens: Arc::new(watch::Screens::new(state.clone())),
         state,
         api_base,
+        http,
         failures: Mutex::new(FailedLogins::default()),
         sessions: Mutex::new(HashMap::new()),
         next_id: AtomicU64::new(1),
@@ -477,6 +508,7 @@ pub async fn start(
         draining: AtomicBool::new(false),
         epoch: Instant::now(),
         last_refusal_log: Mutex::new(None),
+        owners_checked: Mutex::new(None),
     });
     let config = Arc::new(config(host_key));
     let accept = {

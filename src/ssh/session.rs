@@ -345,14 +345,7 @@ async fn run_session(
 ) {
     let started = Instant::now();
     let token = shared.open_session_token(&owner);
-    let client = match Client::new(&shared.api_base, Some(token.token().to_string())) {
-        Ok(c) => c,
-        Err(e) => {
-            tracing::warn!("SSH session of {}: no API client: {e}", owner.operator.name);
-            let _ = handle.close(channel).await;
-            return;
-        }
-    };
+    let client = Client::sharing(&shared.api_base, Some(token.token().to_string()), shared.http.clone());
     let keymap = Keymap::builtin(terminal.keymap_name()).unwrap_or_else(Keymap::default_map);
     let display = terminal.display();
     let state = initial_state("ssh", &keymap, display.ascii, display.color);

@@ -108,14 +108,16 @@ pub struct OperatorRecord {
     pub role: Role,
 }
 
-/// A cheap fingerprint of the operators table (rows, newest id, revoked rows): any issue,
-/// revocation or row deleted by hand changes it, so a server that polls it knows when the
-/// tokens it trusts from its cache must be checked again.
+/// A cheap fingerprint of the operators table (rows, newest id, revoked rows) and of the SSH
+/// keys (rows): any issue, revocation, key added or removed, or row deleted by hand changes
+/// it, so a server that polls it knows when the tokens it trusts from its cache, and the
+/// owners of its open SSH sessions, must be checked again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct OperatorGeneration {
     pub rows: i64,
     pub max_id: i64,
     pub revoked: i64,
+    pub keys: i64,
 }
 
 /// Outcome of checking the audit chain end to end.

@@ -46,5 +46,7 @@ pub fn sessions(state: &AppState) -> Vec<SshSession> {
 pub async fn remove(state: &AppState, caller: &Caller, fingerprint: &str) -> Result<SshKey, ApiError> {
     let key = state.store.remove_ssh_key(fingerprint.trim(), &caller.name, state.clock.wall()).await?;
     tracing::info!("SSH key {} of {} removed by {}", key.fingerprint, key.operator, caller.name);
+    // The SSH door's sweep reads its sessions' owners again (other servers: the key count).
+    state.operators_changed();
     Ok(key)
 }

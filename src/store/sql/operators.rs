@@ -136,10 +136,12 @@ impl OperatorStore for ThisStore {
     }
 
     async fn operator_generation(&self) -> Result<OperatorGeneration, StoreError> {
-        let (rows, max_id, revoked): (i64, i64, i64) =
-            sqlx::query_as("SELECT COUNT(*), COALESCE(MAX(id), 0), COUNT(revoked_at) FROM operators")
-                .fetch_one(self.reader())
-                .await?;
-        Ok(OperatorGeneration { rows, max_id, revoked })
+        let (rows, max_id, revoked, keys): (i64, i64, i64, i64) = sqlx::query_as(
+            "SELECT COUNT(*), COALESCE(MAX(id), 0), COUNT(revoked_at), (SELECT COUNT(*) FROM ssh_keys) \
+             FROM operators",
+        )
+        .fetch_one(self.reader())
+        .await?;
+        Ok(OperatorGeneration { rows, max_id, revoked, keys })
     }
 }
