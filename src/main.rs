@@ -46,7 +46,8 @@ fn init_logging(cli: &Cli) {
         Some(Command::Serve(_)) if json => "info",
         Some(Command::Serve(_)) => "info,madoguchi::http=warn",
         None => "off",
-        _ => "warn,sqlx::query=error",
+        // The embedded server's request lines (a 503 while the index loads) are not the answer.
+        _ => "warn,sqlx::query=error,madoguchi::http=off",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("MADOGUCHI_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
