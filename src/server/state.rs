@@ -48,6 +48,10 @@ pub struct Shared {
     pub(super) ssh: SshSessions,
     /// The watches (モニター) begun on this server.
     pub watches: super::watch::Watches,
+    /// What `/metrics` reports (see `metrics.rs`).
+    pub metrics: super::metrics::Metrics,
+    /// Set when the server begins to stop: `/readyz` answers 503 `draining`.
+    draining: std::sync::atomic::AtomicBool,
     shutdown: watch::Sender<bool>,
 }
 
@@ -93,6 +97,8 @@ impl AppState {
                 tokens: Tokens::new(local_tokens),
                 ssh: SshSessions::default(),
                 watches: Default::default(),
+                metrics: Default::default(),
+                draining: Default::default(),
                 shutdown,
             }),
         };
@@ -100,6 +106,17 @@ impl AppState {
             state.start_index_build();
         }
         Ok(state)
+    }
+
+    /// The server is about to stop (SIGTERM): `/readyz` answers 503 `draining` from now on,
+    /// while requests are still answered.
+    pub fn begin_drain(&self) {
+        self.draining.store(true, std::sync::atomic::Ordering::Release);
+    }
+
+    /// True once [`AppState::begin_drain`] was called.
+    pub fn draining(&self) -> bool {
+        self.draining.load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// Tells long-lived responses (SSE) and background tasks to end, so graceful shutdown
