@@ -37,7 +37,13 @@ fn server() -> &'static (String, String) {
                 .expect("seed");
                 let token = "test-token-places".to_string();
                 store
-                    .add_operator("テスト窓口", Role::Operator, &hash_token(&token), "test", chrono::Utc::now())
+                    .add_operator(
+                        "テスト窓口",
+                        Role::Operator,
+                        &hash_token(&token),
+                        "test",
+                        chrono::Utc::now(),
+                    )
                     .await
                     .expect("add operator");
                 let as_of = NaiveDate::from_ymd_opt(2021, 7, 15).expect("date");
