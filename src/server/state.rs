@@ -48,6 +48,8 @@ pub struct Shared {
     pub(super) ssh: SshSessions,
     /// The watches (モニター) begun on this server.
     pub watches: super::watch::Watches,
+    /// 架電キャンペーン: `next` requests arriving together, leased in one transaction.
+    pub campaign_next: super::usecase::campaigns::NextQueue,
     shutdown: watch::Sender<bool>,
 }
 
@@ -93,6 +95,7 @@ impl AppState {
                 tokens: Tokens::new(local_tokens),
                 ssh: SshSessions::default(),
                 watches: Default::default(),
+                campaign_next: Default::default(),
                 shutdown,
             }),
         };
