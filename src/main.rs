@@ -6,27 +6,12 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
+use madoguchi::cli::serve::LogFormat;
 use madoguchi::cli::{Cli, Command};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    // The console owns the terminal: log only when asked. A one-shot command's standard error
-    // is its one-line answer: warnings, but not sqlx's "slow statement" (a full read of a
-    // national database is slow by nature and says nothing to do). Info for serve.
-    let default = match &cli.command {
-        Some(Command::Serve(_)) => "info",
-        None => "off",
-        _ => "warn,sqlx::query=error",
-    };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("MADOGUCHI_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    // Colours only on a terminal: a log written to a file or a journal stays plain text.
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
-
+    init_logging(&cli);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -47,6 +32,33 @@ fn main() -> ExitCode {
             let _ = writeln!(std::io::stderr(), "madoguchi: {}", one_line(&e));
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Sets up the log on standard error. The console owns the terminal: it logs only when asked.
+/// A one-shot command's standard error is its one-line answer: warnings, but not sqlx's "slow
+/// statement" (a full read of a national database is slow by nature and says nothing to do).
+/// `serve` logs at info: in plain text without a line per request (only failed ones), in JSON
+/// (`--log-format json`) with one. `MADOGUCHI_LOG` (a tracing filter) overrides the level.
+fn init_logging(cli: &Cli) {
+    let json = matches!(&cli.command, Some(Command::Serve(a)) if a.log_format == LogFormat::Json);
+    let default = match &cli.command {
+        Some(Command::Serve(_)) if json => "info",
+        Some(Command::Serve(_)) => "info,madoguchi::http=warn",
+        None => "off",
+        // The embedded server's request lines (a 503 while the index loads) are not the answer.
+        _ => "warn,sqlx::query=error,madoguchi::http=off",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("MADOGUCHI_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let log = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if json {
+        // Fields at the top level of each object; the request or SSH session it belongs to
+        // (its id, operator, key, address) under "span".
+        log.json().flatten_event(true).with_current_span(true).with_span_list(false).init();
+    } else {
+        // Colours only on a terminal: a log written to a file or a journal stays plain text.
+        log.with_ansi(std::io::stderr().is_terminal()).init();
     }
 }
 

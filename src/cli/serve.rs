@@ -42,6 +42,28 @@ pub struct ServeArgs {
     pub behind_tls: bool,
     #[command(flatten)]
     pub limits: LimitArgs,
+    /// On SIGTERM, keep answering HTTP this many seconds with `/readyz` at 503 `draining`
+    /// (the SSH door already closed, its consoles told), so the load balancer moves work
+    /// away before the listener closes; a second SIGTERM or Ctrl-C stops at once.
+    #[arg(long, default_value_t = 0, value_name = "SECS")]
+    pub drain_seconds: u64,
+    /// Serve Prometheus metrics (`GET /metrics`) on this address of its own; off unless given.
+    /// It has no token: keep it on loopback or a network only the monitoring reaches.
+    #[arg(long, value_name = "ADDR")]
+    pub metrics_listen: Option<String>,
+    /// The log on standard error: `plain` text, or `json`, one object per line with a line per
+    /// request (request id, route, status, latency, operator) for a log pipeline.
+    #[arg(long, value_enum, default_value_t = LogFormat::Plain, value_name = "FORMAT")]
+    pub log_format: LogFormat,
+}
+
+/// How `serve` writes its log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Text for a person (colours on a terminal); a line per request only for failures.
+    Plain,
+    /// One JSON object per line, every request included.
+    Json,
 }
 
 /// The SSH door's limits before a login (the session rules, idle time and sessions per
@@ -154,6 +176,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             "madoguchi: 警告: {addr} は他のマシンから届くアドレスですが、TLS なしの HTTP です。トークンと応対記録が平文で流れます。TLS を終端するリバースプロキシを前に置き（その場合は --behind-tls）、でなければ --listen 127.0.0.1:PORT にしてください"
         );
     }
+    if let Some(listen) = &args.metrics_listen {
+        start_metrics(listen, state.clone()).await?;
+    }
     let ssh = match &args.ssh_listen {
         Some(listen) => Some(std::sync::Arc::new(
             start_ssh(listen, args.ssh_host_key.as_ref(), &db, state.clone(), addr, args.door.limits(nofile))
@@ -161,18 +186,57 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         )),
         None => None,
     };
-    // On a signal the SSH sessions end first (each client's terminal restored, told why),
-    // while the API still answers them; then the API stops.
+    // On a signal: /readyz says draining; the SSH door closes and its sessions end (each
+    // client's terminal restored, told why) while the API still answers them; the API keeps
+    // answering for --drain-seconds; then it stops taking requests and finishes those in flight.
     let ssh_stop = ssh.clone();
+    let drain_state = state.clone();
+    let drain = Duration::from_secs(args.drain_seconds);
+    let first = crate::server::shutdown_signal();
     let shutdown = async move {
-        crate::server::shutdown_signal().await;
+        first.await;
+        let again = crate::server::shutdown_signal();
+        drain_state.begin_drain();
+        tracing::info!("stopping: /readyz answers 503 draining");
         if let Some(ssh) = ssh_stop {
             ssh.stop(std::time::Duration::from_secs(2)).await;
+        }
+        if !drain.is_zero() {
+            eprintln!(
+                "madoguchi: 停止の準備中です（/readyz は 503 draining）。{} 秒後に停止します（もう一度 SIGTERM か Ctrl-C で今すぐ）",
+                drain.as_secs()
+            );
+            tokio::select! {
+                () = tokio::time::sleep(drain) => {}
+                () = again => {}
+            }
         }
     };
     crate::server::run_with(listener, state, args.limits.limits(), shutdown).await?;
     drop(ssh);
     eprintln!("madoguchi: 停止しました");
+    Ok(())
+}
+
+/// Serves `/metrics` on `listen` until the server shuts down.
+async fn start_metrics(listen: &str, state: AppState) -> anyhow::Result<()> {
+    let listener = TcpListener::bind(listen).await.with_context(|| {
+        format!("{listen} で待ち受けできません（--metrics-listen）。別のアドレスを指定してください")
+    })?;
+    let addr = listener.local_addr()?;
+    eprintln!("madoguchi: http://{addr}/metrics でメトリクス（Prometheus）を出しています");
+    if crate::server::listen::off_loopback(addr) {
+        eprintln!(
+            "madoguchi: 注意: メトリクスにトークンはありません。{addr} に届くのが監視のネットワークだけであることを確かめてください"
+        );
+    }
+    let stop = state.shutdown_signal();
+    state.metrics.enable();
+    tokio::spawn(async move {
+        if let Err(e) = crate::server::metrics::serve(listener, state, stop).await {
+            tracing::error!("the metrics listener stopped: {e}");
+        }
+    });
     Ok(())
 }
 

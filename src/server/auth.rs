@@ -80,6 +80,10 @@ impl FromRequestParts<AppState> for Caller {
             .filter(|t| !t.is_empty())
             .ok_or(ApiError::Unauthorized)?;
         let op = state.operator_for(&hash_token(token)).await?.ok_or(ApiError::Unauthorized)?;
+        // The request's log line names the operator (see `request_log.rs`).
+        if let Some(slot) = parts.extensions.get::<super::request_log::OperatorSlot>() {
+            slot.set(&op.name);
+        }
         Ok(Caller { name: op.name, role: op.role })
     }
 }

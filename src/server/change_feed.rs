@@ -34,6 +34,11 @@ impl ChangeFeed {
         self.channel.subscribe()
     }
 
+    /// How many subscribers listen now (for `/metrics`).
+    pub fn subscribers(&self) -> usize {
+        self.channel.receiver_count()
+    }
+
     /// Tells this server's subscribers (none listening is fine).
     fn send(&self, event: ServerEvent) {
         let _ = self.channel.send(event);

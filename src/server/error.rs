@@ -51,6 +51,10 @@ pub enum ApiError {
     /// 503: the server is up but not ready for this yet (the lookup index is still loading).
     #[error("{0}")]
     Unavailable(String),
+    /// 503: the server is draining before it stops (a rolling restart): `/readyz` says so, so
+    /// the load balancer sends work elsewhere.
+    #[error("このサーバーは停止の準備中です（ローリング再起動）。別のサーバーを使ってください")]
+    Draining,
     /// 503 with `Retry-After`: the database is away (down, restarting, its disk full); the
     /// same request succeeds once it is back, and nothing of this one was done.
     #[error("{}", .0.message())]
@@ -81,13 +85,15 @@ impl ApiError {
             ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
-            ApiError::Unavailable(_) | ApiError::DatabaseAway(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable(_) | ApiError::Draining | ApiError::DatabaseAway(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     /// The stable machine-readable code of the error shape.
-    fn code(&self) -> &'static str {
+    pub fn code(&self) -> &'static str {
         match self {
             ApiError::BadRequest { code, .. } | ApiError::Unprocessable { code, .. } => code,
             ApiError::Unauthorized => "unauthorized",
@@ -99,6 +105,7 @@ impl ApiError {
             ApiError::TooLarge => "payload_too_large",
             ApiError::PreconditionRequired(_) => "precondition_required",
             ApiError::Unavailable(_) => "unavailable",
+            ApiError::Draining => "draining",
             ApiError::DatabaseAway(Outage::DiskFull) => "database_full",
             ApiError::DatabaseAway(_) => "database_unavailable",
             ApiError::Internal(_) => "internal",

@@ -250,6 +250,7 @@ impl AppState {
         {
             *self.lookup.write().unwrap_or_else(PoisonError::into_inner) = lookup;
             self.lookup.clear_poison();
+            self.metrics.index_built();
             return Ok(());
         }
         let t = Instant::now();
@@ -277,6 +278,7 @@ impl AppState {
         // A new index replaces whatever a panic left behind.
         *self.lookup.write().unwrap_or_else(PoisonError::into_inner) = lookup;
         self.lookup.clear_poison();
+        self.metrics.index_built();
         self.schedule_snapshot();
         Ok(())
     }

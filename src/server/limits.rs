@@ -17,9 +17,12 @@ use axum::http::HeaderValue;
 use axum::http::header::{AUTHORIZATION, RETRY_AFTER};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
 
 use super::auth::hash_token;
 use super::error::error_response;
+use super::metrics::Reason;
 
 /// A sustained rate with a burst above it; `per_second == 0` turns the limit off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,14 +136,18 @@ pub struct RateLimits {
     per_token: Arc<RateLimiter>,
     per_address: Arc<RateLimiter>,
     limit_loopback: bool,
+    /// 429s by limit (`token`, `address`), for `/metrics`.
+    refused: Family<Reason, Counter>,
 }
 
 impl RateLimits {
-    pub fn new(limits: &Limits) -> RateLimits {
+    /// The limiters of `limits`, counting their refusals in `refused`.
+    pub fn new(limits: &Limits, refused: Family<Reason, Counter>) -> RateLimits {
         RateLimits {
             per_token: Arc::new(RateLimiter::new(limits.per_token)),
             per_address: Arc::new(RateLimiter::new(limits.per_address)),
             limit_loopback: limits.limit_loopback,
+            refused,
         }
     }
 }
@@ -153,12 +160,14 @@ pub async fn rate_limit(State(limits): State<RateLimits>, req: Request, next: Ne
     if let Some(ip) = peer.filter(|ip| limits.limit_loopback || !ip.is_loopback())
         && let Err(wait) = limits.per_address.check(&ip.to_string(), now)
     {
+        limits.refused.get_or_create(&Reason { reason: "address" }).inc();
         return too_many(wait);
     }
     if let Some(auth) = req.headers().get(AUTHORIZATION) {
         // Keyed by the token's hash, never the token itself.
         let key = hash_token(&String::from_utf8_lossy(auth.as_bytes()));
         if let Err(wait) = limits.per_token.check(&key, now) {
+            limits.refused.get_or_create(&Reason { reason: "token" }).inc();
             return too_many(wait);
         }
     }

@@ -28,11 +28,13 @@ use super::limits::Limits;
 pub const MAX_HEADER_BYTES: usize = 96 * 1024;
 
 /// Serves `app` on `listener` until `shutdown` resolves, then stops accepting and waits for
-/// every connection to finish its request in flight (idle ones close at once).
+/// every connection to finish its request in flight (idle ones close at once); connections
+/// refused at the cap are counted in `refused`.
 pub async fn serve(
     listener: TcpListener,
     app: Router,
     limits: &Limits,
+    refused: prometheus_client::metrics::counter::Counter,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let mut http = hyper::server::conn::http1::Builder::new();
@@ -58,6 +60,7 @@ pub async fn serve(
             () = &mut shutdown => break,
         };
         let Ok(slot) = slots.clone().try_acquire_owned() else {
+            refused.inc();
             tokio::spawn(refuse_busy(stream));
             continue;
         };

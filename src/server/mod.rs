@@ -11,6 +11,9 @@
 //!   `extract.rs`: extractors whose rejections use that shape.
 //! - `events.rs`: `/v1/events` (SSE); `openapi.rs`: `/openapi.json`; `views.rs`: the
 //!   operator-facing views built from stored rows.
+//! - `request_log.rs`: each request's id, log line and metrics; `metrics.rs`: `/metrics`
+//!   (on its own address, `serve --metrics-listen`); `limits.rs` and `listen.rs`: rates,
+//!   timeouts, the connection cap and the accept loop.
 //! - [`run`] serves until a shutdown future resolves; [`start_embedded`] runs one in-process
 //!   on a loopback port for the console and the CLI.
 
@@ -25,7 +28,9 @@ mod index_lifecycle;
 mod index_snapshot;
 pub mod limits;
 pub mod listen;
+pub mod metrics;
 pub mod openapi;
+pub mod request_log;
 pub mod routes;
 mod ssh_sessions;
 pub mod state;
@@ -52,7 +57,6 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 
 pub use error::ApiError;
@@ -92,7 +96,8 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Every route of the API with its layers: rate limits (429), body limit, timeout (not for
-/// SSE), panics and framework errors rewritten into the one error shape, request tracing.
+/// SSE), panics and framework errors rewritten into the one error shape, and outermost the
+/// request id, log line and metrics of every request (`request_log.rs`).
 pub fn router_with(state: AppState, limits: &Limits) -> Router {
     use routes::{
         admin, audit, callbacks, calls, faq, floor, institutions, operators, reader, reports, screen_pops,
@@ -154,10 +159,13 @@ pub fn router_with(state: AppState, limits: &Limits) -> Router {
         )
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(axum::middleware::from_fn_with_state(RateLimits::new(limits), limits::rate_limit))
+        .layer(axum::middleware::from_fn_with_state(
+            RateLimits::new(limits, state.metrics.rate_limited_counter()),
+            limits::rate_limit,
+        ))
         .layer(CatchPanicLayer::custom(on_panic))
         .layer(axum::middleware::map_response(error_shape))
-        .layer(TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn_with_state(state.clone(), request_log::observe))
         .with_state(state)
 }
 
@@ -221,7 +229,8 @@ pub async fn run_with(
     usecase::floor::watch_after_call(&state);
     let app = router_with(state.clone(), &limits);
     let signal_state = state.clone();
-    listen::serve(listener, app, &limits, async move {
+    let refused = state.metrics.connections_refused_counter();
+    listen::serve(listener, app, &limits, refused, async move {
         shutdown.await;
         tracing::info!("shutting down");
         signal_state.begin_shutdown();
@@ -229,25 +238,33 @@ pub async fn run_with(
     .await
 }
 
-/// Resolves on Ctrl-C or SIGTERM: the shutdown future of `madoguchi serve`.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Resolves on Ctrl-C or SIGTERM: the shutdown future of `madoguchi serve`. The signals are
+/// listened for from this call on (not from the first poll), so a second signal sent while
+/// the server drains after the first is not lost.
+pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let term = signal(SignalKind::terminate()).ok();
+        let int = signal(SignalKind::interrupt()).ok();
+        async move {
+            let wait = |s: Option<tokio::signal::unix::Signal>| async move {
+                match s {
+                    Some(mut s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                () = wait(term) => {},
+                () = wait(int) => {},
             }
-            Err(_) => std::future::pending::<()>().await,
         }
-    };
+    }
     #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
+    async {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }
 

@@ -28,6 +28,11 @@ impl AppState {
         }
     }
 
+    /// How many SSH console sessions are open.
+    pub fn ssh_sessions_count(&self) -> usize {
+        self.ssh.open.read().map(|s| s.len()).unwrap_or(0)
+    }
+
     /// The open SSH console sessions, oldest first.
     pub fn ssh_sessions(&self) -> Vec<SshSession> {
         let mut v: Vec<SshSession> =

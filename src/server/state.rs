@@ -50,6 +50,10 @@ pub struct Shared {
     pub watches: super::watch::Watches,
     /// 架電キャンペーン: `next` requests arriving together, leased in one transaction.
     pub campaign_next: super::usecase::campaigns::NextQueue,
+    /// What `/metrics` reports (see `metrics.rs`).
+    pub metrics: super::metrics::Metrics,
+    /// Set when the server begins to stop: `/readyz` answers 503 `draining`.
+    draining: std::sync::atomic::AtomicBool,
     shutdown: watch::Sender<bool>,
 }
 
@@ -96,6 +100,8 @@ impl AppState {
                 ssh: SshSessions::default(),
                 watches: Default::default(),
                 campaign_next: Default::default(),
+                metrics: Default::default(),
+                draining: Default::default(),
                 shutdown,
             }),
         };
@@ -103,6 +109,17 @@ impl AppState {
             state.start_index_build();
         }
         Ok(state)
+    }
+
+    /// The server is about to stop (SIGTERM): `/readyz` answers 503 `draining` from now on,
+    /// while requests are still answered.
+    pub fn begin_drain(&self) {
+        self.draining.store(true, std::sync::atomic::Ordering::Release);
+    }
+
+    /// True once [`AppState::begin_drain`] was called.
+    pub fn draining(&self) -> bool {
+        self.draining.load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// Tells long-lived responses (SSE) and background tasks to end, so graceful shutdown

@@ -82,6 +82,17 @@ pub enum SessionRefusal {
     Draining,
 }
 
+impl SessionRefusal {
+    /// The reason as `/metrics` counts it.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            SessionRefusal::PerOperator(_) => "sessions_per_operator",
+            SessionRefusal::Full(_) => "sessions_full",
+            SessionRefusal::Draining => "draining",
+        }
+    }
+}
+
 impl std::fmt::Display for SessionRefusal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -147,6 +158,7 @@ impl Shared {
     /// Counts a refused key against its address.
     fn count_failure(&self, peer: Option<SocketAddr>) {
         let Some(ip) = peer.map(|p| p.ip()) else { return };
+        self.state.metrics.ssh_login_failed();
         let n = self.failures.lock().map(|mut f| f.fail(ip, Instant::now())).unwrap_or(0);
         if n == limiter::MAX_FAILURES {
             tracing::warn!(
@@ -176,6 +188,10 @@ impl Shared {
             Ok(slot) => return Some(slot),
             Err(why) => why,
         };
+        self.state.metrics.ssh_refused(match why {
+            Refusal::Address => "unauthenticated_per_address",
+            Refusal::Total => "unauthenticated_total",
+        });
         let now = Instant::now();
         let mut last = self.last_refusal_log.lock().unwrap_or_else(|e| e.into_inner());
         if last.is_none_or(|t| now.duration_since(t) >= Duration::from_secs(10)) {
@@ -511,6 +527,7 @@ async fn accept_loop(listener: TcpListener, config: Arc<Config>, shared: Arc<Sha
         // The door answers before anything is read: a locked-out address or a full door
         // closes the socket at once, so held connections never reach the file-handle limit.
         if !shared.allowed(peer.ip()) {
+            shared.state.metrics.ssh_refused("locked_out");
             continue;
         }
         let Some(slot) = shared.admit(peer.ip()) else { continue };
@@ -521,6 +538,7 @@ async fn accept_loop(listener: TcpListener, config: Arc<Config>, shared: Arc<Sha
             let cutoff = Cutoff::default();
             let logged_in = Arc::new(AtomicBool::new(false));
             let deadline = shared.limits.login_timeout;
+            let metrics_of = shared.state.clone();
             let handler = session::Connection::new(shared, Some(peer), slot, logged_in.clone());
             let stream = Guarded::new(socket, cutoff.clone());
             let run = async {
@@ -534,6 +552,7 @@ async fn accept_loop(listener: TcpListener, config: Arc<Config>, shared: Arc<Sha
                 tokio::time::sleep(deadline).await;
                 if !logged_in.load(Ordering::Acquire) {
                     tracing::debug!("SSH: {peer} did not log in within {} s; closed", deadline.as_secs());
+                    metrics_of.metrics.ssh_refused("login_timeout");
                     cutoff.cut();
                 }
                 std::future::pending::<()>().await

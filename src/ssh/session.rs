@@ -24,6 +24,7 @@ use russh::keys::PublicKey;
 use russh::server::{Auth, ChannelOpenHandle, Handle, Msg, PublicKeyOffer, Session, VerifiedPublicKey};
 use russh::{Channel, ChannelId, Pty};
 use tokio::sync::mpsc;
+use tracing::Instrument;
 
 use super::door::PendingSlot;
 use super::term_env::{ClientTerminal, clamp_size};
@@ -147,12 +148,16 @@ impl russh::server::Handler for Connection {
         match self.owner_of(key.public_key).await {
             Some(owner) => {
                 tracing::info!(
+                    operator = %owner.operator.name,
+                    fingerprint = %owner.fingerprint,
+                    peer = %self.peer_ip(),
                     "SSH login: {} ({}) with key {} from {}",
                     owner.operator.name,
                     owner.operator.role.as_str(),
                     owner.fingerprint,
                     self.peer_ip()
                 );
+                self.shared.state.metrics.ssh_login();
                 self.owner = Some(owner);
                 self.slot = None;
                 self.logged_in.store(true, Ordering::Release);
@@ -229,6 +234,7 @@ impl russh::server::Handler for Connection {
             Ok(id) => id,
             Err(why) => {
                 tracing::warn!("SSH session of {} refused: {why}", owner.operator.name);
+                self.shared.state.metrics.ssh_refused(why.reason());
                 return self.refuse(channel, session, &why.to_string());
             }
         };
@@ -237,14 +243,21 @@ impl russh::server::Handler for Connection {
         self.input = Some(tx);
         let shared = self.shared.clone();
         let handle = session.handle();
-        tokio::spawn(async move {
-            let watches = Arc::new(SessionWatches::new(shared.screens.clone()));
-            let live = Live { tap: Some(tap), source: Some(watches.clone()), door_signs_out: true };
-            run_session(shared.clone(), handle, channel, owner, terminal, rx, live).await;
-            watches.end_all().await;
-            shared.screens.closed(id).await;
-            shared.unregister(id);
-        });
+        // Every line the session logs (its end included) names the operator, the key and the
+        // client's address.
+        let span = tracing::info_span!("ssh_session", operator = %owner.operator.name,
+            fingerprint = %owner.fingerprint, peer = %self.peer.map(|p| p.to_string()).unwrap_or_default());
+        tokio::spawn(
+            async move {
+                let watches = Arc::new(SessionWatches::new(shared.screens.clone()));
+                let live = Live { tap: Some(tap), source: Some(watches.clone()), door_signs_out: true };
+                run_session(shared.clone(), handle, channel, owner, terminal, rx, live).await;
+                watches.end_all().await;
+                shared.screens.closed(id).await;
+                shared.unregister(id);
+            }
+            .instrument(span),
+        );
         Ok(())
     }
 

@@ -21,6 +21,8 @@ pub mod audit_chain;
 mod campaign_records;
 mod error;
 pub mod outage;
+pub mod pg_gate;
+pub mod pool_stats;
 mod postgres;
 mod records;
 mod sqlite;
@@ -88,6 +90,11 @@ pub trait Store:
     /// tells its own subscribers.
     async fn announce(&self, _event: &ServerEvent) -> Result<bool, StoreError> {
         Ok(false)
+    }
+
+    /// How busy the connection pools are (for `/metrics`).
+    fn pool_stats(&self) -> Vec<pool_stats::PoolStats> {
+        Vec::new()
     }
 }
 

@@ -26,6 +26,7 @@ type Db = Sqlite;
 type Conn = SqliteConnection;
 type DbRow = sqlx::sqlite::SqliteRow;
 type ThisStore = SqliteStore;
+type Reader = Pool<Sqlite>;
 
 /// How long a connection waits for another process's write lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -74,6 +75,8 @@ pub struct SqliteStore {
     writer: Pool<Sqlite>,
     /// The database file (none in memory): the lookup index snapshot is kept beside it.
     path: Option<std::path::PathBuf>,
+    /// Waits of write transactions to begin (for `/metrics`).
+    writes: std::sync::Arc<crate::store::pool_stats::WaitTally>,
 }
 
 impl SqliteStore {
@@ -125,7 +128,7 @@ impl SqliteStore {
             let options = options.row_buffer_size(READER_ROW_BUFFER);
             SqlitePoolOptions::new().max_connections(READERS).connect_with(options).await?
         };
-        Ok(SqliteStore { reader, writer: store_writer, path: file })
+        Ok(SqliteStore { reader, writer: store_writer, path: file, writes: Default::default() })
     }
 
     /// Writes a consistent copy of the whole database to the new file `path` (owner-only)
@@ -159,6 +162,15 @@ impl SqliteStore {
         Some(path.with_file_name(name))
     }
 
+    /// The pools as `/metrics` shows them (one for an in-memory database).
+    fn pools(&self) -> Vec<crate::store::pool_stats::PoolStats> {
+        let mut pools = vec![self.writes.stats("writer", &self.writer)];
+        if self.path.is_some() {
+            pools.push(crate::store::pool_stats::WaitTally::untallied("reader", &self.reader));
+        }
+        pools
+    }
+
     /// A write transaction holding the database's write lock from its first statement.
     /// Dropped without commit (an error, a cancelled request), it rolls back.
     ///
@@ -168,6 +180,13 @@ impl SqliteStore {
     /// non-zero transaction depth") until a restart. Such a connection is closed and a fresh
     /// one opened, so writes resume as soon as the disk has room again.
     async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
+        let started = std::time::Instant::now();
+        let tx = self.begin_write_untimed().await;
+        self.writes.record(started.elapsed());
+        tx
+    }
+
+    async fn begin_write_untimed(&self) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
         match self.writer.begin_with("BEGIN IMMEDIATE").await {
             Err(sqlx::Error::InvalidSavePointStatement) => {
                 tracing::warn!(

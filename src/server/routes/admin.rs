@@ -18,12 +18,13 @@ pub async fn healthz(State(state): State<AppState>) -> AppJson<Health> {
 }
 
 /// Readiness, no token needed: 200 when lookups are answered and the database reached,
-/// else 503 with the reason (and `Retry-After` while the database is away), so a load
-/// balancer stops sending work during an index build or a database outage.
+/// else 503 with the reason (and `Retry-After` while the database is away; `draining` once
+/// the server is stopping), so a load balancer stops sending work during an index build, a
+/// database outage or a rolling restart.
 #[utoipa::path(get, path = "/readyz", tag = "meta",
     responses(
         (status = 200, description = "Ready for work", body = Readiness),
-        (status = 503, description = "Not ready: the index is loading, or the database is away", body = crate::api::ErrorBody),
+        (status = 503, description = "Not ready: the index is loading, the database is away, or the server is draining before it stops", body = crate::api::ErrorBody),
     ))]
 pub async fn readyz(State(state): State<AppState>) -> Result<AppJson<Readiness>, ApiError> {
     Ok(AppJson(usecase::meta::readiness(&state).await?))

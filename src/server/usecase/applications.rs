@@ -36,8 +36,11 @@ pub async fn change_at(
     raw_code: &str,
     req: Result<ChangeRequest, ApiError>,
 ) -> Result<ChangeReceipt, ApiError> {
-    let institution = find(state, raw_code).await?;
-    change(state, caller, &institution, req?).await
+    let answer = async { change(state, caller, &find(state, raw_code).await?, req?).await }.await;
+    if let Err(e) = &answer {
+        state.metrics.change_refused(e.code());
+    }
+    answer
 }
 
 /// Checks the body, runs the domain's rule inside the store's transaction (which also checks
@@ -108,6 +111,7 @@ pub async fn change(
         Err(e) => return Err(e.into()),
     };
     if !outcome.replayed {
+        state.metrics.change_committed();
         state.show_application_change(&code, outcome.after.version, outcome.after.status).await?;
     }
     Ok(ChangeReceipt {

@@ -19,7 +19,9 @@ pub const SUGGESTIONS: usize = 3;
 /// The best `limit` entries for `query`, and whether the first answers it confidently.
 pub fn search(state: &AppState, query: String, limit: usize) -> Result<FaqResponse, ApiError> {
     let corpus = state.faq.read().map_err(|_| ApiError::Internal("faq index poisoned".into()))?;
+    let started = std::time::Instant::now();
     let (results, confident) = corpus.search(&query, limit);
+    state.metrics.observe_faq(started.elapsed().as_secs_f64());
     Ok(FaqResponse { query, results, confident })
 }
 

@@ -50,7 +50,10 @@ pub(super) async fn search_index(
 ) -> Result<Vec<InstitutionSummary>, ApiError> {
     state.wait_for_index().await.map_err(ApiError::Unavailable)?;
     let index = state.lookup.read().map_err(|_| ApiError::Internal("lookup index poisoned".into()))?;
-    Ok(index.search(query, limit))
+    let started = std::time::Instant::now();
+    let results = index.search(query, limit);
+    state.metrics.observe_lookup(started.elapsed().as_secs_f64());
+    Ok(results)
 }
 
 /// The institution screen's header for a code typed any way: 400 if malformed, 404 if unknown.

@@ -16,10 +16,14 @@ pub fn health(state: &AppState) -> Health {
 /// How long `/readyz` waits for the database before calling it unreachable.
 const DATABASE_CHECK: std::time::Duration = std::time::Duration::from_secs(2);
 
-/// Whether a load balancer should send this server work: the lookup index is ready and the
-/// database answers a cheap query (the operators' generation, which every server polls
-/// anyway) within [`DATABASE_CHECK`]. `Err` carries the reason, in the operator's words.
+/// Whether a load balancer should send this server work: it is not draining (stopping), the
+/// lookup index is ready and the database answers a cheap query (the operators' generation,
+/// which every server polls anyway) within [`DATABASE_CHECK`]. `Err` carries the reason, in
+/// the operator's words.
 pub async fn readiness(state: &AppState) -> Result<Readiness, ApiError> {
+    if state.draining() {
+        return Err(ApiError::Draining);
+    }
     let lookup = state.lookup_readiness();
     if lookup != LookupReadiness::Ready {
         let why = match lookup {

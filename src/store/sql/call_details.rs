@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 
 use super::convert::parse_instant;
-use super::{Conn, Db, DbRow};
+use super::{Conn, DbRow, Reader};
 use crate::api::{Call, CallFaq};
 use crate::store::StoreError;
 use crate::store::audit_chain;
@@ -30,7 +30,7 @@ pub(super) async fn fill_call_details(conn: &mut Conn, call: &mut Call) -> Resul
 
 /// Reasons and FAQ answers of a listed set of calls (same filter as the list), two queries.
 pub(super) async fn fill_calls_details(
-    pool: &sqlx::Pool<Db>,
+    pool: &Reader,
     calls: &mut [Call],
     code: Option<&str>,
     since: Option<&str>,

@@ -5,8 +5,9 @@
 //! Both schemas have the same shape and every query here is written in the SQL both engines
 //! accept (`$N` placeholders, `ON CONFLICT`, `RETURNING`). The backend module around this one
 //! provides:
-//! - the types `Db` (the sqlx database), `Conn` (its connection), `DbRow` (its row) and
-//!   `ThisStore` (the store, with `reader()`, `begin_write()` and `listen()`);
+//! - the types `Db` (the sqlx database), `Conn` (its connection), `DbRow` (its row),
+//!   `Reader` (what `reader()` returns: the pool, or PostgreSQL's pool behind its outage gate) and
+//!   `ThisStore` (the store, with `reader()`, `begin_write()`, `listen()` and `pools()`);
 //! - `FOR_UPDATE` (row locks: `" FOR UPDATE"`, or `""` where the transaction already holds
 //!   the database's write lock), `CLEAR_SEED_SQL`, `MIGRATIONS`, `INSTITUTIONS_VERSION_SQL` (the
 //!   version of the institution rows, as a column of `institutions_version v`);
@@ -39,7 +40,7 @@ mod ssh_keys;
 mod subsidy;
 
 use super::{
-    CLEAR_SEED_SQL, Conn, Db, DbRow, FOR_UPDATE, INSTITUTIONS_VERSION_SQL, MIGRATIONS, ThisStore,
+    CLEAR_SEED_SQL, Conn, Db, DbRow, FOR_UPDATE, INSTITUTIONS_VERSION_SQL, MIGRATIONS, Reader, ThisStore,
     lock_audit_chain, lock_migrations, notify,
 };
 use crate::api::ServerEvent;
@@ -62,5 +63,9 @@ impl Store for ThisStore {
 
     async fn announce(&self, event: &ServerEvent) -> Result<bool, StoreError> {
         self.announce_event(event).await
+    }
+
+    fn pool_stats(&self) -> Vec<crate::store::pool_stats::PoolStats> {
+        self.pools()
     }
 }

@@ -2,12 +2,12 @@
 
 use sqlx::Row;
 
-use super::{Conn, Db};
+use super::{Conn, Reader};
 use crate::domain::ReaderModel;
 use crate::store::StoreError;
 
 /// Every model, by id.
-pub(super) async fn all(pool: &sqlx::Pool<Db>) -> Result<Vec<ReaderModel>, StoreError> {
+pub(super) async fn all(pool: &Reader) -> Result<Vec<ReaderModel>, StoreError> {
     let rows =
         sqlx::query("SELECT id, maker, name, sample FROM reader_models ORDER BY id").fetch_all(pool).await?;
     rows.iter()
