@@ -2,6 +2,8 @@
 //!
 //! - `search`: per-keystroke lookup latency against a memmem floor and fzf.
 //! - `relevance_institutions` / `relevance_faq`: recall@1/@5 (@10) on our own test sets.
+//! - `relevance_kana_drop`: one kana dropped from a name as said (top 5).
+//! - `relevance_places`: the caller's town typed every way with the name's first part (top 1 / 5).
 //! - `relevance_readings` / `relevance_typos`: readings inferred for real hospitals, and slips
 //!   of the keyboard over readings held exactly (top 5, tuning and held-out halves).
 //! - `faq_scale`: the FAQ at 1,786 and 20,000 entries: import, edit, index, query, suggestion.
@@ -15,6 +17,8 @@ pub mod load;
 pub mod query_mix;
 pub mod relevance_faq;
 pub mod relevance_institutions;
+pub mod relevance_kana_drop;
+pub mod relevance_places;
 pub mod relevance_readings;
 pub mod relevance_suggest;
 pub mod relevance_typos;

@@ -153,12 +153,16 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             let institutions = crate::bench::relevance_institutions::run_builtin()?;
             let readings = crate::bench::relevance_readings::run_builtin();
             let typos = crate::bench::relevance_typos::run_builtin();
+            let places = crate::bench::relevance_places::run_builtin().map_err(anyhow::Error::msg)?;
+            let kana_drop = crate::bench::relevance_kana_drop::run_builtin().map_err(anyhow::Error::msg)?;
             let faq = crate::bench::relevance_faq::run_builtin()?;
             let suggest = crate::bench::relevance_suggest::run_builtin().map_err(anyhow::Error::msg)?;
             output::lines([
                 institutions.to_string(),
                 readings.to_string(),
                 typos.to_string(),
+                places.to_string(),
+                kana_drop.to_string(),
                 faq.to_string(),
                 suggest.to_string(),
             ])

@@ -3,6 +3,8 @@
 //! - `normalize`: one pipeline for keys and queries (NFKC, kana, width, case, variants).
 //! - `variants`: the variant kanji table (嶋/島, 髙/高 ...) with its sources.
 //! - `romaji`: romaji typed with the IME off, read as kana.
+//! - `places`: every prefecture, city, ward, town and village under each way it is typed
+//!   (kanji, kana, romaji, with or without 市/区/町…): what makes a query word a place word.
 //! - `reading`: readings inferred for names imported without one.
 //! - `typo`: readings found through one slip (a letter dropped, swapped or a wrong vowel).
 //! - `institution_index`: the in-memory institution lookup (codes, phones, names, readings,
@@ -30,6 +32,7 @@ pub mod institution_index;
 pub mod kana_code;
 pub mod lookup;
 pub mod normalize;
+pub mod places;
 pub mod postings;
 pub mod reading;
 pub mod romaji;

@@ -284,3 +284,57 @@ impl<'p> Executor<'p> for &'_ Gated {
         Box::pin(async move { gate.guard(work).await })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use super::*;
+
+    /// A gate for a port nobody listens on (bound, then closed: connecting is refused).
+    fn gate_for_a_closed_port() -> Arc<Gate> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port());
+        let url = format!("postgres://nobody:x@127.0.0.1:{}/none", port.expect("a free port"));
+        Gate::new(PgConnectOptions::from_str(&url).expect("options"))
+    }
+
+    #[tokio::test]
+    async fn a_refused_connection_closes_the_gate_and_waiting_work_gives_up_at_once() {
+        let gate = gate_for_a_closed_port();
+        assert!(!gate.is_down(), "open until something suggests otherwise");
+        // Work stuck waiting (as a pool's acquire would, for its whole timeout).
+        let stuck = {
+            let gate = gate.clone();
+            tokio::spawn(async move { gate.guard(std::future::pending::<Result<(), sqlx::Error>>()).await })
+        };
+        // One thread: the spawned work runs up to its wait before the error comes.
+        tokio::task::yield_now().await;
+        gate.observe(&sqlx::Error::Io(std::io::Error::from(std::io::ErrorKind::ConnectionRefused)));
+        let given_up =
+            tokio::time::timeout(Duration::from_secs(30), stuck).await.expect("gave up").expect("task");
+        assert!(matches!(given_up, Err(sqlx::Error::PoolTimedOut)), "{given_up:?}");
+        assert!(gate.is_down());
+        // New work is refused without being run.
+        let ran = Arc::new(AtomicBool::new(false));
+        let r = gate
+            .guard({
+                let ran = ran.clone();
+                async move {
+                    ran.store(true, Ordering::SeqCst);
+                    Ok(())
+                }
+            })
+            .await;
+        assert!(matches!(r, Err(sqlx::Error::PoolTimedOut)) && !ran.load(Ordering::SeqCst));
+    }
+
+    #[tokio::test]
+    async fn errors_that_are_not_the_database_away_leave_the_gate_open() {
+        let gate = gate_for_a_closed_port();
+        gate.observe(&sqlx::Error::RowNotFound);
+        tokio::task::yield_now().await;
+        assert!(!gate.is_down());
+        assert!(!gate.checking.load(Ordering::SeqCst), "no check started");
+        assert!(gate.guard(async { Ok::<_, sqlx::Error>(7) }).await.is_ok());
+    }
+}

@@ -9,7 +9,6 @@ use crate::search::postings::{bigram, digits4, unigram};
 use crate::search::tuning::NARROW_DIRECTLY;
 
 use super::InstitutionIndex;
-use super::place_scope::PlaceScope;
 use super::plan::Plan;
 use super::rank::{
     Best, R_EXACT_PHONE, R_NAME_PREFIX, R_NAME_SUB, R_PHONE_PART, R_READING_PREFIX, R_READING_SUB,
@@ -18,28 +17,8 @@ use super::rank::{
 use super::readings::{Keys, voiced_forms};
 
 impl InstitutionIndex {
-    /// Step 2: every document matching `plan` by code, phone, name or reading, with its best
-    /// rank; true when the query narrowed a previous one's candidates. With place words, the
-    /// query is first answered among the documents in the place only (a town holds a few
-    /// hundred); when nothing there matches, the words are ignored.
-    pub(super) fn exact_step(
-        &self,
-        plan: &Plan,
-        place: &mut PlaceScope,
-        limit: usize,
-    ) -> (Vec<(Rank, u32)>, bool) {
-        if let Some(docs) = place.docs_in_place(self) {
-            let (found, _) = self.matches_within(plan, Scope::Given(&docs), None);
-            if !found.is_empty() {
-                place.matched_in(docs);
-                return (found, false);
-            }
-        }
-        self.exact_matches(plan, &Wanted { limit, keep: None })
-    }
-
     /// Every document matching `plan` by code, phone, name or reading, with its best rank.
-    fn exact_matches(&self, plan: &Plan, wanted: &Wanted<'_>) -> (Vec<(Rank, u32)>, bool) {
+    pub(super) fn exact_matches(&self, plan: &Plan, wanted: &Wanted<'_>) -> (Vec<(Rank, u32)>, bool) {
         let cached = self.narrowing_for(plan);
         // A few cached candidates are cheaper to check again than any posting list to read.
         let narrow = cached.as_deref().filter(|c| c.len() <= NARROW_DIRECTLY).map(Vec::as_slice);

@@ -19,7 +19,7 @@ use super::rank::{R_FUZZY, Rank};
 
 impl InstitutionIndex {
     /// Adds the fuzzy hits to `found` and returns their scores: only when the earlier steps
-    /// found too little, for two characters or more, and not while typing on from a query that
+    /// found too little (with `elsewhere`, another reading's hits), for two characters or more, and not while typing on from a query that
     /// found something (`narrowed`); within the place when one matched.
     pub(super) fn fuzzy_step(
         &self,
@@ -27,10 +27,11 @@ impl InstitutionIndex {
         place: &PlaceScope,
         limit: usize,
         narrowed: bool,
+        elsewhere: usize,
         found: &mut Vec<(Rank, u32)>,
     ) -> HashMap<u32, u32> {
         let mut fuzzy_scores: HashMap<u32, u32> = HashMap::new();
-        if found.len() < limit.min(FUZZY_WHEN_FEWER_THAN)
+        if found.len() + elsewhere < limit.min(FUZZY_WHEN_FEWER_THAN)
             && plan.digits.is_none()
             && plan.folded.chars().count() >= 2
             // Typing on from a query that already found something: no fuzzy on every key.

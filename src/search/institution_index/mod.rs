@@ -12,8 +12,11 @@
 //!
 //! [`InstitutionIndex::search`] is a pipeline, one file per step:
 //!
-//! 1. `place_scope.rs`: words naming a prefecture or city narrow the others to it; the rest is
-//!    read into a [`Plan`](plan::Plan) (`plan.rs`: folded, name, digits, reading).
+//! 1. `place_scope.rs`: words naming a prefecture or city (kanji, kana, romaji: the place
+//!    table of `search::places`) narrow the others to it, and `run_in.rs` finds a place run
+//!    into a one-word query (`みたかのあかい`); each reading's rest, and the query as typed,
+//!    are read into a [`Plan`](plan::Plan) (`plan.rs`: folded, name, digits, reading).
+//!    `sources.rs` runs the steps below for each reading and ranks them together.
 //! 2. `exact.rs`: the exact steps, best rank first — codes (`codes.rs`) and phones, name starts
 //!    and names (`names.rs`), reading starts and readings, then their voiceless forms
 //!    (`readings.rs`) — stopping once no later step could change the results. When a query
@@ -39,9 +42,13 @@ mod place_scope;
 mod plan;
 mod rank;
 mod readings;
+mod run_in;
 mod snapshot;
+mod sources;
 mod typo_step;
 
+#[cfg(test)]
+mod place_tests;
 #[cfg(test)]
 mod tests;
 
@@ -56,7 +63,6 @@ use build::code_bytes;
 use column::Column;
 use narrowing::Narrowing;
 use place_scope::PlaceScope;
-use rank::kind_of;
 
 /// Why a document matched, best first in declaration order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -192,28 +198,22 @@ pub fn index_order_key(inst: &Institution) -> (u16, [u8; 10]) {
 impl InstitutionIndex {
     /// Ranked hits for `query`, best first, at most `limit`.
     ///
-    /// Terms separated by spaces that name a prefecture or city (`三鷹 あかい`) narrow the
-    /// others to institutions there; when that leaves nothing the place words are ignored.
+    /// Words that name a prefecture or city, in kanji, kana or romaji (`三鷹 あかい`,
+    /// `mitaka akai`, `みたかのあかい`), narrow the others to institutions there, ranked beside
+    /// the query as typed; when that leaves nothing the place words are ignored.
     pub fn search(&self, query: &str, limit: usize) -> Vec<SearchHit> {
         if limit == 0 || self.docs.is_empty() {
             return Vec::new();
         }
-        let Some((mut place, plan)) = PlaceScope::read(self, query) else {
+        let Some(readings) = PlaceScope::read(self, query) else {
             return Vec::new();
         };
-        let (mut found, narrowed) = self.exact_step(&plan, &mut place, limit);
-        self.typo_step(&plan, &place, limit, narrowed, &mut found);
-        let fuzzy_scores = self.fuzzy_step(&plan, &place, limit, narrowed, &mut found);
-        let found = place.keep_in_place(self, found);
-        self.rank(found, &fuzzy_scores, limit)
-            .into_iter()
-            .map(|(rank, doc)| SearchHit {
-                doc,
-                kind: kind_of(rank),
-                score: rank::score(rank),
-                highlights: self.highlights(doc, rank, &plan),
-            })
-            .collect()
+        let sources = if readings.placed.is_empty() {
+            self.search_as_typed(query, readings.literal, limit)
+        } else {
+            self.search_placed(readings, limit)
+        };
+        self.merge(sources, limit)
     }
 
     /// Number of documents.

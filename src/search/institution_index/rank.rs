@@ -17,12 +17,19 @@ pub(super) const R_WHOLE_NAME: Rank = 4;
 pub(super) const R_NAME_PREFIX: Rank = 5;
 pub(super) const R_NAME_SUB: Rank = 6;
 pub(super) const R_READING_PREFIX: Rank = 7;
-pub(super) const R_READING_SUB: Rank = 8;
-pub(super) const R_WEAK_PREFIX: Rank = 9;
-pub(super) const R_WEAK_SUB: Rank = 10;
+/// A reading start found through one slip, when the query starts no name or reading (its exact
+/// hits are all parts of readings: `もとしかいいん` for ゆもとしかいいん): operators type from
+/// the start, so the mended start is the likelier one.
+pub(super) const R_SLIP_START: Rank = 9;
+/// Of those, a reading that holds the whole query one kana in (its first kana dropped, the
+/// commonest slip of a name said aloud): first.
+pub(super) const R_FIRST_DROPPED: Rank = 8;
+pub(super) const R_READING_SUB: Rank = 10;
+pub(super) const R_WEAK_PREFIX: Rank = 11;
+pub(super) const R_WEAK_SUB: Rank = 12;
 /// A reading found through one slip of the query (`typo`): below every exact match.
-pub(super) const R_TYPO: Rank = 11;
-pub(super) const R_FUZZY: Rank = 12;
+pub(super) const R_TYPO: Rank = 13;
+pub(super) const R_FUZZY: Rank = 14;
 pub(super) const R_NONE: Rank = u8::MAX;
 
 pub(super) fn kind_of(rank: Rank) -> MatchKind {

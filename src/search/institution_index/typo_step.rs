@@ -3,6 +3,7 @@
 
 use std::collections::HashSet;
 
+use crate::search::kana_code;
 use crate::search::tuning::TYPO_WHEN_FEWER_THAN;
 use crate::search::typo;
 
@@ -10,24 +11,49 @@ use super::InstitutionIndex;
 use super::column::ALT_SEP;
 use super::place_scope::PlaceScope;
 use super::plan::Plan;
-use super::rank::{R_TYPO, Rank};
+use super::rank::{R_FIRST_DROPPED, R_READING_PREFIX, R_READING_SUB, R_SLIP_START, R_TYPO, Rank};
 
 impl InstitutionIndex {
     /// Adds to `found` the readings one slip away from the query: only when the exact steps
-    /// found too little, and not while typing on from a query that found something (`narrowed`).
+    /// found too little (here, and `elsewhere`: another reading of the query), and not while
+    /// typing on from a query that found something (`narrowed`) — unless the query starts no
+    /// name or reading: then always, its mended starts (and parts one kana in: a first kana
+    /// dropped) ranked above the reading parts it matched.
     pub(super) fn typo_step(
         &self,
         plan: &Plan,
         place: &PlaceScope,
         limit: usize,
         narrowed: bool,
+        elsewhere: usize,
         found: &mut Vec<(Rank, u32)>,
     ) {
-        if found.len() >= limit.min(TYPO_WHEN_FEWER_THAN)
-            || plan.digits.is_some()
-            || (!found.is_empty() && narrowed)
+        // A query that starts no name or reading (only parts of readings matched) is mended
+        // whatever it found, and its mended starts rank above those parts.
+        // (Only the steps before reading parts decide it: a fresh query that stopped early
+        // and one narrowed while typing on agree. Four kana or more: a short query's voiceless
+        // start, たかた for 高田, is kept above its slips.)
+        let starts = found.iter().any(|&(r, _)| r <= R_READING_PREFIX);
+        let long = plan.reading.as_ref().is_some_and(|r| r.stem.chars().count() >= 4);
+        let poor = !found.is_empty() && !starts && long;
+        if plan.digits.is_some()
+            || (!poor && found.len() + elsewhere >= limit.min(TYPO_WHEN_FEWER_THAN))
+            || (!poor && !found.is_empty() && narrowed)
         {
             return;
+        }
+        let rank = if poor { R_SLIP_START } else { R_TYPO };
+        if poor && let Some(r) = plan.reading.as_ref() {
+            // The first kana dropped (`もとしかいいん` for ゆもとしかいいん): the reading parts
+            // that start one kana in are mended starts.
+            let stem = kana_code::key(&r.stem);
+            for (rank, doc) in found.iter_mut().filter(|(rank, _)| *rank == R_READING_SUB) {
+                let key = self.readings.key(*doc);
+                if key.split(|&b| b == ALT_SEP).any(|alt| alt.get(1..).is_some_and(|a| a.starts_with(&stem)))
+                {
+                    *rank = R_FIRST_DROPPED;
+                }
+            }
         }
         let have: HashSet<u32> = found.iter().map(|&(_, d)| d).collect();
         // With a place that matched, only its documents can be kept: the others' keys are
@@ -38,7 +64,7 @@ impl InstitutionIndex {
         };
         for doc in typo::matches(&plan.folded, &self.reading_grams, &key, ALT_SEP) {
             if !have.contains(&doc) {
-                found.push((R_TYPO, doc));
+                found.push((rank, doc));
             }
         }
     }
