@@ -275,6 +275,29 @@ async fn r25_someone_elses_lease_is_refused_naming_its_holder_and_an_outcome_nee
     assert_eq!(status, 409, "{msg}");
 }
 
+/// The lease and the outcome move the operator's floor state in their own transactions: 通話中
+/// on the member's call once Next answers, 後処理 once the outcome is recorded; the lease is in
+/// the audit trail.
+#[tokio::test]
+async fn r25_next_and_the_outcome_move_the_operators_floor_state() {
+    use madoguchi::domain::floor::AgentState;
+    let s = spawn(Setup::default());
+    let campaign = s.create("全国", &[]).await;
+    let sato = s.client("sato");
+    let leased = sato.campaign_next(campaign.id).await.expect("next");
+    let floor = s.client("takahashi").floor().await.expect("floor");
+    let me = floor.agents.iter().find(|a| a.operator == "sato").expect("sato on the floor");
+    assert_eq!((me.status.state, me.status.call_id), (AgentState::OnCall, Some(leased.call.id)), "{me:?}");
+    assert_eq!(me.call.as_ref().and_then(|c| c.campaign.clone()).as_deref(), Some("全国"), "{me:?}");
+    outcome(&sato, &leased, Outcome::Absent, None).await.expect("absent");
+    let floor = s.client("takahashi").floor().await.expect("floor");
+    let me = floor.agents.iter().find(|a| a.operator == "sato").expect("sato on the floor");
+    assert_eq!(me.status.state, AgentState::AfterCall, "{me:?}");
+    let audit = s.client("takahashi").audit(Some(&leased.member.code)).await.expect("audit");
+    let actions: Vec<&str> = audit.iter().map(|e| e.action.as_str()).collect();
+    assert!(actions.contains(&"campaign.lease") && actions.contains(&"campaign.outcome"), "{actions:?}");
+}
+
 #[tokio::test]
 async fn r25_absent_schedules_a_retry_in_the_next_callable_window() {
     let s = spawn(Setup::default());
@@ -375,6 +398,12 @@ async fn r25_do_not_call_is_respected_by_a_second_campaign() {
     assert_eq!(second.counts.members, first.counts.members - 1);
     let members = sato.campaign_members(second.id, None).await.expect("members");
     assert!(members.iter().all(|m| m.member.code != leased.member.code), "skipped by the second campaign");
+    // The mark is kept on the institution, where an operator on any call sees it.
+    let marked = sato.institution(&leased.member.code).await.expect("institution");
+    let mark = marked.do_not_call.expect("架電不要 on the institution");
+    assert_eq!((mark.marked_by.as_str(), mark.campaign_id), ("sato", Some(first.id)));
+    let other = sato.institution(&members[0].member.code).await.expect("institution");
+    assert!(other.do_not_call.is_none(), "only the institution that asked");
 }
 
 #[tokio::test]
@@ -393,6 +422,11 @@ async fn r25_fifty_operators_pressing_next_at_once_get_fifty_distinct_members() 
         assert!(ids.insert(leased.member.id), "member {} handed out twice", leased.member.id);
     }
     assert_eq!(ids.len(), 50);
+    // Leases given together are chained into the audit trail one by one, the chain intact.
+    let verified = s.client("takahashi").verify_audit().await.expect("verify");
+    assert!(verified.ok, "{verified:?}");
+    let leases = s.store.audit(None, 1000).await.expect("audit");
+    assert_eq!(leases.iter().filter(|e| e.action == "campaign.lease").count(), 50);
 }
 
 #[tokio::test]
@@ -623,6 +657,8 @@ async fn r25_two_servers_on_postgres_hand_out_fifty_distinct_members() {
     assert_eq!(ids.len(), 50);
     let leased = a.store.campaign_members(campaign.id, monday_10()).await.expect("members");
     assert_eq!(leased.iter().filter(|m| m.member.state == MemberState::Leased).count(), 50);
+    let verified = a.client("takahashi").verify_audit().await.expect("verify");
+    assert!(verified.ok, "the audit chain stays intact across two servers' batches: {verified:?}");
     let _ = sqlx::query(&format!("DROP SCHEMA {schema} CASCADE")).execute(&mut admin).await;
 }
 

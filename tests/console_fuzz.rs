@@ -160,6 +160,7 @@ fn detail(rng: &mut Rng, code: &str) -> InstitutionDetail {
             phone: Some(nasty_string(rng, 20)),
             large_chain: false,
         },
+        do_not_call: None,
         check_digit_warning: (rng.below(2) == 0).then(|| nasty_string(rng, 50)),
         reader_application: application_view(rng),
     }

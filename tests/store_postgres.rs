@@ -214,8 +214,9 @@ async fn migrations_are_recorded_once_and_reconnecting_is_harmless() {
         .fetch_all(&mut conn)
         .await
         .expect("reads");
-    // Each version once, in order, none missing (whatever the latest is).
-    assert!(versions.len() >= 8, "{versions:?}");
-    assert_eq!(versions, (1..=versions.len() as i64).collect::<Vec<_>>());
+    // Each version once, in order, none of the first eight missing (numbers are handed out
+    // per piece of work, so a later one may be skipped: 9 was reserved, 10 is the campaign's).
+    assert!(versions.starts_with(&[1, 2, 3, 4, 5, 6, 7, 8]) && versions.contains(&10), "{versions:?}");
+    assert!(versions.windows(2).all(|w| w[0] < w[1]), "{versions:?}");
     f.cleanup().await;
 }

@@ -125,6 +125,7 @@ fn detail() -> InstitutionDetail {
             phone: Some("03-5555-0101".into()),
             large_chain: false,
         },
+        do_not_call: None,
         check_digit_warning: Some("検証番号は 3 のはずです（入力は 7）".into()),
         reader_application: app_view(3, ReaderStatus::Undecided, None, 17),
     }
@@ -320,6 +321,26 @@ fn institution_tabs() {
         snap!(name, s);
         update(&mut s, Action::Command(Command::Next));
     }
+}
+
+/// Issue 25: 架電不要 kept on the institution shows on its header (with the day it was
+/// recorded), so an operator on an inbound call knows the centre must not call it.
+#[test]
+fn r25_do_not_call_is_marked_on_the_institution_header() {
+    let mut s = with_lookup(false);
+    update(&mut s, Action::Command(Command::Confirm));
+    let mut marked = detail();
+    marked.do_not_call = Some(madoguchi::api::campaign::DoNotCallMark {
+        marked_at: Utc.with_ymd_and_hms(2021, 7, 12, 2, 0, 0).unwrap(),
+        marked_by: "sato".into(),
+        campaign_id: Some(1),
+    });
+    update(&mut s, Action::InstitutionLoaded { code: CODE.into(), reply: Ok(marked) });
+    let text = screen_text(&s);
+    let header = text.lines().nth(1).unwrap_or_default();
+    assert!(header.contains("矢嶋歯科医院") && header.contains("【架電不要7/12】"), "{text}");
+    let unmarked = screen_text(&opened(false));
+    assert!(!unmarked.contains("架電不要"), "{unmarked}");
 }
 
 #[test]

@@ -51,6 +51,17 @@ impl CampaignState {
     }
 }
 
+/// 架電不要 kept on an institution: it asked not to be called, so every later campaign skips
+/// it. Shown on the institution screen so an operator on an inbound call knows it too.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct DoNotCallMark {
+    pub marked_at: DateTime<Utc>,
+    /// The operator who recorded the outcome 架電不要.
+    pub marked_by: String,
+    /// The campaign whose call it was recorded in.
+    pub campaign_id: Option<i64>,
+}
+
 /// Members by state (see [`MemberState`]); `left` counts those done by another route.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct CampaignCounts {
@@ -67,16 +78,22 @@ pub struct CampaignCounts {
 impl CampaignCounts {
     /// Adds one member in `state`.
     pub fn add(&mut self, state: MemberState) {
-        self.members += 1;
-        match state {
-            MemberState::Open => self.open += 1,
-            MemberState::Leased => self.leased += 1,
-            MemberState::Done => self.done += 1,
-            MemberState::Exhausted => self.exhausted += 1,
-            MemberState::Left => self.left += 1,
-            MemberState::CancelledByDeadline => self.cancelled_by_deadline += 1,
-            MemberState::DoNotCall => self.do_not_call += 1,
-        }
+        self.add_many(state, 1);
+    }
+
+    /// Adds `n` members in `state`.
+    pub fn add_many(&mut self, state: MemberState, n: u64) {
+        self.members += n;
+        let count = match state {
+            MemberState::Open => &mut self.open,
+            MemberState::Leased => &mut self.leased,
+            MemberState::Done => &mut self.done,
+            MemberState::Exhausted => &mut self.exhausted,
+            MemberState::Left => &mut self.left,
+            MemberState::CancelledByDeadline => &mut self.cancelled_by_deadline,
+            MemberState::DoNotCall => &mut self.do_not_call,
+        };
+        *count += n;
     }
 
     /// Members still to be worked.

@@ -71,6 +71,9 @@ pub struct InstitutionDetail {
     /// Set when the code's check digit is not the one the rules expect.
     pub check_digit_warning: Option<String>,
     pub reader_application: ReaderApplicationView,
+    /// 架電不要: set when the institution asked not to be called (campaigns skip it).
+    #[serde(default)]
+    pub do_not_call: Option<campaign::DoNotCallMark>,
 }
 
 /// A reader application as the operator sees it, with what the rules say about it today.

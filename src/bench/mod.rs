@@ -8,8 +8,10 @@
 //!   of the keyboard over readings held exactly (top 5, tuning and held-out halves).
 //! - `faq_scale`: the FAQ at 1,786 and 20,000 entries: import, edit, index, query, suggestion.
 //! - `load`: lookups/s and changes/s against a running server from a second process.
+//! - `campaign`: 架電キャンペーン: create, 次へ alone and by 50 at once, the progress.
 //! - `ssh` (+ `ssh_server`): real SSH sessions on loopback against `serve --ssh-listen`.
 
+pub mod campaign;
 pub mod faq_scale;
 pub mod load;
 pub mod query_mix;

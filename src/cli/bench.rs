@@ -1,4 +1,4 @@
-//! `madoguchi bench search|relevance|load|ssh`: printed measurements, not timed tests.
+//! `madoguchi bench search|relevance|faq|load|ssh|campaign`: printed measurements, not timed tests.
 
 use clap::{Args, Subcommand};
 
@@ -37,6 +37,30 @@ pub enum BenchCommand {
     /// Real SSH sessions on loopback against `serve --ssh-listen` (started here, over --db):
     /// time to the first frame and lookup, idle CPU and memory per session, keystroke latency.
     Ssh(SshArgs),
+    /// 架電キャンペーン on the national demo data, through a loopback server: create a campaign
+    /// of every 機種未定, 次へ alone and by many operators at once, the progress (burn-down) of
+    /// ~8,200 members and 30,000 attempts; SQLite, and PostgreSQL with --database-url.
+    Campaign(CampaignBenchArgs),
+}
+
+/// Options of `bench campaign`.
+#[derive(Debug, Clone, Args)]
+pub struct CampaignBenchArgs {
+    /// Operators pressing 次へ at once.
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u16).range(1..=500))]
+    pub operators: u16,
+    /// Rounds of everyone pressing 次へ at once.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub rounds: u16,
+    /// PostgreSQL to measure too (a scratch schema is made and dropped); default
+    /// MADOGUCHI_TEST_DATABASE_URL when set.
+    #[arg(long, value_name = "URL")]
+    pub database_url: Option<String>,
+    /// Measure PostgreSQL only.
+    #[arg(long)]
+    pub no_sqlite: bool,
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Options of `bench ssh`.
@@ -174,6 +198,23 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             let result = load::run(&session.client, options).await;
             session.close().await;
             let report = result?;
+            if a.json { output::json(&report) } else { output::lines([report.to_string()]) }
+        }
+        BenchCommand::Campaign(a) => {
+            let database_url =
+                a.database_url.clone().or_else(|| std::env::var("MADOGUCHI_TEST_DATABASE_URL").ok());
+            if a.no_sqlite && database_url.is_none() {
+                anyhow::bail!("--no-sqlite には --database-url（PostgreSQL の URL）が要ります");
+            }
+            let options = crate::bench::campaign::CampaignBenchOptions {
+                operators: usize::from(a.operators),
+                rounds: usize::from(a.rounds),
+                database_url,
+                no_sqlite: a.no_sqlite,
+                ..Default::default()
+            };
+            let report =
+                crate::bench::campaign::run(&options, &|line: &str| eprintln!("madoguchi: {line}")).await?;
             if a.json { output::json(&report) } else { output::lines([report.to_string()]) }
         }
         BenchCommand::Ssh(a) => {

@@ -48,6 +48,14 @@ pub async fn run(args: ShowArgs) -> anyhow::Result<()> {
     if let Some(p) = &d.institution.phone {
         lines.push(format!("電話        {p}"));
     }
+    if let Some(m) = &d.do_not_call {
+        let day = crate::domain::jst::local(m.marked_at).format("%Y-%m-%d");
+        let campaign = m.campaign_id.map(|id| format!("、キャンペーン #{id}")).unwrap_or_default();
+        lines.push(format!(
+            "架電不要    {day} {} が記録{campaign}（キャンペーンの対象になりません）",
+            m.marked_by
+        ));
+    }
     lines.push(format!(
         "カードリーダー  {}  機種: {}  台数: {}  申込日: {}  (版 {})",
         app.application.status.label_ja(),

@@ -48,6 +48,8 @@ pub struct Shared {
     pub(super) ssh: SshSessions,
     /// The watches (モニター) begun on this server.
     pub watches: super::watch::Watches,
+    /// 架電キャンペーン: `next` requests arriving together, leased in one transaction.
+    pub campaign_next: super::usecase::campaigns::NextQueue,
     /// What `/metrics` reports (see `metrics.rs`).
     pub metrics: super::metrics::Metrics,
     /// Set when the server begins to stop: `/readyz` answers 503 `draining`.
@@ -97,6 +99,7 @@ impl AppState {
                 tokens: Tokens::new(local_tokens),
                 ssh: SshSessions::default(),
                 watches: Default::default(),
+                campaign_next: Default::default(),
                 metrics: Default::default(),
                 draining: Default::default(),
                 shutdown,

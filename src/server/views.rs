@@ -48,6 +48,7 @@ pub fn institution_detail(
         institution,
         check_digit_warning: check_digit_warning(check),
         reader_application: application,
+        do_not_call: None,
     }
 }
 

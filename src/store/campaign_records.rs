@@ -39,8 +39,33 @@ pub struct MemberRow {
     pub finished_at: Option<DateTime<Utc>>,
 }
 
+/// A campaign's members counted, not listed: what the counts, the prefectures and the
+/// burn-down need, in a few hundred groups whatever the campaign's size (the database counts
+/// them; each group's state is the domain's `member_state` of the facts it was grouped by).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CampaignTally {
+    /// Members by prefecture and state.
+    pub by_prefecture: Vec<(String, crate::domain::campaign::MemberState, u64)>,
+    /// Members by the hour they joined and (no longer open) the hour they finished; empty
+    /// unless asked for.
+    pub by_time: Vec<TallyTimes>,
+}
+
+/// One group of [`CampaignTally::by_time`]: instants to the hour (whole hours, so their Japan
+/// day is exact).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TallyTimes {
+    pub state: crate::domain::campaign::MemberState,
+    pub added_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub members: u64,
+}
+
+/// The floor's state machine for the operator once their call (this id) has started or
+/// closed: run in the same transaction as the lease or the outcome.
+pub type CallRule = Box<dyn FnOnce(i64) -> crate::store::AgentRule + Send>;
+
 /// `next`: lease the first member in order that is due, callable (`kinds`) and free.
-#[derive(Debug, Clone)]
 pub struct NextRequest {
     pub campaign_id: i64,
     pub operator: String,
@@ -48,25 +73,29 @@ pub struct NextRequest {
     pub lease_until: DateTime<Utc>,
     /// The kinds callable now.
     pub kinds: Vec<InstitutionKind>,
+    /// The operator's floor state once the call has started (none: left as it is).
+    pub started: Option<CallRule>,
 }
 
 /// What `next` found.
 #[derive(Debug, Clone)]
 pub enum NextResult {
-    Leased(Box<LeasedMember>),
+    /// The member leased, and what the call's start did to the operator's floor state.
+    Leased(Box<LeasedMember>, Option<crate::store::AgentChange>),
     /// No member is due now: the earliest retry among callable kinds' open members, if any.
-    NoneDue {
-        next_try_at: Option<DateTime<Utc>>,
-    },
+    NoneDue { next_try_at: Option<DateTime<Utc>> },
 }
+
+/// One request's answer in a batch of `next` (its own refusal, or what it found).
+pub type NextAnswer = Result<NextResult, crate::store::StoreError>;
 
 /// The domain's rule for what follows an outcome, given the member's kind and its attempts
 /// after this one (`domain::campaign::after_outcome` with the policy and the instant bound).
 pub type OutcomeRule = Box<dyn FnOnce(InstitutionKind, u32) -> AfterOutcome + Send>;
 
 /// One outcome to record, in one write transaction: the lessee and the receipt checked, the
-/// attempt, the member's new state, the call closed with `wrap_up_reason`, the do-not-call
-/// mark, the audit event.
+/// attempt, the member's new state, the call closed with `wrap_up_reason`, the operator's
+/// floor state, the do-not-call mark, the audit event.
 pub struct OutcomeCommand {
     pub campaign_id: i64,
     pub member_id: i64,
@@ -78,6 +107,8 @@ pub struct OutcomeCommand {
     pub wrap_up_reason: String,
     /// The call-back 折り返し予定 made, named in the audit event.
     pub callback_id: Option<i64>,
+    /// The operator's floor state once the call has closed (none: left as it is).
+    pub closed: Option<CallRule>,
 }
 
 /// The demo's campaign under way (`demo/campaign.rs`), loaded in bulk after the demo data.

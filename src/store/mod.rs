@@ -37,8 +37,8 @@ use crate::domain::call::CallCounts;
 use crate::domain::{CallBack, CallBackOutcome, Institution, ReaderApplication, ReaderModel, SubsidyClaim};
 
 pub use campaign_records::{
-    CampaignRow, DemoAttempt, DemoCampaign, DemoMember, MemberRow, NewCampaignRecord, NextRequest,
-    NextResult, OutcomeCommand, OutcomeRule,
+    CallRule, CampaignRow, CampaignTally, DemoAttempt, DemoCampaign, DemoMember, MemberRow,
+    NewCampaignRecord, NextAnswer, NextRequest, NextResult, OutcomeCommand, OutcomeRule, TallyTimes,
 };
 pub use error::StoreError;
 pub use postgres::{CHANGES_CHANNEL, PostgresStore};
@@ -353,6 +353,16 @@ pub trait CampaignStore: Send + Sync {
     ) -> Result<CampaignRow, StoreError>;
     /// Every member as it stands at `now`.
     async fn campaign_members(&self, id: i64, now: DateTime<Utc>) -> Result<Vec<MemberRow>, StoreError>;
+    /// The members counted at `now` by prefecture and state, and (`with_times`) by the hours
+    /// they joined and finished: the counts and the burn-down without reading every member.
+    async fn campaign_tally(
+        &self,
+        id: i64,
+        now: DateTime<Utc>,
+        with_times: bool,
+    ) -> Result<CampaignTally, StoreError>;
+    /// The members whose attempts ran out, in full.
+    async fn exhausted_members(&self, id: i64, now: DateTime<Utc>) -> Result<Vec<MemberRow>, StoreError>;
     /// Every attempt of a campaign, by member then time.
     async fn campaign_attempts(
         &self,
@@ -364,19 +374,34 @@ pub trait CampaignStore: Send + Sync {
         id: i64,
         reached: &[crate::domain::campaign::Outcome],
     ) -> Result<Vec<crate::api::campaign::OperatorProgress>, StoreError>;
-    /// Leases one member to the operator and starts its call, atomically: never the same
-    /// member to two operators (PostgreSQL `FOR UPDATE SKIP LOCKED`, SQLite `BEGIN IMMEDIATE`).
-    async fn next_member(&self, req: NextRequest) -> Result<NextResult, StoreError>;
-    /// Records one outcome (see [`OutcomeCommand`]) and returns the member after it.
+    /// Leases one member to each request's operator and starts its call, in one transaction
+    /// for the whole batch: never the same member to two operators (PostgreSQL `FOR UPDATE
+    /// SKIP LOCKED`, SQLite `BEGIN IMMEDIATE`). One answer per request, in order; `Err` only
+    /// when the transaction itself failed.
+    async fn next_members(&self, reqs: Vec<NextRequest>) -> Result<Vec<NextAnswer>, StoreError>;
+    /// [`CampaignStore::next_members`] of one request.
+    async fn next_member(&self, req: NextRequest) -> Result<NextResult, StoreError> {
+        self.next_members(vec![req])
+            .await?
+            .pop()
+            .unwrap_or_else(|| Err(StoreError::internal("next: no answer")))
+    }
+    /// Records one outcome (see [`OutcomeCommand`]) and returns the member after it, and what
+    /// closing the call did to the operator's floor state.
     async fn record_outcome(
         &self,
         cmd: OutcomeCommand,
-    ) -> Result<crate::api::campaign::CampaignMember, StoreError>;
+    ) -> Result<(crate::api::campaign::CampaignMember, Option<AgentChange>), StoreError>;
     /// Ends at `now` every lease in force of `operator` (their console closed), audited.
     async fn release_leases(&self, operator: &str, now: DateTime<Utc>) -> Result<u64, StoreError>;
     /// Loads the demo's campaign under way in bulk (after the demo data; no audit events, like
     /// the rest of the demo data); returns its id.
     async fn load_demo_campaign(&self, demo: &DemoCampaign) -> Result<i64, StoreError>;
+    /// The institution's 架電不要 mark, if it has one.
+    async fn do_not_call(
+        &self,
+        code: &str,
+    ) -> Result<Option<crate::api::campaign::DoNotCallMark>, StoreError>;
     /// One member of a campaign as it stands at `now`.
     async fn member(
         &self,

@@ -57,6 +57,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (6, "operator_names", include_str!("migrations/postgres/0006_operator_names.sql")),
     (7, "campaigns", include_str!("migrations/postgres/0007_campaigns.sql")),
     (8, "floor", include_str!("migrations/postgres/0008_floor.sql")),
+    (10, "campaign_progress", include_str!("migrations/postgres/0010_campaign_progress.sql")),
 ];
 
 const FOR_UPDATE: &str = " FOR UPDATE";

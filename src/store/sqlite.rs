@@ -46,6 +46,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (6, "operator_names", include_str!("migrations/sqlite/0006_operator_names.sql")),
     (7, "campaigns", include_str!("migrations/sqlite/0007_campaigns.sql")),
     (8, "floor", include_str!("migrations/sqlite/0008_floor.sql")),
+    (10, "campaign_progress", include_str!("migrations/sqlite/0010_campaign_progress.sql")),
 ];
 
 /// The version of the institution rows: the counter the triggers bump on every write.

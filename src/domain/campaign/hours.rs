@@ -11,6 +11,12 @@ use crate::domain::InstitutionKind;
 /// hours at all has no window).
 const SEARCH_DAYS: u64 = 21;
 
+/// The end of the day, written `24:00` (a centre open around the clock: `"00:00-24:00"`).
+/// `NaiveTime` has no 24:00; the last nanosecond of the day stands for it.
+fn end_of_day() -> NaiveTime {
+    NaiveTime::from_hms_nano_opt(23, 59, 59, 999_999_999).unwrap_or(NaiveTime::MIN)
+}
+
 /// One span of a day, `start..end` in Japan time, written `"08:00-18:00"` in the policy file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -26,7 +32,8 @@ impl TryFrom<String> for TimeRange {
         let bad = || format!("「{s}」は時間帯ではありません（例: \"09:00-12:00\"）");
         let (a, b) = s.split_once('-').ok_or_else(bad)?;
         let parse = |t: &str| NaiveTime::parse_from_str(t.trim(), "%H:%M").map_err(|_| bad());
-        let (start, end) = (parse(a)?, parse(b)?);
+        let end = if b.trim() == "24:00" { end_of_day() } else { parse(b)? };
+        let start = parse(a)?;
         if end <= start {
             return Err(format!("「{s}」は終わりが始まり以前です"));
         }
@@ -36,7 +43,8 @@ impl TryFrom<String> for TimeRange {
 
 impl From<TimeRange> for String {
     fn from(r: TimeRange) -> String {
-        format!("{}-{}", r.start.format("%H:%M"), r.end.format("%H:%M"))
+        let end = if r.end == end_of_day() { "24:00".to_string() } else { r.end.format("%H:%M").to_string() };
+        format!("{}-{end}", r.start.format("%H:%M"))
     }
 }
 
@@ -161,6 +169,13 @@ mod tests {
         assert_eq!(String::from(r), "09:00-12:30");
         assert!(TimeRange::try_from("12:00-09:00".to_string()).is_err());
         assert!(TimeRange::try_from("noon".to_string()).unwrap_err().contains("例"));
+        // Around the clock: 24:00 ends the day, and prints back as written.
+        let all_day = TimeRange::try_from("00:00-24:00".to_string()).unwrap();
+        assert_eq!(String::from(all_day), "00:00-24:00");
+        let w = WeekHours { kinds: vec![], weekdays: vec![all_day], saturday: vec![], sunday: vec![] };
+        let h = CallableHours { centre: &w, institution: &w, closed_days: &[] };
+        assert!(h.is_callable_at(at(7, 12, 0, 0)) && h.is_callable_at(at(7, 12, 23, 59)));
+        assert!(TimeRange::try_from("24:00-24:00".to_string()).is_err());
     }
 
     #[test]

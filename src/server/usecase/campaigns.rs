@@ -20,7 +20,10 @@ use crate::domain::floor::AgentEvent;
 use crate::domain::policy::{format_date_ja, japan_today};
 use crate::server::auth::Caller;
 use crate::server::state::AppState;
-use crate::store::{CampaignRow, MemberRow, NewCampaignRecord, NextRequest, NextResult, OutcomeCommand};
+use crate::store::{
+    CallRule, CampaignRow, CampaignTally, NewCampaignRecord, NextAnswer, NextRequest, NextResult,
+    OutcomeCommand,
+};
 
 /// Longest campaign name.
 const NAME_MAX: usize = 100;
@@ -86,8 +89,8 @@ pub async fn list(state: &AppState) -> Result<Vec<Campaign>, ApiError> {
     let now = state.clock.now();
     let mut out = Vec::new();
     for row in state.store.campaigns().await?.into_iter().rev() {
-        let members = state.store.campaign_members(row.id, now).await?;
-        out.push(campaign_view(row, &members));
+        let tally = state.store.campaign_tally(row.id, now, false).await?;
+        out.push(campaign_view(row, &tally));
     }
     Ok(out)
 }
@@ -100,10 +103,10 @@ async fn campaign_row(state: &AppState, id: i64) -> Result<CampaignRow, ApiError
         .ok_or_else(|| ApiError::NotFound(format!("キャンペーン {id} はありません")))
 }
 
-fn campaign_view(row: CampaignRow, members: &[MemberRow]) -> Campaign {
+fn campaign_view(row: CampaignRow, tally: &CampaignTally) -> Campaign {
     let mut counts = CampaignCounts::default();
-    for m in members {
-        counts.add(m.member.state);
+    for (_, state, n) in &tally.by_prefecture {
+        counts.add_many(*state, *n);
     }
     Campaign {
         id: row.id,
@@ -119,8 +122,8 @@ fn campaign_view(row: CampaignRow, members: &[MemberRow]) -> Campaign {
 
 pub async fn show(state: &AppState, id: i64) -> Result<Campaign, ApiError> {
     let row = campaign_row(state, id).await?;
-    let members = state.store.campaign_members(id, state.clock.now()).await?;
-    Ok(campaign_view(row, &members))
+    let tally = state.store.campaign_tally(id, state.clock.now(), false).await?;
+    Ok(campaign_view(row, &tally))
 }
 
 /// Pauses, resumes or closes a campaign (supervisors; a closed one stays closed).
@@ -172,11 +175,19 @@ pub async fn next(state: &AppState, caller: &Caller, id: i64) -> Result<LeasedMe
         }));
     }
     let lease_until = now + chrono::Duration::minutes(i64::from(policy.lease_minutes));
-    let req = NextRequest { campaign_id: id, operator: caller.name.clone(), now, lease_until, kinds };
-    match state.store.next_member(req).await? {
-        NextResult::Leased(leased) => {
-            let started = AgentEvent::CallStarted { call_id: leased.call.id };
-            super::floor::follow_call(state, &caller.name, started).await;
+    let req = NextRequest {
+        campaign_id: id,
+        operator: caller.name.clone(),
+        now,
+        lease_until,
+        kinds,
+        started: Some(floor_rule(state, |call_id| AgentEvent::CallStarted { call_id })),
+    };
+    match state.campaign_next.ask(&state.store, req).await? {
+        NextResult::Leased(leased, floor) => {
+            if floor.is_some_and(|c| c.changed) {
+                super::floor::announce_agent(state, &caller.name).await;
+            }
             Ok(*leased)
         }
         NextResult::NoneDue { next_try_at: Some(t) } => Err(ApiError::Refused(format!(
@@ -187,6 +198,90 @@ pub async fn next(state: &AppState, caller: &Caller, id: i64) -> Result<LeasedMe
             "このキャンペーンに残っている対象はありません（ほかの人が確保中のものを除く）。".to_string(),
         )),
     }
+}
+
+/// The floor's state machine for a campaign call that started or closed (`event` of its id),
+/// run by the store in the lease's or the outcome's own transaction.
+fn floor_rule(state: &AppState, event: fn(i64) -> AgentEvent) -> CallRule {
+    let policy = state.policy.floor.clone();
+    let at = state.clock.now();
+    Box::new(move |call_id| {
+        let event = event(call_id);
+        Box::new(move |cur| crate::domain::floor::transition(cur, &event, at, &policy))
+    })
+}
+
+/// The most `next` requests leased in one transaction.
+const NEXT_BATCH_MAX: usize = 64;
+
+/// Group commit for `next`: requests that arrive while a batch is being written wait for the
+/// next batch, and that batch leases all of them in one write transaction (one read of the
+/// members in order, one insert of the calls, one update of the leases, one append to the
+/// audit chain). When 50 operators press 次へ at once, each no longer waits its turn for the
+/// database's write lock behind 49 whole transactions. Correctness does not rest on it: the
+/// store's transaction is what keeps a member from two operators, on one server or many.
+///
+/// A request whose client went away after it was queued still gets its lease; the lease
+/// lapses after the policy's time, or at once when that operator's console closes.
+#[derive(Default)]
+pub struct NextQueue {
+    sender: std::sync::OnceLock<tokio::sync::mpsc::UnboundedSender<WaitingNext>>,
+}
+
+/// One queued `next` and where its answer goes.
+type WaitingNext = (NextRequest, tokio::sync::oneshot::Sender<NextAnswer>);
+
+impl NextQueue {
+    /// Queues `req` (starting the batch task on first use) and waits for its answer.
+    pub async fn ask(
+        &self,
+        store: &std::sync::Arc<dyn crate::store::Store>,
+        req: NextRequest,
+    ) -> Result<NextResult, crate::store::StoreError> {
+        let sender = self.sender.get_or_init(|| spawn_next_batches(store.clone()));
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        if sender.send((req, tx)).is_err() {
+            return Err(crate::store::StoreError::internal("the campaign next queue has stopped"));
+        }
+        rx.await.unwrap_or_else(|_| {
+            Err(crate::store::StoreError::internal("the campaign next queue dropped a request"))
+        })
+    }
+}
+
+/// The task writing the batches; it ends when the queue (the server's state) is dropped.
+fn spawn_next_batches(
+    store: std::sync::Arc<dyn crate::store::Store>,
+) -> tokio::sync::mpsc::UnboundedSender<WaitingNext> {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<WaitingNext>();
+    tokio::spawn(async move {
+        while let Some(first) = rx.recv().await {
+            let mut batch = vec![first];
+            while batch.len() < NEXT_BATCH_MAX {
+                match rx.try_recv() {
+                    Ok(w) => batch.push(w),
+                    Err(_) => break,
+                }
+            }
+            let (reqs, replies): (Vec<NextRequest>, Vec<_>) = batch.into_iter().unzip();
+            let count = reqs.len();
+            match store.next_members(reqs).await {
+                Ok(answers) => {
+                    for (answer, reply) in answers.into_iter().zip(replies) {
+                        let _ = reply.send(answer);
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, requests = count, "leasing a batch of campaign members failed");
+                    let why = e.to_string();
+                    for reply in replies {
+                        let _ = reply.send(Err(crate::store::StoreError::Internal(why.clone())));
+                    }
+                }
+            }
+        }
+    });
+    tx
 }
 
 /// Records how the call of a member ended, in one step: the attempt, the member's next state
@@ -241,14 +336,14 @@ pub async fn record_outcome(
         rule: Box::new(move |kind, attempts| after_outcome(&policy, kind, outcome, attempts, now, due)),
         wrap_up_reason: state.policy.campaign.wrap_up_reason.clone(),
         callback_id: callback.as_ref().map(|c| c.id),
+        closed: Some(floor_rule(state, |call_id| AgentEvent::CallClosed { call_id })),
     };
-    let call_id = member.call_id;
-    let member = state.store.record_outcome(cmd).await.map_err(|e| match e {
+    let (member, floor) = state.store.record_outcome(cmd).await.map_err(|e| match e {
         crate::store::StoreError::Invalid(msg) => ApiError::unprocessable("invalid_outcome", msg),
         other => other.into(),
     })?;
-    if let Some(call_id) = call_id {
-        super::floor::follow_call(state, &caller.name, AgentEvent::CallClosed { call_id }).await;
+    if floor.is_some_and(|c| c.changed) {
+        super::floor::announce_agent(state, &caller.name).await;
     }
     Ok(RecordedOutcome { member, callback })
 }
@@ -327,13 +422,22 @@ pub async fn progress(state: &AppState, id: i64) -> Result<CampaignProgress, Api
     let row = campaign_row(state, id).await?;
     let now = state.clock.now();
     let today = japan_today(now);
-    let members = state.store.campaign_members(id, now).await?;
-    let by_operator = state
-        .store
-        .campaign_operator_progress(id, &Outcome::ALL.into_iter().filter(|o| o.reached()).collect::<Vec<_>>())
-        .await?;
-    let added: Vec<_> = members.iter().map(|m| japan_today(m.added_at)).collect();
-    let done: Vec<_> = members.iter().filter_map(|m| m.finished_at.map(japan_today)).collect();
+    // Three independent reads, side by side on the reader connections.
+    let reached: Vec<Outcome> = Outcome::ALL.into_iter().filter(|o| o.reached()).collect();
+    let (tally, by_operator, exhausted) = tokio::try_join!(
+        state.store.campaign_tally(id, now, true),
+        state.store.campaign_operator_progress(id, &reached),
+        state.store.exhausted_members(id, now),
+    )?;
+    // One day per member (the groups are counts of members).
+    let (mut added, mut done) = (Vec::new(), Vec::new());
+    for g in &tally.by_time {
+        let n = usize::try_from(g.members).unwrap_or(usize::MAX);
+        added.extend(std::iter::repeat_n(japan_today(g.added_at), n));
+        if let Some(finished) = g.finished_at {
+            done.extend(std::iter::repeat_n(japan_today(finished), n));
+        }
+    }
     let start = japan_today(row.created_at);
     let burn = burn_down(
         start,
@@ -344,28 +448,24 @@ pub async fn progress(state: &AppState, id: i64) -> Result<CampaignProgress, Api
         &done,
     );
     let mut prefectures: BTreeMap<&str, PrefectureProgress> = BTreeMap::new();
-    for m in &members {
-        let p = prefectures.entry(m.member.prefecture.as_str()).or_insert_with(|| PrefectureProgress {
-            prefecture: m.member.prefecture.clone(),
+    for (prefecture, member_state, n) in &tally.by_prefecture {
+        let p = prefectures.entry(prefecture.as_str()).or_insert_with(|| PrefectureProgress {
+            prefecture: prefecture.clone(),
             members: 0,
             left: 0,
             done: 0,
         });
-        p.members += 1;
-        if m.member.state.is_open() {
-            p.left += 1;
+        p.members += n;
+        if member_state.is_open() {
+            p.left += n;
         } else {
-            p.done += 1;
+            p.done += n;
         }
     }
     let mut by_prefecture: Vec<PrefectureProgress> = prefectures.into_values().collect();
     by_prefecture.sort_by(|a, b| b.left.cmp(&a.left).then_with(|| a.prefecture.cmp(&b.prefecture)));
-    let exhausted: Vec<CampaignMember> = members
-        .iter()
-        .filter(|m| m.member.state == MemberState::Exhausted)
-        .map(|m| m.member.clone())
-        .collect();
-    let campaign = campaign_view(row, &members);
+    let exhausted: Vec<CampaignMember> = exhausted.into_iter().map(|m| m.member).collect();
+    let campaign = campaign_view(row, &tally);
     Ok(CampaignProgress { campaign, today, burn_down: burn, by_prefecture, by_operator, exhausted })
 }
 

@@ -27,7 +27,7 @@ pub async fn apply(state: &AppState, operator: &str, event: AgentEvent) -> Resul
 }
 
 /// Tells every server's consoles where `operator` stands now.
-async fn announce_agent(state: &AppState, operator: &str) {
+pub(crate) async fn announce_agent(state: &AppState, operator: &str) {
     match state.store.floor_agent(operator).await {
         Ok(agent) => {
             state.announce(ServerEvent::AgentState { operator: operator.to_string(), agent }).await;

@@ -77,7 +77,9 @@ async fn detail_of(state: &AppState, found: Found) -> Result<InstitutionDetail, 
     let app = state.store.application(check.code.as_str()).await?;
     let models = state.store.reader_models().await?;
     let view = application_view(&state.policy, state.clock.today(), row.institution.kind, app, &models);
-    Ok(institution_detail(&check, row.institution, view))
+    let mut detail = institution_detail(&check, row.institution, view);
+    detail.do_not_call = state.store.do_not_call(check.code.as_str()).await?;
+    Ok(detail)
 }
 
 /// [`correct_reading`] of the institution with a code typed any way (400, 404 first).

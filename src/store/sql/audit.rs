@@ -89,6 +89,59 @@ pub(super) async fn append_event(
     Ok(receipt)
 }
 
+/// Appends several events after `head` in one statement (each chained to the one before),
+/// for a write that records many at once (a batch of campaign leases); none of them takes a
+/// 受付番号. `head` moves to the last.
+pub(super) async fn append_events(
+    conn: &mut Conn,
+    head: &mut ChainHead,
+    events: &[NewEvent<'_>],
+) -> Result<(), StoreError> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let mut rows = Vec::with_capacity(events.len());
+    for event in events {
+        let seq = head.seq + 1;
+        let at = audit_chain::instant_text(event.at);
+        let detail = event.detail.to_string();
+        let fields = ChainedFields {
+            seq,
+            at: &at,
+            operator: event.operator,
+            action: event.action,
+            code: event.code,
+            receipt_no: None,
+            detail: &detail,
+        };
+        let hash = audit_chain::event_hash(&head.hash, &fields);
+        let prev = std::mem::replace(&mut head.hash, hash.clone());
+        head.seq = seq;
+        rows.push((seq, at, event, detail, prev, hash));
+    }
+    let values: Vec<String> = (0..rows.len())
+        .map(|r| {
+            let p: Vec<String> = (1..=8).map(|c| format!("${}", r * 8 + c)).collect();
+            format!("({}, {}, {}, {}, {}, NULL, {}, {}, {})", p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7])
+        })
+        .collect();
+    let sql = format!("INSERT INTO audit_events ({AUDIT_COLUMNS}) VALUES {}", values.join(", "));
+    let mut q = sqlx::query(&sql);
+    for (seq, at, event, detail, prev, hash) in &rows {
+        q = q
+            .bind(*seq)
+            .bind(at)
+            .bind(event.operator)
+            .bind(event.action)
+            .bind(event.code)
+            .bind(detail)
+            .bind(prev)
+            .bind(hash);
+    }
+    q.execute(&mut *conn).await?;
+    Ok(())
+}
+
 /// [`append_event`], then announces the event the entry stands for (see [`announced_by`])
 /// to every server when the transaction commits (PostgreSQL `NOTIFY`; SQLite's feed reads the
 /// entry itself).

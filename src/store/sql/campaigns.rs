@@ -3,20 +3,18 @@
 //! A member's state is read, never kept in step: each read joins the member with its
 //! institution's current application (and the do-not-call mark), so a change from anywhere —
 //! an inbound call, an import, another server — makes it leave by itself, counted as done by
-//! that route. `next` leases the first free, due, callable member in the policy's order in
-//! one write transaction: PostgreSQL locks the row with `FOR UPDATE ... SKIP LOCKED` (another
-//! server's `next` skips it instead of waiting), SQLite holds the database's write lock from
-//! `BEGIN IMMEDIATE`.
+//! that route. `next` is in `campaign_next.rs`, the demo's bulk load in `campaign_demo.rs`.
 
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
 use super::audit::{NewEvent, append_event, chain_head};
 use super::call_details::set_call_reasons;
-use super::calls::{close_call_row, full_call};
+use super::calls::close_call_row;
 use super::convert::{corrupt, parse_instant, status_from_text, to_u32, to_u64};
+use super::floor::change_agent_states_in;
 use super::{Conn, DbRow, FOR_UPDATE, ThisStore};
-use crate::api::campaign::{CampaignMember, CampaignState, LeasedMember, MemberAttempt, OperatorProgress};
+use crate::api::campaign::{CampaignMember, CampaignState, DoNotCallMark, MemberAttempt, OperatorProgress};
 use crate::domain::InstitutionKind;
 use crate::domain::campaign::{
     AfterOutcome, CampaignFilter, MemberFacts, MemberState, Outcome, StoredState, check_lessee,
@@ -24,8 +22,8 @@ use crate::domain::campaign::{
 };
 use crate::store::audit_chain::instant_text;
 use crate::store::{
-    CampaignRow, CampaignStore, DemoCampaign, MemberRow, NewCampaignRecord, NextRequest, NextResult,
-    OutcomeCommand, StoreError,
+    AgentChange, CampaignRow, CampaignStore, CampaignTally, DemoCampaign, MemberRow, NewCampaignRecord,
+    NextAnswer, NextRequest, OutcomeCommand, StoreError, TallyTimes,
 };
 
 const CAMPAIGN_COLUMNS: &str =
@@ -44,11 +42,11 @@ const MEMBER_SELECT: &str = "SELECT m.id, m.campaign_id, m.code, m.kind, m.prefe
      LEFT JOIN institutions i ON i.code = m.code LEFT JOIN applications a ON a.code = m.code \
      LEFT JOIN institution_do_not_call d ON d.code = m.code";
 
-fn kind_from_text(s: &str) -> Result<InstitutionKind, StoreError> {
+pub(super) fn kind_from_text(s: &str) -> Result<InstitutionKind, StoreError> {
     InstitutionKind::parse(s).ok_or_else(|| corrupt(format!("stored kind {s:?}")))
 }
 
-fn opt_instant(s: Option<String>) -> Result<Option<DateTime<Utc>>, StoreError> {
+pub(super) fn opt_instant(s: Option<String>) -> Result<Option<DateTime<Utc>>, StoreError> {
     s.as_deref().map(parse_instant).transpose()
 }
 
@@ -74,12 +72,25 @@ fn campaign_from_row(row: &DbRow) -> Result<CampaignRow, StoreError> {
     })
 }
 
-fn member_from_row(row: &DbRow, now: DateTime<Utc>) -> Result<MemberRow, StoreError> {
+/// A member's state at `now` read from its row (`state`, `lease_until`, `done_at`, `app_status`,
+/// `app_updated_at`, `dnc_at`, `by_deadline`) by the domain's rule, and when it finished if it
+/// is no longer open; also its application's status and the lease.
+struct ReadState {
+    state: MemberState,
+    finished_at: Option<DateTime<Utc>>,
+    app_status: crate::domain::ReaderStatus,
+    lease_until: Option<DateTime<Utc>>,
+}
+
+fn read_state(
+    row: &DbRow,
+    filter_status: crate::domain::ReaderStatus,
+    now: DateTime<Utc>,
+) -> Result<ReadState, StoreError> {
     let stored: String = row.try_get("state")?;
     let stored =
         StoredState::parse(&stored).ok_or_else(|| corrupt(format!("stored member state {stored:?}")))?;
     let app_status = status_from_text(&row.try_get::<String, _>("app_status")?)?;
-    let filter_status = status_from_text(&row.try_get::<String, _>("filter_status")?)?;
     let lease_until = opt_instant(row.try_get("lease_until")?)?;
     let dnc_at = opt_instant(row.try_get("dnc_at")?)?;
     let facts = MemberFacts {
@@ -96,6 +107,12 @@ fn member_from_row(row: &DbRow, now: DateTime<Utc>) -> Result<MemberRow, StoreEr
         MemberState::DoNotCall => dnc_at,
         MemberState::Open | MemberState::Leased => None,
     };
+    Ok(ReadState { state, finished_at, app_status, lease_until })
+}
+
+fn member_from_row(row: &DbRow, now: DateTime<Utc>) -> Result<MemberRow, StoreError> {
+    let filter_status = status_from_text(&row.try_get::<String, _>("filter_status")?)?;
+    let ReadState { state, finished_at, app_status, lease_until } = read_state(row, filter_status, now)?;
     let outcome: Option<String> = row.try_get("outcome")?;
     let member = CampaignMember {
         id: row.try_get("id")?,
@@ -120,6 +137,42 @@ fn member_from_row(row: &DbRow, now: DateTime<Utc>) -> Result<MemberRow, StoreEr
     Ok(MemberRow { member, added_at: parse_instant(&row.try_get::<String, _>("added_at")?)?, finished_at })
 }
 
+/// The facts a member's state is read from, as columns to group by (`$2` the filter's status,
+/// `$3` now): its stored state, whether its application still matches, whether the deadline
+/// batch cancelled it, whether a lease is in force, whether it is marked 架電不要.
+const TALLY_FACTS: &str = "m.state, \
+     CAST(CASE WHEN COALESCE(a.status, 'not_applied') = $2 THEN 1 ELSE 0 END AS BIGINT) AS matches, \
+     CAST(CASE WHEN a.status = 'cancelled' AND EXISTS (SELECT 1 FROM audit_events e \
+       WHERE e.code = m.code AND e.action = 'reader_application.cancel_deadline') THEN 1 ELSE 0 END AS BIGINT) \
+       AS by_deadline, \
+     CAST(CASE WHEN m.lease_until > $3 THEN 1 ELSE 0 END AS BIGINT) AS leased, \
+     CAST(CASE WHEN d.code IS NULL THEN 0 ELSE 1 END AS BIGINT) AS dnc";
+
+/// The members of campaign `$1` with their application and 架電不要 mark.
+const TALLY_FROM: &str = "FROM campaign_members m LEFT JOIN applications a ON a.code = m.code \
+     LEFT JOIN institution_do_not_call d ON d.code = m.code WHERE m.campaign_id = $1";
+
+/// A group's state by the domain's rule, from the facts [`TALLY_FACTS`] grouped it by.
+fn tally_state(row: &DbRow, now: DateTime<Utc>) -> Result<MemberState, StoreError> {
+    let stored: String = row.try_get("state")?;
+    let stored =
+        StoredState::parse(&stored).ok_or_else(|| corrupt(format!("stored member state {stored:?}")))?;
+    let facts = MemberFacts {
+        stored,
+        still_matches: row.try_get::<i64, _>("matches")? != 0,
+        cancelled_by_deadline: row.try_get::<i64, _>("by_deadline")? != 0,
+        // "A lease in force at now" is all the rule reads of the lease's end.
+        lease_until: (row.try_get::<i64, _>("leased")? != 0).then(|| now + chrono::Duration::seconds(1)),
+        do_not_call: row.try_get::<i64, _>("dnc")? != 0,
+    };
+    Ok(member_state(facts, now))
+}
+
+/// An instant cut to the hour (`2021-07-12T01`, the first 13 characters of the stored text).
+fn hour_instant(hour: &str) -> Result<DateTime<Utc>, StoreError> {
+    parse_instant(&format!("{hour}:00:00Z"))
+}
+
 async fn member_by_id(conn: &mut Conn, id: i64, now: DateTime<Utc>) -> Result<MemberRow, StoreError> {
     let row = sqlx::query(&format!("{MEMBER_SELECT} WHERE m.id = $1"))
         .bind(id)
@@ -129,7 +182,7 @@ async fn member_by_id(conn: &mut Conn, id: i64, now: DateTime<Utc>) -> Result<Me
     member_from_row(&row, now)
 }
 
-async fn campaign_by_id(conn: &mut Conn, id: i64) -> Result<CampaignRow, StoreError> {
+pub(super) async fn campaign_by_id(conn: &mut Conn, id: i64) -> Result<CampaignRow, StoreError> {
     let row = sqlx::query(&format!("SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE id = $1"))
         .bind(id)
         .fetch_optional(&mut *conn)
@@ -139,7 +192,7 @@ async fn campaign_by_id(conn: &mut Conn, id: i64) -> Result<CampaignRow, StoreEr
 }
 
 /// `m.kind IN (...)` for these kinds (their fixed wire names: nothing typed reaches the SQL).
-fn kinds_clause(column: &str, kinds: &[InstitutionKind]) -> String {
+pub(super) fn kinds_clause(column: &str, kinds: &[InstitutionKind]) -> String {
     let list: Vec<String> = kinds.iter().map(|k| format!("'{}'", k.as_str())).collect();
     format!("{column} IN ({})", list.join(", "))
 }
@@ -300,6 +353,75 @@ impl CampaignStore for ThisStore {
         rows.iter().map(|r| member_from_row(r, now)).collect()
     }
 
+    async fn campaign_tally(
+        &self,
+        id: i64,
+        now: DateTime<Utc>,
+        with_times: bool,
+    ) -> Result<CampaignTally, StoreError> {
+        let campaign = {
+            let mut conn = self.reader().acquire().await?;
+            campaign_by_id(&mut conn, id).await?
+        };
+        let (status, at) = (campaign.filter.status.as_str(), instant_text(now));
+        let by_prefecture = async {
+            let sql = format!(
+                "SELECT m.prefecture, {TALLY_FACTS}, COUNT(*) AS n {TALLY_FROM} GROUP BY 1, 2, 3, 4, 5, 6"
+            );
+            let rows = sqlx::query(&sql).bind(id).bind(status).bind(&at).fetch_all(self.reader()).await?;
+            rows.iter()
+                .map(|row| {
+                    Ok((row.try_get("prefecture")?, tally_state(row, now)?, to_u64(row.try_get("n")?)?))
+                })
+                .collect::<Result<Vec<_>, StoreError>>()
+        };
+        // Only the instant that finished the member counts: its campaign outcome, its
+        // application's change once it stopped matching, its 架電不要 mark.
+        let by_time = async {
+            if !with_times {
+                return Ok(Vec::new());
+            }
+            let sql = format!(
+                "SELECT {TALLY_FACTS}, substr(m.added_at, 1, 13) AS added_h, substr(m.done_at, 1, 13) AS done_h, \
+                 CASE WHEN COALESCE(a.status, 'not_applied') <> $2 THEN substr(a.updated_at, 1, 13) END AS left_h, \
+                 substr(d.marked_at, 1, 13) AS dnc_h, COUNT(*) AS n {TALLY_FROM} GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9"
+            );
+            let rows = sqlx::query(&sql).bind(id).bind(status).bind(&at).fetch_all(self.reader()).await?;
+            rows.iter()
+                .map(|row| {
+                    let state = tally_state(row, now)?;
+                    let hour = |col: &str| -> Result<Option<DateTime<Utc>>, StoreError> {
+                        row.try_get::<Option<String>, _>(col)?.as_deref().map(hour_instant).transpose()
+                    };
+                    let finished_at = match state {
+                        MemberState::Done | MemberState::Exhausted => hour("done_h")?,
+                        MemberState::Left | MemberState::CancelledByDeadline => hour("left_h")?,
+                        MemberState::DoNotCall => hour("dnc_h")?,
+                        MemberState::Open | MemberState::Leased => None,
+                    };
+                    Ok(TallyTimes {
+                        state,
+                        added_at: hour_instant(&row.try_get::<String, _>("added_h")?)?,
+                        finished_at,
+                        members: to_u64(row.try_get("n")?)?,
+                    })
+                })
+                .collect::<Result<Vec<_>, StoreError>>()
+        };
+        let (by_prefecture, by_time) = tokio::try_join!(by_prefecture, by_time)?;
+        Ok(CampaignTally { by_prefecture, by_time })
+    }
+
+    async fn exhausted_members(&self, id: i64, now: DateTime<Utc>) -> Result<Vec<MemberRow>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "{MEMBER_SELECT} WHERE m.campaign_id = $1 AND m.state = 'exhausted' ORDER BY m.id"
+        ))
+        .bind(id)
+        .fetch_all(self.reader())
+        .await?;
+        rows.iter().map(|r| member_from_row(r, now)).collect()
+    }
+
     async fn campaign_attempts(&self, id: i64) -> Result<Vec<MemberAttempt>, StoreError> {
         let rows = sqlx::query(
             "SELECT member_id, at, operator, outcome, receipt_no, call_id, handle_seconds FROM campaign_attempts \
@@ -355,78 +477,14 @@ impl CampaignStore for ThisStore {
             .collect()
     }
 
-    async fn next_member(&self, req: NextRequest) -> Result<NextResult, StoreError> {
-        let mut tx = self.begin_write().await?;
-        let campaign = campaign_by_id(&mut tx, req.campaign_id).await?;
-        if campaign.state != CampaignState::Active {
-            return Err(crate::domain::RuleError::Refused(format!(
-                "キャンペーン「{}」は{}です。監督者が再開するまで対象を受け取れません。",
-                campaign.name,
-                campaign.state.label_ja()
-            ))
-            .into());
-        }
-        let now = instant_text(req.now);
-        // PostgreSQL: lock the member only, and skip members another transaction holds.
-        let lock = if FOR_UPDATE.is_empty() { "" } else { " FOR UPDATE OF m SKIP LOCKED" };
-        let found: Option<(i64, String)> = sqlx::query_as(&format!(
-            "SELECT m.id, m.code FROM campaign_members m \
-             JOIN applications a ON a.code = m.code AND a.status = $2 \
-             WHERE m.campaign_id = $1 AND m.state = 'open' AND m.next_try_at <= $3 \
-             AND (m.lease_until IS NULL OR m.lease_until <= $3) AND {} \
-             AND NOT EXISTS (SELECT 1 FROM institution_do_not_call d WHERE d.code = m.code) \
-             ORDER BY m.attempts, m.rank, m.id LIMIT 1{lock}",
-            kinds_clause("m.kind", &req.kinds)
-        ))
-        .bind(req.campaign_id)
-        .bind(campaign.filter.status.as_str())
-        .bind(&now)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some((member_id, code)) = found else {
-            let next: Option<String> = sqlx::query_scalar(
-                "SELECT MIN(m.next_try_at) FROM campaign_members m \
-                 JOIN applications a ON a.code = m.code AND a.status = $2 \
-                 WHERE m.campaign_id = $1 AND m.state = 'open' AND m.next_try_at > $3",
-            )
-            .bind(req.campaign_id)
-            .bind(campaign.filter.status.as_str())
-            .bind(&now)
-            .fetch_one(&mut *tx)
-            .await?;
-            return Ok(NextResult::NoneDue { next_try_at: opt_instant(next)? });
-        };
-        let call_id: i64 = sqlx::query_scalar(
-            "INSERT INTO calls (operator, started_at, ended_at, code, note) VALUES ($1, $2, NULL, $3, '') RETURNING id",
-        )
-        .bind(&req.operator)
-        .bind(&now)
-        .bind(&code)
-        .fetch_one(&mut *tx)
-        .await?;
-        sqlx::query(
-            "UPDATE campaign_members SET leased_by = $1, lease_until = $2, lease_call_id = $3 WHERE id = $4",
-        )
-        .bind(&req.operator)
-        .bind(instant_text(req.lease_until))
-        .bind(call_id)
-        .bind(member_id)
-        .execute(&mut *tx)
-        .await?;
-        let detail = serde_json::json!({
-            "campaign_id": req.campaign_id,
-            "member_id": member_id,
-            "call_id": call_id,
-            "lease_until": instant_text(req.lease_until),
-        });
-        audit(&mut tx, req.now, &req.operator, "campaign.lease", Some(&code), detail).await?;
-        let member = member_by_id(&mut tx, member_id, req.now).await?.member;
-        let call = full_call(&mut tx, call_id).await?;
-        tx.commit().await?;
-        Ok(NextResult::Leased(Box::new(LeasedMember { member, call, lease_until: req.lease_until })))
+    async fn next_members(&self, reqs: Vec<NextRequest>) -> Result<Vec<NextAnswer>, StoreError> {
+        super::campaign_next::next_members(self, reqs).await
     }
 
-    async fn record_outcome(&self, cmd: OutcomeCommand) -> Result<CampaignMember, StoreError> {
+    async fn record_outcome(
+        &self,
+        mut cmd: OutcomeCommand,
+    ) -> Result<(CampaignMember, Option<AgentChange>), StoreError> {
         let mut tx = self.begin_write().await?;
         let lock = if FOR_UPDATE.is_empty() { String::new() } else { format!("{FOR_UPDATE} OF m") };
         let row = sqlx::query(&format!(
@@ -465,6 +523,7 @@ impl CampaignStore for ThisStore {
         let after = (cmd.rule)(kind, attempts);
         let at = instant_text(cmd.at);
         let mut handle_seconds: Option<i64> = None;
+        let mut floor: Option<AgentChange> = None;
         if let Some(call) = call_id {
             let reasons: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM call_reasons WHERE call_id = $1")
                 .bind(call)
@@ -474,6 +533,17 @@ impl CampaignStore for ThisStore {
                 set_call_reasons(&mut tx, call, std::slice::from_ref(&cmd.wrap_up_reason)).await?;
             }
             close_call_row(&mut tx, call, cmd.at).await?;
+            if let Some(closed) = cmd.closed.take() {
+                let rule = vec![(cmd.operator.clone(), closed(call))];
+                floor = match change_agent_states_in(&mut tx, cmd.at, rule).await?.pop() {
+                    Some(Ok(change)) => Some(change),
+                    Some(Err(e)) => {
+                        tracing::warn!(error = %e, "a campaign call's close did not move its operator's floor state");
+                        None
+                    }
+                    None => None,
+                };
+            }
             handle_seconds = sqlx::query_scalar("SELECT handle_seconds FROM calls WHERE id = $1")
                 .bind(call)
                 .fetch_optional(&mut *tx)
@@ -536,9 +606,10 @@ impl CampaignStore for ThisStore {
             "next_try_at": next_try,
         });
         audit(&mut tx, cmd.at, &cmd.operator, "campaign.outcome", Some(&code), detail).await?;
-        let member = member_by_id(&mut tx, cmd.member_id, cmd.at).await?.member;
         tx.commit().await?;
-        Ok(member)
+        // Read back after the commit, on a reader: the write lock is not held for it.
+        let mut conn = self.reader().acquire().await?;
+        Ok((member_by_id(&mut conn, cmd.member_id, cmd.at).await?.member, floor))
     }
 
     async fn release_leases(&self, operator: &str, now: DateTime<Utc>) -> Result<u64, StoreError> {
@@ -570,94 +641,20 @@ impl CampaignStore for ThisStore {
     }
 
     async fn load_demo_campaign(&self, demo: &DemoCampaign) -> Result<i64, StoreError> {
-        let mut tx = self.begin_write().await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO campaigns (name, status, prefectures, kinds, state, created_by, created_at) \
-             VALUES ($1, 'undecided', '[]', '[]', 'active', $2, $3) RETURNING id",
+        super::campaign_demo::load_demo_campaign(self, demo).await
+    }
+
+    async fn do_not_call(&self, code: &str) -> Result<Option<DoNotCallMark>, StoreError> {
+        let row: Option<(String, String, Option<i64>)> = sqlx::query_as(
+            "SELECT marked_at, marked_by, campaign_id FROM institution_do_not_call WHERE code = $1",
         )
-        .bind(&demo.name)
-        .bind(&demo.created_by)
-        .bind(instant_text(demo.created_at))
-        .fetch_one(&mut *tx)
+        .bind(code)
+        .fetch_optional(self.reader())
         .await?;
-        let added = instant_text(demo.created_at);
-        // Columns a row × rows per INSERT stay under both engines' limits on bound parameters.
-        let placeholders = |rows: usize, cols: usize| {
-            (0..rows)
-                .map(|r| {
-                    format!(
-                        "({})",
-                        (1..=cols).map(|c| format!("${}", r * cols + c)).collect::<Vec<_>>().join(", ")
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        let mut ids = Vec::with_capacity(demo.members.len());
-        for chunk in demo.members.chunks(super::BATCH_ROWS) {
-            let sql = format!(
-                "INSERT INTO campaign_members (campaign_id, code, kind, prefecture, rank, added_at, state, attempts, \
-                 next_try_at, outcome, done_at) VALUES {} RETURNING id",
-                placeholders(chunk.len(), 11)
-            );
-            let mut q = sqlx::query_scalar::<_, i64>(&sql);
-            for m in chunk {
-                let state = match (m.done_at, m.exhausted) {
-                    (None, _) => StoredState::Open,
-                    (Some(_), true) => StoredState::Exhausted,
-                    (Some(_), false) => StoredState::Done,
-                };
-                q = q
-                    .bind(id)
-                    .bind(&m.code)
-                    .bind(m.kind.as_str())
-                    .bind(&m.prefecture)
-                    .bind(m.rank)
-                    .bind(&added)
-                    .bind(state.as_str())
-                    .bind(i64::from(m.attempts))
-                    .bind(instant_text(m.next_try_at))
-                    .bind(m.outcome.map(Outcome::as_str))
-                    .bind(m.done_at.map(instant_text));
-            }
-            // RETURNING of a multi-row INSERT is in row order on both engines.
-            ids.extend(q.fetch_all(&mut *tx).await?);
-        }
-        for chunk in demo.attempts.chunks(super::BATCH_ROWS) {
-            let sql = format!(
-                "INSERT INTO campaign_attempts (campaign_id, member_id, operator, outcome, at, handle_seconds) \
-                 VALUES {}",
-                placeholders(chunk.len(), 6)
-            );
-            let mut q = sqlx::query(&sql);
-            for a in chunk {
-                let member =
-                    *ids.get(a.member).ok_or_else(|| StoreError::internal("demo attempt of no member"))?;
-                q = q
-                    .bind(id)
-                    .bind(member)
-                    .bind(&a.operator)
-                    .bind(a.outcome.as_str())
-                    .bind(instant_text(a.at))
-                    .bind(a.handle_seconds);
-            }
-            q.execute(&mut *tx).await?;
-        }
-        for m in demo.members.iter().filter(|m| m.outcome == Some(Outcome::DoNotCall) && m.done_at.is_some())
-        {
-            sqlx::query(
-                "INSERT INTO institution_do_not_call (code, campaign_id, marked_by, marked_at) \
-                 VALUES ($1, $2, $3, $4) ON CONFLICT (code) DO NOTHING",
-            )
-            .bind(&m.code)
-            .bind(id)
-            .bind(&demo.created_by)
-            .bind(m.done_at.map(instant_text))
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(id)
+        row.map(|(at, by, campaign_id)| {
+            Ok(DoNotCallMark { marked_at: parse_instant(&at)?, marked_by: by, campaign_id })
+        })
+        .transpose()
     }
 
     async fn member(

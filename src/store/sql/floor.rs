@@ -97,6 +97,114 @@ async fn open_hand_of(conn: &mut Conn, operator: &str) -> Result<Option<i64>, St
     .await?)
 }
 
+/// Runs several operators' state machines inside the caller's write transaction (a batch of
+/// campaign leases starts many calls at once): one read of their rows, one write of the rows
+/// that changed and one of the log, instead of a transaction each. An operator named twice
+/// moves twice, in order. A rule that refuses leaves that operator as they were (its error
+/// is that item's answer); the others are written.
+pub(super) async fn change_agent_states_in(
+    conn: &mut Conn,
+    at: DateTime<Utc>,
+    changes: Vec<(String, AgentRule)>,
+) -> Result<Vec<Result<AgentChange, crate::domain::RuleError>>, StoreError> {
+    if changes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut names: Vec<&str> = changes.iter().map(|(op, _)| op.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    let params: Vec<String> = (1..=names.len()).map(|n| format!("${n}")).collect();
+    let sql = format!(
+        "SELECT {STATUS_COLUMNS} FROM agent_states s WHERE s.operator IN ({}) ORDER BY s.operator{FOR_UPDATE}",
+        params.join(", ")
+    );
+    let mut q = sqlx::query(&sql);
+    for name in &names {
+        q = q.bind(*name);
+    }
+    let mut now: std::collections::HashMap<String, Option<AgentStatus>> =
+        names.iter().map(|n| (n.to_string(), None)).collect();
+    for row in q.fetch_all(&mut *conn).await? {
+        now.insert(row.try_get("operator")?, Some(status_from_row(&row)?));
+    }
+    let mut answers = Vec::with_capacity(changes.len());
+    let mut log: Vec<(String, Option<AgentStatus>)> = Vec::new();
+    for (operator, rule) in changes {
+        let before = now.get(&operator).cloned().flatten();
+        match rule(before.as_ref()) {
+            Err(e) => answers.push(Err(e)),
+            Ok(Transition::Unchanged) => {
+                answers.push(Ok(AgentChange { after: before.clone(), before, changed: false }));
+            }
+            Ok(Transition::To(after)) => {
+                now.insert(operator.clone(), after.clone());
+                log.push((operator, after.clone()));
+                answers.push(Ok(AgentChange { before, after, changed: true }));
+            }
+        }
+    }
+    if log.is_empty() {
+        return Ok(answers);
+    }
+    // Each changed operator's last state: a row while signed in, none once signed out.
+    let mut last: Vec<(&str, &Option<AgentStatus>)> = Vec::new();
+    for (operator, after) in log.iter().rev() {
+        if !last.iter().any(|(o, _)| *o == operator.as_str()) {
+            last.push((operator.as_str(), after));
+        }
+    }
+    let rows: Vec<(&str, &AgentStatus)> =
+        last.iter().filter_map(|(o, a)| a.as_ref().map(|a| (*o, a))).collect();
+    if !rows.is_empty() {
+        let values: Vec<String> = (0..rows.len())
+            .map(|r| {
+                let p: Vec<String> = (1..=6).map(|c| format!("${}", r * 6 + c)).collect();
+                format!("({})", p.join(", "))
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO agent_states (operator, state, reason, since, call_id, signed_in_at) VALUES {} \
+             ON CONFLICT (operator) DO UPDATE SET state = excluded.state, reason = excluded.reason, \
+             since = excluded.since, call_id = excluded.call_id, signed_in_at = excluded.signed_in_at",
+            values.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for (operator, s) in &rows {
+            q = q
+                .bind(*operator)
+                .bind(s.state.as_str())
+                .bind(&s.reason)
+                .bind(instant_text(s.since))
+                .bind(s.call_id)
+                .bind(instant_text(s.signed_in_at));
+        }
+        q.execute(&mut *conn).await?;
+    }
+    for (operator, _) in last.iter().filter(|(_, a)| a.is_none()) {
+        sqlx::query("DELETE FROM agent_states WHERE operator = $1")
+            .bind(*operator)
+            .execute(&mut *conn)
+            .await?;
+    }
+    // The log holds when each state began (see `change_agent_state`).
+    let values: Vec<String> = (0..log.len())
+        .map(|r| format!("(${}, ${}, ${}, ${})", r * 4 + 1, r * 4 + 2, r * 4 + 3, r * 4 + 4))
+        .collect();
+    let sql =
+        format!("INSERT INTO agent_state_log (operator, state, reason, at) VALUES {}", values.join(", "));
+    let mut q = sqlx::query(&sql);
+    for (operator, after) in &log {
+        let since = after.as_ref().map(|s| s.since).unwrap_or(at);
+        q = q
+            .bind(operator)
+            .bind(after.as_ref().map(|s| s.state.as_str()))
+            .bind(after.as_ref().and_then(|s| s.reason.clone()))
+            .bind(instant_text(since));
+    }
+    q.execute(&mut *conn).await?;
+    Ok(answers)
+}
+
 #[async_trait::async_trait]
 impl FloorStore for ThisStore {
     async fn change_agent_state(

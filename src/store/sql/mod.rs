@@ -22,6 +22,8 @@ mod audit;
 mod call_details;
 mod callbacks;
 mod calls;
+mod campaign_demo;
+mod campaign_next;
 mod campaigns;
 mod convert;
 mod deadline_batch;

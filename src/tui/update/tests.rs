@@ -67,6 +67,7 @@ pub(super) fn detail(code: &str) -> InstitutionDetail {
             phone: Some("03-0000-0000".into()),
             large_chain: false,
         },
+        do_not_call: None,
         check_digit_warning: None,
         reader_application: view(3, ReaderStatus::Undecided, None),
     }

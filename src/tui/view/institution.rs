@@ -62,13 +62,21 @@ fn draw_header(state: &State, inst: &InstitutionState, frame: &mut Frame, area: 
     match &inst.detail {
         Loadable::Loaded(d) => {
             let chain = if d.institution.large_chain { "（大型チェーン）" } else { "" };
-            lines.push(Line::from(vec![
-                Span::styled(
-                    text::truncate(&d.institution.name, w.saturating_sub(20), s.ellipsis),
-                    th.strong(),
-                ),
+            // 架電不要 (do not call) stands out on the name line: campaigns skip it, and an
+            // operator on an inbound call should not promise a call back from the centre.
+            let dnc = d.do_not_call.as_ref().map(|m| {
+                let day = crate::domain::jst::local(m.marked_at).format("%-m/%-d");
+                format!("  【架電不要 {day}】")
+            });
+            let room = w.saturating_sub(20 + dnc.as_deref().map_or(0, text::width));
+            let mut name = vec![
+                Span::styled(text::truncate(&d.institution.name, room, s.ellipsis), th.strong()),
                 Span::raw(format!("  {}{}", d.institution.kind.label_ja(), chain)),
-            ]));
+            ];
+            if let Some(mark) = dnc {
+                name.push(Span::styled(mark, th.warn()));
+            }
+            lines.push(Line::from(name));
             let kana = d.institution.name_kana.clone().unwrap_or_else(|| "（よみ不明）".into());
             let inferred = if d.institution.kana_inferred { "（推定）" } else { "" };
             lines.push(Line::raw(text::truncate(&format!("よみ: {kana}{inferred}"), w, s.ellipsis)));
