@@ -3,25 +3,19 @@
 //! screen pops reach only the right operator's event stream, the telephony role can do nothing
 //! else, and the call report counts exactly the calls made.
 
-use std::collections::HashMap;
+mod seeded_server;
+
 use std::sync::OnceLock;
 use std::time::Duration;
 
 use chrono::NaiveDate;
 use madoguchi::api::{ChangeReaderApplication, NewCallBack, Role, ServerEvent, UpdateCall, Verification};
-use madoguchi::client::{Client, ClientError};
+use madoguchi::client::ClientError;
 use madoguchi::domain::call::PendingChange;
 use madoguchi::domain::{CallBackOutcome, CallBackState, Policy, ReaderStatus};
-use madoguchi::server::auth::hash_token;
-use madoguchi::server::{AppState, Clock, SeedOptions};
 use reqwest::StatusCode;
+use seeded_server::{Spec, TestServer};
 use serde_json::{Value, json};
-
-/// One running server: its URL and a token per user.
-struct TestServer {
-    base: String,
-    tokens: HashMap<&'static str, String>,
-}
 
 /// Users of a test server: (name, role).
 const USERS: &[(&str, Role)] = &[
@@ -34,42 +28,7 @@ const USERS: &[(&str, Role)] = &[
 
 /// Starts a server over a fresh SQLite file seeded with `institutions`, on its own thread.
 fn spawn(institutions: usize) -> TestServer {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let rt =
-            tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("rt");
-        rt.block_on(async move {
-            let dir = tempfile::tempdir().expect("tempdir");
-            let db = dir.path().join("calls.db").to_string_lossy().into_owned();
-            let store = madoguchi::server::open_store(&db).await.expect("open store");
-            madoguchi::server::seed_store(
-                store.as_ref(),
-                &SeedOptions { institutions: Some(institutions), seed: 13 },
-                &|_| {},
-            )
-            .await
-            .expect("seed");
-            let mut tokens = HashMap::new();
-            for (name, role) in USERS {
-                let token = format!("calls-token-{name}");
-                store
-                    .add_operator(name, *role, &hash_token(&token), "test", chrono::Utc::now())
-                    .await
-                    .expect("add operator");
-                tokens.insert(*name, token);
-            }
-            let as_of = NaiveDate::from_ymd_opt(2021, 7, 15).expect("date");
-            let state = AppState::load(store, Policy::builtin(), Clock::Fixed(as_of), HashMap::new())
-                .await
-                .expect("state");
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-            let base = format!("http://{}", listener.local_addr().expect("addr"));
-            tx.send(TestServer { base, tokens }).expect("send");
-            madoguchi::server::run(listener, state, std::future::pending()).await.expect("serve");
-            drop(dir);
-        });
-    });
-    rx.recv_timeout(Duration::from_secs(120)).expect("test server started")
+    seeded_server::spawn(Spec { institutions, seed: 13, users: USERS, policy: Policy::builtin() })
 }
 
 /// The server most tests share (they use their own institutions or filter by their own ids).
@@ -79,10 +38,6 @@ fn shared() -> &'static TestServer {
 }
 
 impl TestServer {
-    fn client(&self, user: &str) -> Client {
-        Client::new(&self.base, Some(self.tokens[user].clone())).expect("client")
-    }
-
     fn request(&self, method: reqwest::Method, path: &str, user: &str) -> reqwest::RequestBuilder {
         reqwest::Client::new()
             .request(method, format!("{}{}", self.base, path))

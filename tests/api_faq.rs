@@ -3,22 +3,15 @@
 //! one change event for the other servers), and the suggestions from an institution's state
 //! and a call's note.
 
-use std::collections::HashMap;
+mod seeded_server;
+
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use chrono::NaiveDate;
 use madoguchi::api::{FaqEntry, Role, ServerEvent};
 use madoguchi::client::{Client, ClientError};
 use madoguchi::domain::{Policy, ReaderStatus};
-use madoguchi::server::auth::hash_token;
-use madoguchi::server::{AppState, Clock, SeedOptions};
-
-/// One running server: its URL and a token per user.
-struct TestServer {
-    base: String,
-    tokens: HashMap<&'static str, String>,
-}
+use seeded_server::{Spec, TestServer};
 
 /// Users of the test server: (name, role).
 const USERS: &[(&str, Role)] = &[
@@ -37,53 +30,7 @@ fn server() -> &'static TestServer {
 /// A server over a fresh SQLite file with 400 demo institutions and the built-in FAQ, on its
 /// own thread.
 fn spawn() -> TestServer {
-    {
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .expect("rt");
-            rt.block_on(async move {
-                let dir = tempfile::tempdir().expect("tempdir");
-                let db = dir.path().join("faq.db").to_string_lossy().into_owned();
-                let store = madoguchi::server::open_store(&db).await.expect("open store");
-                madoguchi::server::seed_store(
-                    store.as_ref(),
-                    &SeedOptions { institutions: Some(400), seed: 24 },
-                    &|_| {},
-                )
-                .await
-                .expect("seed");
-                let mut tokens = HashMap::new();
-                for (name, role) in USERS {
-                    let token = format!("faq-token-{name}");
-                    store
-                        .add_operator(name, *role, &hash_token(&token), "test", chrono::Utc::now())
-                        .await
-                        .expect("add operator");
-                    tokens.insert(*name, token);
-                }
-                let as_of = NaiveDate::from_ymd_opt(2021, 7, 15).expect("date");
-                let state = AppState::load(store, Policy::builtin(), Clock::Fixed(as_of), HashMap::new())
-                    .await
-                    .expect("state");
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-                let base = format!("http://{}", listener.local_addr().expect("addr"));
-                tx.send(TestServer { base, tokens }).expect("send");
-                madoguchi::server::run(listener, state, std::future::pending()).await.expect("serve");
-                drop(dir);
-            });
-        });
-        rx.recv_timeout(Duration::from_secs(120)).expect("test server started")
-    }
-}
-
-impl TestServer {
-    fn client(&self, user: &str) -> Client {
-        Client::new(&self.base, Some(self.tokens[user].clone())).expect("client")
-    }
+    seeded_server::spawn(Spec { institutions: 400, seed: 24, users: USERS, policy: Policy::builtin() })
 }
 
 fn client(user: &str) -> Client {

@@ -5,71 +5,25 @@
 //! is not signed in or their console is not drawn here, roles (403), and the day in numbers in
 //! the call report.
 
-use std::collections::HashMap;
+mod seeded_server;
+
 use std::time::Duration;
 
-use chrono::NaiveDate;
 use madoguchi::api::{Role, ServerEvent, SetAgentState, UpdateCall};
-use madoguchi::client::{Client, ClientError};
+use madoguchi::client::ClientError;
 use madoguchi::domain::Policy;
 use madoguchi::domain::floor::AgentState;
-use madoguchi::server::auth::hash_token;
-use madoguchi::server::{AppState, Clock, SeedOptions};
+use seeded_server::{Spec, TestServer};
 
 const USERS: &[(&str, Role)] =
     &[("ota", Role::Operator), ("ueda", Role::Operator), ("kudo", Role::Supervisor)];
-
-struct TestServer {
-    base: String,
-    tokens: HashMap<&'static str, String>,
-}
-
-impl TestServer {
-    fn client(&self, who: &str) -> Client {
-        Client::new(&self.base, Some(self.tokens[who].clone())).expect("client")
-    }
-}
 
 fn spawn() -> TestServer {
     spawn_with(Policy::builtin())
 }
 
 fn spawn_with(policy: Policy) -> TestServer {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let rt =
-            tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("rt");
-        rt.block_on(async move {
-            let dir = tempfile::tempdir().expect("tempdir");
-            let db = dir.path().join("floor.db").to_string_lossy().into_owned();
-            let store = madoguchi::server::open_store(&db).await.expect("open store");
-            madoguchi::server::seed_store(
-                store.as_ref(),
-                &SeedOptions { institutions: Some(300), seed: 21 },
-                &|_| {},
-            )
-            .await
-            .expect("seed");
-            let mut tokens = HashMap::new();
-            for (name, role) in USERS {
-                let token = format!("floor-token-{name}");
-                store
-                    .add_operator(name, *role, &hash_token(&token), "test", chrono::Utc::now())
-                    .await
-                    .expect("op");
-                tokens.insert(*name, token);
-            }
-            let as_of = NaiveDate::from_ymd_opt(2021, 7, 15).expect("date");
-            let state =
-                AppState::load(store, policy, Clock::Fixed(as_of), HashMap::new()).await.expect("state");
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-            let base = format!("http://{}", listener.local_addr().expect("addr"));
-            tx.send(TestServer { base, tokens }).expect("send");
-            madoguchi::server::run(listener, state, std::future::pending()).await.expect("serve");
-            drop(dir);
-        });
-    });
-    rx.recv_timeout(Duration::from_secs(120)).expect("test server started")
+    seeded_server::spawn(Spec { institutions: 300, seed: 21, users: USERS, policy })
 }
 
 fn status(e: ClientError) -> u16 {

@@ -2,68 +2,33 @@
 //! database seeded with demo data: the seed's institutions as callers say them are found first,
 //! whichever script the town is typed in.
 
-use std::collections::HashMap;
-use std::sync::OnceLock;
-use std::time::Duration;
+mod seeded_server;
 
-use chrono::NaiveDate;
+use std::sync::OnceLock;
+
 use madoguchi::api::Role;
 use madoguchi::client::Client;
 use madoguchi::domain::Policy;
-use madoguchi::server::auth::hash_token;
-use madoguchi::server::{AppState, Clock, SeedOptions};
+use seeded_server::{Spec, TestServer};
 
-/// The running server's URL and an operator's token.
-fn server() -> &'static (String, String) {
-    static SERVER: OnceLock<(String, String)> = OnceLock::new();
+/// The one user: an operator named as a real desk might be.
+const USERS: &[(&str, Role)] = &[("テスト窓口", Role::Operator)];
+
+/// The running server (20,000 demo institutions of the default seed).
+fn server() -> &'static TestServer {
+    static SERVER: OnceLock<TestServer> = OnceLock::new();
     SERVER.get_or_init(|| {
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .expect("rt");
-            rt.block_on(async move {
-                let dir = tempfile::tempdir().expect("tempdir");
-                let db = dir.path().join("places.db").to_string_lossy().into_owned();
-                let store = madoguchi::server::open_store(&db).await.expect("open store");
-                madoguchi::server::seed_store(
-                    store.as_ref(),
-                    &SeedOptions { institutions: Some(20_000), seed: madoguchi::demo::DEFAULT_SEED },
-                    &|_| {},
-                )
-                .await
-                .expect("seed");
-                let token = "test-token-places".to_string();
-                store
-                    .add_operator(
-                        "テスト窓口",
-                        Role::Operator,
-                        &hash_token(&token),
-                        "test",
-                        chrono::Utc::now(),
-                    )
-                    .await
-                    .expect("add operator");
-                let as_of = NaiveDate::from_ymd_opt(2021, 7, 15).expect("date");
-                let state = AppState::load(store, Policy::builtin(), Clock::Fixed(as_of), HashMap::new())
-                    .await
-                    .expect("state");
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-                let base = format!("http://{}", listener.local_addr().expect("addr"));
-                tx.send((base, token)).expect("send");
-                madoguchi::server::run(listener, state, std::future::pending()).await.expect("serve");
-                drop(dir);
-            });
-        });
-        rx.recv_timeout(Duration::from_secs(300)).expect("test server started")
+        seeded_server::spawn(Spec {
+            institutions: 20_000,
+            seed: madoguchi::demo::DEFAULT_SEED,
+            users: USERS,
+            policy: Policy::builtin(),
+        })
     })
 }
 
 fn client() -> Client {
-    let (base, token) = server();
-    Client::new(base, Some(token.clone())).expect("client")
+    server().client("テスト窓口")
 }
 
 /// The name and city of the first result of `q`.
