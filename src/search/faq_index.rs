@@ -14,7 +14,7 @@ use crate::api::{FaqEntry, FaqHit};
 use super::faq_answer_types::{self, ANSWER_TYPE};
 use super::faq_concepts::{self, CONCEPT};
 use super::faq_readings::{self, READING};
-use super::faq_tokens::{Synonyms, TokenOptions, normalize, tokenize};
+use super::faq_tokens::{Synonyms, TokenOptions, normalize, tokenize_normalized};
 
 /// The tunable parameters of FAQ ranking, kept together so the relevance bench can try them.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -147,30 +147,35 @@ fn field_terms(
     params: &FaqParams,
     readings: &mut faq_readings::ReadingCache,
 ) -> Vec<String> {
-    let mut terms = tokenize(text, synonyms, params.tokens);
+    // Normalised once: the tokens, readings and concepts all read the same text.
+    let normalized = normalize(text);
+    let mut terms = Vec::new();
+    tokenize_normalized(&synonyms.apply(&normalized), params.tokens, &mut terms);
     if params.readings && field <= 1 {
-        readings.entry_terms(&normalize(text), &mut terms);
+        readings.entry_terms(&normalized, &mut terms);
     }
     if params.answer_types && field == 1 {
         terms.extend(faq_answer_types::stated(text).into_iter().map(|t| t.term()));
     }
     if params.concepts && field <= 2 {
-        faq_concepts::SHIPPED.entry_terms(&normalize(text), &mut terms);
+        faq_concepts::SHIPPED.entry_terms(&normalized, &mut terms);
     }
     terms
 }
 
 /// A question's terms.
 fn question_terms(query: &str, synonyms: &Synonyms, params: &FaqParams) -> Vec<String> {
-    let mut terms = tokenize(query, synonyms, params.tokens);
+    let normalized = normalize(query);
+    let mut terms = Vec::new();
+    tokenize_normalized(&synonyms.apply(&normalized), params.tokens, &mut terms);
     if params.readings {
-        faq_readings::query_reading_terms(&normalize(query), &mut terms);
+        faq_readings::query_reading_terms(&normalized, &mut terms);
     }
     if params.answer_types {
         terms.extend(faq_answer_types::asked(query).into_iter().map(|t| t.term()));
     }
     if params.concepts {
-        faq_concepts::SHIPPED.question_terms(&normalize(query), &mut terms);
+        faq_concepts::SHIPPED.question_terms(&normalized, &mut terms);
     }
     terms
 }
