@@ -5,10 +5,10 @@
 //! Everything comes from the embedded tables (`data/demo/`) and our own PRNG ([`rng`]), so the
 //! same seed gives the same data on every machine and with every library version.
 
-pub mod applications;
+pub(crate) mod applications;
 pub mod campaign;
-pub mod names;
-pub mod rng;
+pub(crate) mod names;
+pub(crate) mod rng;
 pub mod tables;
 
 use std::collections::{HashMap, HashSet};

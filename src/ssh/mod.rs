@@ -20,14 +20,14 @@
 //! since 6.5, Windows' OpenSSH 8.1, PuTTY since 0.68, Tera Term 4.x) speaks curve25519.
 //! MACs are the encrypt-then-MAC ones only (the AEAD ciphers need none).
 
-pub mod authorized_key;
-pub mod door;
-pub mod host_key;
-pub mod limiter;
-pub mod session;
+pub(crate) mod authorized_key;
+pub(crate) mod door;
+pub(crate) mod host_key;
+pub(crate) mod limiter;
+pub(crate) mod session;
 pub mod term_env;
-pub mod watch;
-pub mod writer;
+pub(crate) mod watch;
+pub(crate) mod writer;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
