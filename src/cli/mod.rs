@@ -5,6 +5,8 @@
 //! with a token, or to a server started in this process over `--db PATH` (default: the
 //! user's data folder). A missing database is created and migrated, never seeded.
 
+#![warn(missing_docs)]
+
 pub(crate) mod audit;
 pub(crate) mod backup;
 pub(crate) mod bench;
@@ -32,8 +34,10 @@ use clap::{Parser, Subcommand};
 #[command(name = "madoguchi", version, about, long_about = None)]
 pub struct Cli {
     #[command(subcommand)]
+    /// The subcommand; none opens the console.
     pub command: Option<Command>,
     #[command(flatten)]
+    /// The console's options (also used when no subcommand is given).
     pub console: console::ConsoleArgs,
 }
 
