@@ -9,6 +9,8 @@
 //! that changes the reading key. Tuning and held-out halves by a hash of the code, as the
 //! place-word set.
 
+#![warn(missing_docs)]
+
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 
@@ -21,10 +23,15 @@ use crate::search::reading;
 /// One dropped-kana lookup.
 #[derive(Debug, Clone)]
 pub struct DropCase {
+    /// The institution's code.
     pub code: String,
+    /// The name as a caller says it (hiragana).
     pub said: String,
+    /// The same with one kana dropped: what is typed.
     pub query: String,
+    /// True for a real institution, false for a demo one.
     pub real: bool,
+    /// Tuning or held-out half.
     pub half: Half,
 }
 
@@ -103,7 +110,9 @@ pub fn cases(set: &PlaceSet, data: &[Institution]) -> Vec<DropCase> {
 /// Top-5 share by (real, half), and the tuning half's misses.
 #[derive(Debug, Clone)]
 pub struct DropRelevance {
+    /// Per (real, half): cases, share found first, share in the top 5.
     pub rows: Vec<(bool, Half, usize, f64, f64)>,
+    /// Tuning-half misses: (typed, said, name ranked first).
     pub misses: Vec<(String, String, String)>,
 }
 
