@@ -11,7 +11,9 @@
 //! - `campaign`: 架電キャンペーン: create, 次へ alone and by 50 at once, the progress.
 //! - `ssh` (+ `ssh_server`): real SSH sessions on loopback against `serve --ssh-listen`.
 
-pub mod campaign;
+#![warn(missing_docs)]
+
+pub(crate) mod campaign;
 pub(crate) mod faq_scale;
 pub(crate) mod load;
 pub(crate) mod query_mix;

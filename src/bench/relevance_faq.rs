@@ -10,8 +10,6 @@
 //! `run_builtin()` is what `madoguchi bench relevance` prints; the tests below assert floors and
 //! hold the sweep that chose `FaqParams::default()`.
 
-#![warn(missing_docs)]
-
 use std::collections::HashSet;
 use std::fmt;
 

@@ -9,8 +9,6 @@
 //!
 //! `run_builtin()` is what `madoguchi bench relevance` prints; a test asserts floors.
 
-#![warn(missing_docs)]
-
 use std::collections::HashMap;
 use std::fmt;
 

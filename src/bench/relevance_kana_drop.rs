@@ -9,8 +9,6 @@
 //! that changes the reading key. Tuning and held-out halves by a hash of the code, as the
 //! place-word set.
 
-#![warn(missing_docs)]
-
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 

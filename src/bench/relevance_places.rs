@@ -15,8 +15,6 @@
 //! reading holding that part (a caller's words that name one institution). Institutions are split into a tuning half and a held-out
 //! half by a hash of their code; the place words were tuned on the first only.
 
-#![warn(missing_docs)]
-
 use std::collections::HashMap;
 use std::fmt;
 

@@ -7,8 +7,6 @@
 //! distractors. Entries are split into a tuning half and a held-out half by a hash of the name;
 //! the reading table was tuned on the first only, and both are reported.
 
-#![warn(missing_docs)]
-
 use std::collections::HashMap;
 use std::fmt;
 

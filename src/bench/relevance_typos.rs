@@ -9,8 +9,6 @@
 //! tuned on the first only, and both are reported. Slips that leave the loose reading key
 //! unchanged (`byouin` → `byoin`, a long vowel) are skipped: they are not typos to the index.
 
-#![warn(missing_docs)]
-
 use std::collections::HashMap;
 use std::fmt;
 

@@ -15,8 +15,6 @@
 //! The keys, the frames and the measure are pure and unit-tested here; what is measured is
 //! whatever the real server does.
 
-#![warn(missing_docs)]
-
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
