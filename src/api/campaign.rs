@@ -163,7 +163,7 @@ pub struct CampaignMember {
     pub application_status: ReaderStatus,
     /// Calls made to it so far.
     pub attempts: u32,
-    /// Not to be handed out before this instant (retry interval, callable hours).
+    /// Not handed out before this instant (a retry outcome moves it on by the policy's interval).
     pub next_try_at: DateTime<Utc>,
     /// How its last call ended.
     pub last_outcome: Option<Outcome>,

@@ -132,7 +132,7 @@ pub struct ChangeReaderApplication {
     pub units: u32,
     /// Who at the institution asked for the change.
     pub caller_name: String,
-    /// Their role at the institution (事務長, 薬局長, ...).
+    /// Their role at the institution (事務長, 薬剤師, ...).
     pub caller_role: String,
     /// How the operator made sure it was them.
     pub verification: Verification,
@@ -161,7 +161,7 @@ pub struct SubsidyView {
     pub kind: InstitutionKind,
     /// Whether it is a 大型チェーン薬局 (changes the share paid).
     pub large_chain: bool,
-    /// Readers on the application.
+    /// Readers the row is picked for: the claim's, else the application's (at least 1).
     pub units: u32,
     /// The cap of the row that applies, and the payable amount at that cap.
     pub cost_cap_yen: u64,

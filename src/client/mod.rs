@@ -226,7 +226,7 @@ impl Client {
     pub async fn put_faq(&self, entry: &FaqEntry) -> Result<FaqEntry, ClientError> {
         self.with_body(Method::PUT, &format!("/v1/faq/{}", seg(&entry.id)), entry).await
     }
-    /// The 変更履歴, newest first, of one institution or of all (at most 1,000 events).
+    /// The latest 変更履歴 events (up to 1,000), oldest first, of one institution or of all.
     pub async fn audit(&self, code: Option<&str>) -> Result<Vec<AuditEvent>, ClientError> {
         let mut q = vec![("limit", "1000".to_string())];
         if let Some(c) = code {

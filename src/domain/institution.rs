@@ -210,7 +210,7 @@ pub struct Institution {
     pub kind: InstitutionKind,
     /// Prefecture name (都道府県).
     pub prefecture: String,
-    /// City, ward, town or village (市区町村), found from the address.
+    /// City, ward, town or village (市区町村).
     pub city: String,
     /// Postal code, `166-0001` when the source gave it in a known shape.
     pub postal_code: String,
