@@ -275,6 +275,14 @@ pub fn after_outcome(
     AfterOutcome::Retry(policy.callable_hours(kind).next_window_opens(earliest).unwrap_or(earliest))
 }
 
+impl Outcome {
+    /// Whether [`check_receipt`] reads the call's receipts for this outcome (the store reads
+    /// them only then).
+    pub fn checks_receipt(self) -> bool {
+        self == Outcome::Selected
+    }
+}
+
 /// The 受付番号 an outcome carries: 機種選定済 needs one, and it must be a change made in this
 /// call (`call_receipts`); the other outcomes take none.
 pub fn check_receipt(
