@@ -66,7 +66,9 @@ impl InstitutionIndex {
             Some(docs) if docs.binary_search(&d).is_err() => &[][..],
             _ => self.readings.key(d),
         };
-        for doc in typo::matches(&plan.folded, &self.reading_grams, &key, ALT_SEP) {
+        // A dropped kana is looked for at every place only when the query starts no name or
+        // reading as typed.
+        for doc in typo::matches_with(&plan.folded, &self.reading_grams, &key, ALT_SEP, !starts) {
             if !have.contains(&doc) {
                 found.push((rank, doc));
             }

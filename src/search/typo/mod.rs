@@ -51,6 +51,19 @@ use near_break::Script;
 /// Documents whose reading (one of its alternatives, separated by `sep` in `key(doc)`, in
 /// [`kana_code`]'s reading-key bytes) starts with the query mended by one slip, ascending; at most [`MAX_CHECKED`] checked per way.
 pub fn matches<'k>(folded: &str, grams: &Postings, key: &dyn Fn(u32) -> &'k [u8], sep: u8) -> Vec<u32> {
+    matches_with(folded, grams, key, sep, true)
+}
+
+/// [`matches`]; with `put_back` false, a kana query's dropped kana is looked for at every
+/// place only when the window found nothing (a query that starts some reading as typed: the
+/// operator's start is likelier right, and that pass reads the most lists).
+pub fn matches_with<'k>(
+    folded: &str,
+    grams: &Postings,
+    key: &dyn Fn(u32) -> &'k [u8],
+    sep: u8,
+    put_back: bool,
+) -> Vec<u32> {
     let readings = Readings { grams, key, sep, known: Default::default() };
     let letters: Vec<char> = folded.chars().collect();
     if letters.len() > MAX_LETTERS {
@@ -66,7 +79,7 @@ pub fn matches<'k>(folded: &str, grams: &Postings, key: &dyn Fn(u32) -> &'k [u8]
             // so a wrong or extra kana found near the break does not hide it — unless one of
             // those already makes a whole reading (the name as typed, one slip mended).
             mut found if !found.is_empty() => {
-                if letters.len() <= MAX_QUERY && !readings.any_whole(folded, &found) {
+                if put_back && letters.len() <= MAX_QUERY && !readings.any_whole(folded, &found) {
                     found.extend(kana_put_back(&readings, folded));
                 }
                 found
