@@ -284,11 +284,28 @@ async fn r25_next_and_the_outcome_move_the_operators_floor_state() {
     let s = spawn(Setup::default());
     let campaign = s.create("全国", &[]).await;
     let sato = s.client("sato");
+    let mut events = s.client("takahashi").events().await.expect("the supervisor's event stream");
     let leased = sato.campaign_next(campaign.id).await.expect("next");
     let floor = s.client("takahashi").floor().await.expect("floor");
     let me = floor.agents.iter().find(|a| a.operator == "sato").expect("sato on the floor");
     assert_eq!((me.status.state, me.status.call_id), (AgentState::OnCall, Some(leased.call.id)), "{me:?}");
     assert_eq!(me.call.as_ref().and_then(|c| c.campaign.clone()).as_deref(), Some("全国"), "{me:?}");
+    // The event the floor heard (built from the lease, without a read) says what the floor
+    // view reads from the database.
+    let told = tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            match events.recv().await {
+                Some(madoguchi::api::ServerEvent::AgentState { operator, agent }) if operator == "sato" => {
+                    break agent;
+                }
+                Some(_) => continue,
+                None => panic!("the event stream ended"),
+            }
+        }
+    })
+    .await
+    .expect("sato's state announced");
+    assert_eq!(told.as_ref(), Some(me), "announced vs read");
     outcome(&sato, &leased, Outcome::Absent, None).await.expect("absent");
     let floor = s.client("takahashi").floor().await.expect("floor");
     let me = floor.agents.iter().find(|a| a.operator == "sato").expect("sato on the floor");
@@ -480,6 +497,13 @@ async fn r25_bad_input_is_refused_and_changes_nothing() {
     )
     .await;
     assert!(s.client("takahashi").campaigns().await.expect("list").is_empty(), "nothing was created");
+    // Next on a campaign that does not exist names it.
+    let msg = expect_error(
+        s.post("/v1/campaigns/999/next", "sato", json!({})).send().await.unwrap(),
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    assert!(msg.contains("キャンペーン 999 はありません"), "{msg}");
 }
 
 /// Every prefecture name.

@@ -9,6 +9,7 @@ use super::{FaqEntry, FaqHit};
 /// transaction (all or nothing) with one audit event per entry that changed.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct FaqImport {
+    /// The entries to add or replace.
     pub entries: Vec<FaqEntry>,
 }
 

@@ -11,8 +11,11 @@ use crate::domain::floor::{AgentState, AgentStatus, Attention, AwayReason, HandR
 /// The call an operator is on (or wrapping up), with its institution when one is attached.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct FloorCall {
+    /// The call's id.
     pub id: i64,
+    /// When the call began.
     pub started_at: DateTime<Utc>,
+    /// The institution attached to the call, if any.
     pub code: Option<String>,
     /// The institution's name (医療機関名).
     pub name: Option<String>,
@@ -24,10 +27,13 @@ pub struct FloorCall {
 /// One signed-in operator on the floor.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct FloorAgent {
+    /// Operator name.
     pub operator: String,
     #[serde(flatten)]
+    /// The state (受付可, 通話中, 後処理, 離席) and since when.
     pub status: AgentStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The call they are on or wrapping up, if any.
     pub call: Option<FloorCall>,
     /// Past a policy limit at the answer's `now` (a long call, long after-call work).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -44,9 +50,13 @@ pub struct FloorAgent {
 /// How many operators are in each state.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct FloorTotals {
+    /// 通話中.
     pub on_call: u32,
+    /// 後処理.
     pub after_call: u32,
+    /// 受付可.
     pub available: u32,
+    /// 離席.
     pub away: u32,
 }
 
@@ -71,6 +81,7 @@ impl FloorTotals {
 pub struct Floor {
     /// The server's clock when it answered (times in state are counted from it).
     pub now: DateTime<Utc>,
+    /// Operators in each state.
     pub totals: FloorTotals,
     /// The longest call going on now (seconds), if any.
     pub longest_call_seconds: Option<i64>,
@@ -80,7 +91,9 @@ pub struct Floor {
     pub agents: Vec<FloorAgent>,
     /// The policy's limits, so the console can say what stands out and why.
     pub long_call_minutes: u32,
+    /// After-call work longer than this stands out (seconds).
     pub after_call_limit_seconds: u32,
+    /// The policy's reasons for 離席.
     pub away_reasons: Vec<AwayReason>,
 }
 
@@ -89,9 +102,13 @@ pub struct Floor {
 pub struct MyFloor {
     /// `None` while signed out.
     pub status: Option<AgentStatus>,
+    /// The operator's latest raised hand, if any.
     pub hand: Option<HandRaise>,
+    /// The supervisor watching this console now, if any.
     pub watched_by: Option<String>,
+    /// The policy's reasons for 離席, for the state picker.
     pub away_reasons: Vec<AwayReason>,
+    /// After-call work ends by itself after this long (seconds): the operator is 受付可 again.
     pub after_call_max_seconds: u32,
 }
 
@@ -106,27 +123,36 @@ pub enum SetAgentState {
     /// 受付可 now (ends after-call work or an absence).
     Available,
     /// 離席, with a reason id from the policy's list.
-    Away { reason: String },
+    Away {
+        /// A reason id from the policy's list.
+        reason: String,
+    },
 }
 
 /// `POST /v1/floor/hands`: raise a hand, with an optional short note.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct RaiseHand {
     #[serde(default)]
+    /// Short note for the supervisor (may be empty).
     pub note: String,
 }
 
 /// The answer to `POST /v1/floor/watches`: a watch begun, the handle to end it with.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct WatchStarted {
+    /// Handle to end the watch with.
     pub id: u64,
+    /// Operator being watched.
     pub operator: String,
+    /// Supervisor watching.
     pub supervisor: String,
+    /// When the watch began.
     pub from: DateTime<Utc>,
 }
 
 /// `POST /v1/floor/watches`: whose console to watch.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct StartWatch {
+    /// Operator name.
     pub operator: String,
 }

@@ -13,18 +13,25 @@ use crate::domain::call::PendingChange;
 /// (pasted into mail or chat) or only shown.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct CallFaq {
+    /// The FAQ entry's id.
     pub faq_id: String,
+    /// The entry's version when it was given.
     pub version: i64,
+    /// The entry's question, as it read then.
     pub question: String,
+    /// True when copied (pasted into mail or chat), false when only shown.
     pub copied: bool,
+    /// When it was given.
     pub at: DateTime<Utc>,
 }
 
 /// `POST /v1/calls/{id}/faq`: attach an FAQ answer shown or copied during the call.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct AttachFaq {
+    /// The FAQ entry's id.
     pub faq_id: String,
     #[serde(default)]
+    /// True when copied (pasted into mail or chat), false when only shown.
     pub copied: bool,
 }
 
@@ -32,7 +39,9 @@ pub struct AttachFaq {
 /// number is always the institution's registered one; a body that names a number is refused.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 pub struct NewCallBack {
+    /// 医療機関コード of the institution to call back.
     pub code: String,
+    /// Why the call-back is needed, for whoever makes it.
     pub reason: String,
     /// When to call back; default the policy's `callback_due_minutes` from now.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -65,13 +74,16 @@ pub struct CallBacksParams {
 /// for it (linked, on the institution).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct TakenCallBack {
+    /// The call-back, now taken by the caller.
     pub callback: crate::domain::CallBack,
+    /// The call started for it.
     pub call: Call,
 }
 
 /// `POST /v1/callbacks/{id}/close`: how the call-back ended.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct CloseCallBack {
+    /// How it ended.
     pub outcome: CallBackOutcome,
 }
 
@@ -89,20 +101,28 @@ pub struct ScreenPopRequest {
 /// lookup with the number filled in).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ScreenPop {
+    /// The operator taking the call.
     pub operator: String,
+    /// The caller's number as the phone system sent it.
     pub caller_number: String,
+    /// The call started for the operator.
     pub call_id: i64,
     /// The institution opened when exactly one registered phone matches.
     pub code: Option<String>,
+    /// Institutions whose registered phone matches (none, one or several).
     pub candidates: Vec<ScreenPopCandidate>,
 }
 
 /// One institution whose registered phone matches the caller's number.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ScreenPopCandidate {
+    /// 医療機関コード.
     pub code: String,
+    /// Institution name.
     pub name: String,
+    /// Prefecture name.
     pub prefecture: String,
+    /// City, ward, town or village.
     pub city: String,
 }
 
@@ -120,6 +140,8 @@ impl From<&InstitutionSummary> for ScreenPopCandidate {
 /// Query of `GET /v1/reports/calls`: Japan dates, both inclusive (default: today).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
 pub struct ReportParams {
+    /// First day (Japan date).
     pub from: Option<NaiveDate>,
+    /// Last day (Japan date).
     pub to: Option<NaiveDate>,
 }

@@ -5,7 +5,10 @@
 //! - create: a campaign of every 機種未定 nationwide (`POST /v1/campaigns`), several runs;
 //! - next alone: one operator pressing 次へ with nobody else working (the cost of one Next);
 //! - next, 50 at once: 50 operators pressing 次へ in the same instant, round after round
-//!   (each records 担当者不在 before the next round), the latency of every Next;
+//!   (each records 担当者不在 before the next round), the latency of every Next: the worst case;
+//! - next, 50 working: 50 operators each in their own rhythm for a while (次へ, a call of
+//!   `--call-ms`, 担当者不在, 次へ …), started spread over one call: a floor at work, its pace
+//!   compressed (a real call lasts minutes, so this is far busier than a real floor);
 //! - progress: `GET /v1/campaigns/{id}/progress` of a campaign of ~8,200 members and 30,000
 //!   attempts (the demo's campaign under way, its history repeated to 30,000);
 //! - next on that campaign, one operator alone: members already tried and not yet due (and
@@ -45,11 +48,23 @@ pub struct CampaignBenchOptions {
     pub database_url: Option<String>,
     /// Skip SQLite (measure PostgreSQL only).
     pub no_sqlite: bool,
+    /// How long the operators work in their own rhythm (0: not measured).
+    pub work_seconds: u64,
+    /// One call of that rhythm: the time between a Next's answer and its outcome.
+    pub call_ms: u64,
 }
 
 impl Default for CampaignBenchOptions {
     fn default() -> CampaignBenchOptions {
-        CampaignBenchOptions { operators: 50, rounds: 20, creates: 5, database_url: None, no_sqlite: false }
+        CampaignBenchOptions {
+            operators: 50,
+            rounds: 20,
+            creates: 5,
+            database_url: None,
+            no_sqlite: false,
+            work_seconds: 20,
+            call_ms: 1000,
+        }
     }
 }
 
@@ -91,6 +106,10 @@ pub struct BackendFigures {
     pub next_alone: Latency,
     pub operators: usize,
     pub next_at_once: Latency,
+    /// Next while the operators work in their own rhythm (no samples when not measured).
+    pub next_working: Latency,
+    /// That rhythm's call, ms.
+    pub call_ms: u64,
     pub progress_members: usize,
     pub progress_attempts: usize,
     pub progress: Latency,
@@ -276,6 +295,16 @@ async fn measure_served(
         }
     }
 
+    let next_working = if options.work_seconds > 0 {
+        progress(&format!(
+            "{backend}: 次へ（{}人がそれぞれのペースで {} 秒）…",
+            options.operators, options.work_seconds
+        ));
+        work(&clients, id, options).await?
+    } else {
+        Vec::new()
+    };
+
     progress(&format!("{backend}: 進捗（30,000 件の架電）…"));
     let members = demo.members.len();
     let history = demo.attempts.clone();
@@ -308,11 +337,44 @@ async fn measure_served(
         next_alone: Latency::of(next_alone),
         operators: options.operators,
         next_at_once: Latency::of(at_once),
+        next_working: Latency::of(next_working),
+        call_ms: options.call_ms,
         progress_members: members,
         progress_attempts: demo.attempts.len(),
         progress: Latency::of(prog),
         next_under_way: Latency::of(under_way),
     })
+}
+
+/// The operators at work, each in their own rhythm (次へ, a call of `call_ms`, 担当者不在),
+/// their starts spread over one call; the latency of every Next in `work_seconds`.
+async fn work(clients: &[Client], id: i64, options: &CampaignBenchOptions) -> anyhow::Result<Vec<f64>> {
+    let absent = RecordOutcome { outcome: Outcome::Absent, receipt_no: None, call_back_due_at: None };
+    let until = Instant::now() + std::time::Duration::from_secs(options.work_seconds);
+    let call = std::time::Duration::from_millis(options.call_ms);
+    let n = u32::try_from(clients.len()).unwrap_or(u32::MAX).max(1);
+    let mut tasks = Vec::new();
+    for (i, c) in clients.iter().enumerate() {
+        let (c, absent) = (c.clone(), absent.clone());
+        let offset = call * u32::try_from(i).unwrap_or(0) / n;
+        tasks.push(tokio::spawn(async move {
+            tokio::time::sleep(offset).await;
+            let mut took = Vec::new();
+            while Instant::now() < until {
+                let t = Instant::now();
+                let leased = c.campaign_next(id).await?;
+                took.push(ms(t));
+                tokio::time::sleep(call).await;
+                c.record_campaign_outcome(id, leased.member.id, &absent).await?;
+            }
+            Ok::<Vec<f64>, crate::client::ClientError>(took)
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await??);
+    }
+    Ok(all)
 }
 
 impl fmt::Display for CampaignBenchReport {
@@ -332,6 +394,13 @@ impl fmt::Display for CampaignBenchReport {
                 "  next, {} operators at once: {} (goal p99 ≤ {next_goal} ms)",
                 b.operators, b.next_at_once
             )?;
+            if b.next_working.samples > 0 {
+                writeln!(
+                    f,
+                    "  next, {} operators working (次へ, a {} ms call, 担当者不在, …): {} (goal p99 ≤ {next_goal} ms)",
+                    b.operators, b.call_ms, b.next_working
+                )?;
+            }
             writeln!(
                 f,
                 "  progress ({} members, {} attempts): median {:.1} ms, max {:.1} ms (goal ≤ 50 ms)",

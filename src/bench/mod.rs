@@ -11,19 +11,21 @@
 //! - `campaign`: 架電キャンペーン: create, 次へ alone and by 50 at once, the progress.
 //! - `ssh` (+ `ssh_server`): real SSH sessions on loopback against `serve --ssh-listen`.
 
-pub mod campaign;
-pub mod faq_scale;
-pub mod load;
-pub mod query_mix;
+#![warn(missing_docs)]
+
+pub(crate) mod campaign;
+pub(crate) mod faq_scale;
+pub(crate) mod load;
+pub(crate) mod query_mix;
 pub mod relevance_faq;
 pub mod relevance_institutions;
 pub mod relevance_kana_drop;
-pub mod relevance_meaning;
+pub(crate) mod relevance_meaning;
 pub mod relevance_places;
 pub mod relevance_readings;
-pub mod relevance_suggest;
+pub(crate) mod relevance_suggest;
 pub mod relevance_typos;
-pub mod search;
+pub(crate) mod search;
 pub mod ssh;
-pub mod ssh_floor;
-pub mod ssh_server;
+pub(crate) mod ssh_floor;
+pub(crate) mod ssh_server;

@@ -41,9 +41,13 @@ pub enum Split {
 /// One caller's question and the entries that answer it (any one counts as a hit).
 #[derive(Debug, Clone)]
 pub struct Case {
+    /// 1-based line in the set file.
     pub line: usize,
+    /// Tuning or held-out half.
     pub split: Split,
+    /// The caller's question.
     pub query: String,
+    /// Ids of the entries that answer it.
     pub expected: Vec<String>,
 }
 
@@ -51,11 +55,29 @@ pub struct Case {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum RelevanceError {
     #[error("relevance set line {line}: {reason}")]
-    BadLine { line: usize, reason: String },
+    /// A line of the set file is malformed.
+    BadLine {
+        /// 1-based line.
+        line: usize,
+        /// What is wrong.
+        reason: String,
+    },
     #[error("relevance set line {line}: no FAQ entry has id `{id}`; fix the id or add the entry")]
-    UnknownId { line: usize, id: String },
+    /// A case names an entry id the FAQ does not have.
+    UnknownId {
+        /// 1-based line.
+        line: usize,
+        /// The unknown id.
+        id: String,
+    },
     #[error("FAQ set `{set}` has bad entries: {reason}")]
-    BadEntries { set: String, reason: String },
+    /// The set's FAQ file has bad lines.
+    BadEntries {
+        /// The set's name.
+        set: String,
+        /// The first bad line and why.
+        reason: String,
+    },
 }
 
 /// Parses the TSV set: `split<TAB>query<TAB>id[,id...]`; `#` comments, blank lines and the
@@ -102,8 +124,11 @@ pub fn out_of_domain() -> Vec<(Split, String)> {
 /// One FAQ with its questions.
 #[derive(Debug, Clone)]
 pub struct FaqSet {
+    /// `builtin`, `myna`, `city` or `pooled`.
     pub name: String,
+    /// The FAQ searched.
     pub entries: Vec<FaqEntry>,
+    /// The questions asked of it.
     pub cases: Vec<Case>,
 }
 
@@ -131,12 +156,19 @@ pub fn shipped_sets() -> Result<Vec<FaqSet>, RelevanceError> {
 /// Ranking figures over a number of questions (fractions of 1).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Metrics {
+    /// Questions counted.
     pub queries: usize,
+    /// Share with an expected entry first.
     pub hit1: f64,
+    /// Share with an expected entry in the top 5.
     pub hit5: f64,
+    /// Share with an expected entry in the top 10.
     pub hit10: f64,
+    /// Share of expected entries found in the top 10, averaged per question.
     pub recall10: f64,
+    /// nDCG over the top 10.
     pub ndcg10: f64,
+    /// Mean reciprocal rank of the first expected entry.
     pub mrr: f64,
 }
 
@@ -194,11 +226,15 @@ impl Sums {
 /// A question whose answer was not ranked first: what was expected and what came first.
 #[derive(Debug, Clone)]
 pub struct Miss {
+    /// Tuning or held-out half.
     pub split: Split,
+    /// The caller's question.
     pub query: String,
+    /// Ids of the entries that answer it.
     pub expected: Vec<String>,
     /// 1-based rank of the first expected entry, if within the top 10.
     pub rank: Option<usize>,
+    /// The id ranked first instead, if any.
     pub top: Option<String>,
 }
 
@@ -216,12 +252,19 @@ pub struct Confidence {
 /// The result of one set's evaluation.
 #[derive(Debug, Clone)]
 pub struct FaqRelevance {
+    /// The set's name.
     pub name: String,
+    /// Entries in its FAQ.
     pub entries: usize,
+    /// Figures on the tuning half.
     pub tune: Metrics,
+    /// Figures on the held-out half (the honest figure).
     pub heldout: Metrics,
+    /// Figures on both halves together.
     pub all: Metrics,
+    /// How the confidence flag behaved.
     pub confidence: Confidence,
+    /// Questions whose first answer was not an expected entry.
     pub misses: Vec<Miss>,
 }
 
@@ -306,7 +349,9 @@ pub fn score_rankings(set: &FaqSet, rank: impl Fn(&str) -> Vec<usize>) -> (Metri
 /// Every shipped set with the default parameters, and the search latency at 2,000 entries.
 #[derive(Debug, Clone)]
 pub struct FaqBench {
+    /// Each shipped set's figures.
     pub sets: Vec<FaqRelevance>,
+    /// Search time at about 2,000 entries.
     pub latency: SearchLatency,
 }
 
@@ -334,10 +379,15 @@ pub fn at_scale(sets: &[FaqSet], n: usize) -> (Vec<FaqEntry>, Vec<Case>) {
 /// Time per FAQ search, in microseconds, over every question of the set (warm index).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SearchLatency {
+    /// Entries indexed.
     pub entries: usize,
+    /// Searches timed.
     pub searches: usize,
+    /// Time to build the index (ms).
     pub build_ms: f64,
+    /// Median search time (µs).
     pub median_us: f64,
+    /// 99th percentile search time (µs).
     pub p99_us: f64,
 }
 

@@ -25,17 +25,22 @@ pub const DISTRACTORS: usize = 30_000;
 /// One lookup and the institution it must find.
 #[derive(Debug, Clone)]
 pub struct Case {
+    /// 1-based line in the set file.
     pub line: usize,
+    /// What the operator types.
     pub query: String,
     /// A code, or `@name` of a demo seed institution.
     pub expected: String,
+    /// Why the case is in the set (free text).
     pub note: String,
 }
 
 /// The parsed set.
 #[derive(Debug, Clone, Default)]
 pub struct RelevanceSet {
+    /// The set's own institutions (`I` rows), indexed beside the demo data.
     pub institutions: Vec<Institution>,
+    /// The lookups (`Q` rows).
     pub cases: Vec<Case>,
 }
 
@@ -43,27 +48,42 @@ pub struct RelevanceSet {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum RelevanceError {
     #[error("institutions relevance set line {line}: {reason}")]
-    BadLine { line: usize, reason: String },
+    /// A line of the set file is malformed.
+    BadLine {
+        /// 1-based line.
+        line: usize,
+        /// What is wrong.
+        reason: String,
+    },
 }
 
 /// A lookup that missed (for reading the figures).
 #[derive(Debug, Clone)]
 pub struct Miss {
+    /// What was typed.
     pub query: String,
+    /// A code, or `@name` of a demo seed institution.
     pub expected: String,
+    /// Why the case is in the set.
     pub note: String,
     /// Rank (1-based) where it was found within the first 20, if at all.
     pub rank: Option<usize>,
+    /// What was ranked first instead (code, name, match kind), if anything.
     pub top: Option<String>,
 }
 
 /// recall@1 and recall@5 over the set.
 #[derive(Debug, Clone)]
 pub struct InstitutionRelevance {
+    /// Lookups made.
     pub cases: usize,
+    /// Institutions in the index (the set's and the distractors).
     pub indexed: usize,
+    /// Share found first.
     pub recall_at_1: f64,
+    /// Share found in the top 5.
     pub recall_at_5: f64,
+    /// Lookups not found first.
     pub misses: Vec<Miss>,
 }
 

@@ -21,10 +21,15 @@ use crate::search::reading;
 /// One dropped-kana lookup.
 #[derive(Debug, Clone)]
 pub struct DropCase {
+    /// The institution's code.
     pub code: String,
+    /// The name as a caller says it (hiragana).
     pub said: String,
+    /// The same with one kana dropped: what is typed.
     pub query: String,
+    /// True for a real institution, false for a demo one.
     pub real: bool,
+    /// Tuning or held-out half.
     pub half: Half,
 }
 
@@ -103,7 +108,9 @@ pub fn cases(set: &PlaceSet, data: &[Institution]) -> Vec<DropCase> {
 /// Top-5 share by (real, half), and the tuning half's misses.
 #[derive(Debug, Clone)]
 pub struct DropRelevance {
+    /// Per (real, half): cases, share found first, share in the top 5.
     pub rows: Vec<(bool, Half, usize, f64, f64)>,
+    /// Tuning-half misses: (typed, said, name ranked first).
     pub misses: Vec<(String, String, String)>,
 }
 

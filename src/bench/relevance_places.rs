@@ -38,15 +38,22 @@ pub const PER_HALF: usize = 220;
 /// How the town is typed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Script {
+    /// 漢字, as written.
     Kanji,
+    /// ひらがな.
     Hiragana,
+    /// カタカナ.
     Katakana,
+    /// Half-width katakana (ｶﾀｶﾅ).
     HalfWidth,
+    /// Hepburn romaji.
     Hepburn,
+    /// Kunrei romaji.
     Kunrei,
 }
 
 impl Script {
+    /// Every script, in the order the figures are printed.
     pub const ALL: [Script; 6] = [
         Script::Kanji,
         Script::Hiragana,
@@ -56,6 +63,7 @@ impl Script {
         Script::Kunrei,
     ];
 
+    /// The script's name in the set file (`kanji`, `half-width`, ...).
     pub fn as_str(self) -> &'static str {
         match self {
             Script::Kanji => "kanji",
@@ -75,19 +83,26 @@ impl Script {
 /// One lookup and the institution it must find.
 #[derive(Debug, Clone)]
 pub struct PlaceCase {
+    /// True for a real institution, false for a demo one.
     pub real: bool,
+    /// Tuning or held-out half.
     pub half: Half,
+    /// How the town is typed.
     pub script: Script,
     /// `before|after`, `suffix|bare`, `space|no|runin`, joined by `-`.
     pub shape: String,
+    /// What is typed.
     pub query: String,
+    /// The code expected.
     pub code: String,
 }
 
 /// The parsed set.
 #[derive(Debug, Clone, Default)]
 pub struct PlaceSet {
+    /// The set's own institutions (`I` rows).
     pub institutions: Vec<Institution>,
+    /// The lookups (`Q` rows).
     pub cases: Vec<PlaceCase>,
 }
 
@@ -131,12 +146,16 @@ pub fn parse(text: &str) -> Result<PlaceSet, String> {
 /// Counts of one group: lookups, found first, found in the top 5.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Tally {
+    /// Lookups.
     pub n: usize,
+    /// Found first.
     pub at1: usize,
+    /// Found in the top 5.
     pub at5: usize,
 }
 
 impl Tally {
+    /// Share found in the top 5.
     pub fn at5(&self) -> f64 {
         self.at5 as f64 / self.n.max(1) as f64
     }
@@ -148,6 +167,7 @@ impl Tally {
 /// What `bench relevance` prints for place words.
 #[derive(Debug, Clone)]
 pub struct PlaceRelevance {
+    /// Institutions in the index (the set's and the distractors).
     pub indexed: usize,
     /// By (real, script, half).
     pub by_script: HashMap<(bool, Script, Half), Tally>,

@@ -23,15 +23,21 @@ pub const DISTRACTORS: usize = 30_000;
 /// How a reading is typed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Form {
+    /// ひらがな.
     Hiragana,
+    /// Half-width katakana (ｶﾀｶﾅ).
     HalfWidth,
+    /// Hepburn romaji.
     Hepburn,
+    /// Kunrei romaji.
     Kunrei,
 }
 
 impl Form {
+    /// Every form, in the order the figures are printed.
     pub const ALL: [Form; 4] = [Form::Hiragana, Form::HalfWidth, Form::Hepburn, Form::Kunrei];
 
+    /// The form's name in the printed figures.
     pub fn as_str(self) -> &'static str {
         match self {
             Form::Hiragana => "hiragana",
@@ -108,7 +114,9 @@ fn half_width(kana: &str) -> String {
 /// Which half an entry is in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Half {
+    /// The tuning half.
     Tune,
+    /// The held-out half (never used for tuning).
     HeldOut,
 }
 
@@ -122,8 +130,11 @@ pub fn half_of(name: &str) -> Half {
 /// One entry: a real name and its real reading (katakana).
 #[derive(Debug, Clone)]
 pub struct Entry {
+    /// The real name.
     pub name: String,
+    /// Its real reading (katakana).
     pub reading: String,
+    /// Which half it is in.
     pub half: Half,
 }
 
@@ -139,11 +150,15 @@ pub fn parse(text: &str) -> Vec<Entry> {
 /// Top-5 share per (form, half), and how often the best inferred reading is the real one.
 #[derive(Debug, Clone)]
 pub struct ReadingRelevance {
+    /// Entries in the set.
     pub entries: usize,
+    /// Institutions in the index (the set's and the distractors).
     pub indexed: usize,
+    /// Per (form, half): entries, share found in the top 5.
     pub rows: Vec<(Form, Half, usize, f64)>,
     /// (half, entries, best inferred reading equals the real one (loosely)).
     pub inferred_exact: Vec<(Half, usize, f64)>,
+    /// Misses: (half, name, real reading, best inferred reading).
     pub misses: Vec<(Half, String, String, Option<String>)>,
 }
 

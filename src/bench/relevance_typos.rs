@@ -30,15 +30,22 @@ const SLOWEST_SHOWN: usize = 4;
 /// One kind of slip.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Slip {
+    /// Romaji with one letter dropped.
     RomajiDrop,
+    /// Romaji with two adjacent letters swapped.
     RomajiSwap,
+    /// Romaji with one wrong vowel.
     RomajiVowel,
+    /// Hiragana with one kana dropped.
     KanaDrop,
+    /// Hiragana with two adjacent kana swapped.
     KanaSwap,
+    /// Hiragana with one kana of the wrong vowel.
     KanaVowel,
 }
 
 impl Slip {
+    /// Every slip, in the order the figures are printed.
     pub const ALL: [Slip; 6] = [
         Slip::RomajiDrop,
         Slip::RomajiSwap,
@@ -48,6 +55,7 @@ impl Slip {
         Slip::KanaVowel,
     ];
 
+    /// The slip in words, for the printed figures.
     pub fn as_str(self) -> &'static str {
         match self {
             Slip::RomajiDrop => "romaji, one letter dropped",
@@ -63,7 +71,9 @@ impl Slip {
 /// Which half of the set an institution is in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Half {
+    /// The tuning half.
     Tune,
+    /// The held-out half (never used for tuning).
     HeldOut,
 }
 
@@ -88,10 +98,15 @@ fn mix(state: &mut u64) -> u64 {
 /// One slipped lookup.
 #[derive(Debug, Clone)]
 pub struct TypoCase {
+    /// The institution's code.
     pub code: String,
+    /// Its reading as held (katakana).
     pub reading: String,
+    /// What is typed, with the slip.
     pub query: String,
+    /// Which slip was made.
     pub slip: Slip,
+    /// Which half the institution is in.
     pub half: Half,
 }
 
@@ -207,8 +222,11 @@ pub fn cases(institutions: &[Institution], per_half: usize) -> Vec<TypoCase> {
 /// Top-5 share per (kind, half).
 #[derive(Debug, Clone)]
 pub struct TypoRelevance {
+    /// Institutions in the index.
     pub indexed: usize,
+    /// Per (slip, half): lookups, share found first, share in the top 5.
     pub rows: Vec<(Slip, Half, usize, f64, f64)>,
+    /// Misses: (slip, half, typed, reading, name ranked first).
     pub misses: Vec<(Slip, Half, String, String, Option<String>)>,
     /// CPU time of each slipped lookup, in microseconds, sorted.
     pub cpu_us: Vec<f64>,

@@ -71,9 +71,11 @@ pub struct SshBenchOptions {
 pub struct FloorMixOptions {
     /// Sessions typing at a person's pace (the watched one included).
     pub typists: usize,
+    /// How long the floor mix runs.
     pub seconds: u64,
     /// The watched operator (its own name, so the supervisor can pick it) and its key.
     pub watched: String,
+    /// The watched operator's private key.
     pub watched_key: PrivateKey,
     /// A supervisor's key.
     pub supervisor_key: PrivateKey,
@@ -82,41 +84,58 @@ pub struct FloorMixOptions {
 /// Medians and tails of one measure.
 #[derive(Debug, Clone, Serialize)]
 pub struct Figures {
+    /// Samples measured.
     pub count: usize,
+    /// Median, in milliseconds.
     pub p50_ms: f64,
+    /// 99th percentile, in milliseconds.
     pub p99_ms: f64,
+    /// Slowest, in milliseconds.
     pub max_ms: f64,
 }
 
 /// Everything `bench ssh` measured.
 #[derive(Debug, Clone, Serialize)]
 pub struct SshBenchReport {
+    /// SSH sessions opened.
     pub sessions: usize,
+    /// The server's own startup lines.
     pub server_startup: Vec<String>,
     /// From the server's start to its lookup index holding `institutions`.
     pub index_ready_ms: f64,
+    /// Institutions in the server's lookup index.
     pub institutions: u64,
+    /// One session alone: connect → first frame (ms).
     pub alone_first_frame_ms: f64,
+    /// One session alone: connect → first answered lookup (ms).
     pub alone_first_lookup_ms: f64,
     /// The other sessions connecting at once.
     pub rush_first_frame: Figures,
+    /// The rush: connect → first answered lookup, per session.
     pub rush_first_lookup: Figures,
+    /// How long every session sat idle (seconds).
     pub idle_seconds: f64,
     /// Server CPU while every session sat idle, in % of one core.
     pub idle_cpu_percent: Option<f64>,
     /// The same server with no session, over as long (its own timers: the change feed, sweeps).
     pub idle_cpu_alone_percent: Option<f64>,
+    /// Server resident memory before any session (bytes).
     pub rss_before_bytes: Option<u64>,
+    /// Server resident memory with every session open (bytes).
     pub rss_with_sessions_bytes: Option<u64>,
+    /// Server resident memory after they closed (bytes).
     pub rss_after_close_bytes: Option<u64>,
     /// Keystrokes in one session (the others idle): to the first frame, to the last.
     pub one_typing_first_frame: Figures,
+    /// Keystroke → last frame it caused, one session typing.
     pub one_typing_answer: Figures,
     /// Keystrokes in every session at once.
     pub all_typing_first_frame: Figures,
+    /// Keystroke → last frame it caused, every session typing.
     pub all_typing_answer: Figures,
     /// Keystrokes that got no frame within the timeout, and sessions that failed.
     pub missed_frames: usize,
+    /// Sessions that failed to connect or broke off.
     pub failed_sessions: usize,
     /// The floor mix, when asked for.
     pub floor: Option<super::ssh_floor::FloorMixReport>,

@@ -52,6 +52,12 @@ pub struct CampaignBenchArgs {
     /// Rounds of everyone pressing 次へ at once.
     #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u16).range(1..=1000))]
     pub rounds: u16,
+    /// Seconds the operators then work in their own rhythm (次へ, a call, an outcome); 0 skips it.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(0..=600))]
+    pub work_seconds: u64,
+    /// The call of that rhythm, ms (a real one lasts minutes: this floor is far busier).
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(10..=60_000))]
+    pub call_ms: u64,
     /// PostgreSQL to measure too (a scratch schema is made and dropped); default
     /// MADOGUCHI_TEST_DATABASE_URL when set.
     #[arg(long, value_name = "URL")]
@@ -209,6 +215,8 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             let options = crate::bench::campaign::CampaignBenchOptions {
                 operators: usize::from(a.operators),
                 rounds: usize::from(a.rounds),
+                work_seconds: a.work_seconds,
+                call_ms: a.call_ms,
                 database_url,
                 no_sqlite: a.no_sqlite,
                 ..Default::default()

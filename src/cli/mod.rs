@@ -5,25 +5,27 @@
 //! with a token, or to a server started in this process over `--db PATH` (default: the
 //! user's data folder). A missing database is created and migrated, never seeded.
 
-pub mod audit;
-pub mod backup;
-pub mod bench;
-pub mod campaign;
-pub mod change;
-pub mod code;
-pub mod console;
-pub mod faq;
-pub mod import;
-pub mod lookup;
-pub mod models;
-pub mod operator;
-pub mod output;
-pub mod report;
-pub mod seed;
+#![warn(missing_docs)]
+
+pub(crate) mod audit;
+pub(crate) mod backup;
+pub(crate) mod bench;
+pub(crate) mod campaign;
+pub(crate) mod change;
+pub(crate) mod code;
+pub(crate) mod console;
+pub(crate) mod faq;
+pub(crate) mod import;
+pub(crate) mod lookup;
+pub(crate) mod models;
+pub(crate) mod operator;
+pub(crate) mod output;
+pub(crate) mod report;
+pub(crate) mod seed;
 pub mod serve;
-pub mod show;
-pub mod subsidy;
-pub mod target;
+pub(crate) mod show;
+pub(crate) mod subsidy;
+pub(crate) mod target;
 
 use clap::{Parser, Subcommand};
 
@@ -32,8 +34,10 @@ use clap::{Parser, Subcommand};
 #[command(name = "madoguchi", version, about, long_about = None)]
 pub struct Cli {
     #[command(subcommand)]
+    /// The subcommand; none opens the console.
     pub command: Option<Command>,
     #[command(flatten)]
+    /// The console's options (also used when no subcommand is given).
     pub console: console::ConsoleArgs,
 }
 

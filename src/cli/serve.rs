@@ -35,12 +35,14 @@ pub struct ServeArgs {
     #[arg(long, value_name = "FILE", requires = "ssh_listen")]
     pub ssh_host_key: Option<PathBuf>,
     #[command(flatten)]
+    /// The SSH door's limits before a login.
     pub door: DoorArgs,
     /// Say that a TLS proxy terminates HTTPS in front of this server: silences the warning
     /// printed when listening on an address other than loopback.
     #[arg(long)]
     pub behind_tls: bool,
     #[command(flatten)]
+    /// Request rate limits, timeouts and the connection cap.
     pub limits: LimitArgs,
     /// On SIGTERM, keep answering HTTP this many seconds with `/readyz` at 503 `draining`
     /// (the SSH door already closed, its consoles told), so the load balancer moves work

@@ -14,9 +14,11 @@ impl Client {
     pub async fn create_campaign(&self, body: &NewCampaign) -> Result<Campaign, ClientError> {
         self.with_body(Method::POST, "/v1/campaigns", body).await
     }
+    /// Every campaign.
     pub async fn campaigns(&self) -> Result<Vec<Campaign>, ClientError> {
         self.get("/v1/campaigns", &[]).await
     }
+    /// Campaign `id` with its counts.
     pub async fn campaign(&self, id: i64) -> Result<Campaign, ClientError> {
         self.get(&format!("/v1/campaigns/{id}"), &[]).await
     }
@@ -28,6 +30,7 @@ impl Client {
     pub async fn add_campaign_members(&self, id: i64) -> Result<AddedMembers, ClientError> {
         self.with_body(Method::POST, &format!("/v1/campaigns/{id}/members"), &serde_json::json!({})).await
     }
+    /// Campaign `id`'s members with their attempts, only those in `state` when given.
     pub async fn campaign_members(
         &self,
         id: i64,
@@ -58,6 +61,7 @@ impl Client {
     pub async fn campaign_next(&self, id: i64) -> Result<LeasedMember, ClientError> {
         self.with_body(Method::POST, &format!("/v1/campaigns/{id}/next"), &serde_json::json!({})).await
     }
+    /// Records how the call of `member` in campaign `id` ended.
     pub async fn record_campaign_outcome(
         &self,
         id: i64,
@@ -66,6 +70,7 @@ impl Client {
     ) -> Result<RecordedOutcome, ClientError> {
         self.with_body(Method::POST, &format!("/v1/campaigns/{id}/members/{member}/outcome"), body).await
     }
+    /// Campaign `id`'s progress (burn-down, per prefecture, per operator).
     pub async fn campaign_progress(&self, id: i64) -> Result<CampaignProgress, ClientError> {
         self.get(&format!("/v1/campaigns/{id}/progress"), &[]).await
     }

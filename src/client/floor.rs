@@ -20,6 +20,7 @@ impl Client {
     pub async fn set_agent_state(&self, to: &SetAgentState) -> Result<MyFloor, ClientError> {
         self.with_body(Method::PUT, "/v1/floor/me", to).await
     }
+    /// Raises the caller's hand (挙手) with a short note.
     pub async fn raise_hand(&self, note: &str) -> Result<HandRaise, ClientError> {
         self.with_body(Method::POST, "/v1/floor/hands", &RaiseHand { note: note.to_string() }).await
     }
@@ -27,6 +28,7 @@ impl Client {
     pub async fn lower_hand(&self) -> Result<MyFloor, ClientError> {
         Client::send(self.request(Method::DELETE, "/v1/floor/hands")).await
     }
+    /// Acknowledges hand `id` (supervisors).
     pub async fn acknowledge_hand(&self, id: i64) -> Result<HandRaise, ClientError> {
         self.with_body(Method::POST, &format!("/v1/floor/hands/{id}/acknowledge"), &serde_json::json!({}))
             .await
@@ -36,6 +38,7 @@ impl Client {
         self.with_body(Method::POST, "/v1/floor/watches", &StartWatch { operator: operator.to_string() })
             .await
     }
+    /// Ends watch `id`.
     pub async fn end_watch(&self, id: u64) -> Result<(), ClientError> {
         let resp = self
             .request(Method::DELETE, &format!("/v1/floor/watches/{id}"))

@@ -4,6 +4,8 @@
 //! Errors are sorted by what the caller does about them ([`ClientError`]): retry when
 //! offline, redo on the fresh state when stale, show the server's words otherwise.
 
+#![warn(missing_docs)]
+
 mod campaign;
 mod floor;
 mod sse;
@@ -41,10 +43,22 @@ pub enum ClientError {
     Offline(String),
     /// 412: the application changed since it was read; `current` is the fresh state.
     #[error("{message}")]
-    Stale { message: String, current: Option<Box<ReaderApplicationView>> },
+    Stale {
+        /// The server's message.
+        message: String,
+        /// The application as it stands now, when the server sent it.
+        current: Option<Box<ReaderApplicationView>>,
+    },
     /// Any other error answer, in the server's words.
     #[error("{message}")]
-    Api { status: u16, code: String, message: String },
+    Api {
+        /// HTTP status.
+        status: u16,
+        /// The error's stable code (`not_found`, `rule_refused`, ...).
+        code: String,
+        /// The server's message, fit to show the operator.
+        message: String,
+    },
     /// The answer was not what the API documents.
     #[error("サーバーの応答を読めません: {0}")]
     Decode(String),
@@ -130,6 +144,7 @@ impl Client {
         let _: Health = self.get("/healthz", &[]).await?;
         Ok(())
     }
+    /// Who the token belongs to and the server's business date (`GET /v1/me`).
     pub async fn me(&self) -> Result<Me, ClientError> {
         self.get("/v1/me", &[]).await
     }
@@ -147,9 +162,11 @@ impl Client {
             }
         }
     }
+    /// The institution screen's header for `code`.
     pub async fn institution(&self, code: &str) -> Result<InstitutionDetail, ClientError> {
         self.get(&format!("/v1/institutions/{}", seg(code)), &[]).await
     }
+    /// The reader catalogue (機種).
     pub async fn reader_models(&self) -> Result<Vec<ReaderModel>, ClientError> {
         self.get("/v1/reader-models", &[]).await
     }
@@ -177,9 +194,11 @@ impl Client {
         let body = SetReading { name_kana: name_kana.to_string() };
         self.with_body(Method::PUT, &format!("/v1/institutions/{}/reading", seg(code)), &body).await
     }
+    /// The subsidy claim of `code` and the calculator's answer.
     pub async fn subsidy(&self, code: &str) -> Result<SubsidyView, ClientError> {
         self.get(&format!("/v1/institutions/{}/subsidy", seg(code)), &[]).await
     }
+    /// FAQ entries answering `q`, at most `limit`.
     pub async fn faq(&self, q: &str, limit: u32) -> Result<FaqResponse, ClientError> {
         self.get("/v1/faq", &[("q", q.to_string()), ("limit", limit.to_string())]).await
     }
@@ -207,6 +226,7 @@ impl Client {
     pub async fn put_faq(&self, entry: &FaqEntry) -> Result<FaqEntry, ClientError> {
         self.with_body(Method::PUT, &format!("/v1/faq/{}", seg(&entry.id)), entry).await
     }
+    /// The 変更履歴, newest first, of one institution or of all (at most 1,000 events).
     pub async fn audit(&self, code: Option<&str>) -> Result<Vec<AuditEvent>, ClientError> {
         let mut q = vec![("limit", "1000".to_string())];
         if let Some(c) = code {
@@ -244,9 +264,11 @@ impl Client {
         Client::send(self.request(Method::DELETE, "/v1/ssh-keys").query(&[("fingerprint", fingerprint)]))
             .await
     }
+    /// Starts a call, attached to `code` when given.
     pub async fn start_call(&self, code: Option<&str>) -> Result<Call, ClientError> {
         self.with_body(Method::POST, "/v1/calls", &StartCall { code: code.map(str::to_string) }).await
     }
+    /// Changes call `id`: institution, note, wrap-up reasons, close.
     pub async fn update_call(&self, id: i64, update: &UpdateCall) -> Result<Call, ClientError> {
         self.with_body(Method::PATCH, &format!("/v1/calls/{id}"), update).await
     }
@@ -279,6 +301,7 @@ impl Client {
     pub async fn take_callback(&self, id: i64) -> Result<TakenCallBack, ClientError> {
         self.with_body(Method::POST, &format!("/v1/callbacks/{id}/take"), &serde_json::json!({})).await
     }
+    /// Closes call-back `id` with its outcome.
     pub async fn close_callback(&self, id: i64, outcome: CallBackOutcome) -> Result<CallBack, ClientError> {
         self.with_body(Method::POST, &format!("/v1/callbacks/{id}/close"), &CloseCallBack { outcome }).await
     }
@@ -303,9 +326,11 @@ impl Client {
         }
         self.get("/v1/reports/calls", &q).await
     }
+    /// The supervisor's dashboard.
     pub async fn dashboard(&self) -> Result<Dashboard, ClientError> {
         self.get("/v1/dashboard", &[]).await
     }
+    /// Runs the deadline batch (supervisors); `dry_run` only counts.
     pub async fn deadline_batch(&self, dry_run: bool) -> Result<DeadlineBatchResult, ClientError> {
         self.with_body(Method::POST, "/v1/batch/deadline", &DeadlineBatchRequest { dry_run }).await
     }

@@ -5,10 +5,12 @@
 //! Everything comes from the embedded tables (`data/demo/`) and our own PRNG ([`rng`]), so the
 //! same seed gives the same data on every machine and with every library version.
 
-pub mod applications;
+#![warn(missing_docs)]
+
+pub(crate) mod applications;
 pub mod campaign;
-pub mod names;
-pub mod rng;
+pub(crate) mod names;
+pub(crate) mod rng;
 pub mod tables;
 
 use std::collections::{HashMap, HashSet};
@@ -33,10 +35,14 @@ pub const FULL_SCALE: [(InstitutionKind, usize); 4] = [
     (InstitutionKind::Pharmacy, 61_791),
 ];
 
-/// Reader-model ids of the catalog (stable: tests, docs and demos refer to them).
+/// Reader-model ids of the catalog (stable: tests, docs and demos refer to them). PFU's Caora
+/// (a real product).
 pub const MODEL_CAORA: &str = "pfu-caora";
+/// アルメックス's Sma-pa マイナタッチ (a real product).
 pub const MODEL_SMAPA: &str = "almex-smapa";
+/// A fictional sample model (`sample: true`).
 pub const MODEL_SAMPLE_C: &str = "sample-c";
+/// A second fictional sample model (`sample: true`).
 pub const MODEL_SAMPLE_D: &str = "sample-d";
 
 /// The reader catalog: the two products confirmed by public sources under their real names,
@@ -58,10 +64,15 @@ pub fn reader_models() -> Vec<ReaderModel> {
 
 /// One of the four institutions named in the seed notice, always present in the demo data.
 pub struct SeedInstitution {
+    /// Its name.
     pub name: &'static str,
+    /// Its reading.
     pub kana: &'static str,
+    /// Its kind.
     pub kind: InstitutionKind,
+    /// Prefecture name.
     pub prefecture: &'static str,
+    /// City, ward, town or village.
     pub city: &'static str,
 }
 

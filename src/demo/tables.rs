@@ -15,7 +15,9 @@ const SURNAMES_TSV: &str = include_str!("../../data/demo/surnames.tsv");
 pub struct Prefecture {
     /// JIS code, 1..=47 (also the first two digits of an institution code).
     pub code: u8,
+    /// Prefecture name (北海道, 青森県, ...).
     pub name: &'static str,
+    /// Its reading, in katakana.
     pub kana: &'static str,
     /// Hospitals in 2022-01 (FACTS.md).
     pub hospitals: u32,
@@ -28,8 +30,11 @@ pub struct Prefecture {
 pub struct Municipality {
     /// JIS X 0402 code (5 digits).
     pub jisx0402: &'static str,
+    /// Prefecture name.
     pub prefecture: &'static str,
+    /// City, ward, town or village.
     pub city: &'static str,
+    /// Its reading, in katakana.
     pub city_kana: &'static str,
     /// A rough size weight (kind of municipality × number of neighbourhoods).
     pub weight: u32,
@@ -38,25 +43,33 @@ pub struct Municipality {
 /// A neighbourhood (町域) with its postal code, for names and addresses.
 #[derive(Debug, Clone)]
 pub struct Neighborhood {
+    /// Postal code, seven digits without a hyphen.
     pub postal_code: &'static str,
+    /// Neighbourhood name.
     pub name: &'static str,
+    /// Its reading, in katakana.
     pub kana: &'static str,
 }
 
 /// A common surname with its reading.
 #[derive(Debug, Clone)]
 pub struct Surname {
+    /// The surname.
     pub name: &'static str,
+    /// Its reading, in katakana.
     pub kana: &'static str,
 }
 
 /// Every table, parsed.
 #[derive(Debug)]
 pub struct Tables {
+    /// The 47 prefectures, in JIS order.
     pub prefectures: Vec<Prefecture>,
+    /// Every municipality.
     pub municipalities: Vec<Municipality>,
     /// Neighbourhoods per municipality, in the order of `municipalities`.
     pub neighborhoods: Vec<Vec<Neighborhood>>,
+    /// Common surnames with readings.
     pub surnames: Vec<Surname>,
 }
 

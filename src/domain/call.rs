@@ -117,9 +117,11 @@ pub enum CallBackOutcome {
 }
 
 impl CallBackOutcome {
+    /// Every outcome, in the order the console offers them.
     pub const ALL: [CallBackOutcome; 3] =
         [CallBackOutcome::Reached, CallBackOutcome::NoAnswer, CallBackOutcome::NotNeeded];
 
+    /// The outcome as the API spells it (`reached`, `no_answer`, `not_needed`).
     pub fn as_str(self) -> &'static str {
         match self {
             CallBackOutcome::Reached => "reached",
@@ -128,10 +130,12 @@ impl CallBackOutcome {
         }
     }
 
+    /// The outcome spelled `s` as [`CallBackOutcome::as_str`] writes it, if any.
     pub fn parse(s: &str) -> Option<CallBackOutcome> {
         CallBackOutcome::ALL.into_iter().find(|o| o.as_str() == s)
     }
 
+    /// The outcome's name on the console (対応済, 不在, 不要).
     pub fn label_ja(self) -> &'static str {
         match self {
             CallBackOutcome::Reached => "対応済",
@@ -149,10 +153,12 @@ pub enum CallBackState {
     Overdue,
     /// Not done, due later.
     Due,
+    /// Finished, with an outcome.
     Done,
 }
 
 impl CallBackState {
+    /// The state's name on the console (期限超過, 予定, 完了).
     pub fn label_ja(self) -> &'static str {
         match self {
             CallBackState::Overdue => "期限超過",
@@ -167,9 +173,13 @@ impl CallBackState {
 /// in the change dialog, so whoever takes the call-back completes it without asking again.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct PendingChange {
+    /// The 機種 chosen (an id from the catalogue).
     pub model_id: String,
+    /// Number of readers wanted.
     pub units: u32,
+    /// Who at the institution asked for the change.
     pub caller_name: String,
+    /// Their role at the institution.
     pub caller_role: String,
 }
 
@@ -200,15 +210,19 @@ pub fn check_pending_change(change: &PendingChange) -> Result<PendingChange, Rul
 /// gives: the number is copied from the institution's record, never typed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct CallBack {
+    /// Call-back id.
     pub id: i64,
+    /// 医療機関コード of the institution to call.
     pub code: String,
     /// The institution's registered phone number at the time the task was made.
     pub phone: String,
     /// Why to call back, in the operator's words.
     pub reason: String,
+    /// When to call back.
     pub due_at: DateTime<Utc>,
     /// The operator who took the original call.
     pub created_by: String,
+    /// When the promise was made.
     pub created_at: DateTime<Utc>,
     /// The call during which it was made, if any.
     pub origin_call_id: Option<i64>,
@@ -216,8 +230,11 @@ pub struct CallBack {
     pub call_id: Option<i64>,
     /// Who took it (the operator making the call back).
     pub taken_by: Option<String>,
+    /// How it ended, once done.
     pub outcome: Option<CallBackOutcome>,
+    /// When it was closed.
     pub done_at: Option<DateTime<Utc>>,
+    /// Where it stands at the instant it was read.
     pub state: CallBackState,
     /// The institution's name, for the list (none once it is gone from the master).
     #[serde(default)]
@@ -329,7 +346,9 @@ pub fn caller_digits(raw: &str) -> Result<String, RuleError> {
 /// A report's period: Japan dates, both inclusive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReportRange {
+    /// First day (Japan date).
     pub from: NaiveDate,
+    /// Last day (Japan date, inclusive).
     pub to: NaiveDate,
 }
 
@@ -368,20 +387,26 @@ pub struct CallCounts {
     pub by_hour: Vec<(u32, u64)>,
     /// (reason id, calls closed with it).
     pub by_reason: Vec<(String, u64)>,
+    /// Per operator, in no particular order.
     pub by_operator: Vec<OperatorCounts>,
     /// Call-backs whose due time falls in the range, by where they stand now.
     pub callbacks_due: u64,
+    /// Past due and not done.
     pub callbacks_overdue: u64,
+    /// Done.
     pub callbacks_done: u64,
 }
 
 /// One operator's calls in a report period.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OperatorCounts {
+    /// Operator name.
     pub operator: String,
+    /// Calls the operator started in the period.
     pub calls: u64,
     /// Closed calls and the sum of their handle times (seconds).
     pub closed: u64,
+    /// Sum of the closed calls' handle times (seconds).
     pub handle_seconds: u64,
 }
 
@@ -389,9 +414,13 @@ pub struct OperatorCounts {
 /// for a supervisor's period.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct CallReport {
+    /// First day (Japan date).
     pub from: NaiveDate,
+    /// Last day (Japan date, inclusive).
     pub to: NaiveDate,
+    /// Calls started in the period.
     pub calls: u64,
+    /// Of those, calls closed.
     pub closed: u64,
     /// Average handle time of the closed calls (seconds), none when no call was closed.
     pub avg_handle_seconds: Option<u64>,
@@ -401,6 +430,7 @@ pub struct CallReport {
     pub by_reason: Vec<ReasonCount>,
     /// Busiest operator first.
     pub by_operator: Vec<OperatorReport>,
+    /// Call-backs due in the period, by where they stand now.
     pub callbacks: CallBackCounts,
     /// Each operator's time on the floor (signed in, on calls, after-call, away by reason,
     /// occupancy), longest signed in first.
@@ -411,31 +441,42 @@ pub struct CallReport {
 /// Calls started in one hour of the day (Japan time).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct HourCount {
+    /// Hour of the day, 0 to 23 (Japan time).
     pub hour: u32,
+    /// Calls started in that hour.
     pub calls: u64,
 }
 
 /// Calls closed with one reason (a call with two reasons counts for both).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ReasonCount {
+    /// The reason's id (as stored on calls).
     pub id: String,
+    /// The reason's label in the policy (the id itself for a reason no longer listed).
     pub label: String,
+    /// Calls closed with it.
     pub calls: u64,
 }
 
 /// One operator's share of the period.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct OperatorReport {
+    /// Operator name.
     pub operator: String,
+    /// Calls the operator started in the period.
     pub calls: u64,
+    /// Average handle time of their closed calls (seconds); `None` with none closed.
     pub avg_handle_seconds: Option<u64>,
 }
 
 /// Call-backs due in the period, by where they stand now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
 pub struct CallBackCounts {
+    /// Not done, due later.
     pub due: u64,
+    /// Past due and not done.
     pub overdue: u64,
+    /// Done.
     pub done: u64,
 }
 

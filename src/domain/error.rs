@@ -5,5 +5,6 @@
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RuleError {
     #[error("{0}")]
+    /// A refusal; the text says why and what to do instead.
     Refused(String),
 }

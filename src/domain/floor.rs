@@ -16,16 +16,22 @@ use super::RuleError;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AgentState {
+    /// 受付可: free to take a call.
     Available,
+    /// 通話中: on a call.
     OnCall,
+    /// 後処理: wrapping up the last call.
     AfterCall,
+    /// 離席: away, with a reason.
     Away,
 }
 
 impl AgentState {
+    /// Every state, for parsing.
     pub const ALL: [AgentState; 4] =
         [AgentState::Available, AgentState::OnCall, AgentState::AfterCall, AgentState::Away];
 
+    /// The state as the API spells it (`available`, `on_call`, ...).
     pub fn as_str(self) -> &'static str {
         match self {
             AgentState::Available => "available",
@@ -35,10 +41,12 @@ impl AgentState {
         }
     }
 
+    /// The state spelled `s` as [`AgentState::as_str`] writes it, if any.
     pub fn parse(s: &str) -> Option<AgentState> {
         AgentState::ALL.into_iter().find(|a| a.as_str() == s)
     }
 
+    /// The state's name on the console (受付可, 通話中, 後処理, 離席).
     pub fn label_ja(self) -> &'static str {
         match self {
             AgentState::Available => "受付可",
@@ -52,10 +60,12 @@ impl AgentState {
 /// A signed-in operator's state and since when (the floor view's time in state).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct AgentStatus {
+    /// What the operator is doing.
     pub state: AgentState,
     /// The away reason's id (policy `floor.away_reason`), only when `Away`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// When this state began.
     pub since: DateTime<Utc>,
     /// The call being taken (`OnCall`) or wrapped up (`AfterCall`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -72,20 +82,31 @@ pub enum AgentEvent {
     /// The operator's last console closed.
     SignOut,
     /// A call started (taken, screen pop, call-back): 通話中, signing in if need be.
-    CallStarted { call_id: i64 },
+    CallStarted {
+        /// The call taken.
+        call_id: i64,
+    },
     /// A call was closed: 後処理 (if that call was the one being taken).
-    CallClosed { call_id: i64 },
+    CallClosed {
+        /// The call closed.
+        call_id: i64,
+    },
     /// The operator's key: 受付可 now (ends after-call work or an absence early).
     Available,
     /// The operator's key: 離席 with a reason from the policy list.
-    Away { reason: String },
+    Away {
+        /// An away reason id from the policy's list.
+        reason: String,
+    },
 }
 
 /// One of the policy's away reasons (離席理由). Stored by `id`; `label` is what people read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AwayReason {
+    /// Stable id (`break`, `training`, ...), as stored in the state log.
     pub id: String,
+    /// What people read (休憩, 研修, ...).
     pub label: String,
 }
 
@@ -188,7 +209,9 @@ impl FloorPolicy {
 /// Where a state change leads: nothing to record, or the new status (`None`: signed out).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Transition {
+    /// Nothing to record.
     Unchanged,
+    /// The new status (`None`: signed out).
     To(Option<AgentStatus>),
 }
 
@@ -317,21 +340,30 @@ pub fn hand_note(note: &str) -> Result<String, RuleError> {
 /// supervisor acknowledges it (the operator's status bar then says who saw it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct HandRaise {
+    /// Hand id.
     pub id: i64,
+    /// The operator asking for help.
     pub operator: String,
+    /// Their short note (may be empty).
     pub note: String,
+    /// When the hand went up.
     pub raised_at: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The supervisor who acknowledged it.
     pub acknowledged_by: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// When it was acknowledged.
     pub acknowledged_at: Option<DateTime<Utc>>,
 }
 
 /// One entry of the state log: from `at` on, the operator was in `state` (`None`: signed out).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StateChange {
+    /// When the change took effect.
     pub at: DateTime<Utc>,
+    /// The state from then on (`None`: signed out).
     pub state: Option<AgentState>,
+    /// The away reason id, when the state is `Away`.
     pub reason: Option<String>,
 }
 
@@ -343,11 +375,17 @@ pub fn hours_minutes(seconds: u64) -> String {
 /// An operator's day in numbers (seconds), for the call report.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct AgentDay {
+    /// Operator name.
     pub operator: String,
+    /// Time signed in.
     pub signed_in_seconds: u64,
+    /// Time 受付可.
     pub available_seconds: u64,
+    /// Time 通話中.
     pub on_call_seconds: u64,
+    /// Time 後処理.
     pub after_call_seconds: u64,
+    /// Time 離席.
     pub away_seconds: u64,
     /// Away time by reason id, largest first.
     pub away_by_reason: Vec<AwayTime>,
@@ -358,9 +396,11 @@ pub struct AgentDay {
 /// Time away for one reason.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct AwayTime {
+    /// The away reason's id.
     pub reason: String,
     /// The reason's label in the policy (the id itself for a reason no longer listed).
     pub label: String,
+    /// Time away for it.
     pub seconds: u64,
 }
 

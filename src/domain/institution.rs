@@ -6,9 +6,13 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum InstitutionKind {
+    /// 病院.
     Hospital,
+    /// 診療所 (医科).
     MedicalClinic,
+    /// 歯科診療所.
     DentalClinic,
+    /// 薬局.
     Pharmacy,
 }
 
@@ -58,6 +62,7 @@ pub struct InstitutionCode(String);
 /// check digit is not the one either real rule expects.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CodeCheck {
+    /// The code, normalised to ten ASCII digits.
     pub code: InstitutionCode,
     /// `Some(expected_digit)` when the last digit does not match the rule for its prefecture.
     pub expected_check_digit: Option<u8>,
@@ -67,11 +72,29 @@ pub struct CodeCheck {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CodeError {
     #[error("「{input}」は医療機関コードではありません: 数字10桁で入力してください（{found}桁でした）")]
-    WrongLength { input: String, found: usize },
+    /// Wrong number of digits.
+    WrongLength {
+        /// What the operator typed.
+        input: String,
+        /// Digits found.
+        found: usize,
+    },
     #[error("「{input}」は医療機関コードではありません: 数字以外の文字「{ch}」が含まれています")]
-    NotADigit { input: String, ch: char },
+    /// A character that is not a digit (after normalising width, spaces and hyphens).
+    NotADigit {
+        /// What the operator typed.
+        input: String,
+        /// The first character that is not a digit.
+        ch: char,
+    },
     #[error("「{input}」の都道府県番号 {prefecture:02} はありません（01〜47 または 51〜97）")]
-    BadPrefecture { input: String, prefecture: u8 },
+    /// The first two digits are no prefecture number.
+    BadPrefecture {
+        /// What the operator typed.
+        input: String,
+        /// The prefecture number the code starts with.
+        prefecture: u8,
+    },
 }
 
 impl InstitutionCode {
@@ -174,18 +197,26 @@ impl std::fmt::Display for InstitutionCode {
 /// One 医療機関等 as the master data knows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Institution {
+    /// 医療機関コード.
     pub code: InstitutionCode,
+    /// Registered name (医療機関名).
     pub name: String,
     /// Katakana reading, if known.
     pub name_kana: Option<String>,
     /// True when `name_kana` was inferred at import rather than given; an operator's
     /// correction sets it back to false.
     pub kana_inferred: bool,
+    /// Which of the four kinds it is.
     pub kind: InstitutionKind,
+    /// Prefecture name (都道府県).
     pub prefecture: String,
+    /// City, ward, town or village (市区町村), found from the address.
     pub city: String,
+    /// Postal code, `166-0001` when the source gave it in a known shape.
     pub postal_code: String,
+    /// Street address as registered.
     pub address: String,
+    /// Registered phone number (ASCII digits and hyphens), the one call-backs dial.
     pub phone: Option<String>,
     /// 大型チェーン薬局 (only meaningful for pharmacies).
     pub large_chain: bool,

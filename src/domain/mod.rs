@@ -3,14 +3,16 @@
 //! Names follow the glossary in DESIGN.md. Every rule that can refuse something returns a
 //! [`RuleError`] whose message an operator can read aloud to a caller.
 
-pub mod audit;
+#![warn(missing_docs)]
+
+pub(crate) mod audit;
 pub mod call;
 pub mod campaign;
-pub mod error;
-pub mod faq_context;
+pub(crate) mod error;
+pub(crate) mod faq_context;
 pub mod floor;
 pub mod institution;
-pub mod jst;
+pub(crate) mod jst;
 pub mod policy;
 pub mod reader;
 pub mod subsidy;

@@ -84,7 +84,9 @@ pub struct SubsidyRow {
     pub units: u32,
     /// 事業額 counted up to this amount (yen, tax included).
     pub cost_cap_yen: u64,
+    /// Share of the counted cost paid: numerator (1 of 1/2).
     pub share_numerator: u64,
+    /// Share of the counted cost paid: denominator (2 of 1/2).
     pub share_denominator: u64,
     /// The most this row ever pays (yen).
     pub max_yen: u64,
@@ -114,11 +116,31 @@ impl SubsidyRow {
 #[derive(Debug, thiserror::Error)]
 pub enum PolicyError {
     #[error("ポリシーファイル {file} を読めません: {source}")]
-    Read { file: String, source: std::io::Error },
+    /// The file could not be read.
+    Read {
+        /// The policy file's path.
+        file: String,
+        /// Why reading failed.
+        source: std::io::Error,
+    },
     #[error("ポリシーファイル {file} の書式が正しくありません: {message}")]
-    Parse { file: String, message: String },
+    /// The file is not valid TOML for a policy.
+    Parse {
+        /// The policy file's path.
+        file: String,
+        /// What the parser said.
+        message: String,
+    },
     #[error("ポリシーファイル {file} の {key} が正しくありません: {message}")]
-    Invalid { file: String, key: String, message: String },
+    /// A value breaks a rule.
+    Invalid {
+        /// The policy file's path.
+        file: String,
+        /// The key at fault.
+        key: String,
+        /// What to fix.
+        message: String,
+    },
 }
 
 fn default_callback_due_minutes() -> u32 {

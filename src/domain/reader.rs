@@ -10,6 +10,7 @@ use super::{InstitutionKind, Policy, RuleError};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ReaderStatus {
+    /// No application was made.
     NotApplied,
     /// 機種未定
     Undecided,
@@ -62,9 +63,13 @@ impl ReaderStatus {
 /// names; the rest are marked `sample` so nobody mistakes them for real model numbers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ReaderModel {
+    /// Catalogue id, as stored on applications.
     pub id: String,
+    /// Maker name.
     pub maker: String,
+    /// Product name.
     pub name: String,
+    /// True for the made-up sample entries (not real model numbers).
     pub sample: bool,
 }
 
@@ -72,11 +77,15 @@ pub struct ReaderModel {
 /// change and is the ETag of the API.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ReaderApplication {
+    /// Where the application stands.
     pub status: ReaderStatus,
     /// `None` while 機種未定 or not applied.
     pub model_id: Option<String>,
+    /// Readers applied for.
     pub units: u32,
+    /// The day the application was made; `None` if never.
     pub applied_on: Option<NaiveDate>,
+    /// Increases by one on every change; the API's ETag.
     pub version: i64,
 }
 
@@ -96,7 +105,9 @@ impl ReaderApplication {
 /// What an operator asks for on the caller's word: this model, this many units.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReaderChange {
+    /// The 機種 asked for (a catalogue id).
     pub model_id: String,
+    /// Readers asked for.
     pub units: u32,
 }
 

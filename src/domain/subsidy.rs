@@ -9,22 +9,34 @@ use super::{InstitutionKind, Policy, RuleError};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SubsidyStatus {
+    /// 申請済.
     Submitted,
+    /// 審査中.
     UnderReview,
+    /// 不備返戻: sent back for corrections.
     Returned,
+    /// 交付決定.
     Approved,
+    /// 支払済.
     Paid,
 }
 
 /// One institution's 補助金申請.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SubsidyClaim {
+    /// Where the claim stands.
     pub status: SubsidyStatus,
+    /// 事業額: what the introduction cost (yen, tax included).
     pub project_cost_yen: u64,
+    /// Readers introduced.
     pub units: u32,
+    /// The day it was submitted.
     pub submitted_on: NaiveDate,
+    /// The day it was decided (交付決定), if it was.
     pub decided_on: Option<NaiveDate>,
+    /// The day it was paid, if it was.
     pub paid_on: Option<NaiveDate>,
+    /// The amount payable (yen), as the calculator gives it.
     pub payable_yen: u64,
 }
 

@@ -31,27 +31,47 @@ pub fn builtin_entries() -> Vec<FaqEntry> {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum FaqLineError {
     #[error("UTF-8 ではありません。ファイルを UTF-8 で保存してください")]
+    /// The line is not UTF-8.
     NotUtf8,
     #[error("JSON として読めません（{0}）。1 行に 1 つの JSON オブジェクトを書いてください")]
+    /// The line is not JSON (the parser's message).
     BadJson(String),
     #[error("JSON オブジェクトではありません。{{\"id\": ..., \"question\": ..., ...}} の形で書いてください")]
+    /// The JSON is not an object.
     NotAnObject,
     #[error("項目 `{0}` がありません")]
+    /// A required field is missing.
     MissingField(&'static str),
     #[error("項目 `{field}` は{expected}で書いてください")]
-    WrongType { field: &'static str, expected: &'static str },
+    /// A field has the wrong JSON type.
+    WrongType {
+        /// The field.
+        field: &'static str,
+        /// The type it must have, in words.
+        expected: &'static str,
+    },
     #[error("項目 `{0}` が空です。文を入れるか、この行を外してください")]
+    /// A required field is empty.
     Empty(&'static str),
     #[error("id `{id}` は {first_line} 行目でも使われています。エントリごとに別の id にしてください")]
-    DuplicateId { id: String, first_line: usize },
+    /// The id was used on an earlier line.
+    DuplicateId {
+        /// The id.
+        id: String,
+        /// The 1-based line that used it first.
+        first_line: usize,
+    },
     #[error("ファイルを読めません: {0}")]
+    /// The file could not be read.
     Io(String),
 }
 
 /// One rejected line: its 1-based number and the reason.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BadLine {
+    /// 1-based line number.
     pub line: usize,
+    /// Why it was rejected.
     pub error: FaqLineError,
 }
 
@@ -64,9 +84,11 @@ impl std::fmt::Display for BadLine {
 /// The result of parsing a FAQ file: the good entries in file order, and every bad line.
 #[derive(Debug, Clone, Default)]
 pub struct FaqParse {
+    /// The good entries, in file order.
     pub entries: Vec<FaqEntry>,
     /// The 1-based line of each entry in `entries`.
     pub entry_lines: Vec<usize>,
+    /// Every rejected line, in file order.
     pub bad_lines: Vec<BadLine>,
 }
 

@@ -31,13 +31,16 @@ const EXPECTED_HEADER: &str = "code,name,name_kana,kind,prefecture,postal_code,a
 pub struct ImportRow {
     /// 1-based line number in the file (the header is line 1).
     pub line: u64,
+    /// The institution as it will be stored.
     pub institution: Institution,
 }
 
 /// A row that could not be used, and why (in words a supervisor can act on).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RejectedRow {
+    /// 1-based line number in the file.
     pub line: u64,
+    /// Why it was rejected.
     pub reason: String,
 }
 
@@ -45,16 +48,22 @@ pub struct RejectedRow {
 /// (a few real codes are like that: a warning, never a rejection).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckDigitWarning {
+    /// 1-based line number in the file.
     pub line: u64,
+    /// The code as accepted.
     pub code: String,
+    /// The check digit the rule expects.
     pub expected_digit: u8,
 }
 
 /// The outcome of parsing one file.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ImportParse {
+    /// Accepted rows, in file order.
     pub rows: Vec<ImportRow>,
+    /// Rejected rows, in file order.
     pub rejected: Vec<RejectedRow>,
+    /// Codes accepted with an unexpected check digit.
     pub warnings: Vec<CheckDigitWarning>,
     /// Rows whose reading was inferred (no `name_kana` given).
     pub inferred_readings: u64,
@@ -64,21 +73,33 @@ pub struct ImportParse {
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
     #[error("ファイルを読めません: {0}")]
+    /// The file could not be read.
     Io(#[from] std::io::Error),
     #[error("ファイルが空です。1行目に見出し {EXPECTED_HEADER} が必要です")]
+    /// The file has no header line.
     Empty,
     #[error(
         "見出し行（1行目）が UTF-8 ではありません。UTF-8 で保存し直してください（Excel なら「CSV UTF-8」形式）"
     )]
+    /// The header line is not UTF-8 (a Shift_JIS export, say).
     NotUtf8,
     #[error(
         "見出し行（1行目）に列 {} がありません。1行目は {EXPECTED_HEADER} にしてください（name_kana, phone, large_chain は省略できます）",
         .missing.join(", ")
     )]
-    MissingColumns { missing: Vec<String> },
+    /// Required columns are missing from the header.
+    MissingColumns {
+        /// Their names.
+        missing: Vec<String>,
+    },
     #[error("見出し行（1行目）の列 {} は分かりません。使える列は {EXPECTED_HEADER} です", .unknown.join(", "))]
-    UnknownColumns { unknown: Vec<String> },
+    /// The header names columns this format does not have.
+    UnknownColumns {
+        /// Their names.
+        unknown: Vec<String>,
+    },
     #[error("見出し行（1行目）に列 {0} が2回あります。1回にしてください")]
+    /// A column is named twice in the header.
     DuplicateColumn(String),
 }
 

@@ -13,11 +13,17 @@ pub const ANSWER_TYPE: char = '\u{E002}';
 /// The kinds of fact a question can ask for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AnswerType {
+    /// How much (いくら, 料金, 上限額).
     Amount,
+    /// When, a day (いつ, 期限, 締め切り).
     Date,
+    /// At what time (何時).
     Time,
+    /// How many (何台, 何回, 何人).
     Count,
+    /// Where (どこ, 窓口).
     Place,
+    /// How to do it (どうやって, 方法, やり方).
     Procedure,
 }
 

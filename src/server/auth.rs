@@ -15,7 +15,9 @@ use crate::api::Role;
 /// The operator a request acts for, from its `Authorization: Bearer` token.
 #[derive(Debug, Clone)]
 pub struct Caller {
+    /// Operator name the token was issued to.
     pub name: String,
+    /// What the token may do.
     pub role: Role,
 }
 

@@ -9,7 +9,9 @@ pub use crate::domain::jst::JST;
 /// (demos) at the real time of day, or one fixed instant (tests).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Clock {
+    /// A fixed business date (`--as-of`) at the real time of day.
     Fixed(NaiveDate),
+    /// The real clock, in Japan time.
     Real,
     /// Always this instant.
     At(DateTime<Utc>),

@@ -20,7 +20,12 @@ const RETRY_AFTER_SECONDS: &str = "2";
 pub enum ApiError {
     /// 400: the request itself is malformed (bad code, bad query, bad JSON).
     #[error("{message}")]
-    BadRequest { code: &'static str, message: String },
+    BadRequest {
+        /// Stable code for programs (`bad_request`, ...).
+        code: &'static str,
+        /// What is wrong, for the operator.
+        message: String,
+    },
     /// 401: no token, or a token nobody issued.
     #[error("認証が必要です")]
     Unauthorized,
@@ -38,13 +43,23 @@ pub enum ApiError {
     Conflict(String),
     /// 412: `If-Match` is stale; the body carries the current state.
     #[error("{message}")]
-    Stale { message: String, current: Box<ReaderApplicationView> },
+    Stale {
+        /// What happened, for the operator.
+        message: String,
+        /// The application as it stands now.
+        current: Box<ReaderApplicationView>,
+    },
     /// 413: the body is larger than the limit.
     #[error("リクエストが大きすぎます")]
     TooLarge,
     /// 422: well-formed but unacceptable (unknown model, empty caller name, reused key).
     #[error("{message}")]
-    Unprocessable { code: &'static str, message: String },
+    Unprocessable {
+        /// Stable code for programs (`invalid_reading`, `invalid_faq`, ...).
+        code: &'static str,
+        /// What is wrong, for the operator.
+        message: String,
+    },
     /// 428: a required precondition header is missing.
     #[error("{0}")]
     PreconditionRequired(String),
@@ -65,10 +80,12 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    /// 400 with the code `bad_request`.
     pub fn bad_request(message: impl Into<String>) -> ApiError {
         ApiError::BadRequest { code: "bad_request", message: message.into() }
     }
 
+    /// 422 with `code`.
     pub fn unprocessable(code: &'static str, message: impl Into<String>) -> ApiError {
         ApiError::Unprocessable { code, message: message.into() }
     }

@@ -27,7 +27,9 @@ use super::metrics::Reason;
 /// A sustained rate with a burst above it; `per_second == 0` turns the limit off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rate {
+    /// Requests per second sustained (0: no limit).
     pub per_second: u32,
+    /// Requests allowed back to back before the rate applies (the bucket's size).
     pub burst: u32,
 }
 
@@ -37,6 +39,7 @@ impl Rate {
         Rate { per_second, burst: per_second.saturating_mul(10) }
     }
 
+    /// No limit.
     pub const OFF: Rate = Rate { per_second: 0, burst: 0 };
 }
 

@@ -17,28 +17,30 @@
 //! - [`run`] serves until a shutdown future resolves; [`start_embedded`] runs one in-process
 //!   on a loopback port for the console and the CLI.
 
+#![warn(missing_docs)]
+
 pub mod auth;
 mod change_feed;
-pub mod clock;
-pub mod error;
-pub mod events;
-pub mod extract;
-pub mod hyper_errors;
+pub(crate) mod clock;
+pub(crate) mod error;
+pub(crate) mod events;
+pub(crate) mod extract;
+pub(crate) mod hyper_errors;
 mod index_lifecycle;
 mod index_snapshot;
-pub mod limits;
-pub mod listen;
-pub mod metrics;
-pub mod openapi;
-pub mod request_log;
-pub mod routes;
+pub(crate) mod limits;
+pub(crate) mod listen;
+pub(crate) mod metrics;
+pub(crate) mod openapi;
+pub(crate) mod request_log;
+pub(crate) mod routes;
 mod ssh_sessions;
 pub mod state;
-pub mod subsidy;
+pub(crate) mod subsidy;
 mod tokens;
 pub mod usecase;
-pub mod views;
-pub mod watch;
+pub(crate) mod views;
+pub(crate) mod watch;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -81,12 +83,21 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
     #[error("データベース: {0}")]
+    /// The database could not be opened, migrated or read.
     Store(#[from] StoreError),
     #[error("{addr} で待ち受けできません: {source}")]
-    Bind { addr: String, source: std::io::Error },
+    /// The listening address could not be bound.
+    Bind {
+        /// The address asked for.
+        addr: String,
+        /// Why binding failed.
+        source: std::io::Error,
+    },
     #[error("サーバーが止まりました: {0}")]
+    /// Serving failed after it started.
     Io(#[from] std::io::Error),
     #[error("{0}")]
+    /// Anything else, in words for the operator.
     Other(String),
 }
 
@@ -280,6 +291,7 @@ pub struct Embedded {
     pub institutions: usize,
     /// Where it listens, and what it serves (for an SSH front door on the same server).
     pub addr: std::net::SocketAddr,
+    /// The server's shared state (store, index, policy, clock).
     pub state: AppState,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
@@ -322,7 +334,9 @@ impl Drop for Embedded {
 
 /// Options of an embedded server beyond the database.
 pub struct EmbeddedOptions<'a> {
+    /// Fixed business date (`--as-of`), for demos; `None` for the real Japan date.
     pub as_of: Option<NaiveDate>,
+    /// The business rules the server applies.
     pub policy: Policy,
     /// Seed an empty database with demo data (the console does; CLI commands never do).
     pub seed_if_empty: Option<SeedOptions>,
@@ -350,6 +364,7 @@ pub async fn start_embedded(db: &str, options: EmbeddedOptions<'_>) -> Result<Em
 pub struct SeedOptions {
     /// Number of institutions (default: the national scale).
     pub institutions: Option<usize>,
+    /// PRNG seed: the same seed gives the same data.
     pub seed: u64,
 }
 

@@ -143,10 +143,6 @@ impl Pending {
     pub fn len(&self) -> usize {
         self.counts.lock().map(|c| c.total).unwrap_or(0)
     }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
 }
 
 /// One counted unauthenticated connection; dropping it (login or close) frees the slot.

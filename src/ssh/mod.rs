@@ -20,14 +20,16 @@
 //! since 6.5, Windows' OpenSSH 8.1, PuTTY since 0.68, Tera Term 4.x) speaks curve25519.
 //! MACs are the encrypt-then-MAC ones only (the AEAD ciphers need none).
 
-pub mod authorized_key;
-pub mod door;
-pub mod host_key;
-pub mod limiter;
-pub mod session;
+#![warn(missing_docs)]
+
+pub(crate) mod authorized_key;
+pub(crate) mod door;
+pub(crate) mod host_key;
+pub(crate) mod limiter;
+pub(crate) mod session;
 pub mod term_env;
-pub mod watch;
-pub mod writer;
+pub(crate) mod watch;
+pub(crate) mod writer;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -61,6 +63,7 @@ const OWNERS_RECHECK: Duration = Duration::from_secs(60);
 /// The operator a registered key belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyOwner {
+    /// The operator, as the store has them.
     pub operator: OperatorRecord,
     /// `SHA256:…`, as `ssh-keygen -lf` prints it.
     pub fingerprint: String,
@@ -382,6 +385,7 @@ impl Drop for SessionToken {
 
 /// A running SSH server; dropping it stops taking connections.
 pub struct SshServer {
+    /// The address it listens on (the port filled in when 0 was asked for).
     pub addr: SocketAddr,
     /// The host key's fingerprint, for the startup line (operators compare it on first use).
     pub host_fingerprint: String,
@@ -438,10 +442,18 @@ impl Drop for SshServer {
 #[derive(Debug, thiserror::Error)]
 pub enum SshError {
     #[error(transparent)]
+    /// The host key could not be read or created.
     HostKey(#[from] host_key::HostKeyError),
     #[error("SSH を {addr} で待ち受けできません: {source}。--ssh-listen で別のアドレスを指定してください")]
-    Bind { addr: String, source: std::io::Error },
+    /// The address could not be bound.
+    Bind {
+        /// The address asked for.
+        addr: String,
+        /// Why binding failed.
+        source: std::io::Error,
+    },
     #[error("SSH のコンソール用 HTTP クライアントを作れません: {0}")]
+    /// The HTTP client the consoles use could not be built.
     Client(String),
 }
 

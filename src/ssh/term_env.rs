@@ -13,7 +13,9 @@ pub const ACCEPTED_ENV: &[&str] = &["LANG", "LC_ALL", "LC_CTYPE", "NO_COLOR", "M
 pub struct ClientTerminal {
     /// From the pty request (`xterm-256color`, `vt100`, ...).
     pub term: String,
+    /// Width in cells, from the pty request (and window changes).
     pub cols: u16,
+    /// Height in lines, from the pty request (and window changes).
     pub rows: u16,
     /// Accepted env requests, in the order received (a later one wins).
     pub env: Vec<(String, String)>,
@@ -22,7 +24,9 @@ pub struct ClientTerminal {
 /// A session's display settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Display {
+    /// ASCII borders and symbols.
     pub ascii: bool,
+    /// Draw in colour.
     pub color: bool,
 }
 
@@ -37,6 +41,7 @@ impl ClientTerminal {
         true
     }
 
+    /// The value of env request `name`, the latest one winning.
     pub fn env(&self, name: &str) -> Option<&str> {
         self.env.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
@@ -73,6 +78,7 @@ impl ClientTerminal {
 /// is about 420×160. Each cell costs the console two buffers' worth of memory and a redraw,
 /// so a client claiming 65535×65535 gets this, not a gigabyte.
 pub const MAX_COLS: u16 = 420;
+/// See [`MAX_COLS`].
 pub const MAX_ROWS: u16 = 160;
 
 /// A window size from the client, clamped to what a terminal can be (a zero or absurd size

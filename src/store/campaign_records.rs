@@ -71,7 +71,8 @@ pub struct NextRequest {
     pub operator: String,
     pub now: DateTime<Utc>,
     pub lease_until: DateTime<Utc>,
-    /// The kinds callable now.
+    /// The kinds callable now by the policy's hours (the campaign's own kinds are applied
+    /// in the batch, which reads the campaign anyway).
     pub kinds: Vec<InstitutionKind>,
     /// The operator's floor state once the call has started (none: left as it is).
     pub started: Option<CallRule>,
@@ -80,8 +81,11 @@ pub struct NextRequest {
 /// What `next` found.
 #[derive(Debug, Clone)]
 pub enum NextResult {
-    /// The member leased, and what the call's start did to the operator's floor state.
-    Leased(Box<LeasedMember>, Option<crate::store::AgentChange>),
+    /// The member leased, what the call's start did to the operator's floor state, and the
+    /// campaign's name (for the floor's view of the call).
+    Leased(Box<LeasedMember>, Option<crate::store::AgentChange>, String),
+    /// None of the campaign's kinds (`wanted`) is callable now.
+    OutsideHours { wanted: Vec<InstitutionKind> },
     /// No member is due now: the earliest retry among callable kinds' open members, if any.
     NoneDue { next_try_at: Option<DateTime<Utc>> },
 }

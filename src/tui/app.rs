@@ -72,11 +72,8 @@ impl Drop for Effects {
 }
 
 impl Effects {
-    pub fn new(client: Client, tx: mpsc::Sender<Action>) -> Effects {
-        Effects::with_live(client, tx, Live::default())
-    }
-
-    /// [`Effects::new`] for a console with a tap and a watch source (the SSH door's).
+    /// The effect runner for a console; `live` holds the SSH door's tap and watch source
+    /// (`Live::default()` for a local console).
     pub fn with_live(client: Client, tx: mpsc::Sender<Action>, live: Live) -> Effects {
         Effects {
             client,

@@ -60,32 +60,47 @@ impl CampaignConsole {
 /// The supervisor's form: a name and the prefectures (blank: the whole country), 機種未定.
 #[derive(Debug, Clone, Default)]
 pub struct CampaignForm {
+    /// The campaign's name.
     pub name: TextField,
+    /// Prefecture names, separated by spaces or commas; blank for the whole country.
     pub prefectures: TextField,
     /// 0: the name, 1: the prefectures.
     pub field: usize,
+    /// Why the server refused the form, shown under it.
     pub problem: Option<String>,
 }
 
 /// One campaign request for the runner.
 #[derive(Debug, Clone)]
 pub enum CampaignEffect {
+    /// List the campaigns.
     List,
+    /// Take the next member of a campaign (a call starts on its institution).
     Next {
+        /// Campaign id.
         id: i64,
     },
+    /// Record how a member's call ended.
     Outcome {
+        /// Campaign id.
         id: i64,
+        /// Member id.
         member: i64,
+        /// The outcome.
         body: RecordOutcome,
     },
+    /// Load a campaign's progress (burn-down).
     Progress {
+        /// Campaign id.
         id: i64,
     },
+    /// Create a campaign (supervisors).
     Create(NewCampaign),
     /// `pause`, `resume` or `close`.
     SetState {
+        /// Campaign id.
         id: i64,
+        /// `pause`, `resume` or `close`.
         action: &'static str,
     },
 }
@@ -93,10 +108,20 @@ pub enum CampaignEffect {
 /// What the runner posts back.
 #[derive(Debug, Clone)]
 pub enum CampaignReply {
+    /// The campaigns.
     Listed(Reply<Vec<Campaign>>),
+    /// The member handed to this operator, with its call.
     Leased(Reply<LeasedMember>),
+    /// The member after its outcome.
     Recorded(Reply<RecordedOutcome>),
-    Progress { id: i64, reply: Reply<CampaignProgress> },
+    /// A campaign's progress.
+    Progress {
+        /// Campaign id asked for.
+        id: i64,
+        /// The answer.
+        reply: Reply<CampaignProgress>,
+    },
+    /// A campaign created, paused, resumed or closed.
     Saved(Reply<Campaign>),
 }
 

@@ -54,9 +54,13 @@ commands! {
     Next = "next", "次のタブ・項目";
     /// Previous tab or field.
     Prev = "prev", "前のタブ・項目";
+    /// Move the selection (or scroll) up one line.
     Up = "up", "上へ";
+    /// Move the selection (or scroll) down one line.
     Down = "down", "下へ";
+    /// Up one page (the report: the period before).
     PageUp = "page_up", "前のページ";
+    /// Down one page (the report: the period after).
     PageDown = "page_down", "次のページ";
     /// Copy the receipt number or the FAQ answer to the clipboard (OSC 52).
     Copy = "copy", "コピー（受付番号・回答）";

@@ -18,14 +18,17 @@ pub struct TextField {
 pub const MAX_CHARS: usize = 4000;
 
 impl TextField {
+    /// A field holding `value`, the caret at its end.
     pub fn new(value: &str) -> TextField {
         TextField { input: Input::new(value.to_string()) }
     }
 
+    /// The text.
     pub fn value(&self) -> &str {
         self.input.value()
     }
 
+    /// Empties the field.
     pub fn clear(&mut self) {
         self.input.reset();
     }

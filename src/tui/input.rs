@@ -57,6 +57,7 @@ impl InputParser {
     }
 
     /// True while part of a sequence or character is waiting for more bytes.
+    #[cfg(test)]
     pub fn is_pending(&self) -> bool {
         !self.pending.is_empty()
     }

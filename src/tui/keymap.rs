@@ -19,17 +19,26 @@ pub const VIM_TOML: &str = include_str!("../../keymaps/vim.toml");
 /// Where a binding applies. `Global` is consulted after the screen's own context.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Context {
+    /// Everywhere, after the screen's own bindings.
     Global,
+    /// The lookup screen.
     Lookup,
+    /// The institution screen.
     Institution,
+    /// The change dialog.
     Dialog,
+    /// The FAQ screen.
     Faq,
+    /// The call log.
     Calls,
+    /// The dashboard.
     Dashboard,
+    /// The help screen.
     Help,
 }
 
 impl Context {
+    /// Every context, in the order the help screen lists them.
     pub const ALL: [Context; 8] = [
         Context::Global,
         Context::Lookup,
@@ -271,8 +280,11 @@ impl fmt::Display for Chord {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{file}:{line}: {message}")]
 pub struct KeymapError {
+    /// The keymap file's path.
     pub file: String,
+    /// Line of the problem (1-based; 0 when the file could not be read).
     pub line: usize,
+    /// What is wrong.
     pub message: String,
 }
 
@@ -452,6 +464,7 @@ impl Hints {
 /// One context's part of the help screen.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HelpSection {
+    /// The context the bindings apply in.
     pub context: Context,
     /// (keys, what they do)
     pub lines: Vec<(String, String)>,

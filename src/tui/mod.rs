@@ -14,23 +14,25 @@
 //! - `period.rs`: the dashboard report's period (a day, a week, a month) and its steps.
 //! - `bench.rs`: keystroke → frame figures through a real server.
 
-pub mod action;
-pub mod app;
-pub mod campaign;
-pub mod command;
+#![warn(missing_docs)]
 
-pub mod effect;
+pub mod action;
+pub(crate) mod app;
+pub mod campaign;
+pub(crate) mod command;
+
+pub(crate) mod effect;
 pub mod field;
-pub mod floor;
-pub mod input;
+pub(crate) mod floor;
+pub(crate) mod input;
 pub mod keymap;
-pub mod period;
-pub mod search_pane;
-pub mod state;
-pub mod terminal;
+pub(crate) mod period;
+pub(crate) mod search_pane;
+pub(crate) mod state;
+pub(crate) mod terminal;
 pub mod text;
-pub mod update;
-pub mod view;
+pub(crate) mod update;
+pub(crate) mod view;
 
 use std::path::PathBuf;
 
@@ -47,6 +49,7 @@ pub use view::view;
 /// What the console needs to start; built by the CLI after it has a server to talk to.
 #[derive(Debug, Clone)]
 pub struct ConsoleConfig {
+    /// The client of the server the console talks to.
     pub client: Client,
     /// `embedded` or the server's URL, for the status bar.
     pub server_label: String,
@@ -60,8 +63,10 @@ pub struct ConsoleConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum TuiError {
     #[error("terminal: {0}")]
+    /// The terminal could not be set up or drawn on.
     Terminal(#[from] std::io::Error),
     #[error("{0}")]
+    /// The keymap file could not be used (the message says where and why).
     Keymap(String),
     /// The console ended because its terminal went away or a signal told it to stop.
     #[error("{0}")]

@@ -335,41 +335,58 @@ pub struct DashboardState {
 /// Everything the console shows.
 #[derive(Debug, Clone)]
 pub struct State {
+    /// The screen shown.
     pub screen: Screen,
     /// Screens to return to with Esc.
     pub back_stack: Vec<Screen>,
+    /// The lookup screen.
     pub lookup: LookupState,
+    /// The institution screen, once one was opened.
     pub institution: Option<InstitutionState>,
+    /// The change dialog, while open.
     pub dialog: Option<ChangeDialog>,
+    /// The FAQ screen.
     pub faq: FaqState,
+    /// The call log and the open call.
     pub calls: CallsState,
+    /// The supervisor's dashboard.
     pub dashboard: DashboardState,
     /// The floor: the operator's own state and hand, the supervisors' view, a watch.
     pub floor: super::floor::FloorState,
     /// 架電キャンペーン: the campaign worked, the member leased, the picker, the burn-down.
     pub campaign: super::campaign::CampaignConsole,
+    /// The help screen's sections, built from the keymap.
     pub help: Vec<HelpSection>,
+    /// Lines scrolled on the help screen.
     pub help_scroll: u16,
     /// Short hint keys for the footer, per context: (key, label).
     pub hints: Hints,
+    /// Who the token belongs to and the business date (`/v1/me`).
     pub me: Loadable<Me>,
+    /// The reader catalogue for the change dialog.
     pub models: Loadable<Vec<ReaderModel>>,
+    /// `embedded` or the server's URL, for the status bar.
     pub server_label: String,
     /// The live-update stream is connected (the best sign the server is reachable).
     pub connected: bool,
+    /// ASCII borders and symbols (for terminals that draw ambiguous-width characters two cells wide).
     pub ascii: bool,
+    /// Whether to draw in colour.
     pub color: bool,
     /// Now on the server's clock: the runner's real time plus [`State::clock_offset`].
     pub now: DateTime<Utc>,
     /// The server's clock minus this machine's (days under `--as-of`), learned from `/v1/me`:
     /// call timers and due times compare the server's instants with [`State::now`].
     pub clock_offset: chrono::TimeDelta,
+    /// The status line's message and how serious it is.
     pub message: Option<(Level, String)>,
     /// Quit was asked while a dialog or call is open: the next Quit / Enter quits.
     pub confirm_quit: bool,
+    /// Set when the console should end.
     pub quit: bool,
     /// Prefix of Idempotency-Keys (random per console session, set by the runner).
     pub session_id: String,
+    /// Counter for the next Idempotency-Key of this session.
     pub next_key: u64,
     /// What was last copied (OSC 52), said in the status line.
     pub last_copied: Option<String>,

@@ -9,11 +9,17 @@ use unicode_width::UnicodeWidthChar;
 /// wide and so break every line they appear in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Symbols {
+    /// Marks text cut short (`…`).
     pub ellipsis: &'static str,
+    /// Points from one thing to the next (`→`).
     pub arrow: &'static str,
+    /// Marks the selected row (`▶`).
     pub cursor: &'static str,
+    /// Starts a list item (`・`).
     pub bullet: &'static str,
+    /// Precedes a warning (`⚠`).
     pub warning: &'static str,
+    /// Separates status-bar parts (`│`).
     pub separator: &'static str,
 }
 
@@ -303,12 +309,11 @@ pub fn verification_label(v: crate::api::Verification) -> &'static str {
 }
 
 /// Operator-visible strings that are not built from data.
-pub mod ui {
+pub(crate) mod ui {
     pub const TOO_SMALL: &str = "画面が小さすぎます。80×24 以上に広げてください";
     pub const TOO_SMALL_ASCII: &str = "Please enlarge the terminal to 80x24";
     pub const LOOKUP_TITLE: &str = "検索 (名称・よみ・ローマ字・コード・電話)";
     pub const LOOKUP_HINT: &str = "医療機関名・よみ・ローマ字・医療機関コード・電話番号を入力してください";
-    pub const SEARCHING: &str = "検索中…";
     pub const FAQ_TITLE: &str = "FAQ 検索";
     /// The FAQ list while it shows the open call's suggestions.
     pub const FAQ_SUGGESTED: &str = "応対中の候補";

@@ -9,7 +9,9 @@ use utoipa::ToSchema;
 /// Members left at the end of one day (Japan date).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct BurnDownDay {
+    /// The Japan date.
     pub day: NaiveDate,
+    /// Members joined and not yet finished by the end of it.
     pub left: u64,
 }
 
@@ -20,9 +22,11 @@ pub struct BurnDown {
     pub days: Vec<BurnDownDay>,
     /// Members finished per day, averaged over the last `pace_days` days up to today.
     pub pace_per_day: f64,
+    /// Days the pace is averaged over.
     pub pace_days: u32,
     /// The day the pace reaches zero (today when nothing is left); none when nothing moves.
     pub projected_zero: Option<NaiveDate>,
+    /// The day the campaign must be done by (the selection deadline).
     pub deadline: NaiveDate,
     /// True when the projected day is on or before the deadline.
     pub on_track: bool,

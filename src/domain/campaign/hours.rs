@@ -21,7 +21,9 @@ fn end_of_day() -> NaiveTime {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct TimeRange {
+    /// First instant of the span.
     pub start: NaiveTime,
+    /// End of the span (exclusive; `24:00` is the last nanosecond of the day).
     pub end: NaiveTime,
 }
 
@@ -57,10 +59,13 @@ pub struct WeekHours {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub kinds: Vec<InstitutionKind>,
     #[serde(default)]
+    /// Monday to Friday.
     pub weekdays: Vec<TimeRange>,
     #[serde(default)]
+    /// Saturdays.
     pub saturday: Vec<TimeRange>,
     #[serde(default)]
+    /// Sundays.
     pub sunday: Vec<TimeRange>,
 }
 
@@ -79,8 +84,11 @@ impl WeekHours {
 /// usual hours, minus the days institutions are closed (national holidays in the policy).
 #[derive(Debug, Clone, Copy)]
 pub struct CallableHours<'p> {
+    /// The centre's own hours.
     pub centre: &'p WeekHours,
+    /// The institution's usual hours (by kind).
     pub institution: &'p WeekHours,
+    /// Days institutions are closed (national holidays).
     pub closed_days: &'p [NaiveDate],
 }
 

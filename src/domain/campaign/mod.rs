@@ -50,7 +50,9 @@ pub struct CampaignPolicy {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RetryMinutes {
+    /// After 担当者不在 (the person in charge was out).
     pub absent: u32,
+    /// After 不通 (nobody answered).
     pub no_answer: u32,
     /// After the call-back's due time.
     pub call_back: u32,
@@ -126,10 +128,13 @@ impl CampaignPolicy {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct CampaignFilter {
     #[serde(default = "undecided")]
+    /// The reader status members have (default 機種未定).
     pub status: ReaderStatus,
     #[serde(default)]
+    /// Prefecture names to include; empty for every prefecture.
     pub prefectures: Vec<String>,
     #[serde(default)]
+    /// Institution kinds to include; empty for every kind.
     pub kinds: Vec<InstitutionKind>,
 }
 
@@ -203,6 +208,7 @@ impl Outcome {
         }
     }
 
+    /// The outcome spelled `s` as [`Outcome::as_str`] writes it, if any.
     pub fn parse(s: &str) -> Option<Outcome> {
         Outcome::ALL.into_iter().find(|o| o.as_str() == s.trim())
     }
@@ -267,6 +273,14 @@ pub fn after_outcome(
     };
     let earliest = from + Duration::minutes(i64::from(minutes));
     AfterOutcome::Retry(policy.callable_hours(kind).next_window_opens(earliest).unwrap_or(earliest))
+}
+
+impl Outcome {
+    /// Whether [`check_receipt`] reads the call's receipts for this outcome (the store reads
+    /// them only then).
+    pub fn checks_receipt(self) -> bool {
+        self == Outcome::Selected
+    }
 }
 
 /// The 受付番号 an outcome carries: 機種選定済 needs one, and it must be a change made in this
@@ -350,6 +364,7 @@ pub enum MemberState {
 }
 
 impl MemberState {
+    /// The state's name on the console (未完了, 架電中, 完了, ...).
     pub fn label_ja(self) -> &'static str {
         match self {
             MemberState::Open => "未完了",
@@ -374,21 +389,29 @@ impl MemberState {
 pub struct MemberFacts {
     /// `open`, `done` or `exhausted` as stored.
     pub stored: StoredState,
+    /// Whether its application still matches the campaign's filter.
     pub still_matches: bool,
+    /// Whether the deadline batch cancelled its application.
     pub cancelled_by_deadline: bool,
+    /// When its lease ends, if it was handed out.
     pub lease_until: Option<DateTime<Utc>>,
+    /// Whether the institution is marked 架電不要.
     pub do_not_call: bool,
 }
 
 /// The member's own progress as the store keeps it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StoredState {
+    /// Waiting for a call or on one.
     Open,
+    /// Finished with a final outcome.
     Done,
+    /// Attempts used up.
     Exhausted,
 }
 
 impl StoredState {
+    /// The state as stored (`open`, `done`, `exhausted`).
     pub fn as_str(self) -> &'static str {
         match self {
             StoredState::Open => "open",
@@ -397,6 +420,7 @@ impl StoredState {
         }
     }
 
+    /// The state stored as `s`, if any.
     pub fn parse(s: &str) -> Option<StoredState> {
         [StoredState::Open, StoredState::Done, StoredState::Exhausted].into_iter().find(|x| x.as_str() == s)
     }

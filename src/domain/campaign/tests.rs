@@ -163,3 +163,23 @@ fn member_state_reads_the_facts() {
     );
     assert_eq!(member_state(MemberFacts { do_not_call: true, ..base }, now), MemberState::DoNotCall);
 }
+
+#[test]
+fn only_the_outcomes_that_check_a_receipt_read_the_calls_receipts() {
+    // The store skips reading the call's receipts when `checks_receipt` is false: for those
+    // outcomes the receipts must not change the answer.
+    for o in Outcome::ALL {
+        if o.checks_receipt() {
+            continue;
+        }
+        for given in [None, Some("R-1"), Some("  ")] {
+            assert_eq!(
+                check_receipt(o, given, &[]).is_ok(),
+                check_receipt(o, given, &["R-1".to_string()]).is_ok(),
+                "{o:?} {given:?}"
+            );
+        }
+    }
+    assert!(check_receipt(Outcome::Selected, Some("R-1"), &[]).is_err());
+    assert!(check_receipt(Outcome::Selected, Some("R-1"), &["R-1".to_string()]).is_ok());
+}

@@ -156,39 +156,41 @@ fn when_ja(at: DateTime<Utc>) -> String {
 /// Hands the caller the next member: callable now, never tried before tried, fewest attempts,
 /// then the policy's order of kinds; leased to them and a call started on its institution.
 /// Refused (409) outside the callable hours, saying when the next window opens.
+///
+/// The campaign is read once, in the batch's transaction (its state, kinds and name): a Next
+/// costs no read of its own before or after it.
 pub async fn next(state: &AppState, caller: &Caller, id: i64) -> Result<LeasedMember, ApiError> {
-    let campaign = campaign_row(state, id).await?;
     let now = state.clock.now();
     let policy = &state.policy.campaign;
-    let wanted: Vec<InstitutionKind> = if campaign.filter.kinds.is_empty() {
-        InstitutionKind::ALL.to_vec()
-    } else {
-        campaign.filter.kinds.clone()
-    };
-    let kinds: Vec<InstitutionKind> =
-        policy.callable_kinds(now).into_iter().filter(|k| wanted.contains(k)).collect();
-    if kinds.is_empty() {
-        let opens = policy.next_window_opens(&wanted, now);
-        return Err(ApiError::Refused(match opens {
-            Some(t) => format!("いまは架電可能時間外です。次に架電できるのは {} からです。", when_ja(t)),
-            None => "架電可能時間がポリシーにありません。監督者に確認してください。".to_string(),
-        }));
-    }
     let lease_until = now + chrono::Duration::minutes(i64::from(policy.lease_minutes));
     let req = NextRequest {
         campaign_id: id,
         operator: caller.name.clone(),
         now,
         lease_until,
-        kinds,
+        kinds: policy.callable_kinds(now),
         started: Some(floor_rule(state, |call_id| AgentEvent::CallStarted { call_id })),
     };
-    match state.campaign_next.ask(&state.store, req).await? {
-        NextResult::Leased(leased, floor) => {
-            if floor.is_some_and(|c| c.changed) {
-                super::floor::announce_agent(state, &caller.name).await;
+    let answer = state.campaign_next.ask(&state.store, req).await.map_err(|e| match e {
+        crate::store::StoreError::NotFound(_) => {
+            ApiError::NotFound(format!("キャンペーン {id} はありません"))
+        }
+        other => other.into(),
+    })?;
+    match answer {
+        NextResult::Leased(leased, floor, campaign) => {
+            if let Some(change) = floor.filter(|c| c.changed) {
+                let agent = super::floor::on_campaign_call(&caller.name, change.after, &leased, campaign);
+                super::floor::announce_agent_as(state, &caller.name, agent).await;
             }
             Ok(*leased)
+        }
+        NextResult::OutsideHours { wanted } => {
+            let opens = policy.next_window_opens(&wanted, now);
+            Err(ApiError::Refused(match opens {
+                Some(t) => format!("いまは架電可能時間外です。次に架電できるのは {} からです。", when_ja(t)),
+                None => "架電可能時間がポリシーにありません。監督者に確認してください。".to_string(),
+            }))
         }
         NextResult::NoneDue { next_try_at: Some(t) } => Err(ApiError::Refused(format!(
             "いま架電できる対象はありません（確保中・時間外を除く）。次の再架電予定は {} です。",

@@ -36,6 +36,38 @@ pub(crate) async fn announce_agent(state: &AppState, operator: &str) {
     }
 }
 
+/// Tells every server's consoles where `operator` stands now, from what the caller already
+/// knows (no read): `agent` is what [`crate::store::Store::floor_agent`] would answer.
+pub(crate) async fn announce_agent_as(state: &AppState, operator: &str, agent: Option<FloorAgent>) {
+    state.announce(ServerEvent::AgentState { operator: operator.to_string(), agent }).await;
+}
+
+/// The floor's view of an operator whose campaign call has just started: their state after
+/// it (`None`: signed out), and the call (its institution and campaign) while it is theirs.
+pub(crate) fn on_campaign_call(
+    operator: &str,
+    after: Option<floor::AgentStatus>,
+    leased: &crate::api::campaign::LeasedMember,
+    campaign: String,
+) -> Option<FloorAgent> {
+    let status = after?;
+    let call = (status.call_id == Some(leased.call.id)).then(|| crate::api::FloorCall {
+        id: leased.call.id,
+        started_at: leased.call.started_at,
+        code: leased.call.code.clone(),
+        name: Some(leased.member.name.clone()).filter(|n| !n.is_empty()),
+        campaign: Some(campaign),
+    });
+    Some(FloorAgent {
+        operator: operator.to_string(),
+        status,
+        call,
+        attention: None,
+        console_here: false,
+        watched_by: None,
+    })
+}
+
 /// A call started or closed moves its operator's state. The call itself is done whatever
 /// happens here: a failure is logged, never the call's error.
 pub async fn follow_call(state: &AppState, operator: &str, event: AgentEvent) {

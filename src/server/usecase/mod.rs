@@ -22,19 +22,19 @@
 //! message.
 
 pub mod applications;
-pub mod audit;
-pub mod callbacks;
+pub(crate) mod audit;
+pub(crate) mod callbacks;
 pub mod calls;
-pub mod campaigns;
-pub mod dashboard;
-pub mod faq;
-pub mod floor;
+pub(crate) mod campaigns;
+pub(crate) mod dashboard;
+pub(crate) mod faq;
+pub(crate) mod floor;
 pub mod institutions;
-pub mod meta;
+pub(crate) mod meta;
 pub mod operators;
-pub mod reports;
-pub mod screen_pops;
+pub(crate) mod reports;
+pub(crate) mod screen_pops;
 pub mod ssh_keys;
-pub mod text;
+pub(crate) mod text;
 
 pub use super::error::ApiError;

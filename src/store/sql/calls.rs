@@ -58,18 +58,19 @@ async fn require_institution(conn: &mut Conn, code: Option<&str>) -> Result<(), 
     }
 }
 
-/// Closes a call: the end instant and the handle time in whole seconds (never negative).
+/// Closes a call: the end instant and the handle time in whole seconds (never negative),
+/// which it answers (`None`: the call was closed already).
 pub(super) async fn close_call_row(
     conn: &mut Conn,
     id: i64,
     ended_at: DateTime<Utc>,
-) -> Result<(), StoreError> {
+) -> Result<Option<i64>, StoreError> {
     let started: Option<String> =
         sqlx::query_scalar("SELECT started_at FROM calls WHERE id = $1 AND ended_at IS NULL")
             .bind(id)
             .fetch_optional(&mut *conn)
             .await?;
-    let Some(started) = started else { return Ok(()) };
+    let Some(started) = started else { return Ok(None) };
     let seconds = (ended_at - parse_instant(&started)?).num_seconds().max(0);
     sqlx::query("UPDATE calls SET ended_at = $1, handle_seconds = $2 WHERE id = $3")
         .bind(audit_chain::instant_text(ended_at))
@@ -77,7 +78,7 @@ pub(super) async fn close_call_row(
         .bind(id)
         .execute(&mut *conn)
         .await?;
-    Ok(())
+    Ok(Some(seconds))
 }
 
 /// A call and all it carries, read on one connection.

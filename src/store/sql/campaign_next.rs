@@ -90,6 +90,7 @@ pub(super) async fn next_members(
     let mut tx = store.begin_write().await?;
     // Requests of one campaign at one instant share one read of the members in order.
     let mut groups: Vec<(i64, &[InstitutionKind], Vec<usize>)> = Vec::new();
+    let mut names: Vec<(i64, String)> = Vec::new();
     for (n, r) in reqs.iter().enumerate() {
         match groups.iter_mut().find(|g| g.0 == r.campaign_id && g.1 == r.kinds.as_slice()) {
             Some(g) => g.2.push(n),
@@ -118,8 +119,22 @@ pub(super) async fn next_members(
             }
             continue;
         }
+        // The campaign's own kinds (none: every kind) among those callable now.
+        let own = if campaign.filter.kinds.is_empty() {
+            InstitutionKind::ALL.to_vec()
+        } else {
+            campaign.filter.kinds.clone()
+        };
+        let kinds: Vec<InstitutionKind> = kinds.iter().copied().filter(|k| own.contains(k)).collect();
+        if kinds.is_empty() {
+            for n in wanted {
+                answers[n] = Some(Ok(NextResult::OutsideHours { wanted: own.clone() }));
+            }
+            continue;
+        }
+        names.push((campaign_id, campaign.name.clone()));
         let now = reqs[wanted[0]].now;
-        let found = free_members(&mut tx, &campaign, kinds, now, wanted.len()).await?;
+        let found = free_members(&mut tx, &campaign, &kinds, now, wanted.len()).await?;
         let mut found = found.into_iter();
         let mut none_due = Vec::new();
         for n in wanted {
@@ -255,8 +270,9 @@ pub(super) async fn next_members(
             ..Call::default()
         };
         let change = floor_of[g].and_then(|f| floor[f].take());
+        let name = names.iter().find(|(id, _)| *id == member.campaign_id).map(|(_, n)| n.clone());
         let leased = LeasedMember { member, call, lease_until: req.lease_until };
-        answers[n] = Some(Ok(NextResult::Leased(Box::new(leased), change)));
+        answers[n] = Some(Ok(NextResult::Leased(Box::new(leased), change, name.unwrap_or_default())));
     }
     answers.into_iter().map(|a| a.ok_or_else(|| StoreError::internal("next: no answer"))).collect()
 }

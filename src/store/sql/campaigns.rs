@@ -364,51 +364,57 @@ impl CampaignStore for ThisStore {
             campaign_by_id(&mut conn, id).await?
         };
         let (status, at) = (campaign.filter.status.as_str(), instant_text(now));
-        let by_prefecture = async {
+        if !with_times {
             let sql = format!(
                 "SELECT m.prefecture, {TALLY_FACTS}, COUNT(*) AS n {TALLY_FROM} GROUP BY 1, 2, 3, 4, 5, 6"
             );
             let rows = sqlx::query(&sql).bind(id).bind(status).bind(&at).fetch_all(self.reader()).await?;
-            rows.iter()
+            let by_prefecture = rows
+                .iter()
                 .map(|row| {
                     Ok((row.try_get("prefecture")?, tally_state(row, now)?, to_u64(row.try_get("n")?)?))
                 })
-                .collect::<Result<Vec<_>, StoreError>>()
-        };
-        // Only the instant that finished the member counts: its campaign outcome, its
-        // application's change once it stopped matching, its 架電不要 mark.
-        let by_time = async {
-            if !with_times {
-                return Ok(Vec::new());
+                .collect::<Result<Vec<_>, StoreError>>()?;
+            return Ok(CampaignTally { by_prefecture, by_time: Vec::new() });
+        }
+        // One pass over the members (each joined with its application once) gives both: the
+        // groups by prefecture and hours are summed by prefecture here. Only the instant that
+        // finished the member counts: its campaign outcome, its application's change once it
+        // stopped matching, its 架電不要 mark.
+        let sql = format!(
+            "SELECT m.prefecture, {TALLY_FACTS}, substr(m.added_at, 1, 13) AS added_h, \
+             substr(m.done_at, 1, 13) AS done_h, \
+             CASE WHEN COALESCE(a.status, 'not_applied') <> $2 THEN substr(a.updated_at, 1, 13) END AS left_h, \
+             substr(d.marked_at, 1, 13) AS dnc_h, COUNT(*) AS n {TALLY_FROM} \
+             GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10"
+        );
+        let rows = sqlx::query(&sql).bind(id).bind(status).bind(&at).fetch_all(self.reader()).await?;
+        let mut by_prefecture: Vec<(String, MemberState, u64)> = Vec::new();
+        let mut by_time = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let state = tally_state(row, now)?;
+            let members = to_u64(row.try_get("n")?)?;
+            let prefecture: String = row.try_get("prefecture")?;
+            match by_prefecture.iter_mut().find(|(p, s, _)| *s == state && *p == prefecture) {
+                Some(group) => group.2 += members,
+                None => by_prefecture.push((prefecture, state, members)),
             }
-            let sql = format!(
-                "SELECT {TALLY_FACTS}, substr(m.added_at, 1, 13) AS added_h, substr(m.done_at, 1, 13) AS done_h, \
-                 CASE WHEN COALESCE(a.status, 'not_applied') <> $2 THEN substr(a.updated_at, 1, 13) END AS left_h, \
-                 substr(d.marked_at, 1, 13) AS dnc_h, COUNT(*) AS n {TALLY_FROM} GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9"
-            );
-            let rows = sqlx::query(&sql).bind(id).bind(status).bind(&at).fetch_all(self.reader()).await?;
-            rows.iter()
-                .map(|row| {
-                    let state = tally_state(row, now)?;
-                    let hour = |col: &str| -> Result<Option<DateTime<Utc>>, StoreError> {
-                        row.try_get::<Option<String>, _>(col)?.as_deref().map(hour_instant).transpose()
-                    };
-                    let finished_at = match state {
-                        MemberState::Done | MemberState::Exhausted => hour("done_h")?,
-                        MemberState::Left | MemberState::CancelledByDeadline => hour("left_h")?,
-                        MemberState::DoNotCall => hour("dnc_h")?,
-                        MemberState::Open | MemberState::Leased => None,
-                    };
-                    Ok(TallyTimes {
-                        state,
-                        added_at: hour_instant(&row.try_get::<String, _>("added_h")?)?,
-                        finished_at,
-                        members: to_u64(row.try_get("n")?)?,
-                    })
-                })
-                .collect::<Result<Vec<_>, StoreError>>()
-        };
-        let (by_prefecture, by_time) = tokio::try_join!(by_prefecture, by_time)?;
+            let hour = |col: &str| -> Result<Option<DateTime<Utc>>, StoreError> {
+                row.try_get::<Option<String>, _>(col)?.as_deref().map(hour_instant).transpose()
+            };
+            let finished_at = match state {
+                MemberState::Done | MemberState::Exhausted => hour("done_h")?,
+                MemberState::Left | MemberState::CancelledByDeadline => hour("left_h")?,
+                MemberState::DoNotCall => hour("dnc_h")?,
+                MemberState::Open | MemberState::Leased => None,
+            };
+            by_time.push(TallyTimes {
+                state,
+                added_at: hour_instant(&row.try_get::<String, _>("added_h")?)?,
+                finished_at,
+                members,
+            });
+        }
         Ok(CampaignTally { by_prefecture, by_time })
     }
 
@@ -509,13 +515,13 @@ impl CampaignStore for ThisStore {
             .into());
         }
         let receipts: Vec<String> = match call_id {
-            Some(call) => {
+            Some(call) if cmd.outcome.checks_receipt() => {
                 sqlx::query_scalar("SELECT receipt_no FROM call_receipts WHERE call_id = $1")
                     .bind(call)
                     .fetch_all(&mut *tx)
                     .await?
             }
-            None => Vec::new(),
+            _ => Vec::new(),
         };
         check_receipt(cmd.outcome, cmd.receipt_no.as_deref(), &receipts)
             .map_err(|e| StoreError::Invalid(e.to_string()))?;
@@ -532,7 +538,7 @@ impl CampaignStore for ThisStore {
             if reasons == 0 {
                 set_call_reasons(&mut tx, call, std::slice::from_ref(&cmd.wrap_up_reason)).await?;
             }
-            close_call_row(&mut tx, call, cmd.at).await?;
+            let closed_now = close_call_row(&mut tx, call, cmd.at).await?;
             if let Some(closed) = cmd.closed.take() {
                 let rule = vec![(cmd.operator.clone(), closed(call))];
                 floor = match change_agent_states_in(&mut tx, cmd.at, rule).await?.pop() {
@@ -544,11 +550,14 @@ impl CampaignStore for ThisStore {
                     None => None,
                 };
             }
-            handle_seconds = sqlx::query_scalar("SELECT handle_seconds FROM calls WHERE id = $1")
-                .bind(call)
-                .fetch_optional(&mut *tx)
-                .await?
-                .flatten();
+            handle_seconds = match closed_now {
+                Some(seconds) => Some(seconds),
+                None => sqlx::query_scalar("SELECT handle_seconds FROM calls WHERE id = $1")
+                    .bind(call)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .flatten(),
+            };
         }
         let receipt = cmd.receipt_no.as_deref().map(str::trim).filter(|r| !r.is_empty());
         sqlx::query(
