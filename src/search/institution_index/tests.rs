@@ -406,8 +406,11 @@ proptest::proptest! {
             let brute: std::collections::HashSet<u32> =
                 index.matches_over(&plan, Scope::All).into_iter().map(|(_, d)| d).collect();
             // (A one-word query that found less than a screen is also read as a place run
-            // into a name: those hits come after every match of the query as typed.)
-            for h in fresh.iter().filter(|h| h.kind != MatchKind::Fuzzy).take(brute.len()) {
+            // into a name: those hits come after every match of the query as typed. Matches
+            // ranked as mended starts, a first kana dropped, show as fuzzy: `カガワイイ`'s
+            // なかがわいいん, before 香川's い….)
+            let mended = fresh.iter().filter(|h| h.kind == MatchKind::Fuzzy && brute.contains(&h.doc)).count();
+            for h in fresh.iter().filter(|h| h.kind != MatchKind::Fuzzy).take(brute.len() - mended) {
                 proptest::prop_assert!(brute.contains(&h.doc), "query {} doc {}", q, h.doc);
             }
         }

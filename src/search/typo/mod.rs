@@ -153,7 +153,7 @@ pub fn closeness(query: &[char], key: &[char]) -> u32 {
 
 /// True when a score of [`closeness`] is of a mend making the whole reading.
 pub fn is_whole(score: u32) -> bool {
-    score > 0 && score % 2 == 0
+    score > 0 && score.is_multiple_of(2)
 }
 
 /// True when `key` starts with `query` (reading keys, equal up to `i`) with one kana put back
