@@ -504,6 +504,18 @@ async fn r25_bad_input_is_refused_and_changes_nothing() {
     )
     .await;
     assert!(msg.contains("キャンペーン 999 はありません"), "{msg}");
+    // An outcome on a member that does not exist names it.
+    for outcome in ["absent", "call_back"] {
+        let msg = expect_error(
+            s.post("/v1/campaigns/999/members/1/outcome", "sato", json!({ "outcome": outcome }))
+                .send()
+                .await
+                .unwrap(),
+            StatusCode::NOT_FOUND,
+        )
+        .await;
+        assert!(msg.contains("キャンペーン 999 に対象 1 はありません"), "{outcome}: {msg}");
+    }
 }
 
 /// Every prefecture name.

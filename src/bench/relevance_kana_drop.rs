@@ -177,8 +177,10 @@ pub fn run_builtin() -> Result<DropRelevance, String> {
 mod tests {
     use super::*;
 
-    /// One kana dropped: a floor on both halves (measured 0.947 tuning / 0.949 held out; the
-    /// misses left are drops that still start other names: `ふじがんか` for やふじがんか).
+    /// One kana dropped: a floor on both halves (measured 0.969 tuning / 0.970 held out; the
+    /// misses left are drops that still start other names, `ふじがんか` for やふじがんか, and
+    /// drops that leave another name's reading one kana put back just as well: `やまたいいん`
+    /// for やまがたいいん is also 山下医院 やましたいいん, of which there are several).
     #[test]
     fn a_dropped_kana_is_still_found() {
         let r = run_builtin().expect("shipped set parses");
@@ -186,7 +188,7 @@ mod tests {
         for half in [Half::Tune, Half::HeldOut] {
             let n: usize = r.rows.iter().filter(|x| x.1 == half).map(|x| x.2).sum();
             assert!(n >= 200, "{half:?}: {n} lookups");
-            assert!(r.at5(half) >= 0.93, "{half:?}: {:.3}\n{r}", r.at5(half));
+            assert!(r.at5(half) >= 0.96, "{half:?}: {:.3}\n{r}", r.at5(half));
         }
     }
 }

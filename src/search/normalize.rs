@@ -138,6 +138,19 @@ fn vowel_of(c: char) -> Option<char> {
     ROWS.iter().find(|(_, row)| row.contains(c)).map(|(v, _)| *v)
 }
 
+/// True when the kana `c` after `prev` only lengthens its vowel (おう, おお, ゆう, しい ...): a
+/// reading key drops it.
+pub fn lengthens(prev: char, c: char) -> bool {
+    matches!(
+        (vowel_of(prev), c),
+        (Some('o'), 'う' | 'お')
+            | (Some('u'), 'う')
+            | (Some('a'), 'あ')
+            | (Some('i'), 'い')
+            | (Some('e'), 'え')
+    )
+}
+
 /// The large, plainly spelt kana a reading key uses for `c` (ぁ → あ, っ → つ, づ → ず, を → お).
 fn loose_kana(c: char) -> char {
     match c {
@@ -220,15 +233,7 @@ pub fn reading_key_mapped(folded: &str) -> (String, Vec<u32>) {
             _ => c,
         };
         // Long vowels: おう / おお / お, ゆう / ゆ, ああ / あ ... all collapse to the short vowel.
-        let long = matches!(
-            (prev.and_then(vowel_of), c),
-            (Some('o'), 'う' | 'お')
-                | (Some('u'), 'う')
-                | (Some('a'), 'あ')
-                | (Some('i'), 'い')
-                | (Some('e'), 'え')
-        );
-        if long {
+        if prev.is_some_and(|p| lengthens(p, c)) {
             continue;
         }
         out.push(c);

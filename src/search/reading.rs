@@ -29,8 +29,10 @@ use super::variants;
 
 mod onyomi;
 
-/// The table as shipped: `word<TAB>reading[,reading]` lines sorted by word.
-const TABLE: &str = include_str!("../../data/reading/table.tsv");
+/// The table as shipped: `word<TAB>reading[,reading]` lines sorted by word. A `static`, not a
+/// `const`: a const's bytes may be copied into each code unit using it (5 MB each, and both
+/// resident once the table is parsed and fingerprinted).
+static TABLE: &str = include_str!("../../data/reading/table.tsv");
 
 /// Every table readings are inferred from, as shipped in this build (what
 /// [`super::rules::fingerprint`] hashes).

@@ -53,20 +53,26 @@ pub(super) fn score(rank: Rank) -> f64 {
 }
 
 impl InstitutionIndex {
-    /// Step 5: the best `limit` of `found`, best first: by rank, then fuzzy score, then name
-    /// length (ties go to the shorter name).
+    /// Step 5: the best `limit` of `found`, best first: by rank, then score (a fuzzy hit's,
+    /// how close a mended slip is: `typo::closeness`), then name length (ties go to the
+    /// shorter name).
     pub(super) fn rank(
         &self,
         found: Vec<(Rank, u32)>,
-        fuzzy_scores: &HashMap<u32, u32>,
+        scores: &HashMap<u32, u32>,
         limit: usize,
     ) -> Vec<(Rank, u32)> {
-        // One packed sort key per hit (rank, then fuzzy score, then name length), computed once:
+        // One packed sort key per hit (rank, then score, then name length), computed once:
         // a first keystroke can match most of the country.
+        let scored = |rank: Rank| matches!(rank, R_FIRST_DROPPED | R_SLIP_START | R_TYPO | R_FUZZY);
         let mut keyed: Vec<(u64, u32)> = found
             .iter()
             .map(|&(rank, doc)| {
-                let fuzzy = if rank == R_FUZZY { fuzzy_scores.get(&doc).copied().unwrap_or(0) } else { 0 };
+                let fuzzy = if !scores.is_empty() && scored(rank) {
+                    scores.get(&doc).copied().unwrap_or(0)
+                } else {
+                    0
+                };
                 let key = (u64::from(rank) << 48)
                     | (u64::from(u32::MAX - fuzzy) << 16)
                     | u64::from(self.docs[doc as usize].name_chars);

@@ -17,6 +17,7 @@ use super::{InstitutionIndex, SearchHit};
 pub(super) struct Source {
     plan: Plan,
     found: Vec<(Rank, u32)>,
+    /// The fuzzy hits' scores, and how close each mended slip is (see `rank.rs`).
     fuzzy: HashMap<u32, u32>,
     /// A guess (a place run into the name): after every exact hit of the other sources.
     after_exact: bool,
@@ -42,9 +43,10 @@ impl InstitutionIndex {
         }
         // The slips of the query as typed are mended whatever the run-in guesses found (they
         // take turns on the screen); the fuzzy step only fills what both left.
-        self.typo_step(&plan, &none, limit, narrowed, 0, &mut found);
+        let close = self.typo_step(&plan, &none, limit, narrowed, 0, &mut found);
         let elsewhere: usize = run_in.iter().map(|s| s.found.len()).sum();
-        let fuzzy = self.fuzzy_step(&plan, &none, limit, narrowed, elsewhere, &mut found);
+        let mut fuzzy = self.fuzzy_step(&plan, &none, limit, narrowed, elsewhere, &mut found);
+        fuzzy.extend(close);
         let mut sources = vec![Source { plan, found, fuzzy, after_exact: false }];
         sources.extend(run_in);
         sources
@@ -70,8 +72,9 @@ impl InstitutionIndex {
             let Some(r) = unmatched.into_iter().next() else { return vec![literal] };
             let (mut found, narrowed) = self.exact_matches(&r.plan, &Wanted { limit, keep: None });
             let elsewhere = literal.found.len();
-            self.typo_step(&r.plan, &r.place, limit, narrowed, elsewhere, &mut found);
-            let fuzzy = self.fuzzy_step(&r.plan, &r.place, limit, narrowed, elsewhere, &mut found);
+            let close = self.typo_step(&r.plan, &r.place, limit, narrowed, elsewhere, &mut found);
+            let mut fuzzy = self.fuzzy_step(&r.plan, &r.place, limit, narrowed, elsewhere, &mut found);
+            fuzzy.extend(close);
             let found = r.place.keep_in_place(self, found);
             return vec![literal, Source { plan: r.plan, found, fuzzy, after_exact: false }];
         }
@@ -81,8 +84,9 @@ impl InstitutionIndex {
             // Within the place only: the typo and fuzzy steps read the place's keys.
             let before = found.len();
             let elsewhere = total - before;
-            self.typo_step(&r.plan, &r.place, limit, false, elsewhere, &mut found);
-            let fuzzy = self.fuzzy_step(&r.plan, &r.place, limit, false, elsewhere, &mut found);
+            let close = self.typo_step(&r.plan, &r.place, limit, false, elsewhere, &mut found);
+            let mut fuzzy = self.fuzzy_step(&r.plan, &r.place, limit, false, elsewhere, &mut found);
+            fuzzy.extend(close);
             total += found.len() - before;
             let found = r.place.keep_in_place(self, found);
             sources.push(Source { plan: r.plan, found, fuzzy, after_exact: false });

@@ -15,7 +15,7 @@ use std::sync::OnceLock;
 use super::super::variants;
 
 /// The table as shipped: `kanji<TAB>reading[,reading]` lines sorted by kanji.
-pub(crate) const TABLE: &str = include_str!("../../../data/reading/onyomi.tsv");
+pub(crate) static TABLE: &str = include_str!("../../../data/reading/onyomi.tsv");
 
 /// (kanji, readings) sorted by kanji, parsed once on first use.
 fn table() -> &'static [(char, &'static str)] {
@@ -38,7 +38,7 @@ fn table() -> &'static [(char, &'static str)] {
 
 /// Two- and three-kanji words IPAdic has only as given names, as the word table reads them
 /// (`data/reading/given_names.txt`, one a line, sorted; built with the on'yomi table).
-pub(crate) const GIVEN_NAMES: &str = include_str!("../../../data/reading/given_names.txt");
+pub(crate) static GIVEN_NAMES: &str = include_str!("../../../data/reading/given_names.txt");
 
 /// Whether the word table's reading of `word` is only a given name's (成仁 シゲヒト).
 pub fn is_given_name(word: &str) -> bool {

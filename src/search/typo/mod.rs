@@ -40,17 +40,30 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use super::kana_code;
-use super::normalize::reading_key;
+use super::normalize::{lengthens, reading_key, voiceless};
 use super::postings::{Postings, bigram, start_gram};
 use crate::search::tuning::typo::{
     MAX_CHECKED, MAX_LETTERS, MAX_LIST, MAX_QUERY, MAX_QUERY_ROMAJI, MAX_READ, MAX_STEMS, MIN_KANA,
 };
-use anywhere::{kana_anywhere, romaji_anywhere};
+use anywhere::{kana_anywhere, kana_put_back, romaji_anywhere};
 use near_break::Script;
 
 /// Documents whose reading (one of its alternatives, separated by `sep` in `key(doc)`, in
 /// [`kana_code`]'s reading-key bytes) starts with the query mended by one slip, ascending; at most [`MAX_CHECKED`] checked per way.
 pub fn matches<'k>(folded: &str, grams: &Postings, key: &dyn Fn(u32) -> &'k [u8], sep: u8) -> Vec<u32> {
+    matches_with(folded, grams, key, sep, true)
+}
+
+/// [`matches`]; with `put_back` false, a kana query's dropped kana is looked for at every
+/// place only when the window found nothing (a query that starts some reading as typed: the
+/// operator's start is likelier right, and that pass reads the most lists).
+pub fn matches_with<'k>(
+    folded: &str,
+    grams: &Postings,
+    key: &dyn Fn(u32) -> &'k [u8],
+    sep: u8,
+    put_back: bool,
+) -> Vec<u32> {
     let readings = Readings { grams, key, sep, known: Default::default() };
     let letters: Vec<char> = folded.chars().collect();
     if letters.len() > MAX_LETTERS {
@@ -61,7 +74,16 @@ pub fn matches<'k>(folded: &str, grams: &Postings, key: &dyn Fn(u32) -> &'k [u8]
             return Vec::new();
         }
         match readings.near_break(Script::Kana, &letters) {
-            found if !found.is_empty() => found,
+            // The window mends a kana dropped only in romaji (putting every kana back costs
+            // too much there): a short query's dropped kana is looked for at every place too,
+            // so a wrong or extra kana found near the break does not hide it — unless one of
+            // those already makes a whole reading (the name as typed, one slip mended).
+            mut found if !found.is_empty() => {
+                if put_back && letters.len() <= MAX_QUERY && !readings.any_whole(folded, &found) {
+                    found.extend(kana_put_back(&readings, folded));
+                }
+                found
+            }
             _ if letters.len() <= MAX_QUERY => kana_anywhere(&readings, folded),
             _ => Vec::new(),
         }
@@ -79,6 +101,72 @@ pub fn matches<'k>(folded: &str, grams: &Postings, key: &dyn Fn(u32) -> &'k [u8]
     out
 }
 
+/// How likely a reading alternative (`key`, reading-key characters) is what a kana `query`
+/// meant, when `key` starts with the query mended by one kana (0 when it does not). A name
+/// said aloud loses a kana far more often than it gains one: a kana put back is likeliest;
+/// then one taken out, two swapped, or one changed within its row or voicing; a kana changed
+/// for an unrelated one least. At each, a mend that makes the whole reading (the operator typed
+/// the whole name as heard) is likelier than one that makes only its start. So a caller's
+/// dropped kana (`ふくまがんか` for ふくしまがんか) ranks above a reading that differs in one
+/// unrelated kana (ふくだがんか) or that only starts so.
+pub fn closeness(query: &[char], key: &[char]) -> u32 {
+    let n = query.len();
+    let i = query.iter().zip(key).take_while(|(a, b)| a == b).count();
+    // 1 + 2 × how likely the mend (0 unrelated, 1 likely, 2 a kana put back) + 1 when whole.
+    let score = |likely: u32, whole: bool| 1 + 2 * likely + u32::from(whole);
+    let mut best = 0;
+    let mut offer = |s: u32| best = best.max(s);
+    if i == n {
+        offer(score(3, key.len() == n));
+        return best;
+    }
+    if put_back_at(query, key, i) {
+        offer(score(2, key.len() == n + 1 || (key.len() == n && lengthens(key[i], query[i]))));
+    }
+    // One taken out (the query has one too many).
+    if key[i..].starts_with(&query[i + 1..]) {
+        offer(score(1, key.len() + 1 == n));
+    }
+    // One changed; the vowel the query's kana lengthened (dropped from its key) may be heard
+    // again after the right one (`あきいくりにっく` for あかいくりにっく).
+    if i < key.len() {
+        let (a, b) = (query[i], key[i]);
+        let related = u32::from(voiceless(a) == voiceless(b) || near_break::row_mates(a).any(|m| m == b));
+        if key[i + 1..].starts_with(&query[i + 1..]) {
+            offer(score(related, key.len() == n));
+        }
+        if key.get(i + 1).is_some_and(|&v| lengthens(a, v)) && key[i + 2..].starts_with(&query[i + 1..]) {
+            offer(score(related, key.len() == n + 1));
+        }
+    }
+    // Two swapped.
+    if i + 1 < n
+        && i + 1 < key.len()
+        && query[i] == key[i + 1]
+        && query[i + 1] == key[i]
+        && key[i + 2..].starts_with(&query[i + 2..])
+    {
+        offer(score(1, key.len() == n));
+    }
+    best
+}
+
+/// True when a score of [`closeness`] is of a mend making the whole reading.
+pub fn is_whole(score: u32) -> bool {
+    score > 0 && score.is_multiple_of(2)
+}
+
+/// True when `key` starts with `query` (reading keys, equal up to `i`) with one kana put back
+/// at `i`: in the key, that kana and the rest; or, when the query's kana at `i` only
+/// lengthens the one put back (`にしもいいん` for にしもりいいん: the key of the query holds
+/// the い the key of the name drops after り), that kana in its place.
+pub(crate) fn put_back_at(query: &[char], key: &[char], i: usize) -> bool {
+    i < query.len()
+        && i < key.len()
+        && (key[i + 1..].starts_with(&query[i..])
+            || (lengthens(key[i], query[i]) && key[i + 1..].starts_with(&query[i + 1..])))
+}
+
 const LETTERS: &str = "abcdefghijklmnopqrstuvwxyz";
 const VOWELS: &str = "aiueo";
 
@@ -92,6 +180,21 @@ struct Readings<'a, 'k> {
 }
 
 impl Readings<'_, '_> {
+    /// True when one of `docs` has a reading that the kana query `folded`, one slip mended
+    /// not by a kana unrelated to the one typed, makes whole.
+    fn any_whole(&self, folded: &str, docs: &[u32]) -> bool {
+        let query: Vec<char> = reading_key(folded).chars().collect();
+        let mut alt: Vec<char> = Vec::new();
+        docs.iter().any(|&d| {
+            alternatives((self.key)(d), self.sep).any(|a| {
+                alt.clear();
+                alt.extend(kana_code::key_chars(a));
+                let score = closeness(&query, &alt);
+                is_whole(score) && score >= 4
+            })
+        })
+    }
+
     /// The documents whose reading starts with one of `stems` (reading keys), the most
     /// selective first, within [`MAX_STEMS`] stems, [`MAX_READ`] entries read and
     /// [`MAX_CHECKED`] documents checked.

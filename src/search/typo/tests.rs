@@ -187,3 +187,26 @@ proptest::proptest! {
         proptest::prop_assert!(found.windows(2).all(|w| w[0] < w[1]));
     }
 }
+
+#[test]
+fn the_likelier_slip_is_closer() {
+    let close = |q: &str, k: &str| closeness(&chars(q), &chars(k));
+    // A kana put back (the caller's kana not heard) above one changed for an unrelated kana.
+    let dropped = close("ふくまがんかいん", "ふくしまがんかいん");
+    assert!(dropped > close("ふくまがんかいん", "ふくだがんかいん"));
+    // The whole reading above a longer one the mended query only starts.
+    assert!(dropped > close("ふくまがんかいん", "ふくしまがんかいんぶんいん"));
+    assert!(is_whole(dropped) && !is_whole(close("ふくまがんかいん", "ふくしまがんかいんぶんいん")));
+    // A kana changed within its row or voicing above an unrelated one.
+    assert!(close("たねべ", "たなべ") > close("たけべ", "たなべ"));
+    assert!(close("たかだ", "たがだ") > close("たまだ", "たがだ"));
+    // A kana put back that the vowel typed after it lengthens: にしもいいん (key にしもいん)
+    // for にしもりいいん (key にしもりん).
+    assert_eq!(close("にしもいん", "にしもりん"), dropped);
+    // A wrong vowel whose kana had swallowed the い after it: あきいくりにっく (key
+    // あきくりにつく) for あかいくりにっく.
+    assert!(is_whole(close("あきくりにつく", "あかいくりにつく")));
+    // Two slips, or none of these: not close.
+    assert_eq!(close("たねび", "たなべいん"), 0);
+    assert_eq!(close("やまだ", "たなべ"), 0);
+}

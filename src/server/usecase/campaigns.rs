@@ -298,15 +298,13 @@ pub async fn record_outcome(
     body: &RecordOutcome,
 ) -> Result<RecordedOutcome, ApiError> {
     let now = state.clock.now();
-    let member = state
-        .store
-        .member(id, member_id, now)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("キャンペーン {id} に対象 {member_id} はありません")))?
-        .member;
-    check_lessee(member.leased_by.as_deref(), member.lease_until.is_some(), &caller.name)?;
+    let missing = || ApiError::NotFound(format!("キャンペーン {id} に対象 {member_id} はありません"));
+    // The store's transaction checks the lessee and the member's state; only 折り返し予定
+    // reads the member first, for the call-back it makes before that transaction.
     let mut callback = None;
     if body.outcome == Outcome::CallBack {
+        let member = state.store.member(id, member_id, now).await?.ok_or_else(missing)?.member;
+        check_lessee(member.leased_by.as_deref(), member.lease_until.is_some(), &caller.name)?;
         let due = call_back_due(
             now,
             body.call_back_due_at,
@@ -342,6 +340,7 @@ pub async fn record_outcome(
     };
     let (member, floor) = state.store.record_outcome(cmd).await.map_err(|e| match e {
         crate::store::StoreError::Invalid(msg) => ApiError::unprocessable("invalid_outcome", msg),
+        crate::store::StoreError::NotFound(_) => missing(),
         other => other.into(),
     })?;
     if floor.is_some_and(|c| c.changed) {
