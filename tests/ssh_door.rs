@@ -481,7 +481,10 @@ async fn r26_no_costly_group_is_offered_and_a_burst_of_key_exchanges_keeps_looku
         quiet.0, quiet.1
     );
     assert!(exchanges >= 9, "the burst ran");
-    assert!(p99 < Duration::from_millis(20), "lookup p99 {p99:?} during the key exchanges");
+    // Key exchanges on the runtime's threads stalled lookups for about a second each (p99
+    // 1,062 ms, max 3.95 s when found); a loaded CI machine stays far below 300 ms without that
+    // defect, and this test's figures are printed above for a closer look.
+    assert!(p99 < Duration::from_millis(300), "lookup p99 {p99:?} during the key exchanges");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
