@@ -206,6 +206,24 @@ fn a_missing_database_is_created_not_seeded() {
     assert!(db.exists());
 }
 
+/// A console option before a subcommand (`madoguchi --db X operator add N`) used to leave
+/// the subcommand on the default database without a word: it is refused, naming the option
+/// and where it goes, and nothing is written.
+#[test]
+fn an_option_before_the_subcommand_is_refused_saying_where_it_goes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("x.db");
+    let out = madoguchi().arg("--db").arg(&db).args(["operator", "add", "before"]).output().expect("run");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--db がサブコマンドの前にあります") && err.contains("operator add"), "{err}");
+    assert!(out.stdout.is_empty(), "no token printed");
+    assert!(!db.exists(), "nothing written");
+    // After the subcommand it works.
+    let out = madoguchi().args(["operator", "add", "after", "--db"]).arg(&db).output().expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
 const CSV_HEADER: &str = "code,name,name_kana,kind,prefecture,postal_code,address,phone,large_chain\n";
 
 fn write_csv(dir: &Path, rows: &str) -> PathBuf {

@@ -49,6 +49,26 @@ pub struct ConsoleArgs {
     pub ssh_host_key: Option<PathBuf>,
 }
 
+impl ConsoleArgs {
+    /// The first console option given on the command line (`--db`, not `db`), if any. The
+    /// token is left out: it also comes from `MADOGUCHI_TOKEN`, which is not a choice made on
+    /// this command line.
+    pub fn first_given(&self) -> Option<&'static str> {
+        [
+            (self.server.is_some(), "--server"),
+            (self.db.is_some(), "--db"),
+            (self.as_of.is_some(), "--as-of"),
+            (self.policy.is_some(), "--policy"),
+            (self.keymap.is_some(), "--keymap"),
+            (self.ascii, "--ascii"),
+            (self.ssh_listen.is_some(), "--ssh-listen"),
+            (self.ssh_host_key.is_some(), "--ssh-host-key"),
+        ]
+        .into_iter()
+        .find_map(|(given, flag)| given.then_some(flag))
+    }
+}
+
 /// Opens the console.
 pub async fn run(args: ConsoleArgs) -> anyhow::Result<()> {
     let config = load_config()?;

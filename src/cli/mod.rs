@@ -80,6 +80,13 @@ pub enum Command {
 
 /// Runs the parsed command line.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    // Options before a subcommand are the console's: `madoguchi --db X operator add N` would
+    // otherwise work on the default database without a word.
+    if let (Some(_), Some(flag)) = (&cli.command, cli.console.first_given()) {
+        anyhow::bail!(
+            "{flag} がサブコマンドの前にあります。サブコマンドの後に書いてください（例: madoguchi operator add 名前 {flag} …）。サブコマンドの前のオプションはコンソールだけのものです"
+        );
+    }
     match cli.command {
         None => console::run(cli.console).await,
         Some(Command::Serve(a)) => serve::run(a).await,
