@@ -22,26 +22,28 @@
 //! - `faq_index`: BM25F over those terms for the FAQ, with the confidence of the top answer.
 //! - `faq_match`: why an FAQ entry matched (words to show and highlight).
 
-pub mod faq_answer_types;
+#![warn(missing_docs)]
+
+pub(crate) mod faq_answer_types;
 pub mod faq_concepts;
-pub mod faq_index;
-pub mod faq_match;
+pub(crate) mod faq_index;
+pub(crate) mod faq_match;
 pub mod faq_readings;
-pub mod faq_suggest;
-pub mod faq_tokens;
-pub mod institution_index;
-pub mod kana_code;
-pub mod lookup;
+pub(crate) mod faq_suggest;
+pub(crate) mod faq_tokens;
+pub(crate) mod institution_index;
+pub(crate) mod kana_code;
+pub(crate) mod lookup;
 pub mod normalize;
-pub mod places;
-pub mod postings;
-pub mod reading;
-pub mod romaji;
+pub(crate) mod places;
+pub(crate) mod postings;
+pub(crate) mod reading;
+pub(crate) mod romaji;
 pub mod rules;
-pub mod snapshot_codec;
-pub mod tuning;
+pub(crate) mod snapshot_codec;
+pub(crate) mod tuning;
 pub mod typo;
-pub mod variants;
+pub(crate) mod variants;
 
 pub use faq_index::{FaqCorpus, FaqIndex};
 pub use institution_index::{IndexMemory, InstitutionIndex, MatchKind, SearchHit, index_order_key};

@@ -67,16 +67,25 @@ use place_scope::PlaceScope;
 /// Why a document matched, best first in declaration order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum MatchKind {
+    /// The query is the whole 医療機関コード.
     ExactCode,
+    /// The query is the whole registered phone number.
     ExactPhone,
+    /// The query starts a code.
     CodePrefix,
     /// Part of a phone number (at least four digits), e.g. the last digits only.
     PhonePart,
+    /// The query is the whole name (or the name after its corporation, 医療法人 …).
     WholeName,
+    /// The query starts the name.
     NamePrefix,
+    /// The query is inside the name.
     NameSubstring,
+    /// The query's reading starts the name's reading.
     ReadingPrefix,
+    /// The query's reading is inside the name's reading.
     ReadingSubstring,
+    /// A near match: one slip of the query, or the fuzzy matcher's.
     Fuzzy,
 }
 
@@ -103,9 +112,13 @@ impl MatchKind {
 /// field text, field one of `name`, `name_kana`, `code`, `phone`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SearchHit {
+    /// Position of the institution in the slice the index was built from.
     pub doc: u32,
+    /// Why it matched (its best match).
     pub kind: MatchKind,
+    /// Ranking score: 1 for an exact code, lower for weaker matches.
     pub score: f64,
+    /// (field, start, end) spans to highlight, in characters.
     pub highlights: Vec<(&'static str, usize, usize)>,
 }
 
@@ -182,8 +195,11 @@ pub struct IndexMemory {
     pub keys: usize,
     /// The posting lists (names, readings, phones, places).
     pub postings: usize,
+    /// Per-document data: codes, lookups by code and phone tail, places.
     pub docs: usize,
+    /// The original names, readings and phones (for display and highlights).
     pub originals: usize,
+    /// All of the above.
     pub total: usize,
 }
 
