@@ -1,8 +1,6 @@
 //! Wire types of the HTTP API, shared by the server (which serialises them) and the client
 //! (which deserialises them): one definition, so the two sides cannot drift apart.
 
-#![warn(missing_docs)]
-
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

@@ -11,8 +11,6 @@
 //! - `campaign`: 架電キャンペーン: create, 次へ alone and by 50 at once, the progress.
 //! - `ssh` (+ `ssh_server`): real SSH sessions on loopback against `serve --ssh-listen`.
 
-#![warn(missing_docs)]
-
 pub(crate) mod campaign;
 pub(crate) mod faq_scale;
 pub(crate) mod load;

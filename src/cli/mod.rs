@@ -5,8 +5,6 @@
 //! with a token, or to a server started in this process over `--db PATH` (default: the
 //! user's data folder). A missing database is created and migrated, never seeded.
 
-#![warn(missing_docs)]
-
 pub(crate) mod audit;
 pub(crate) mod backup;
 pub(crate) mod bench;

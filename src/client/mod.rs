@@ -4,8 +4,6 @@
 //! Errors are sorted by what the caller does about them ([`ClientError`]): retry when
 //! offline, redo on the fresh state when stale, show the server's words otherwise.
 
-#![warn(missing_docs)]
-
 mod campaign;
 mod floor;
 mod sse;

@@ -5,8 +5,6 @@
 //! Everything comes from the embedded tables (`data/demo/`) and our own PRNG ([`rng`]), so the
 //! same seed gives the same data on every machine and with every library version.
 
-#![warn(missing_docs)]
-
 pub(crate) mod applications;
 pub mod campaign;
 pub(crate) mod names;

@@ -3,8 +3,6 @@
 //! Names follow the glossary in DESIGN.md. Every rule that can refuse something returns a
 //! [`RuleError`] whose message an operator can read aloud to a caller.
 
-#![warn(missing_docs)]
-
 pub(crate) mod audit;
 pub mod call;
 pub mod campaign;

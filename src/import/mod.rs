@@ -1,7 +1,5 @@
 //! Reading institution CSV files and FAQ JSONL files into domain values, with a report of
 //! every row that was rejected and why. Parsing only: the caller writes through the `Store`.
 
-#![warn(missing_docs)]
-
 pub mod faq;
 pub mod institutions;

@@ -22,8 +22,6 @@
 //! - `faq_index`: BM25F over those terms for the FAQ, with the confidence of the top answer.
 //! - `faq_match`: why an FAQ entry matched (words to show and highlight).
 
-#![warn(missing_docs)]
-
 pub(crate) mod faq_answer_types;
 pub mod faq_concepts;
 pub(crate) mod faq_index;

@@ -17,8 +17,6 @@
 //! - [`run`] serves until a shutdown future resolves; [`start_embedded`] runs one in-process
 //!   on a loopback port for the console and the CLI.
 
-#![warn(missing_docs)]
-
 pub mod auth;
 mod change_feed;
 pub(crate) mod clock;

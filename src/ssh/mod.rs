@@ -20,8 +20,6 @@
 //! since 6.5, Windows' OpenSSH 8.1, PuTTY since 0.68, Tera Term 4.x) speaks curve25519.
 //! MACs are the encrypt-then-MAC ones only (the AEAD ciphers need none).
 
-#![warn(missing_docs)]
-
 pub(crate) mod authorized_key;
 pub(crate) mod door;
 pub(crate) mod host_key;

@@ -11,11 +11,17 @@ pub const GENESIS_HASH: &str = "000000000000000000000000000000000000000000000000
 /// covers: recomputing it from the stored row needs no re-serialisation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChainedFields<'a> {
+    /// Position in the chain (1 for the first event).
     pub seq: i64,
+    /// When it happened, as stored (RFC 3339 UTC text).
     pub at: &'a str,
+    /// Operator who did it.
     pub operator: &'a str,
+    /// What was done (`reader_application.change`, ...).
     pub action: &'a str,
+    /// The institution it concerns, if any.
     pub code: Option<&'a str>,
+    /// 受付番号 of the change, if it made one.
     pub receipt_no: Option<&'a str>,
     /// The `detail` column: JSON text.
     pub detail: &'a str,

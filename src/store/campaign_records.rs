@@ -10,9 +10,13 @@ use crate::domain::campaign::{AfterOutcome, CampaignFilter, Outcome};
 /// A campaign to create (its members are the institutions matching `filter` now).
 #[derive(Debug, Clone)]
 pub struct NewCampaignRecord {
+    /// The name operators see.
     pub name: String,
+    /// Which institutions become members.
     pub filter: CampaignFilter,
+    /// Supervisor creating it.
     pub created_by: String,
+    /// When it is created.
     pub at: DateTime<Utc>,
     /// Each kind's place in the policy's order (`CampaignPolicy::kind_rank`).
     pub kind_ranks: Vec<(InstitutionKind, i64)>,
@@ -21,12 +25,19 @@ pub struct NewCampaignRecord {
 /// A campaign as stored (its counts are read from its members).
 #[derive(Debug, Clone, PartialEq)]
 pub struct CampaignRow {
+    /// Campaign id.
     pub id: i64,
+    /// The name operators see.
     pub name: String,
+    /// Which institutions it was filled from.
     pub filter: CampaignFilter,
+    /// Whether operators may take members.
     pub state: CampaignState,
+    /// Supervisor who created it.
     pub created_by: String,
+    /// When it was created.
     pub created_at: DateTime<Utc>,
+    /// When it was closed; `None` until then.
     pub closed_at: Option<DateTime<Utc>>,
 }
 
@@ -34,8 +45,11 @@ pub struct CampaignRow {
 /// open) when it finished, by whichever route.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MemberRow {
+    /// The member as it stands.
     pub member: CampaignMember,
+    /// When it joined.
     pub added_at: DateTime<Utc>,
+    /// When it stopped being open, by whichever route.
     pub finished_at: Option<DateTime<Utc>>,
 }
 
@@ -55,9 +69,13 @@ pub struct CampaignTally {
 /// day is exact).
 #[derive(Debug, Clone, PartialEq)]
 pub struct TallyTimes {
+    /// The group's state.
     pub state: crate::domain::campaign::MemberState,
+    /// When they joined, to the hour.
     pub added_at: DateTime<Utc>,
+    /// When they finished, to the hour; `None` while open.
     pub finished_at: Option<DateTime<Utc>>,
+    /// Members in the group.
     pub members: u64,
 }
 
@@ -67,9 +85,13 @@ pub type CallRule = Box<dyn FnOnce(i64) -> crate::store::AgentRule + Send>;
 
 /// `next`: lease the first member in order that is due, callable (`kinds`) and free.
 pub struct NextRequest {
+    /// The campaign to take a member from.
     pub campaign_id: i64,
+    /// Operator taking it.
     pub operator: String,
+    /// The instant asked (the server's clock).
     pub now: DateTime<Utc>,
+    /// When the lease ends.
     pub lease_until: DateTime<Utc>,
     /// The kinds callable now by the policy's hours (the campaign's own kinds are applied
     /// in the batch, which reads the campaign anyway).
@@ -85,9 +107,15 @@ pub enum NextResult {
     /// campaign's name (for the floor's view of the call).
     Leased(Box<LeasedMember>, Option<crate::store::AgentChange>, String),
     /// None of the campaign's kinds (`wanted`) is callable now.
-    OutsideHours { wanted: Vec<InstitutionKind> },
+    OutsideHours {
+        /// The kinds the campaign calls (its filter's, or every kind).
+        wanted: Vec<InstitutionKind>,
+    },
     /// No member is due now: the earliest retry among callable kinds' open members, if any.
-    NoneDue { next_try_at: Option<DateTime<Utc>> },
+    NoneDue {
+        /// The earliest retry among callable kinds' open members, if any.
+        next_try_at: Option<DateTime<Utc>>,
+    },
 }
 
 /// One request's answer in a batch of `next` (its own refusal, or what it found).
@@ -101,13 +129,21 @@ pub type OutcomeRule = Box<dyn FnOnce(InstitutionKind, u32) -> AfterOutcome + Se
 /// attempt, the member's new state, the call closed with `wrap_up_reason`, the operator's
 /// floor state, the do-not-call mark, the audit event.
 pub struct OutcomeCommand {
+    /// Campaign id.
     pub campaign_id: i64,
+    /// Member id.
     pub member_id: i64,
+    /// Operator recording it (must hold the lease).
     pub operator: String,
+    /// How the call ended.
     pub outcome: Outcome,
+    /// 受付番号 of the change made in the call (機種選定済).
     pub receipt_no: Option<String>,
+    /// When it is recorded.
     pub at: DateTime<Utc>,
+    /// The domain rule for what follows the outcome.
     pub rule: OutcomeRule,
+    /// The wrap-up reason id the call is closed with.
     pub wrap_up_reason: String,
     /// The call-back 折り返し予定 made, named in the audit event.
     pub callback_id: Option<i64>,
@@ -118,34 +154,52 @@ pub struct OutcomeCommand {
 /// The demo's campaign under way (`demo/campaign.rs`), loaded in bulk after the demo data.
 #[derive(Debug, Clone)]
 pub struct DemoCampaign {
+    /// The campaign's name.
     pub name: String,
+    /// Supervisor named as its creator.
     pub created_by: String,
+    /// When it was created.
     pub created_at: DateTime<Utc>,
+    /// Its members as the history left them.
     pub members: Vec<DemoMember>,
+    /// The calls of that history.
     pub attempts: Vec<DemoAttempt>,
 }
 
 /// One member of the demo's campaign as its history left it.
 #[derive(Debug, Clone)]
 pub struct DemoMember {
+    /// 医療機関コード.
     pub code: String,
+    /// Institution kind.
     pub kind: InstitutionKind,
+    /// Prefecture name.
     pub prefecture: String,
+    /// Place in the calling order (lower first).
     pub rank: i64,
+    /// Calls made so far.
     pub attempts: u32,
+    /// Not to be handed out before this instant.
     pub next_try_at: DateTime<Utc>,
+    /// The last call's outcome, if any.
     pub outcome: Option<Outcome>,
     /// When it finished (a final outcome, or its last allowed attempt).
     pub done_at: Option<DateTime<Utc>>,
+    /// True when its attempts ran out.
     pub exhausted: bool,
 }
 
 /// One call of the demo's history; `member` indexes [`DemoCampaign::members`].
 #[derive(Debug, Clone)]
 pub struct DemoAttempt {
+    /// Index into [`DemoCampaign::members`].
     pub member: usize,
+    /// Operator who made the call.
     pub operator: String,
+    /// How it ended.
     pub outcome: Outcome,
+    /// When it was recorded.
     pub at: DateTime<Utc>,
+    /// Length of the call, in seconds.
     pub handle_seconds: i64,
 }

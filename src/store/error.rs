@@ -7,11 +7,19 @@ use crate::domain::{ReaderApplication, RuleError};
 /// logged and never shown raw (500).
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// No such row; the text says what was looked for.
     #[error("not found: {0}")]
     NotFound(String),
     /// The application changed since the client read it (`If-Match` is stale).
     #[error("stale version: expected {expected}, current {current}")]
-    StaleVersion { expected: i64, current: i64, current_state: Box<ReaderApplication> },
+    StaleVersion {
+        /// The version the client sent.
+        expected: i64,
+        /// The version stored now.
+        current: i64,
+        /// The application as it stands now.
+        current_state: Box<ReaderApplication>,
+    },
     /// A domain rule refused the change.
     #[error(transparent)]
     Rule(#[from] RuleError),
@@ -34,6 +42,7 @@ pub enum StoreError {
     /// schema): the message says what to do, and nothing was written to it.
     #[error("{0}")]
     Unusable(String),
+    /// The database failed (connection, SQL): logged, never shown raw.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
 }

@@ -107,6 +107,7 @@ pub trait InstitutionStore: Send + Sync {
     async fn institution_count(&self) -> Result<u64, StoreError>;
     /// Every institution with its reader status, for building the search index.
     async fn all_institutions(&self) -> Result<Vec<InstitutionRow>, StoreError>;
+    /// The institution with `code` and its reader status, if stored.
     async fn institution(&self, code: &str) -> Result<Option<InstitutionRow>, StoreError>;
     /// Where the institution rows stand (generation, version, count): cheap, no row is read.
     async fn institutions_version(&self) -> Result<InstitutionsVersion, StoreError>;
@@ -135,7 +136,9 @@ pub trait InstitutionStore: Send + Sync {
 /// `sql/deadline_batch.rs`).
 #[async_trait::async_trait]
 pub trait ApplicationStore: Send + Sync {
+    /// The reader catalogue (機種).
     async fn reader_models(&self) -> Result<Vec<ReaderModel>, StoreError>;
+    /// Adds or replaces catalogue entries by id.
     async fn upsert_reader_models(&self, models: &[ReaderModel]) -> Result<(), StoreError>;
     /// The application (or `ReaderApplication::not_applied()` with version 0).
     async fn application(&self, code: &str) -> Result<ReaderApplication, StoreError>;
@@ -144,24 +147,28 @@ pub trait ApplicationStore: Send + Sync {
     async fn change_application(&self, cmd: ChangeCommand) -> Result<ChangeOutcome, StoreError>;
     /// Runs the deadline batch's rule over its candidates (or counts what it would change).
     async fn run_deadline_batch(&self, batch: DeadlineBatch) -> Result<DeadlineBatchReport, StoreError>;
+    /// 機種未定 applications left per prefecture (dashboard).
     async fn undecided_by_prefecture(&self) -> Result<Vec<PrefectureCount>, StoreError>;
 }
 
 /// 補助金 claims (`sql/subsidy.rs`).
 #[async_trait::async_trait]
 pub trait SubsidyStore: Send + Sync {
+    /// The subsidy claim of `code`, if any.
     async fn subsidy_claim(&self, code: &str) -> Result<Option<SubsidyClaim>, StoreError>;
 }
 
 /// 応対記録 (`sql/calls.rs`; its reasons and FAQ answers in `sql/call_details.rs`).
 #[async_trait::async_trait]
 pub trait CallStore: Send + Sync {
+    /// Starts a call by `operator`, attached to `code` when given.
     async fn start_call(
         &self,
         operator: &str,
         code: Option<&str>,
         at: DateTime<Utc>,
     ) -> Result<Call, StoreError>;
+    /// Sets what is given of call `id` (institution, note, end), keeping the rest.
     async fn update_call(
         &self,
         id: i64,
@@ -206,6 +213,7 @@ pub trait CallBackStore: Send + Sync {
         code: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<Vec<CallBack>, StoreError>;
+    /// Call-back `id` with its state at `now`, if it exists.
     async fn callback(&self, id: i64, now: DateTime<Utc>) -> Result<Option<CallBack>, StoreError>;
     /// Takes an open call-back: starts a call on its institution linked to it.
     async fn take_callback(
@@ -247,6 +255,7 @@ pub trait FaqStore: Send + Sync {
         operator: &str,
         at: DateTime<Utc>,
     ) -> Result<UpsertCounts, StoreError>;
+    /// Every FAQ entry.
     async fn faq_entries(&self) -> Result<Vec<FaqEntry>, StoreError>;
 }
 
@@ -316,6 +325,7 @@ pub trait AuditStore: Send + Sync {
     ) -> Result<(), StoreError>;
     /// Audit events, optionally for one institution, oldest first.
     async fn audit(&self, code: Option<&str>, limit: u32) -> Result<Vec<AuditEvent>, StoreError>;
+    /// Checks the audit hash chain end to end.
     async fn verify_audit(&self) -> Result<AuditVerification, StoreError>;
     /// Changes to reader applications (any kind) audited in `from..until`, counted in SQL.
     async fn application_changes_between(
@@ -341,7 +351,9 @@ pub trait CampaignStore: Send + Sync {
         by: &str,
         at: DateTime<Utc>,
     ) -> Result<u64, StoreError>;
+    /// Every campaign.
     async fn campaigns(&self) -> Result<Vec<CampaignRow>, StoreError>;
+    /// Campaign `id`, if it exists.
     async fn campaign(&self, id: i64) -> Result<Option<CampaignRow>, StoreError>;
     /// Pauses, resumes or closes a campaign (a closed one stays closed), audited.
     async fn set_campaign_state(
@@ -437,6 +449,7 @@ pub trait FloorStore: Send + Sync {
     ) -> Result<AgentChange, StoreError>;
     /// Every signed-in operator with the call they are on and its institution, by name.
     async fn floor_agents(&self) -> Result<Vec<crate::api::FloorAgent>, StoreError>;
+    /// One signed-in operator with their call, if signed in.
     async fn floor_agent(&self, operator: &str) -> Result<Option<crate::api::FloorAgent>, StoreError>;
     /// Operators in after-call work and since when (cheap: read every second to end it on time).
     async fn after_call_since(&self) -> Result<Vec<(String, DateTime<Utc>)>, StoreError>;

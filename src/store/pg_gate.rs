@@ -184,10 +184,12 @@ impl std::ops::Deref for Gated {
 }
 
 impl Gated {
+    /// `pool` read and written through `gate`.
     pub fn new(pool: Pool<Postgres>, gate: Arc<Gate>) -> Gated {
         Gated { pool, gate }
     }
 
+    /// The gate that says whether the database is up.
     pub fn gate(&self) -> &Arc<Gate> {
         &self.gate
     }

@@ -14,8 +14,6 @@
 //! - `period.rs`: the dashboard report's period (a day, a week, a month) and its steps.
 //! - `bench.rs`: keystroke → frame figures through a real server.
 
-#![warn(missing_docs)]
-
 pub mod action;
 pub(crate) mod app;
 pub mod campaign;
