@@ -2,22 +2,10 @@
 //! with の or run in; places that name several; words that are both a place and a name.
 
 use super::*;
-use crate::domain::{InstitutionCode, InstitutionKind};
 
+/// A clinic without a phone ([`super::tests::inst`]'s own).
 fn inst(code: &str, name: &str, kana: &str, pref: &str, city: &str) -> Institution {
-    Institution {
-        code: InstitutionCode::from_digits(code).expect("test code"),
-        name: name.to_string(),
-        name_kana: (!kana.is_empty()).then(|| kana.to_string()),
-        kana_inferred: false,
-        kind: InstitutionKind::MedicalClinic,
-        prefecture: pref.to_string(),
-        city: city.to_string(),
-        postal_code: String::new(),
-        address: String::new(),
-        phone: None,
-        large_chain: false,
-    }
+    super::tests::inst(code, name, kana, pref, city, "")
 }
 
 fn sample() -> Vec<Institution> {

@@ -13,7 +13,7 @@ use crate::domain::{InstitutionCode, InstitutionKind};
 use crate::search::normalize::{fold, reading_key};
 use crate::search::romaji;
 
-fn inst(code: &str, name: &str, kana: &str, pref: &str, city: &str, phone: &str) -> Institution {
+pub(super) fn inst(code: &str, name: &str, kana: &str, pref: &str, city: &str, phone: &str) -> Institution {
     Institution {
         code: InstitutionCode::from_digits(code).expect("test code"),
         name: name.to_string(),
