@@ -10,14 +10,14 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 
 use super::audit::{NewEvent, append_events, chain_head};
-use super::campaigns::{campaign_by_id, kind_from_text, kinds_clause, opt_instant};
-use super::convert::{corrupt, parse_instant, status_from_text, to_u32};
+use super::campaigns::{campaign_by_id, kinds_clause, member_columns, opt_instant};
+use super::convert::{parse_instant, status_from_text};
 use super::floor::change_agent_states_in;
 use super::{Conn, FOR_UPDATE, ThisStore};
 use crate::api::Call;
 use crate::api::campaign::{CampaignMember, CampaignState, LeasedMember};
 use crate::domain::InstitutionKind;
-use crate::domain::campaign::{MemberState, Outcome};
+use crate::domain::campaign::MemberState;
 use crate::store::audit_chain::instant_text;
 use crate::store::{AgentChange, CampaignRow, NextAnswer, NextRequest, NextResult, StoreError};
 
@@ -52,27 +52,8 @@ async fn free_members(
     .await?;
     rows.iter()
         .map(|row| {
-            let outcome: Option<String> = row.try_get("outcome")?;
-            Ok(CampaignMember {
-                id: row.try_get("id")?,
-                campaign_id: row.try_get("campaign_id")?,
-                code: row.try_get("code")?,
-                name: row.try_get("name")?,
-                kind: kind_from_text(&row.try_get::<String, _>("kind")?)?,
-                prefecture: row.try_get("prefecture")?,
-                phone: row.try_get("phone")?,
-                state: MemberState::Open,
-                application_status: status_from_text(&row.try_get::<String, _>("app_status")?)?,
-                attempts: to_u32(row.try_get("attempts")?)?,
-                next_try_at: parse_instant(&row.try_get::<String, _>("next_try_at")?)?,
-                last_outcome: outcome
-                    .as_deref()
-                    .map(|o| Outcome::parse(o).ok_or_else(|| corrupt(format!("stored outcome {o:?}"))))
-                    .transpose()?,
-                leased_by: None,
-                lease_until: None,
-                call_id: None,
-            })
+            let status = status_from_text(&row.try_get::<String, _>("app_status")?)?;
+            member_columns(row, MemberState::Open, status)
         })
         .collect()
 }

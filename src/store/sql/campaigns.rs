@@ -110,11 +110,16 @@ fn read_state(
     Ok(ReadState { state, finished_at, app_status, lease_until })
 }
 
-fn member_from_row(row: &DbRow, now: DateTime<Utc>) -> Result<MemberRow, StoreError> {
-    let filter_status = status_from_text(&row.try_get::<String, _>("filter_status")?)?;
-    let ReadState { state, finished_at, app_status, lease_until } = read_state(row, filter_status, now)?;
+/// The member's own columns of a row (`id` … `outcome`, the institution's `name` and
+/// `phone`), with the state and application status as read; no lease (the caller adds it
+/// when the row holds one).
+pub(super) fn member_columns(
+    row: &DbRow,
+    state: MemberState,
+    application_status: crate::domain::ReaderStatus,
+) -> Result<CampaignMember, StoreError> {
     let outcome: Option<String> = row.try_get("outcome")?;
-    let member = CampaignMember {
+    Ok(CampaignMember {
         id: row.try_get("id")?,
         campaign_id: row.try_get("campaign_id")?,
         code: row.try_get("code")?,
@@ -123,17 +128,26 @@ fn member_from_row(row: &DbRow, now: DateTime<Utc>) -> Result<MemberRow, StoreEr
         prefecture: row.try_get("prefecture")?,
         phone: row.try_get("phone")?,
         state,
-        application_status: app_status,
+        application_status,
         attempts: to_u32(row.try_get("attempts")?)?,
         next_try_at: parse_instant(&row.try_get::<String, _>("next_try_at")?)?,
         last_outcome: outcome
             .as_deref()
             .map(|o| Outcome::parse(o).ok_or_else(|| corrupt(format!("stored outcome {o:?}"))))
             .transpose()?,
-        leased_by: row.try_get("leased_by")?,
-        lease_until,
-        call_id: row.try_get("lease_call_id")?,
-    };
+        leased_by: None,
+        lease_until: None,
+        call_id: None,
+    })
+}
+
+fn member_from_row(row: &DbRow, now: DateTime<Utc>) -> Result<MemberRow, StoreError> {
+    let filter_status = status_from_text(&row.try_get::<String, _>("filter_status")?)?;
+    let ReadState { state, finished_at, app_status, lease_until } = read_state(row, filter_status, now)?;
+    let mut member = member_columns(row, state, app_status)?;
+    member.leased_by = row.try_get("leased_by")?;
+    member.lease_until = lease_until;
+    member.call_id = row.try_get("lease_call_id")?;
     Ok(MemberRow { member, added_at: parse_instant(&row.try_get::<String, _>("added_at")?)?, finished_at })
 }
 
