@@ -56,9 +56,41 @@ pub(super) async fn append_event(
     head: &mut ChainHead,
     event: NewEvent<'_>,
 ) -> Result<Option<String>, StoreError> {
+    let row = chain_next(head, &event, event.with_receipt);
+    sqlx::query(&format!(
+        "INSERT INTO audit_events ({AUDIT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+    ))
+    .bind(row.seq)
+    .bind(&row.at)
+    .bind(event.operator)
+    .bind(event.action)
+    .bind(event.code)
+    .bind(row.receipt.as_deref())
+    .bind(&row.detail)
+    .bind(&row.prev)
+    .bind(&row.hash)
+    .execute(&mut *conn)
+    .await?;
+    Ok(row.receipt)
+}
+
+/// One event's place in the chain, as its row stores it.
+struct ChainedRow {
+    seq: i64,
+    at: String,
+    receipt: Option<String>,
+    detail: String,
+    /// The hash of the event before it.
+    prev: String,
+    hash: String,
+}
+
+/// Chains `event` after `head` (sequence = last + 1, its hash over the one before and its
+/// fields, a 受付番号 when `with_receipt`) and moves `head` to it.
+fn chain_next(head: &mut ChainHead, event: &NewEvent<'_>, with_receipt: bool) -> ChainedRow {
     let seq = head.seq + 1;
     let at = audit_chain::instant_text(event.at);
-    let receipt = event.with_receipt.then(|| audit_chain::receipt_no(event.at, seq));
+    let receipt = with_receipt.then(|| audit_chain::receipt_no(event.at, seq));
     let detail = event.detail.to_string();
     let fields = ChainedFields {
         seq,
@@ -70,23 +102,9 @@ pub(super) async fn append_event(
         detail: &detail,
     };
     let hash = audit_chain::event_hash(&head.hash, &fields);
-    sqlx::query(&format!(
-        "INSERT INTO audit_events ({AUDIT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
-    ))
-    .bind(seq)
-    .bind(&at)
-    .bind(event.operator)
-    .bind(event.action)
-    .bind(event.code)
-    .bind(receipt.as_deref())
-    .bind(&detail)
-    .bind(&head.hash)
-    .bind(&hash)
-    .execute(&mut *conn)
-    .await?;
+    let prev = std::mem::replace(&mut head.hash, hash.clone());
     head.seq = seq;
-    head.hash = hash;
-    Ok(receipt)
+    ChainedRow { seq, at, receipt, detail, prev, hash }
 }
 
 /// Appends several events after `head` in one statement (each chained to the one before),
@@ -100,25 +118,8 @@ pub(super) async fn append_events(
     if events.is_empty() {
         return Ok(());
     }
-    let mut rows = Vec::with_capacity(events.len());
-    for event in events {
-        let seq = head.seq + 1;
-        let at = audit_chain::instant_text(event.at);
-        let detail = event.detail.to_string();
-        let fields = ChainedFields {
-            seq,
-            at: &at,
-            operator: event.operator,
-            action: event.action,
-            code: event.code,
-            receipt_no: None,
-            detail: &detail,
-        };
-        let hash = audit_chain::event_hash(&head.hash, &fields);
-        let prev = std::mem::replace(&mut head.hash, hash.clone());
-        head.seq = seq;
-        rows.push((seq, at, event, detail, prev, hash));
-    }
+    let rows: Vec<(ChainedRow, &NewEvent<'_>)> =
+        events.iter().map(|event| (chain_next(head, event, false), event)).collect();
     let values: Vec<String> = (0..rows.len())
         .map(|r| {
             let p: Vec<String> = (1..=8).map(|c| format!("${}", r * 8 + c)).collect();
@@ -127,16 +128,16 @@ pub(super) async fn append_events(
         .collect();
     let sql = format!("INSERT INTO audit_events ({AUDIT_COLUMNS}) VALUES {}", values.join(", "));
     let mut q = sqlx::query(&sql);
-    for (seq, at, event, detail, prev, hash) in &rows {
+    for (row, event) in &rows {
         q = q
-            .bind(*seq)
-            .bind(at)
+            .bind(row.seq)
+            .bind(&row.at)
             .bind(event.operator)
             .bind(event.action)
             .bind(event.code)
-            .bind(detail)
-            .bind(prev)
-            .bind(hash);
+            .bind(&row.detail)
+            .bind(&row.prev)
+            .bind(&row.hash);
     }
     q.execute(&mut *conn).await?;
     Ok(())
