@@ -15,27 +15,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_madoguchi");
 
 mod tmux;
 
-use tmux::{Tmux, have_tmux};
-
-fn seeded_db(dir: &Path, n: usize) -> PathBuf {
-    let db = dir.join("db.sqlite");
-    let out = Command::new(BIN)
-        .args(["seed", "--db"])
-        .arg(&db)
-        .args(["--institutions", &n.to_string()])
-        .output()
-        .expect("run madoguchi seed");
-    assert!(out.status.success(), "seed failed: {}", String::from_utf8_lossy(&out.stderr));
-    db
-}
-
-fn console_command(db: &Path) -> String {
-    format!(
-        "env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=xterm-256color NO_COLOR= {} --db '{}' --as-of 2021-07-15",
-        BIN,
-        db.display()
-    )
-}
+use tmux::{Tmux, console_command, have_tmux, seeded_db};
 
 /// The lookup row index (0 = the first result) of the line containing `name`, and of the
 /// selected row (marked with ▶).
@@ -54,7 +34,7 @@ fn r4_lookup_open_change_receipt_through_tmux() {
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let db = seeded_db(dir.path(), 3000);
-    let t = Tmux::start(&console_command(&db));
+    let t = Tmux::start(&console_command(&db, ""));
     t.wait_for("the lookup screen", 30, |s| s.contains("検索") && s.contains("embedded"));
 
     t.type_text("yajima");
@@ -273,7 +253,7 @@ fn console_idle_cpu_and_rss() {
     };
     let started = Instant::now();
     // exec so the pane's pid is the console itself
-    let t = Tmux::start(&format!("exec {}", console_command(&db)));
+    let t = Tmux::start(&format!("exec {}", console_command(&db, "")));
     t.wait_for("the first frame", 120, |s| s.contains("検索") && s.contains("embedded"));
     let first_frame = started.elapsed();
     let pid = t.pane_pid().expect("pane pid");

@@ -14,7 +14,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_madoguchi");
 
 mod tmux;
 
-use tmux::{Tmux, have_tmux};
+use tmux::{Tmux, console_command, have_tmux, seeded_db};
 
 fn run(args: &[&str], db: &Path) -> String {
     let out = Command::new(BIN).args(args).arg("--db").arg(db).output().expect("run madoguchi");
@@ -56,13 +56,7 @@ fn r25_ctrl_e_takes_a_member_its_institution_opens_and_ctrl_x_records_the_outcom
         return;
     }
     let dir = tempfile::tempdir().expect("tempdir");
-    let db = dir.path().join("db.sqlite");
-    let out = Command::new(BIN)
-        .args(["seed", "--institutions", "3000", "--db"])
-        .arg(&db)
-        .output()
-        .expect("run madoguchi seed");
-    assert!(out.status.success(), "seed failed: {}", String::from_utf8_lossy(&out.stderr));
+    let db = seeded_db(dir.path(), 3000);
     let policy = all_day_policy(dir.path());
     let created =
         run(&["campaign", "create", "--name", "東京 機種未定", "--prefecture", "東京都", "--json"], &db);
@@ -70,11 +64,7 @@ fn r25_ctrl_e_takes_a_member_its_institution_opens_and_ctrl_x_records_the_outcom
     let id = campaign["id"].as_i64().expect("campaign id");
     assert!(campaign["counts"]["members"].as_u64().unwrap_or(0) > 0, "{campaign}");
 
-    let t = Tmux::start(&format!(
-        "env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=xterm-256color NO_COLOR= {BIN} --db '{}' --as-of 2021-07-15 --policy '{}'",
-        db.display(),
-        policy.display()
-    ));
+    let t = Tmux::start(&console_command(&db, &format!("--policy '{}'", policy.display())));
     t.wait_for("the lookup screen", 30, |s| s.contains("検索") && s.contains("embedded"));
 
     // One key: the next member, leased to this console, its institution open with a call.

@@ -4,8 +4,32 @@
 
 #![allow(dead_code)]
 
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
+
+/// The shell command running the console over `db` on the demo business date in a UTF-8,
+/// 256-colour terminal, with `extra` options after it.
+pub fn console_command(db: &Path, extra: &str) -> String {
+    format!(
+        "env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=xterm-256color NO_COLOR= {} --db '{}' --as-of 2021-07-15 {extra}",
+        env!("CARGO_BIN_EXE_madoguchi"),
+        db.display()
+    )
+}
+
+/// A demo database of `n` institutions in `dir` (`madoguchi seed`), for a console to open.
+pub fn seeded_db(dir: &Path, n: usize) -> PathBuf {
+    let db = dir.join("db.sqlite");
+    let out = Command::new(env!("CARGO_BIN_EXE_madoguchi"))
+        .args(["seed", "--db"])
+        .arg(&db)
+        .args(["--institutions", &n.to_string()])
+        .output()
+        .expect("run madoguchi seed");
+    assert!(out.status.success(), "seed failed: {}", String::from_utf8_lossy(&out.stderr));
+    db
+}
 
 pub fn have(program: &str, arg: &str) -> bool {
     Command::new(program).arg(arg).output().is_ok_and(|o| o.status.success() || !o.stderr.is_empty())
