@@ -33,16 +33,21 @@ pub(super) fn kana_anywhere(r: &Readings<'_, '_>, folded: &str) -> Vec<u32> {
     cands.dedup();
     let mut buf: Vec<char> = Vec::new();
     for doc in cands.into_iter().take(MAX_CHECKED) {
-        let ok = alternatives((r.key)(doc), r.sep).any(|alt| {
-            buf.clear();
-            buf.extend(kana_code::key_chars(alt));
-            starts_within_one(&stem, &buf)
-        });
-        if ok {
+        if any_reading(r, doc, &mut buf, |key| starts_within_one(&stem, key)) {
             out.push(doc);
         }
     }
     out
+}
+
+/// True when one of `doc`'s reading alternatives, as reading-key characters (decoded into
+/// `buf`, reused across calls), passes `check`.
+fn any_reading(r: &Readings<'_, '_>, doc: u32, buf: &mut Vec<char>, check: impl Fn(&[char]) -> bool) -> bool {
+    alternatives((r.key)(doc), r.sep).any(|alt| {
+        buf.clear();
+        buf.extend(kana_code::key_chars(alt));
+        check(buf)
+    })
 }
 
 /// The readings starting with the kana query with one kana put back (the caller's kana the
@@ -80,12 +85,7 @@ pub(super) fn kana_put_back(r: &Readings<'_, '_>, folded: &str) -> Vec<u32> {
             if !checked.insert(doc) {
                 continue;
             }
-            let ok = alternatives((r.key)(doc), r.sep).any(|alt| {
-                buf.clear();
-                buf.extend(kana_code::key_chars(alt));
-                starts_put_back(&stem, &buf)
-            });
-            if ok {
+            if any_reading(r, doc, &mut buf, |key| starts_put_back(&stem, key)) {
                 out.push(doc);
             }
         }
