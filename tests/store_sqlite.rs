@@ -5,6 +5,7 @@ mod store_common;
 
 use std::sync::Arc;
 
+use madoguchi::domain::InstitutionKind;
 use madoguchi::store::{ApplicationStore, AuditStore, SqliteStore, Store, open_store};
 use sqlx::Connection;
 use store_common::*;
@@ -124,6 +125,48 @@ async fn open_sets_wal_foreign_keys_and_records_migrations_once() {
     };
     assert!(f.store.load_seed(&bad, at(), &|_| {}).await.is_err(), "an application without its institution");
     assert_eq!(f.store.all_institutions().await.expect("lists").len(), 5, "the failed seed rolled back");
+}
+
+/// The WAL is moved into the database file by the store's own background task: the writer
+/// does not do it inside a commit (a request would wait for it) and only checkpoints by itself
+/// far past what this write leaves in the log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_wal_is_checkpointed_in_the_background_not_in_commits() {
+    let f = SqliteFixture::new().await;
+    let mut conn = f.raw().await;
+    let wal = f.path.with_file_name("madoguchi.db-wal");
+    let file_size = || std::fs::metadata(&f.path).map(|m| m.len()).unwrap_or(0);
+    let before = file_size();
+    let institutions = (0..20_000)
+        .map(|n| {
+            institution(
+                &format!("13{n:08}"),
+                &format!("背景チェックポイント医院{n}"),
+                InstitutionKind::MedicalClinic,
+                "東京都",
+            )
+        })
+        .collect();
+    let data = madoguchi::store::SeedData { institutions, ..Default::default() };
+    f.store.load_seed(&data, at(), &|_| {}).await.expect("seeds");
+    let written = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+    assert!(
+        written > 4_000_000,
+        "the seed wrote more than SQLite's own 1,000-page threshold: {written} bytes"
+    );
+    // Generous: the task runs every half second; a loaded machine may delay it.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while file_size() < before + 2_000_000 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the database file stayed at {} bytes with {written} bytes of WAL: nothing checkpointed it",
+            file_size()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let n: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM institutions").fetch_one(&mut conn).await.expect("reads");
+    assert_eq!(n, 20_000, "every row readable once moved into the file");
 }
 
 #[tokio::test]

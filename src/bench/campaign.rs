@@ -4,6 +4,9 @@
 //!
 //! - create: a campaign of every 機種未定 nationwide (`POST /v1/campaigns`), several runs;
 //! - next alone: one operator pressing 次へ with nobody else working (the cost of one Next);
+//! - the harness alone: the same 50 operators asking `GET /v1/me` (no store, no lock) at the
+//!   same instant: what 50 requests at once cost this machine's HTTP, client and server, before
+//!   any store work — the floor under every "at once" figure;
 //! - next, 50 at once: 50 operators pressing 次へ in the same instant, round after round,
 //!   each recording 担当者不在 the moment its Next answers (so the burst of Nexts shares the
 //!   writer with up to 49 outcomes): the worst case;
@@ -108,6 +111,8 @@ pub struct BackendFigures {
     pub create: Latency,
     pub next_alone: Latency,
     pub operators: usize,
+    /// `GET /v1/me` by the same operators at the same instant: the harness's own floor.
+    pub me_at_once: Latency,
     pub next_at_once: Latency,
     /// The same burst with the round's outcomes recorded after every Next answered.
     pub next_burst: Latency,
@@ -280,6 +285,23 @@ async fn measure_served(
     let clients: Vec<Client> = (1..=options.operators)
         .map(|i| Client::new(base, Some(tokens[&format!("bench{i:02}")].clone())))
         .collect::<Result<_, _>>()?;
+    let mut me_at_once = Vec::new();
+    for _ in 0..options.rounds {
+        let barrier = Arc::new(tokio::sync::Barrier::new(clients.len()));
+        let mut tasks = Vec::new();
+        for c in &clients {
+            let (c, barrier) = (c.clone(), barrier.clone());
+            tasks.push(tokio::spawn(async move {
+                barrier.wait().await;
+                let t = Instant::now();
+                c.me().await?;
+                Ok::<f64, crate::client::ClientError>(ms(t))
+            }));
+        }
+        for t in tasks {
+            me_at_once.push(t.await??);
+        }
+    }
     let mut at_once = Vec::new();
     for _ in 0..options.rounds {
         let barrier = Arc::new(tokio::sync::Barrier::new(clients.len()));
@@ -369,6 +391,7 @@ async fn measure_served(
         create: Latency::of(creates),
         next_alone: Latency::of(next_alone),
         operators: options.operators,
+        me_at_once: Latency::of(me_at_once),
         next_at_once: Latency::of(at_once),
         next_burst: Latency::of(burst),
         next_working: Latency::of(next_working),
@@ -423,6 +446,11 @@ impl fmt::Display for CampaignBenchReport {
                 b.create_members, b.create.p50_ms, b.create.max_ms
             )?;
             writeln!(f, "  next, one operator alone: {}", b.next_alone)?;
+            writeln!(
+                f,
+                "  the harness alone: GET /v1/me, {} operators at once (no store): {}",
+                b.operators, b.me_at_once
+            )?;
             writeln!(
                 f,
                 "  next, {} operators at once, each recording its outcome at once: {} (goal p99 ≤ {next_goal} ms)",

@@ -1,7 +1,8 @@
 //! Persistence: one trait per resource (the "what"), combined into [`Store`], which the
 //! server holds as `Arc<dyn Store>`; two backends implement them all.
 //!
-//! - `sqlite.rs`: the embedded default (pools, pragmas, the audit-log change feed);
+//! - `sqlite.rs`: the embedded default (pools, pragmas, the audit-log change feed), with
+//!   `sqlite_checkpoint.rs` moving the WAL into the file in the background, not in commits;
 //!   `postgres.rs`: shared by several servers (pool, advisory locks, LISTEN/NOTIFY).
 //! - `sql/`: the SQL both engines accept, one file per resource (`institutions.rs`,
 //!   `applications.rs`, `models.rs`, `deadline_batch.rs`, `subsidy.rs`, `calls.rs`,
@@ -26,6 +27,7 @@ pub mod pool_stats;
 mod postgres;
 mod records;
 mod sqlite;
+mod sqlite_checkpoint;
 pub mod sqlite_file;
 
 use std::sync::Arc;

@@ -14,7 +14,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{Pool, Sqlite, SqliteConnection, Transaction};
 
 use crate::api::ServerEvent;
-use crate::store::{StoreError, sqlite_file};
+use crate::store::{StoreError, sqlite_checkpoint, sqlite_file};
 
 /// The shared SQL, compiled against this backend's types (see `sql/mod.rs`).
 // Mounted by both backends on purpose: one text, compiled against each backend's types.
@@ -77,6 +77,11 @@ pub struct SqliteStore {
     path: Option<std::path::PathBuf>,
     /// Waits of write transactions to begin (for `/metrics`).
     writes: std::sync::Arc<crate::store::pool_stats::WaitTally>,
+    /// The connection checkpointing the WAL in the background (none in memory).
+    checkpointer: Option<Pool<Sqlite>>,
+    /// Held by every clone, never read: the checkpoint task ends once the last one is dropped.
+    #[allow(dead_code)]
+    alive: std::sync::Arc<()>,
 }
 
 impl SqliteStore {
@@ -88,7 +93,8 @@ impl SqliteStore {
     /// acknowledged, so killing the server (even `kill -9`) loses nothing; only a power
     /// failure or OS crash can lose the last commits (never corrupt the file). `FULL` would
     /// fsync on every commit, which caps changes per second on ordinary disks far below what
-    /// a call center needs, for a failure the server machine's UPS covers.
+    /// a call center needs, for a failure the server machine's UPS covers. The WAL is
+    /// checkpointed by a background task, not inside commits (`sqlite_checkpoint`).
     pub async fn open(path_or_url: &str) -> Result<SqliteStore, StoreError> {
         let (options, in_memory) = connect_options(path_or_url)?;
         let options = options
@@ -106,12 +112,14 @@ impl SqliteStore {
             }
         }
         // An in-memory database exists per connection: one connection serves both roles.
+        let writer_options =
+            options.clone().pragma("wal_autocheckpoint", sqlite_checkpoint::BACKSTOP_PAGES.to_string());
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(if in_memory { 1 } else { 0 })
             .idle_timeout(if in_memory { None } else { Some(Duration::from_secs(600)) })
             .max_lifetime(if in_memory { None } else { Some(Duration::from_secs(1800)) })
-            .connect_with(options.clone())
+            .connect_with(writer_options)
             .await?;
         let store_writer = writer.clone();
         {
@@ -119,16 +127,33 @@ impl SqliteStore {
             sql::run_migrations(&mut tx).await?;
             tx.commit().await?;
         }
-        let reader = if in_memory {
-            writer
+        let alive = std::sync::Arc::new(());
+        let (reader, checkpointer) = if in_memory {
+            (writer, None)
         } else {
+            let checkpointer = SqlitePoolOptions::new()
+                .max_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None)
+                .connect_lazy_with(options.clone());
+            sqlite_checkpoint::spawn(checkpointer.clone(), std::sync::Arc::downgrade(&alive));
             // Rows travel from SQLite's worker thread to the task through a bounded channel; a
             // deep one lets a 242,000-row read run ahead instead of switching threads every 50
             // rows (measured: far slower on a busy two-core machine).
             let options = options.row_buffer_size(READER_ROW_BUFFER);
-            SqlitePoolOptions::new().max_connections(READERS).connect_with(options).await?
+            (
+                SqlitePoolOptions::new().max_connections(READERS).connect_with(options).await?,
+                Some(checkpointer),
+            )
         };
-        Ok(SqliteStore { reader, writer: store_writer, path: file, writes: Default::default() })
+        Ok(SqliteStore {
+            reader,
+            writer: store_writer,
+            path: file,
+            writes: Default::default(),
+            checkpointer,
+            alive,
+        })
     }
 
     /// Writes a consistent copy of the whole database to the new file `path` (owner-only)
@@ -167,6 +192,9 @@ impl SqliteStore {
         let mut pools = vec![self.writes.stats("writer", &self.writer)];
         if self.path.is_some() {
             pools.push(crate::store::pool_stats::WaitTally::untallied("reader", &self.reader));
+        }
+        if let Some(checkpointer) = &self.checkpointer {
+            pools.push(crate::store::pool_stats::WaitTally::untallied("checkpointer", checkpointer));
         }
         pools
     }
@@ -314,4 +342,24 @@ async fn lock_audit_chain(_conn: &mut Conn) -> Result<(), StoreError> {
 
 async fn notify(_conn: &mut Conn, _event: &ServerEvent) -> Result<(), StoreError> {
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The writer leaves checkpoints to the background task: SQLite's default (1,000 pages)
+    /// would copy the log into the file inside a request's commit.
+    #[tokio::test]
+    async fn the_writer_checkpoints_only_past_the_backstop() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("w.db");
+        let store = SqliteStore::open(path.to_str().expect("utf-8")).await.expect("opens");
+        let on_writer: i64 =
+            sqlx::query_scalar("PRAGMA wal_autocheckpoint").fetch_one(&store.writer).await.expect("reads");
+        assert_eq!(on_writer, i64::from(sqlite_checkpoint::BACKSTOP_PAGES));
+        let checkpointer = store.checkpointer.as_ref().expect("a file has a checkpointer");
+        let done = sqlite_checkpoint::checkpoint(checkpointer).await.expect("checkpoints");
+        assert_eq!(done.copied_frames, done.log_frames, "nothing reads: everything is copied");
+    }
 }
