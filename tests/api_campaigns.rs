@@ -310,6 +310,29 @@ async fn r25_next_and_the_outcome_move_the_operators_floor_state() {
     let floor = s.client("takahashi").floor().await.expect("floor");
     let me = floor.agents.iter().find(|a| a.operator == "sato").expect("sato on the floor");
     assert_eq!(me.status.state, AgentState::AfterCall, "{me:?}");
+    // The outcome's announcement, built from the outcome's own facts, says the same.
+    let told = tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            match events.recv().await {
+                Some(madoguchi::api::ServerEvent::AgentState { operator, agent })
+                    if operator == "sato"
+                        && agent.as_ref().is_some_and(|a| a.status.state == AgentState::AfterCall) =>
+                {
+                    break agent;
+                }
+                Some(_) => continue,
+                None => panic!("the event stream ended"),
+            }
+        }
+    })
+    .await
+    .expect("sato's 後処理 announced");
+    assert_eq!(told.as_ref(), Some(me), "announced vs read after the outcome");
+    assert_eq!(
+        me.call.as_ref().map(|c| c.id),
+        Some(leased.call.id),
+        "後処理 names the campaign call: {me:?}"
+    );
     let audit = s.client("takahashi").audit(Some(&leased.member.code)).await.expect("audit");
     let actions: Vec<&str> = audit.iter().map(|e| e.action.as_str()).collect();
     assert!(actions.contains(&"campaign.lease") && actions.contains(&"campaign.outcome"), "{actions:?}");
@@ -696,6 +719,116 @@ async fn r25_two_servers_on_postgres_hand_out_fifty_distinct_members() {
     let verified = a.client("takahashi").verify_audit().await.expect("verify");
     assert!(verified.ok, "the audit chain stays intact across two servers' batches: {verified:?}");
     let _ = sqlx::query(&format!("DROP SCHEMA {schema} CASCADE")).execute(&mut admin).await;
+}
+
+/// Two servers on one PostgreSQL schema: 50 operators record their outcomes at once, each
+/// twice, half on each server.
+#[tokio::test]
+async fn r25_outcomes_at_once_on_two_postgres_servers_are_each_recorded_once() {
+    let Ok(base) = std::env::var("MADOGUCHI_TEST_DATABASE_URL") else {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("MADOGUCHI_TEST_DATABASE_URL is not set but CI=true");
+        }
+        eprintln!("SKIPPED: MADOGUCHI_TEST_DATABASE_URL is not set, PostgreSQL not tested");
+        return;
+    };
+    use sqlx::Connection;
+    let schema = format!("t_outcomes_{}_{}", std::process::id(), Utc::now().timestamp_subsec_nanos());
+    let mut admin = sqlx::PgConnection::connect(&base).await.expect("connect");
+    sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(&mut admin).await.expect("schema");
+    let sep = if base.contains('?') { '&' } else { '?' };
+    let url = format!("{base}{sep}options[search_path]={schema}");
+    let a = spawn(Setup { db: Some(url.clone()), institutions: 4000, operators: 50, ..Setup::default() });
+    let b = spawn(Setup { db: Some(url), seed: false, operators: 50, ..Setup::default() });
+    outcomes_at_once(&a, &b).await;
+    let _ = sqlx::query(&format!("DROP SCHEMA {schema} CASCADE")).execute(&mut admin).await;
+}
+
+/// 50 operators record their outcomes at once (batched together by the server), each sent
+/// twice at the same instant: each is recorded once (the second refused, 409), with one
+/// attempt, its call closed, its operator in 後処理, 折り返し予定's call-back made on the
+/// member's institution from its call, 架電不要 marked; the audit chain stays intact.
+#[tokio::test]
+async fn r25_fifty_outcomes_at_once_are_each_recorded_once() {
+    let s = spawn(Setup { institutions: 4000, operators: 50, ..Setup::default() });
+    outcomes_at_once(&s, &s).await;
+}
+
+/// The body of the two tests above: odd operators on `a`, even ones on `b`.
+async fn outcomes_at_once(a: &TestServer, b: &TestServer) {
+    use madoguchi::domain::floor::AgentState;
+    let campaign = a.create("全国", &[]).await;
+    let kinds =
+        [Outcome::Absent, Outcome::CallBack, Outcome::WrongNumber, Outcome::DoNotCall, Outcome::NoAnswer];
+    let clients: Vec<Client> =
+        (1..=50).map(|i| if i % 2 == 0 { b } else { a }.client(&format!("op{i:02}"))).collect();
+    let mut taken = Vec::new();
+    for c in &clients {
+        taken.push(tokio::spawn({
+            let c = c.clone();
+            async move { c.campaign_next(campaign.id).await }
+        }));
+    }
+    let mut leased = Vec::new();
+    for t in taken {
+        leased.push(t.await.expect("task").expect("next"));
+    }
+    let mut sent = Vec::new();
+    for (i, (c, l)) in clients.iter().zip(&leased).enumerate() {
+        for _ in 0..2 {
+            let (c, l, kind) = (c.clone(), l.clone(), kinds[i % kinds.len()]);
+            sent.push((i, tokio::spawn(async move { outcome(&c, &l, kind, None).await })));
+        }
+    }
+    let mut recorded: HashMap<usize, madoguchi::api::campaign::RecordedOutcome> = HashMap::new();
+    for (i, t) in sent {
+        match t.await.expect("task") {
+            Ok(r) => assert!(recorded.insert(i, r).is_none(), "op{:02}'s outcome recorded twice", i + 1),
+            Err(e) => {
+                let (status, message) = api_error(e);
+                assert_eq!(status, 409, "op{:02}: {message}", i + 1);
+                assert!(
+                    message.contains("記録しました") || message.contains("記録されています"),
+                    "{message}"
+                );
+            }
+        }
+    }
+    assert_eq!(recorded.len(), 50, "every operator's outcome recorded once");
+    let boss = a.client("takahashi");
+    let members = boss.campaign_members(campaign.id, None).await.expect("members");
+    let callbacks = boss.callbacks(true, None).await.expect("call-backs");
+    let floor = boss.floor().await.expect("floor");
+    for (i, l) in leased.iter().enumerate() {
+        let kind = kinds[i % kinds.len()];
+        let m = members.iter().find(|m| m.member.id == l.member.id).expect("member listed");
+        assert_eq!(m.attempts_list.len(), 1, "one attempt for {}: {:?}", m.member.code, m.attempts_list);
+        assert_eq!(m.member.attempts, 1);
+        assert_eq!(m.member.last_outcome, Some(kind));
+        let r = &recorded[&i];
+        assert_eq!(r.member.id, l.member.id);
+        let expected = match kind {
+            Outcome::Absent | Outcome::NoAnswer | Outcome::CallBack => MemberState::Open,
+            _ => MemberState::Done,
+        };
+        let marked = a.store.do_not_call(&l.member.code).await.expect("read the mark");
+        assert_eq!(marked.is_some(), kind == Outcome::DoNotCall, "架電不要 kept on the institution: {kind:?}");
+        assert_eq!(r.member.state, expected, "{kind:?}");
+        assert_eq!(m.member.state, expected, "{kind:?} as listed");
+        let made: Vec<_> = callbacks.iter().filter(|cb| cb.origin_call_id == Some(l.call.id)).collect();
+        if kind == Outcome::CallBack {
+            let cb = r.callback.as_ref().expect("折り返し予定 makes a call-back");
+            assert_eq!((made.len(), cb.code.as_str()), (1, l.member.code.as_str()));
+            assert_eq!(made[0].id, cb.id);
+        } else {
+            assert!(made.is_empty() && r.callback.is_none(), "{kind:?} makes no call-back");
+        }
+        let op = format!("op{:02}", i + 1);
+        let agent = floor.agents.iter().find(|a| a.operator == op).expect("on the floor");
+        assert_eq!((agent.status.state, agent.status.call_id), (AgentState::AfterCall, Some(l.call.id)));
+    }
+    let verified = boss.verify_audit().await.expect("verify");
+    assert!(verified.ok, "the audit chain stays intact across the batches: {verified:?}");
 }
 
 #[tokio::test]

@@ -50,6 +50,8 @@ pub struct Shared {
     pub watches: super::watch::Watches,
     /// 架電キャンペーン: `next` requests arriving together, leased in one transaction.
     pub campaign_next: super::usecase::campaigns::NextQueue,
+    /// Campaign outcomes recorded in batches (group commit).
+    pub campaign_outcomes: super::usecase::campaigns::OutcomeQueue,
     /// What `/metrics` reports (see `metrics.rs`).
     pub metrics: super::metrics::Metrics,
     /// Set when the server begins to stop: `/readyz` answers 503 `draining`.
@@ -99,7 +101,8 @@ impl AppState {
                 tokens: Tokens::new(local_tokens),
                 ssh: SshSessions::default(),
                 watches: Default::default(),
-                campaign_next: Default::default(),
+                campaign_next: super::usecase::campaigns::next_queue(),
+                campaign_outcomes: super::usecase::campaigns::outcome_queue(),
                 metrics: Default::default(),
                 draining: Default::default(),
                 shutdown,

@@ -125,9 +125,10 @@ pub type NextAnswer = Result<NextResult, crate::store::StoreError>;
 /// after this one (`domain::campaign::after_outcome` with the policy and the instant bound).
 pub type OutcomeRule = Box<dyn FnOnce(InstitutionKind, u32) -> AfterOutcome + Send>;
 
-/// One outcome to record, in one write transaction: the lessee and the receipt checked, the
-/// attempt, the member's new state, the call closed with `wrap_up_reason`, the operator's
-/// floor state, the do-not-call mark, the audit event.
+/// One outcome to record, in one write transaction (with the others of its batch): the lessee
+/// and the receipt checked, the attempt, the member's new state, the call closed with
+/// `wrap_up_reason`, the operator's floor state, the do-not-call mark, the call-back, the
+/// audit event.
 pub struct OutcomeCommand {
     /// Campaign id.
     pub campaign_id: i64,
@@ -145,11 +146,39 @@ pub struct OutcomeCommand {
     pub rule: OutcomeRule,
     /// The wrap-up reason id the call is closed with.
     pub wrap_up_reason: String,
-    /// The call-back 折り返し予定 made, named in the audit event.
-    pub callback_id: Option<i64>,
+    /// 折り返し予定: the call-back to make on the member's institution (its registered
+    /// number), in the same transaction.
+    pub call_back: Option<OutcomeCallBack>,
     /// The operator's floor state once the call has closed (none: left as it is).
     pub closed: Option<CallRule>,
 }
+
+/// The call-back a 折り返し予定 outcome makes: when it is due and why (the institution, its
+/// number and the call it comes from are the member's).
+#[derive(Debug, Clone)]
+pub struct OutcomeCallBack {
+    /// When it is due (checked against the deadline by the domain before).
+    pub due_at: DateTime<Utc>,
+    /// The reason the call-back list shows.
+    pub reason: String,
+}
+
+/// An outcome recorded: the member after it, what closing the call did to the operator's
+/// floor state, the closed call as the floor shows it, the call-back made.
+#[derive(Debug, Clone)]
+pub struct RecordedOutcomeRow {
+    /// The member as read after the commit.
+    pub member: CampaignMember,
+    /// The operator's floor state change (none: the rule was not given or refused).
+    pub floor: Option<crate::store::AgentChange>,
+    /// The member's call, for the floor's view of the operator (none: no call was leased).
+    pub call: Option<crate::api::FloorCall>,
+    /// The call-back 折り返し予定 made.
+    pub callback: Option<crate::domain::CallBack>,
+}
+
+/// One command's answer in a batch of outcomes (its own refusal, or what it recorded).
+pub type OutcomeAnswer = Result<RecordedOutcomeRow, crate::store::StoreError>;
 
 /// The demo's campaign under way (`demo/campaign.rs`), loaded in bulk after the demo data.
 #[derive(Debug, Clone)]

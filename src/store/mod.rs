@@ -40,7 +40,8 @@ use crate::domain::{CallBack, CallBackOutcome, Institution, ReaderApplication, R
 
 pub use campaign_records::{
     CallRule, CampaignRow, CampaignTally, DemoAttempt, DemoCampaign, DemoMember, MemberRow,
-    NewCampaignRecord, NextAnswer, NextRequest, NextResult, OutcomeCommand, OutcomeRule, TallyTimes,
+    NewCampaignRecord, NextAnswer, NextRequest, NextResult, OutcomeAnswer, OutcomeCallBack, OutcomeCommand,
+    OutcomeRule, RecordedOutcomeRow, TallyTimes,
 };
 pub use error::StoreError;
 pub use postgres::{CHANGES_CHANNEL, PostgresStore};
@@ -400,12 +401,17 @@ pub trait CampaignStore: Send + Sync {
             .pop()
             .unwrap_or_else(|| Err(StoreError::internal("next: no answer")))
     }
-    /// Records one outcome (see [`OutcomeCommand`]) and returns the member after it, and what
-    /// closing the call did to the operator's floor state.
-    async fn record_outcome(
-        &self,
-        cmd: OutcomeCommand,
-    ) -> Result<(crate::api::campaign::CampaignMember, Option<AgentChange>), StoreError>;
+    /// Records a batch of outcomes (see [`OutcomeCommand`]) in one write transaction: one
+    /// answer per command, in order (a command refused — someone else's lease, no receipt —
+    /// writes nothing of its own); `Err` only when the transaction itself failed.
+    async fn record_outcomes(&self, cmds: Vec<OutcomeCommand>) -> Result<Vec<OutcomeAnswer>, StoreError>;
+    /// [`CampaignStore::record_outcomes`] of one command.
+    async fn record_outcome(&self, cmd: OutcomeCommand) -> Result<RecordedOutcomeRow, StoreError> {
+        self.record_outcomes(vec![cmd])
+            .await?
+            .pop()
+            .unwrap_or_else(|| Err(StoreError::internal("outcome: no answer")))
+    }
     /// Ends at `now` every lease in force of `operator` (their console closed), audited.
     async fn release_leases(&self, operator: &str, now: DateTime<Utc>) -> Result<u64, StoreError>;
     /// Loads the demo's campaign under way in bulk (after the demo data; no audit events, like

@@ -15,14 +15,14 @@ use crate::api::campaign::{
     MemberWithAttempts, NewCampaign, PrefectureProgress, RecordOutcome, RecordedOutcome,
 };
 use crate::domain::InstitutionKind;
-use crate::domain::campaign::{MemberState, Outcome, after_outcome, burn_down, call_back_due, check_lessee};
+use crate::domain::campaign::{MemberState, Outcome, after_outcome, burn_down, call_back_due};
 use crate::domain::floor::AgentEvent;
 use crate::domain::policy::{format_date_ja, japan_today};
 use crate::server::auth::Caller;
 use crate::server::state::AppState;
 use crate::store::{
-    CallRule, CampaignRow, CampaignTally, NewCampaignRecord, NextAnswer, NextRequest, NextResult,
-    OutcomeCommand,
+    CallRule, CampaignRow, CampaignTally, NewCampaignRecord, NextRequest, NextResult, OutcomeCommand,
+    RecordedOutcomeRow,
 };
 
 /// Longest campaign name.
@@ -213,77 +213,24 @@ fn floor_rule(state: &AppState, event: fn(i64) -> AgentEvent) -> CallRule {
     })
 }
 
-/// The most `next` requests leased in one transaction.
-const NEXT_BATCH_MAX: usize = 64;
+/// Group commit for `next` (see [`super::group_commit`]): one read of the free members in
+/// order, one insert of the calls, one update of the leases, one append to the audit chain for
+/// every request waiting.
+pub type NextQueue = super::group_commit::GroupCommit<NextRequest, NextResult>;
 
-/// Group commit for `next`: requests that arrive while a batch is being written wait for the
-/// next batch, and that batch leases all of them in one write transaction (one read of the
-/// members in order, one insert of the calls, one update of the leases, one append to the
-/// audit chain). When 50 operators press 次へ at once, each no longer waits its turn for the
-/// database's write lock behind 49 whole transactions. Correctness does not rest on it: the
-/// store's transaction is what keeps a member from two operators, on one server or many.
-///
-/// A request whose client went away after it was queued still gets its lease; the lease
-/// lapses after the policy's time, or at once when that operator's console closes.
-#[derive(Default)]
-pub struct NextQueue {
-    sender: std::sync::OnceLock<tokio::sync::mpsc::UnboundedSender<WaitingNext>>,
+/// Group commit for outcomes: one transaction, set-based, for every outcome waiting.
+pub type OutcomeQueue = super::group_commit::GroupCommit<OutcomeCommand, RecordedOutcomeRow>;
+
+/// The server's `next` queue.
+pub fn next_queue() -> NextQueue {
+    NextQueue::new("campaign next", |store, reqs| Box::pin(async move { store.next_members(reqs).await }))
 }
 
-/// One queued `next` and where its answer goes.
-type WaitingNext = (NextRequest, tokio::sync::oneshot::Sender<NextAnswer>);
-
-impl NextQueue {
-    /// Queues `req` (starting the batch task on first use) and waits for its answer.
-    pub async fn ask(
-        &self,
-        store: &std::sync::Arc<dyn crate::store::Store>,
-        req: NextRequest,
-    ) -> Result<NextResult, crate::store::StoreError> {
-        let sender = self.sender.get_or_init(|| spawn_next_batches(store.clone()));
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        if sender.send((req, tx)).is_err() {
-            return Err(crate::store::StoreError::internal("the campaign next queue has stopped"));
-        }
-        rx.await.unwrap_or_else(|_| {
-            Err(crate::store::StoreError::internal("the campaign next queue dropped a request"))
-        })
-    }
-}
-
-/// The task writing the batches; it ends when the queue (the server's state) is dropped.
-fn spawn_next_batches(
-    store: std::sync::Arc<dyn crate::store::Store>,
-) -> tokio::sync::mpsc::UnboundedSender<WaitingNext> {
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<WaitingNext>();
-    tokio::spawn(async move {
-        while let Some(first) = rx.recv().await {
-            let mut batch = vec![first];
-            while batch.len() < NEXT_BATCH_MAX {
-                match rx.try_recv() {
-                    Ok(w) => batch.push(w),
-                    Err(_) => break,
-                }
-            }
-            let (reqs, replies): (Vec<NextRequest>, Vec<_>) = batch.into_iter().unzip();
-            let count = reqs.len();
-            match store.next_members(reqs).await {
-                Ok(answers) => {
-                    for (answer, reply) in answers.into_iter().zip(replies) {
-                        let _ = reply.send(answer);
-                    }
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, requests = count, "leasing a batch of campaign members failed");
-                    let why = e.to_string();
-                    for reply in replies {
-                        let _ = reply.send(Err(crate::store::StoreError::Internal(why.clone())));
-                    }
-                }
-            }
-        }
-    });
-    tx
+/// The server's outcome queue.
+pub fn outcome_queue() -> OutcomeQueue {
+    OutcomeQueue::new("campaign outcomes", |store, cmds| {
+        Box::pin(async move { store.record_outcomes(cmds).await })
+    })
 }
 
 /// Records how the call of a member ended, in one step: the attempt, the member's next state
@@ -298,34 +245,24 @@ pub async fn record_outcome(
     body: &RecordOutcome,
 ) -> Result<RecordedOutcome, ApiError> {
     let now = state.clock.now();
-    let missing = || ApiError::NotFound(format!("キャンペーン {id} に対象 {member_id} はありません"));
-    // The store's transaction checks the lessee and the member's state; only 折り返し予定
-    // reads the member first, for the call-back it makes before that transaction.
-    let mut callback = None;
-    if body.outcome == Outcome::CallBack {
-        let member = state.store.member(id, member_id, now).await?.ok_or_else(missing)?.member;
-        check_lessee(member.leased_by.as_deref(), member.lease_until.is_some(), &caller.name)?;
-        let due = call_back_due(
-            now,
-            body.call_back_due_at,
-            state.policy.callback_due_minutes,
-            state.policy.selection_deadline,
-        )
-        .map_err(|e| ApiError::unprocessable("invalid_call_back", e.to_string()))?;
-        let record = crate::store::NewCallBackRecord {
-            code: member.code.clone(),
+    // 折り返し予定's call-back is made in the outcome's own transaction; its time is checked
+    // here, before anything is queued.
+    let call_back = match body.outcome {
+        Outcome::CallBack => Some(crate::store::OutcomeCallBack {
+            due_at: call_back_due(
+                now,
+                body.call_back_due_at,
+                state.policy.callback_due_minutes,
+                state.policy.selection_deadline,
+            )
+            .map_err(|e| ApiError::unprocessable("invalid_call_back", e.to_string()))?,
             reason: "架電キャンペーン: 折り返し予定".to_string(),
-            due_at: due,
-            created_by: caller.name.clone(),
-            created_at: now,
-            origin_call_id: member.call_id,
-            change: None,
-        };
-        callback = Some(state.store.create_callback(record, now).await?);
-    }
+        }),
+        _ => None,
+    };
     let policy = state.policy.campaign.clone();
     let outcome = body.outcome;
-    let due = callback.as_ref().map(|c| c.due_at);
+    let due = call_back.as_ref().map(|c| c.due_at);
     let cmd = OutcomeCommand {
         campaign_id: id,
         member_id,
@@ -335,18 +272,21 @@ pub async fn record_outcome(
         at: now,
         rule: Box::new(move |kind, attempts| after_outcome(&policy, kind, outcome, attempts, now, due)),
         wrap_up_reason: state.policy.campaign.wrap_up_reason.clone(),
-        callback_id: callback.as_ref().map(|c| c.id),
+        call_back,
         closed: Some(floor_rule(state, |call_id| AgentEvent::CallClosed { call_id })),
     };
-    let (member, floor) = state.store.record_outcome(cmd).await.map_err(|e| match e {
+    let recorded = state.campaign_outcomes.ask(&state.store, cmd).await.map_err(|e| match e {
         crate::store::StoreError::Invalid(msg) => ApiError::unprocessable("invalid_outcome", msg),
-        crate::store::StoreError::NotFound(_) => missing(),
+        crate::store::StoreError::NotFound(_) => {
+            ApiError::NotFound(format!("キャンペーン {id} に対象 {member_id} はありません"))
+        }
         other => other.into(),
     })?;
-    if floor.is_some_and(|c| c.changed) {
-        super::floor::announce_agent(state, &caller.name).await;
+    if let Some(change) = recorded.floor.filter(|c| c.changed) {
+        let agent = super::floor::on_call(&caller.name, change.after, recorded.call);
+        super::floor::announce_agent_as(state, &caller.name, agent).await;
     }
-    Ok(RecordedOutcome { member, callback })
+    Ok(RecordedOutcome { member: recorded.member, callback: recorded.callback })
 }
 
 /// Ends every lease of `operator` at once (their console's event stream closed).

@@ -42,22 +42,16 @@ pub(crate) async fn announce_agent_as(state: &AppState, operator: &str, agent: O
     state.announce(ServerEvent::AgentState { operator: operator.to_string(), agent }).await;
 }
 
-/// The floor's view of an operator whose campaign call has just started: their state after
-/// it (`None`: signed out), and the call (its institution and campaign) while it is theirs.
-pub(crate) fn on_campaign_call(
+/// The floor's view of an operator from what the caller already knows (no read): their state
+/// after a change (`None`: signed out), and `call` while that state names it — what
+/// [`crate::store::Store::floor_agent`] would answer.
+pub(crate) fn on_call(
     operator: &str,
     after: Option<floor::AgentStatus>,
-    leased: &crate::api::campaign::LeasedMember,
-    campaign: String,
+    call: Option<crate::api::FloorCall>,
 ) -> Option<FloorAgent> {
     let status = after?;
-    let call = (status.call_id == Some(leased.call.id)).then(|| crate::api::FloorCall {
-        id: leased.call.id,
-        started_at: leased.call.started_at,
-        code: leased.call.code.clone(),
-        name: Some(leased.member.name.clone()).filter(|n| !n.is_empty()),
-        campaign: Some(campaign),
-    });
+    let call = call.filter(|c| status.call_id == Some(c.id));
     Some(FloorAgent {
         operator: operator.to_string(),
         status,
@@ -66,6 +60,23 @@ pub(crate) fn on_campaign_call(
         console_here: false,
         watched_by: None,
     })
+}
+
+/// [`on_call`] for a campaign call that has just started (its institution and campaign).
+pub(crate) fn on_campaign_call(
+    operator: &str,
+    after: Option<floor::AgentStatus>,
+    leased: &crate::api::campaign::LeasedMember,
+    campaign: String,
+) -> Option<FloorAgent> {
+    let call = crate::api::FloorCall {
+        id: leased.call.id,
+        started_at: leased.call.started_at,
+        code: leased.call.code.clone(),
+        name: Some(leased.member.name.clone()).filter(|n| !n.is_empty()),
+        campaign: Some(campaign),
+    };
+    on_call(operator, after, Some(call))
 }
 
 /// A call started or closed moves its operator's state. The call itself is done whatever

@@ -16,6 +16,8 @@
 //! - `meta.rs`: health, and who am I.
 //! - `operators.rs`: issue and revoke tokens; `ssh_keys.rs`: list, register and remove SSH
 //!   keys, and the SSH sessions open.
+//! - `campaigns.rs`: 架電キャンペーン; its 次へ and outcomes written in batches through
+//!   `group_commit.rs` (requests arriving together share one transaction).
 //! - `text.rs`: the caps on free-text fields.
 //!
 //! Errors are [`ApiError`]s: one variant per outcome the API documents, with the operator's
@@ -29,6 +31,7 @@ pub(crate) mod campaigns;
 pub(crate) mod dashboard;
 pub(crate) mod faq;
 pub(crate) mod floor;
+pub(crate) mod group_commit;
 pub mod institutions;
 pub(crate) mod meta;
 pub mod operators;

@@ -62,7 +62,7 @@ fn pending_change_from_row(row: &DbRow) -> Result<Option<PendingChange>, StoreEr
     }))
 }
 
-async fn callback_by_id(
+pub(super) async fn callback_by_id(
     conn: &mut Conn,
     id: i64,
     now: DateTime<Utc>,
@@ -78,6 +78,35 @@ async fn callback_by_id(
     .await?
     .ok_or_else(|| StoreError::NotFound(format!("call-back {id}")))?;
     callback_from_row(&row, now)
+}
+
+/// Inserts a call-back to `phone` (the institution's registered number, checked by the
+/// caller) in the caller's transaction; returns its id.
+pub(super) async fn insert_callback(
+    conn: &mut Conn,
+    new: &NewCallBackRecord,
+    phone: &str,
+) -> Result<i64, StoreError> {
+    let change = new.change.as_ref();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO callbacks (code, phone, reason, due_at, created_by, created_at, origin_call_id, \
+             change_model_id, change_units, change_caller_name, change_caller_role) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+    )
+    .bind(&new.code)
+    .bind(phone)
+    .bind(&new.reason)
+    .bind(audit_chain::instant_text(new.due_at))
+    .bind(&new.created_by)
+    .bind(audit_chain::instant_text(new.created_at))
+    .bind(new.origin_call_id)
+    .bind(change.map(|c| c.model_id.as_str()))
+    .bind(change.map(|c| i64::from(c.units)))
+    .bind(change.map(|c| c.caller_name.as_str()))
+    .bind(change.map(|c| c.caller_role.as_str()))
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(id)
 }
 
 /// The registered phone of an institution, or `NotFound` when there is no such institution.
@@ -101,25 +130,7 @@ impl CallBackStore for ThisStore {
         if let Some(origin) = new.origin_call_id {
             call_by_id(&mut tx, origin).await?;
         }
-        let change = new.change.as_ref();
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO callbacks (code, phone, reason, due_at, created_by, created_at, origin_call_id, \
-             change_model_id, change_units, change_caller_name, change_caller_role) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
-        )
-        .bind(&new.code)
-        .bind(&phone)
-        .bind(&new.reason)
-        .bind(audit_chain::instant_text(new.due_at))
-        .bind(&new.created_by)
-        .bind(audit_chain::instant_text(new.created_at))
-        .bind(new.origin_call_id)
-        .bind(change.map(|c| c.model_id.as_str()))
-        .bind(change.map(|c| i64::from(c.units)))
-        .bind(change.map(|c| c.caller_name.as_str()))
-        .bind(change.map(|c| c.caller_role.as_str()))
-        .fetch_one(&mut *tx)
-        .await?;
+        let id = insert_callback(&mut tx, &new, &phone).await?;
         let cb = callback_by_id(&mut tx, id, now, false).await?;
         tx.commit().await?;
         Ok(cb)

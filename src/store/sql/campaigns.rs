@@ -3,27 +3,21 @@
 //! A member's state is read, never kept in step: each read joins the member with its
 //! institution's current application (and the do-not-call mark), so a change from anywhere —
 //! an inbound call, an import, another server — makes it leave by itself, counted as done by
-//! that route. `next` is in `campaign_next.rs`, the demo's bulk load in `campaign_demo.rs`.
+//! that route. `next` is in `campaign_next.rs`, outcomes in `campaign_outcome.rs`, the demo's bulk load in `campaign_demo.rs`.
 
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
 use super::audit::{NewEvent, append_event, chain_head};
-use super::call_details::set_call_reasons;
-use super::calls::close_call_row;
 use super::convert::{corrupt, parse_instant, status_from_text, to_u32, to_u64};
-use super::floor::change_agent_states_in;
 use super::{Conn, DbRow, FOR_UPDATE, ThisStore};
 use crate::api::campaign::{CampaignMember, CampaignState, DoNotCallMark, MemberAttempt, OperatorProgress};
 use crate::domain::InstitutionKind;
-use crate::domain::campaign::{
-    AfterOutcome, CampaignFilter, MemberFacts, MemberState, Outcome, StoredState, check_lessee,
-    check_receipt, member_state,
-};
+use crate::domain::campaign::{CampaignFilter, MemberFacts, MemberState, Outcome, StoredState, member_state};
 use crate::store::audit_chain::instant_text;
 use crate::store::{
-    AgentChange, CampaignRow, CampaignStore, CampaignTally, DemoCampaign, MemberRow, NewCampaignRecord,
-    NextAnswer, NextRequest, OutcomeCommand, StoreError, TallyTimes,
+    CampaignRow, CampaignStore, CampaignTally, DemoCampaign, MemberRow, NewCampaignRecord, NextAnswer,
+    NextRequest, OutcomeAnswer, OutcomeCommand, StoreError, TallyTimes,
 };
 
 const CAMPAIGN_COLUMNS: &str =
@@ -31,7 +25,7 @@ const CAMPAIGN_COLUMNS: &str =
 
 /// A member with what its state is read from (`m` members, `c` campaigns, `i` institutions,
 /// `a` applications, `d` the do-not-call marks).
-const MEMBER_SELECT: &str = "SELECT m.id, m.campaign_id, m.code, m.kind, m.prefecture, m.state, m.attempts, \
+pub(super) const MEMBER_SELECT: &str = "SELECT m.id, m.campaign_id, m.code, m.kind, m.prefecture, m.state, m.attempts, \
      m.next_try_at, m.outcome, m.done_at, m.leased_by, m.lease_until, m.lease_call_id, m.added_at, \
      COALESCE(i.name, '') AS name, i.phone, COALESCE(a.status, 'not_applied') AS app_status, \
      a.updated_at AS app_updated_at, c.status AS filter_status, d.marked_at AS dnc_at, \
@@ -141,7 +135,7 @@ pub(super) fn member_columns(
     })
 }
 
-fn member_from_row(row: &DbRow, now: DateTime<Utc>) -> Result<MemberRow, StoreError> {
+pub(super) fn member_from_row(row: &DbRow, now: DateTime<Utc>) -> Result<MemberRow, StoreError> {
     let filter_status = status_from_text(&row.try_get::<String, _>("filter_status")?)?;
     let ReadState { state, finished_at, app_status, lease_until } = read_state(row, filter_status, now)?;
     let mut member = member_columns(row, state, app_status)?;
@@ -501,138 +495,8 @@ impl CampaignStore for ThisStore {
         super::campaign_next::next_members(self, reqs).await
     }
 
-    async fn record_outcome(
-        &self,
-        mut cmd: OutcomeCommand,
-    ) -> Result<(CampaignMember, Option<AgentChange>), StoreError> {
-        let mut tx = self.begin_write().await?;
-        let lock = if FOR_UPDATE.is_empty() { String::new() } else { format!("{FOR_UPDATE} OF m") };
-        let row = sqlx::query(&format!(
-            "SELECT m.code, m.kind, m.state, m.attempts, m.leased_by, m.lease_until, m.lease_call_id FROM campaign_members m \
-             WHERE m.id = $1 AND m.campaign_id = $2{lock}"
-        ))
-        .bind(cmd.member_id)
-        .bind(cmd.campaign_id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or_else(|| StoreError::NotFound(format!("campaign {} member {}", cmd.campaign_id, cmd.member_id)))?;
-        let code: String = row.try_get("code")?;
-        let kind = kind_from_text(&row.try_get::<String, _>("kind")?)?;
-        let leased_by: Option<String> = row.try_get("leased_by")?;
-        let call_id: Option<i64> = row.try_get("lease_call_id")?;
-        let handed_out = row.try_get::<Option<String>, _>("lease_until")?.is_some();
-        check_lessee(leased_by.as_deref(), handed_out, &cmd.operator)?;
-        if row.try_get::<String, _>("state")? != StoredState::Open.as_str() {
-            return Err(crate::domain::RuleError::Refused(
-                "この対象の結果はすでに記録されています。「次へ」で次の対象に進んでください。".into(),
-            )
-            .into());
-        }
-        let receipts: Vec<String> = match call_id {
-            Some(call) if cmd.outcome.checks_receipt() => {
-                sqlx::query_scalar("SELECT receipt_no FROM call_receipts WHERE call_id = $1")
-                    .bind(call)
-                    .fetch_all(&mut *tx)
-                    .await?
-            }
-            _ => Vec::new(),
-        };
-        check_receipt(cmd.outcome, cmd.receipt_no.as_deref(), &receipts)
-            .map_err(|e| StoreError::Invalid(e.to_string()))?;
-        let attempts = to_u32(row.try_get("attempts")?)? + 1;
-        let after = (cmd.rule)(kind, attempts);
-        let at = instant_text(cmd.at);
-        let mut handle_seconds: Option<i64> = None;
-        let mut floor: Option<AgentChange> = None;
-        if let Some(call) = call_id {
-            let reasons: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM call_reasons WHERE call_id = $1")
-                .bind(call)
-                .fetch_one(&mut *tx)
-                .await?;
-            if reasons == 0 {
-                set_call_reasons(&mut tx, call, std::slice::from_ref(&cmd.wrap_up_reason)).await?;
-            }
-            let closed_now = close_call_row(&mut tx, call, cmd.at).await?;
-            if let Some(closed) = cmd.closed.take() {
-                let rule = vec![(cmd.operator.clone(), closed(call))];
-                floor = match change_agent_states_in(&mut tx, cmd.at, rule).await?.pop() {
-                    Some(Ok(change)) => Some(change),
-                    Some(Err(e)) => {
-                        tracing::warn!(error = %e, "a campaign call's close did not move its operator's floor state");
-                        None
-                    }
-                    None => None,
-                };
-            }
-            handle_seconds = match closed_now {
-                Some(seconds) => Some(seconds),
-                None => sqlx::query_scalar("SELECT handle_seconds FROM calls WHERE id = $1")
-                    .bind(call)
-                    .fetch_optional(&mut *tx)
-                    .await?
-                    .flatten(),
-            };
-        }
-        let receipt = cmd.receipt_no.as_deref().map(str::trim).filter(|r| !r.is_empty());
-        sqlx::query(
-            "INSERT INTO campaign_attempts (campaign_id, member_id, operator, call_id, outcome, receipt_no, at, \
-             handle_seconds) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(cmd.campaign_id)
-        .bind(cmd.member_id)
-        .bind(&cmd.operator)
-        .bind(call_id)
-        .bind(cmd.outcome.as_str())
-        .bind(receipt)
-        .bind(&at)
-        .bind(handle_seconds)
-        .execute(&mut *tx)
-        .await?;
-        let (state, next_try, done_at) = match after {
-            AfterOutcome::Done => (StoredState::Done, None, Some(&at)),
-            AfterOutcome::Exhausted => (StoredState::Exhausted, None, Some(&at)),
-            AfterOutcome::Retry(t) => (StoredState::Open, Some(instant_text(t)), None),
-        };
-        sqlx::query(
-            "UPDATE campaign_members SET state = $1, attempts = $2, outcome = $3, done_at = $4, \
-             next_try_at = COALESCE($5, next_try_at), lease_until = NULL WHERE id = $6",
-        )
-        .bind(state.as_str())
-        .bind(i64::from(attempts))
-        .bind(cmd.outcome.as_str())
-        .bind(done_at)
-        .bind(next_try.as_deref())
-        .bind(cmd.member_id)
-        .execute(&mut *tx)
-        .await?;
-        if cmd.outcome == Outcome::DoNotCall {
-            sqlx::query(
-                "INSERT INTO institution_do_not_call (code, campaign_id, marked_by, marked_at) \
-                 VALUES ($1, $2, $3, $4) ON CONFLICT (code) DO NOTHING",
-            )
-            .bind(&code)
-            .bind(cmd.campaign_id)
-            .bind(&cmd.operator)
-            .bind(&at)
-            .execute(&mut *tx)
-            .await?;
-        }
-        let detail = serde_json::json!({
-            "campaign_id": cmd.campaign_id,
-            "member_id": cmd.member_id,
-            "outcome": cmd.outcome,
-            "receipt_no": receipt,
-            "attempts": attempts,
-            "call_id": call_id,
-            "callback_id": cmd.callback_id,
-            "state": state.as_str(),
-            "next_try_at": next_try,
-        });
-        audit(&mut tx, cmd.at, &cmd.operator, "campaign.outcome", Some(&code), detail).await?;
-        tx.commit().await?;
-        // Read back after the commit, on a reader: the write lock is not held for it.
-        let mut conn = self.reader().acquire().await?;
-        Ok((member_by_id(&mut conn, cmd.member_id, cmd.at).await?.member, floor))
+    async fn record_outcomes(&self, cmds: Vec<OutcomeCommand>) -> Result<Vec<OutcomeAnswer>, StoreError> {
+        super::campaign_outcome::record_outcomes(self, cmds).await
     }
 
     async fn release_leases(&self, operator: &str, now: DateTime<Utc>) -> Result<u64, StoreError> {

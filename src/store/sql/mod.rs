@@ -24,6 +24,7 @@ mod callbacks;
 mod calls;
 mod campaign_demo;
 mod campaign_next;
+mod campaign_outcome;
 mod campaigns;
 mod convert;
 mod deadline_batch;
