@@ -812,7 +812,11 @@ async fn outcomes_at_once(a: &TestServer, b: &TestServer) {
             _ => MemberState::Done,
         };
         let marked = a.store.do_not_call(&l.member.code).await.expect("read the mark");
-        assert_eq!(marked.is_some(), kind == Outcome::DoNotCall, "架電不要 kept on the institution: {kind:?}");
+        assert_eq!(
+            marked.is_some(),
+            kind == Outcome::DoNotCall,
+            "架電不要 kept on the institution: {kind:?}"
+        );
         assert_eq!(r.member.state, expected, "{kind:?}");
         assert_eq!(m.member.state, expected, "{kind:?} as listed");
         let made: Vec<_> = callbacks.iter().filter(|cb| cb.origin_call_id == Some(l.call.id)).collect();

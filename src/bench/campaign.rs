@@ -15,6 +15,8 @@
 //! - next, 50 working: 50 operators each in their own rhythm for a while (次へ, a call of
 //!   `--call-ms`, 担当者不在, 次へ …), started spread over one call: a floor at work, its pace
 //!   compressed (a real call lasts minutes, so this is far busier than a real floor);
+//! - outcomes: how long recording 担当者不在 takes, alone, 50 at once (the burst above) and
+//!   50 working;
 //! - progress: `GET /v1/campaigns/{id}/progress` of a campaign of ~8,200 members and 30,000
 //!   attempts (the demo's campaign under way, its history repeated to 30,000);
 //! - next on that campaign, one operator alone: members already tried and not yet due (and
@@ -110,14 +112,20 @@ pub struct BackendFigures {
     pub create_members: u64,
     pub create: Latency,
     pub next_alone: Latency,
+    /// Recording an outcome, one operator alone.
+    pub outcome_alone: Latency,
     pub operators: usize,
     /// `GET /v1/me` by the same operators at the same instant: the harness's own floor.
     pub me_at_once: Latency,
     pub next_at_once: Latency,
+    /// The outcomes of that burst, each recorded the moment its Next answered.
+    pub outcome_at_once: Latency,
     /// The same burst with the round's outcomes recorded after every Next answered.
     pub next_burst: Latency,
     /// Next while the operators work in their own rhythm (no samples when not measured).
     pub next_working: Latency,
+    /// Outcomes while the operators work in their own rhythm.
+    pub outcome_working: Latency,
     /// That rhythm's call, ms.
     pub call_ms: u64,
     pub progress_members: usize,
@@ -274,11 +282,14 @@ async fn measure_served(
     let alone = Client::new(base, Some(tokens["bench01"].clone()))?;
     let absent = RecordOutcome { outcome: Outcome::Absent, receipt_no: None, call_back_due_at: None };
     let mut next_alone = Vec::new();
+    let mut outcome_alone = Vec::new();
     for _ in 0..200 {
         let t = Instant::now();
         let leased = alone.campaign_next(id).await?;
         next_alone.push(ms(t));
+        let t = Instant::now();
         alone.record_campaign_outcome(id, leased.member.id, &absent).await?;
+        outcome_alone.push(ms(t));
     }
 
     progress(&format!("{backend}: 次へ（{}人が同時に）…", options.operators));
@@ -303,6 +314,7 @@ async fn measure_served(
         }
     }
     let mut at_once = Vec::new();
+    let mut outcome_at_once = Vec::new();
     for _ in 0..options.rounds {
         let barrier = Arc::new(tokio::sync::Barrier::new(clients.len()));
         let mut tasks = Vec::new();
@@ -313,12 +325,15 @@ async fn measure_served(
                 let t = Instant::now();
                 let leased = c.campaign_next(id).await?;
                 let took = ms(t);
+                let t = Instant::now();
                 c.record_campaign_outcome(id, leased.member.id, &absent).await?;
-                Ok::<f64, crate::client::ClientError>(took)
+                Ok::<(f64, f64), crate::client::ClientError>((took, ms(t)))
             }));
         }
         for t in tasks {
-            at_once.push(t.await??);
+            let (next, outcome) = t.await??;
+            at_once.push(next);
+            outcome_at_once.push(outcome);
         }
     }
     let mut burst = Vec::new();
@@ -350,14 +365,14 @@ async fn measure_served(
         }
     }
 
-    let next_working = if options.work_seconds > 0 {
+    let (next_working, outcome_working) = if options.work_seconds > 0 {
         progress(&format!(
             "{backend}: 次へ（{}人がそれぞれのペースで {} 秒）…",
             options.operators, options.work_seconds
         ));
         work(&clients, id, options).await?
     } else {
-        Vec::new()
+        (Vec::new(), Vec::new())
     };
 
     progress(&format!("{backend}: 進捗（30,000 件の架電）…"));
@@ -390,11 +405,14 @@ async fn measure_served(
         create_members,
         create: Latency::of(creates),
         next_alone: Latency::of(next_alone),
+        outcome_alone: Latency::of(outcome_alone),
         operators: options.operators,
         me_at_once: Latency::of(me_at_once),
         next_at_once: Latency::of(at_once),
+        outcome_at_once: Latency::of(outcome_at_once),
         next_burst: Latency::of(burst),
         next_working: Latency::of(next_working),
+        outcome_working: Latency::of(outcome_working),
         call_ms: options.call_ms,
         progress_members: members,
         progress_attempts: demo.attempts.len(),
@@ -404,8 +422,13 @@ async fn measure_served(
 }
 
 /// The operators at work, each in their own rhythm (次へ, a call of `call_ms`, 担当者不在),
-/// their starts spread over one call; the latency of every Next in `work_seconds`.
-async fn work(clients: &[Client], id: i64, options: &CampaignBenchOptions) -> anyhow::Result<Vec<f64>> {
+/// their starts spread over one call; the latency of every Next and every outcome in
+/// `work_seconds`.
+async fn work(
+    clients: &[Client],
+    id: i64,
+    options: &CampaignBenchOptions,
+) -> anyhow::Result<(Vec<f64>, Vec<f64>)> {
     let absent = RecordOutcome { outcome: Outcome::Absent, receipt_no: None, call_back_due_at: None };
     let until = Instant::now() + std::time::Duration::from_secs(options.work_seconds);
     let call = std::time::Duration::from_millis(options.call_ms);
@@ -416,22 +439,26 @@ async fn work(clients: &[Client], id: i64, options: &CampaignBenchOptions) -> an
         let offset = call * u32::try_from(i).unwrap_or(0) / n;
         tasks.push(tokio::spawn(async move {
             tokio::time::sleep(offset).await;
-            let mut took = Vec::new();
+            let (mut nexts, mut outcomes) = (Vec::new(), Vec::new());
             while Instant::now() < until {
                 let t = Instant::now();
                 let leased = c.campaign_next(id).await?;
-                took.push(ms(t));
+                nexts.push(ms(t));
                 tokio::time::sleep(call).await;
+                let t = Instant::now();
                 c.record_campaign_outcome(id, leased.member.id, &absent).await?;
+                outcomes.push(ms(t));
             }
-            Ok::<Vec<f64>, crate::client::ClientError>(took)
+            Ok::<_, crate::client::ClientError>((nexts, outcomes))
         }));
     }
-    let mut all = Vec::new();
+    let (mut nexts, mut outcomes) = (Vec::new(), Vec::new());
     for t in tasks {
-        all.extend(t.await??);
+        let (n, o) = t.await??;
+        nexts.extend(n);
+        outcomes.extend(o);
     }
-    Ok(all)
+    Ok((nexts, outcomes))
 }
 
 impl fmt::Display for CampaignBenchReport {
@@ -446,6 +473,7 @@ impl fmt::Display for CampaignBenchReport {
                 b.create_members, b.create.p50_ms, b.create.max_ms
             )?;
             writeln!(f, "  next, one operator alone: {}", b.next_alone)?;
+            writeln!(f, "  outcome, one operator alone: {}", b.outcome_alone)?;
             writeln!(
                 f,
                 "  the harness alone: GET /v1/me, {} operators at once (no store): {}",
@@ -458,6 +486,11 @@ impl fmt::Display for CampaignBenchReport {
             )?;
             writeln!(
                 f,
+                "  outcome, {} operators at once (the same burst): {}",
+                b.operators, b.outcome_at_once
+            )?;
+            writeln!(
+                f,
                 "  next, {} operators at once, outcomes after the round: {} (goal p99 ≤ {next_goal} ms)",
                 b.operators, b.next_burst
             )?;
@@ -467,6 +500,7 @@ impl fmt::Display for CampaignBenchReport {
                     "  next, {} operators working (次へ, a {} ms call, 担当者不在, …): {} (goal p99 ≤ {next_goal} ms)",
                     b.operators, b.call_ms, b.next_working
                 )?;
+                writeln!(f, "  outcome, {} operators working: {}", b.operators, b.outcome_working)?;
             }
             writeln!(
                 f,
