@@ -302,6 +302,14 @@ async fn r26_metrics_count_a_lookup_a_change_and_an_ssh_login_and_the_json_log_h
     assert_eq!(value(&after, "madoguchi_ssh_logins_failed_total"), 1.0, "{after:?}");
     assert!(value(&after, "madoguchi_db_pool_acquires_total{pool=\"writer\"}") >= 1.0, "{after:?}");
     assert!(value(&after, "madoguchi_db_pool_max_connections{pool=\"writer\"}") == 1.0, "{after:?}");
+    assert!(value(&after, "madoguchi_db_pool_max_connections{pool=\"checkpointer\"}") == 1.0, "{after:?}");
+    // No campaign work yet: the queues' counters are there, at zero.
+    for series in [
+        "madoguchi_group_commit_batches_total{queue=\"campaign_next\"}",
+        "madoguchi_group_commit_requests_total{queue=\"campaign_outcomes\"}",
+    ] {
+        assert_eq!(after.get(series), Some(&0.0), "{series}: {after:?}");
+    }
 
     // The JSON log: one line per request, with the id, the route template, the operator.
     let line = server

@@ -54,6 +54,12 @@ struct PoolLabels {
     state: &'static str,
 }
 
+/// A group-commit queue's name (`campaign_next`, `campaign_outcomes`).
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct QueueName {
+    queue: &'static str,
+}
+
 /// A database pool's name alone.
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct PoolName {
@@ -89,6 +95,8 @@ pub struct Metrics {
     pool_max: Family<PoolName, Gauge>,
     pool_acquires: Family<PoolName, Counter>,
     pool_acquire_wait: Family<PoolName, Counter<f64, AtomicU64>>,
+    group_commit_batches: Family<QueueName, Counter>,
+    group_commit_requests: Family<QueueName, Counter>,
     /// Unix time of the last full build (or snapshot load) of the lookup index; 0: none yet.
     last_build_unix: AtomicI64,
     /// Whether anyone scrapes (`--metrics-listen`): otherwise the per-request series are not
@@ -136,6 +144,8 @@ impl Metrics {
             pool_max: Family::default(),
             pool_acquires: Family::default(),
             pool_acquire_wait: Family::default(),
+            group_commit_batches: Family::default(),
+            group_commit_requests: Family::default(),
             last_build_unix: AtomicI64::new(0),
             enabled: AtomicBool::new(false),
             scraping: tokio::sync::Mutex::new(()),
@@ -226,6 +236,16 @@ impl Metrics {
             "Time spent waiting for a write transaction to begin (pool wait, and SQLite's write lock)",
             Unit::Seconds,
             m.pool_acquire_wait.clone(),
+        );
+        r.register(
+            "group_commit_batches",
+            "Write transactions of a group-commit queue (requests arriving together share one)",
+            m.group_commit_batches.clone(),
+        );
+        r.register(
+            "group_commit_requests",
+            "Requests written through a group-commit queue",
+            m.group_commit_requests.clone(),
         );
         Metrics { registry, ..m }
     }
@@ -346,6 +366,16 @@ impl Metrics {
             if more > 0.0 {
                 wait.inc_by(more);
             }
+        }
+        for (queue, (batches, requests)) in [
+            ("campaign_next", state.campaign_next.tally()),
+            ("campaign_outcomes", state.campaign_outcomes.tally()),
+        ] {
+            let name = QueueName { queue };
+            let b = self.group_commit_batches.get_or_create(&name);
+            b.inc_by(batches.saturating_sub(b.get()));
+            let r = self.group_commit_requests.get_or_create(&name);
+            r.inc_by(requests.saturating_sub(r.get()));
         }
         let mut out = String::with_capacity(16 * 1024);
         // Writing into a String cannot fail.

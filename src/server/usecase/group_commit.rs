@@ -9,6 +9,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use tokio::sync::{mpsc, oneshot};
@@ -35,17 +36,40 @@ pub struct GroupCommit<R, A> {
     /// What the batches are (in logs).
     what: &'static str,
     write: BatchWrite<R, A>,
+    tally: Arc<BatchTally>,
+}
+
+/// Batches written and the requests in them, since start (for `/metrics`: requests per batch
+/// is how much waiting together saved).
+#[derive(Debug, Default)]
+pub struct BatchTally {
+    batches: AtomicU64,
+    requests: AtomicU64,
+}
+
+impl BatchTally {
+    /// (batches, requests) so far.
+    pub fn read(&self) -> (u64, u64) {
+        (self.batches.load(Ordering::Relaxed), self.requests.load(Ordering::Relaxed))
+    }
 }
 
 impl<R: Send + 'static, A: Send + 'static> GroupCommit<R, A> {
     /// A queue whose batches `write` does; `what` names them in logs.
     pub fn new(what: &'static str, write: BatchWrite<R, A>) -> GroupCommit<R, A> {
-        GroupCommit { sender: OnceLock::new(), what, write }
+        GroupCommit { sender: OnceLock::new(), what, write, tally: Arc::default() }
+    }
+
+    /// Batches written and requests in them so far.
+    pub fn tally(&self) -> (u64, u64) {
+        self.tally.read()
     }
 
     /// Queues `req` and waits for its answer.
     pub async fn ask(&self, store: &Arc<dyn Store>, req: R) -> Result<A, StoreError> {
-        let sender = self.sender.get_or_init(|| spawn_batches(store.clone(), self.what, self.write));
+        let sender = self
+            .sender
+            .get_or_init(|| spawn_batches(store.clone(), self.what, self.write, self.tally.clone()));
         let (tx, rx) = oneshot::channel();
         if sender.send((req, tx)).is_err() {
             return Err(StoreError::internal(format!("the {} queue has stopped", self.what)));
@@ -61,6 +85,7 @@ fn spawn_batches<R: Send + 'static, A: Send + 'static>(
     store: Arc<dyn Store>,
     what: &'static str,
     write: BatchWrite<R, A>,
+    tally: Arc<BatchTally>,
 ) -> mpsc::UnboundedSender<Waiting<R, A>> {
     let (tx, mut rx) = mpsc::unbounded_channel::<Waiting<R, A>>();
     tokio::spawn(async move {
@@ -74,6 +99,8 @@ fn spawn_batches<R: Send + 'static, A: Send + 'static>(
             }
             let (reqs, replies): (Vec<R>, Vec<_>) = batch.into_iter().unzip();
             let count = reqs.len();
+            tally.batches.fetch_add(1, Ordering::Relaxed);
+            tally.requests.fetch_add(count as u64, Ordering::Relaxed);
             match write(store.clone(), reqs).await {
                 Ok(answers) => {
                     for (answer, reply) in answers.into_iter().zip(replies) {
