@@ -685,21 +685,7 @@ async fn r25_the_deadline_batch_cancels_what_is_left_and_the_campaign_shows_it()
 /// Two servers on one PostgreSQL schema, 25 operators each, all pressing Next at once.
 #[tokio::test]
 async fn r25_two_servers_on_postgres_hand_out_fifty_distinct_members() {
-    let Ok(base) = std::env::var("MADOGUCHI_TEST_DATABASE_URL") else {
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("MADOGUCHI_TEST_DATABASE_URL is not set but CI=true");
-        }
-        eprintln!("SKIPPED: MADOGUCHI_TEST_DATABASE_URL is not set, PostgreSQL not tested");
-        return;
-    };
-    use sqlx::Connection;
-    let schema = format!("t_campaign_{}_{}", std::process::id(), Utc::now().timestamp_subsec_nanos());
-    let mut admin = sqlx::PgConnection::connect(&base).await.expect("connect");
-    sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(&mut admin).await.expect("schema");
-    let sep = if base.contains('?') { '&' } else { '?' };
-    let url = format!("{base}{sep}options[search_path]={schema}");
-    let a = spawn(Setup { db: Some(url.clone()), institutions: 4000, operators: 50, ..Setup::default() });
-    let b = spawn(Setup { db: Some(url), seed: false, operators: 50, ..Setup::default() });
+    let Some((a, b, schema)) = two_postgres_servers("t_campaign").await else { return };
     let campaign = a.create("全国", &[]).await;
     assert!(campaign.counts.members >= 50);
     let mut tasks = Vec::new();
@@ -718,30 +704,49 @@ async fn r25_two_servers_on_postgres_hand_out_fifty_distinct_members() {
     assert_eq!(leased.iter().filter(|m| m.member.state == MemberState::Leased).count(), 50);
     let verified = a.client("takahashi").verify_audit().await.expect("verify");
     assert!(verified.ok, "the audit chain stays intact across two servers' batches: {verified:?}");
-    let _ = sqlx::query(&format!("DROP SCHEMA {schema} CASCADE")).execute(&mut admin).await;
+    schema.drop().await;
 }
 
 /// Two servers on one PostgreSQL schema: 50 operators record their outcomes at once, each
 /// twice, half on each server.
 #[tokio::test]
 async fn r25_outcomes_at_once_on_two_postgres_servers_are_each_recorded_once() {
+    let Some((a, b, schema)) = two_postgres_servers("t_outcomes").await else { return };
+    outcomes_at_once(&a, &b).await;
+    schema.drop().await;
+}
+
+/// A scratch schema on the test PostgreSQL, dropped by [`PgSchema::drop`].
+struct PgSchema {
+    admin: sqlx::PgConnection,
+    name: String,
+}
+
+impl PgSchema {
+    async fn drop(mut self) {
+        let _ = sqlx::query(&format!("DROP SCHEMA {} CASCADE", self.name)).execute(&mut self.admin).await;
+    }
+}
+
+/// Two servers on one scratch PostgreSQL schema, 50 operators each, the first seeded with 4,000
+/// institutions; `None` (skipped, said on stderr) when no PostgreSQL is given outside CI.
+async fn two_postgres_servers(prefix: &str) -> Option<(TestServer, TestServer, PgSchema)> {
     let Ok(base) = std::env::var("MADOGUCHI_TEST_DATABASE_URL") else {
         if std::env::var("CI").is_ok_and(|v| v == "true") {
             panic!("MADOGUCHI_TEST_DATABASE_URL is not set but CI=true");
         }
         eprintln!("SKIPPED: MADOGUCHI_TEST_DATABASE_URL is not set, PostgreSQL not tested");
-        return;
+        return None;
     };
     use sqlx::Connection;
-    let schema = format!("t_outcomes_{}_{}", std::process::id(), Utc::now().timestamp_subsec_nanos());
+    let name = format!("{prefix}_{}_{}", std::process::id(), Utc::now().timestamp_subsec_nanos());
     let mut admin = sqlx::PgConnection::connect(&base).await.expect("connect");
-    sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(&mut admin).await.expect("schema");
+    sqlx::query(&format!("CREATE SCHEMA {name}")).execute(&mut admin).await.expect("schema");
     let sep = if base.contains('?') { '&' } else { '?' };
-    let url = format!("{base}{sep}options[search_path]={schema}");
+    let url = format!("{base}{sep}options[search_path]={name}");
     let a = spawn(Setup { db: Some(url.clone()), institutions: 4000, operators: 50, ..Setup::default() });
     let b = spawn(Setup { db: Some(url), seed: false, operators: 50, ..Setup::default() });
-    outcomes_at_once(&a, &b).await;
-    let _ = sqlx::query(&format!("DROP SCHEMA {schema} CASCADE")).execute(&mut admin).await;
+    Some((a, b, PgSchema { admin, name }))
 }
 
 /// 50 operators record their outcomes at once (batched together by the server), each sent

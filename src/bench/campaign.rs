@@ -298,60 +298,45 @@ async fn measure_served(
         .collect::<Result<_, _>>()?;
     let mut me_at_once = Vec::new();
     for _ in 0..options.rounds {
-        let barrier = Arc::new(tokio::sync::Barrier::new(clients.len()));
-        let mut tasks = Vec::new();
-        for c in &clients {
-            let (c, barrier) = (c.clone(), barrier.clone());
-            tasks.push(tokio::spawn(async move {
-                barrier.wait().await;
+        me_at_once.extend(
+            one_round(&clients, |c| async move {
                 let t = Instant::now();
                 c.me().await?;
-                Ok::<f64, crate::client::ClientError>(ms(t))
-            }));
-        }
-        for t in tasks {
-            me_at_once.push(t.await??);
-        }
+                Ok(ms(t))
+            })
+            .await?,
+        );
     }
     let mut at_once = Vec::new();
     let mut outcome_at_once = Vec::new();
     for _ in 0..options.rounds {
-        let barrier = Arc::new(tokio::sync::Barrier::new(clients.len()));
-        let mut tasks = Vec::new();
-        for c in &clients {
-            let (c, barrier, absent) = (c.clone(), barrier.clone(), absent.clone());
-            tasks.push(tokio::spawn(async move {
-                barrier.wait().await;
+        let round = one_round(&clients, |c| {
+            let absent = absent.clone();
+            async move {
                 let t = Instant::now();
                 let leased = c.campaign_next(id).await?;
                 let took = ms(t);
                 let t = Instant::now();
                 c.record_campaign_outcome(id, leased.member.id, &absent).await?;
-                Ok::<(f64, f64), crate::client::ClientError>((took, ms(t)))
-            }));
-        }
-        for t in tasks {
-            let (next, outcome) = t.await??;
+                Ok((took, ms(t)))
+            }
+        })
+        .await?;
+        for (next, outcome) in round {
             at_once.push(next);
             outcome_at_once.push(outcome);
         }
     }
     let mut burst = Vec::new();
     for _ in 0..options.rounds {
-        let barrier = Arc::new(tokio::sync::Barrier::new(clients.len()));
-        let mut tasks = Vec::new();
-        for c in &clients {
-            let (c, barrier) = (c.clone(), barrier.clone());
-            tasks.push(tokio::spawn(async move {
-                barrier.wait().await;
-                let t = Instant::now();
-                let leased = c.campaign_next(id).await?;
-                Ok::<(f64, i64), crate::client::ClientError>((ms(t), leased.member.id))
-            }));
-        }
+        let round = one_round(&clients, |c| async move {
+            let t = Instant::now();
+            let leased = c.campaign_next(id).await?;
+            Ok((ms(t), leased.member.id))
+        })
+        .await?;
         let mut leased = Vec::new();
-        for t in tasks {
-            let (took, member) = t.await??;
+        for (took, member) in round {
             burst.push(took);
             leased.push(member);
         }
@@ -419,6 +404,30 @@ async fn measure_served(
         progress: Latency::of(prog),
         next_under_way: Latency::of(under_way),
     })
+}
+
+/// One round: every client runs `one` at the same instant (released together by a barrier);
+/// their answers in the clients' order.
+async fn one_round<T, F, Fut>(clients: &[Client], one: F) -> anyhow::Result<Vec<T>>
+where
+    F: Fn(Client) -> Fut,
+    Fut: std::future::Future<Output = Result<T, crate::client::ClientError>> + Send + 'static,
+    T: Send + 'static,
+{
+    let barrier = Arc::new(tokio::sync::Barrier::new(clients.len()));
+    let mut tasks = Vec::new();
+    for c in clients {
+        let (barrier, work) = (barrier.clone(), one(c.clone()));
+        tasks.push(tokio::spawn(async move {
+            barrier.wait().await;
+            work.await
+        }));
+    }
+    let mut out = Vec::with_capacity(tasks.len());
+    for t in tasks {
+        out.push(t.await??);
+    }
+    Ok(out)
 }
 
 /// The operators at work, each in their own rhythm (次へ, a call of `call_ms`, 担当者不在),

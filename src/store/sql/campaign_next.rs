@@ -12,14 +12,14 @@ use sqlx::Row;
 use super::audit::{NewEvent, append_events, chain_head};
 use super::campaigns::{campaign_by_id, kinds_clause, member_columns, opt_instant};
 use super::convert::{parse_instant, status_from_text};
-use super::floor::change_agent_states_in;
+use super::floor::follow_agent_states_in;
 use super::{Conn, FOR_UPDATE, ThisStore};
 use crate::api::Call;
 use crate::api::campaign::{CampaignMember, CampaignState, LeasedMember};
 use crate::domain::InstitutionKind;
 use crate::domain::campaign::MemberState;
 use crate::store::audit_chain::instant_text;
-use crate::store::{AgentChange, CampaignRow, NextAnswer, NextRequest, NextResult, StoreError};
+use crate::store::{CampaignRow, NextAnswer, NextRequest, NextResult, StoreError};
 
 /// Up to `limit` members of `campaign` free to hand out at `now`, in the policy's order: open,
 /// due, no lease in force, a callable kind, the application still matching, not do-not-call.
@@ -197,17 +197,8 @@ pub(super) async fn next_members(
             floor_rules.push((reqs[*n].operator.clone(), started(*call_id)));
         }
     }
-    let mut floor: Vec<Option<AgentChange>> = change_agent_states_in(&mut tx, reqs[0].now, floor_rules)
-        .await?
-        .into_iter()
-        .map(|r| match r {
-            Ok(change) => Some(change),
-            Err(e) => {
-                tracing::warn!(error = %e, "a campaign call's start did not move its operator's floor state");
-                None
-            }
-        })
-        .collect();
+    let mut floor =
+        follow_agent_states_in(&mut tx, reqs[0].now, floor_rules, "a campaign call's start").await?;
     let details: Vec<serde_json::Value> = given
         .iter()
         .zip(&call_ids)

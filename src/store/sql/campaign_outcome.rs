@@ -15,15 +15,13 @@ use super::audit::{NewEvent, append_events, chain_head};
 use super::callbacks::{callback_by_id, insert_callback};
 use super::campaigns::{MEMBER_SELECT, kind_from_text, member_from_row};
 use super::convert::{parse_instant, to_u32};
-use super::floor::change_agent_states_in;
+use super::floor::follow_agent_states_in;
 use super::{Conn, FOR_UPDATE, ThisStore};
 use crate::api::FloorCall;
 use crate::domain::InstitutionKind;
 use crate::domain::campaign::{AfterOutcome, Outcome, StoredState, check_lessee, check_receipt};
 use crate::store::audit_chain::instant_text;
-use crate::store::{
-    AgentChange, NewCallBackRecord, OutcomeAnswer, OutcomeCommand, RecordedOutcomeRow, StoreError,
-};
+use crate::store::{NewCallBackRecord, OutcomeAnswer, OutcomeCommand, RecordedOutcomeRow, StoreError};
 
 /// A member as an outcome needs it, read in the transaction.
 struct Held {
@@ -312,17 +310,7 @@ pub(super) async fn record_outcomes(
         }
     }
     let at = cmds[accepted[0].n].at;
-    let mut floor: Vec<Option<AgentChange>> = change_agent_states_in(&mut tx, at, floor_rules)
-        .await?
-        .into_iter()
-        .map(|r| match r {
-            Ok(change) => Some(change),
-            Err(e) => {
-                tracing::warn!(error = %e, "a campaign call's close did not move its operator's floor state");
-                None
-            }
-        })
-        .collect();
+    let mut floor = follow_agent_states_in(&mut tx, at, floor_rules, "a campaign call's close").await?;
 
     // The attempts.
     let values: Vec<String> = (0..accepted.len()).map(|r| format!("({})", params(r * 8 + 1, 8))).collect();

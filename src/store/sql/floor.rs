@@ -97,6 +97,28 @@ async fn open_hand_of(conn: &mut Conn, operator: &str) -> Result<Option<i64>, St
     .await?)
 }
 
+/// [`change_agent_states_in`] for states that follow work done in the same transaction (a
+/// campaign call started or closed): a change the rule refuses is logged (`what` names the
+/// work) and answered `None`, never the work's error.
+pub(super) async fn follow_agent_states_in(
+    conn: &mut Conn,
+    at: DateTime<Utc>,
+    changes: Vec<(String, AgentRule)>,
+    what: &str,
+) -> Result<Vec<Option<AgentChange>>, StoreError> {
+    Ok(change_agent_states_in(conn, at, changes)
+        .await?
+        .into_iter()
+        .map(|r| match r {
+            Ok(change) => Some(change),
+            Err(e) => {
+                tracing::warn!(error = %e, "{what} did not move its operator's floor state");
+                None
+            }
+        })
+        .collect())
+}
+
 /// Runs several operators' state machines inside the caller's write transaction (a batch of
 /// campaign leases starts many calls at once): one read of their rows, one write of the rows
 /// that changed and one of the log, instead of a transaction each. An operator named twice
