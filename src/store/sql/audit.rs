@@ -143,6 +143,13 @@ pub(super) async fn append_events(
     Ok(())
 }
 
+/// Takes the chain's lock and appends `events` after its head, in the caller's transaction.
+/// Call it last: the lock is held until the commit.
+pub(super) async fn append_to_chain(conn: &mut Conn, events: &[NewEvent<'_>]) -> Result<(), StoreError> {
+    let mut head = chain_head(&mut *conn).await?;
+    append_events(conn, &mut head, events).await
+}
+
 /// [`append_event`], then announces the event the entry stands for (see [`announced_by`])
 /// to every server when the transaction commits (PostgreSQL `NOTIFY`; SQLite's feed reads the
 /// entry itself).

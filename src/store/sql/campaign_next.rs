@@ -9,7 +9,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use super::audit::{NewEvent, append_events, chain_head};
+use super::audit::{NewEvent, append_to_chain};
 use super::campaigns::{campaign_by_id, kinds_clause, member_columns, opt_instant};
 use super::convert::{parse_instant, status_from_text};
 use super::floor::follow_agent_states_in;
@@ -224,8 +224,7 @@ pub(super) async fn next_members(
         })
         .collect();
     // The chain's lock is taken last: held only for the append and the commit.
-    let mut head = chain_head(&mut tx).await?;
-    append_events(&mut tx, &mut head, &events).await?;
+    append_to_chain(&mut tx, &events).await?;
     drop(events);
     tx.commit().await?;
     for (g, ((n, mut member), call_id)) in given.into_iter().zip(call_ids).enumerate() {

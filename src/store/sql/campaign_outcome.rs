@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use super::audit::{NewEvent, append_events, chain_head};
+use super::audit::{NewEvent, append_to_chain};
 use super::callbacks::{callback_by_id, insert_callback};
 use super::campaigns::{MEMBER_SELECT, kind_from_text, member_from_row};
 use super::convert::{parse_instant, to_u32};
@@ -456,8 +456,7 @@ pub(super) async fn record_outcomes(
             }
         })
         .collect();
-    let mut head = chain_head(&mut tx).await?;
-    append_events(&mut tx, &mut head, &events).await?;
+    append_to_chain(&mut tx, &events).await?;
     drop(events);
     tx.commit().await?;
 
