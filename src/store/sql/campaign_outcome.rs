@@ -77,7 +77,9 @@ fn params(first: usize, count: usize) -> String {
     (first..first + count).map(|p| format!("${p}")).collect::<Vec<_>>().join(", ")
 }
 
-/// The members named, locked on PostgreSQL, with their call, institution and campaign.
+/// The members named, locked on PostgreSQL in the order of their ids (two servers' batches
+/// sharing a member wait for each other rather than deadlock), with their call, institution
+/// and campaign.
 async fn held_members(conn: &mut Conn, ids: &[i64]) -> Result<HashMap<i64, Held>, StoreError> {
     let lock = if FOR_UPDATE.is_empty() { String::new() } else { format!("{FOR_UPDATE} OF m") };
     let sql = format!(
@@ -87,7 +89,7 @@ async fn held_members(conn: &mut Conn, ids: &[i64]) -> Result<HashMap<i64, Held>
          CAST((SELECT COUNT(*) FROM call_reasons r WHERE r.call_id = m.lease_call_id) AS BIGINT) AS reasons \
          FROM campaign_members m JOIN campaigns c ON c.id = m.campaign_id \
          LEFT JOIN institutions i ON i.code = m.code LEFT JOIN calls k ON k.id = m.lease_call_id \
-         WHERE m.id IN ({}){lock}",
+         WHERE m.id IN ({}) ORDER BY m.id{lock}",
         params(1, ids.len())
     );
     let mut q = sqlx::query(&sql);
