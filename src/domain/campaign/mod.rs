@@ -248,6 +248,25 @@ pub enum AfterOutcome {
     Exhausted,
 }
 
+impl AfterOutcome {
+    /// The member's stored state after it.
+    pub fn stored(self) -> StoredState {
+        match self {
+            AfterOutcome::Done => StoredState::Done,
+            AfterOutcome::Exhausted => StoredState::Exhausted,
+            AfterOutcome::Retry(_) => StoredState::Open,
+        }
+    }
+
+    /// When the member is tried again, if it is.
+    pub fn next_try_at(self) -> Option<DateTime<Utc>> {
+        match self {
+            AfterOutcome::Retry(t) => Some(t),
+            AfterOutcome::Done | AfterOutcome::Exhausted => None,
+        }
+    }
+}
+
 /// An outcome of the member's `attempts_after`th call at `now`: done, a retry in the next
 /// callable window after the policy's interval (after the call-back for 折り返し予定), or
 /// exhausted once the policy's maximum is reached.

@@ -183,3 +183,17 @@ fn only_the_outcomes_that_check_a_receipt_read_the_calls_receipts() {
     assert!(check_receipt(Outcome::Selected, Some("R-1"), &[]).is_err());
     assert!(check_receipt(Outcome::Selected, Some("R-1"), &["R-1".to_string()]).is_ok());
 }
+
+#[test]
+fn what_follows_an_outcome_is_stored_as_done_exhausted_or_open_until_its_retry() {
+    let t = jst(7, 12, 14, 0);
+    assert_eq!((AfterOutcome::Done.stored(), AfterOutcome::Done.next_try_at()), (StoredState::Done, None));
+    assert_eq!(
+        (AfterOutcome::Exhausted.stored(), AfterOutcome::Exhausted.next_try_at()),
+        (StoredState::Exhausted, None)
+    );
+    assert_eq!(
+        (AfterOutcome::Retry(t).stored(), AfterOutcome::Retry(t).next_try_at()),
+        (StoredState::Open, Some(t))
+    );
+}

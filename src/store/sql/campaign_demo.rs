@@ -3,6 +3,7 @@
 //! attempt, and the 架電不要 marks that history recorded.
 
 use super::ThisStore;
+use super::placeholders::rows;
 use crate::domain::campaign::{Outcome, StoredState};
 use crate::store::audit_chain::instant_text;
 use crate::store::{DemoCampaign, StoreError};
@@ -21,23 +22,12 @@ pub(super) async fn load_demo_campaign(store: &ThisStore, demo: &DemoCampaign) -
     .await?;
     let added = instant_text(demo.created_at);
     // Columns a row × rows per INSERT stay under both engines' limits on bound parameters.
-    let placeholders = |rows: usize, cols: usize| {
-        (0..rows)
-            .map(|r| {
-                format!(
-                    "({})",
-                    (1..=cols).map(|c| format!("${}", r * cols + c)).collect::<Vec<_>>().join(", ")
-                )
-            })
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
     let mut ids = Vec::with_capacity(demo.members.len());
     for chunk in demo.members.chunks(super::BATCH_ROWS) {
         let sql = format!(
             "INSERT INTO campaign_members (campaign_id, code, kind, prefecture, rank, added_at, state, attempts, \
              next_try_at, outcome, done_at) VALUES {} RETURNING id",
-            placeholders(chunk.len(), 11)
+            rows(chunk.len(), 11)
         );
         let mut q = sqlx::query_scalar::<_, i64>(&sql);
         for m in chunk {
@@ -66,7 +56,7 @@ pub(super) async fn load_demo_campaign(store: &ThisStore, demo: &DemoCampaign) -
         let sql = format!(
             "INSERT INTO campaign_attempts (campaign_id, member_id, operator, outcome, at, handle_seconds) \
              VALUES {}",
-            placeholders(chunk.len(), 6)
+            rows(chunk.len(), 6)
         );
         let mut q = sqlx::query(&sql);
         for a in chunk {

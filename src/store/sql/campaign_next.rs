@@ -13,6 +13,7 @@ use super::audit::{NewEvent, append_to_chain};
 use super::campaigns::{campaign_by_id, kinds_clause, member_columns, opt_instant};
 use super::convert::{parse_instant, status_from_text};
 use super::floor::follow_agent_states_in;
+use super::placeholders::{case_by_id, ids};
 use super::{Conn, FOR_UPDATE, ThisStore};
 use crate::api::Call;
 use crate::api::campaign::{CampaignMember, CampaignState, LeasedMember};
@@ -171,17 +172,12 @@ pub(super) async fn next_members(
     }
     // The leases, one statement.
     let k = given.len();
-    let case = |col: usize| {
-        (0..k).map(|r| format!("WHEN ${} THEN ${}", r * 4 + 1, r * 4 + col)).collect::<Vec<_>>().join(" ")
-    };
-    let ids: Vec<String> = (0..k).map(|r| format!("${}", r * 4 + 1)).collect();
     let sql = format!(
-        "UPDATE campaign_members SET leased_by = CASE id {} END, lease_until = CASE id {} END, \
-         lease_call_id = CASE id {} END WHERE id IN ({})",
-        case(2),
-        case(3),
-        case(4),
-        ids.join(", ")
+        "UPDATE campaign_members SET leased_by = {}, lease_until = {}, lease_call_id = {} WHERE id IN ({})",
+        case_by_id(k, 4, 2),
+        case_by_id(k, 4, 3),
+        case_by_id(k, 4, 4),
+        ids(k, 4)
     );
     let mut q = sqlx::query(&sql);
     for ((n, m), call_id) in given.iter().zip(&call_ids) {

@@ -14,8 +14,9 @@ use sqlx::Row;
 use super::audit::{NewEvent, append_to_chain};
 use super::callbacks::{callback_by_id, insert_callback};
 use super::campaigns::{MEMBER_SELECT, kind_from_text, member_from_row};
-use super::convert::{parse_instant, to_u32};
+use super::convert::{corrupt, parse_instant, to_u32};
 use super::floor::follow_agent_states_in;
+use super::placeholders::{case_by_id, ids as id_list, list, rows};
 use super::{Conn, FOR_UPDATE, ThisStore};
 use crate::api::FloorCall;
 use crate::domain::InstitutionKind;
@@ -28,7 +29,7 @@ struct Held {
     campaign_id: i64,
     code: String,
     kind: InstitutionKind,
-    stored: String,
+    stored: StoredState,
     attempts: u32,
     leased_by: Option<String>,
     handed_out: bool,
@@ -57,6 +58,8 @@ struct Accepted {
     after: AfterOutcome,
     handle_seconds: Option<i64>,
     receipt: Option<String>,
+    /// 折り返し予定: the registered number its call-back goes to.
+    call_back_phone: Option<String>,
 }
 
 /// A command's data (its rules taken apart: they are not `Sync`, and the commands are
@@ -72,11 +75,6 @@ struct Plain {
     call_back: Option<crate::store::OutcomeCallBack>,
 }
 
-/// `$k, $k+1, …` for `count` parameters from `first`.
-fn params(first: usize, count: usize) -> String {
-    (first..first + count).map(|p| format!("${p}")).collect::<Vec<_>>().join(", ")
-}
-
 /// The members named, locked on PostgreSQL in the order of their ids (two servers' batches
 /// sharing a member wait for each other rather than deadlock), with their call, institution
 /// and campaign.
@@ -90,7 +88,7 @@ async fn held_members(conn: &mut Conn, ids: &[i64]) -> Result<HashMap<i64, Held>
          FROM campaign_members m JOIN campaigns c ON c.id = m.campaign_id \
          LEFT JOIN institutions i ON i.code = m.code LEFT JOIN calls k ON k.id = m.lease_call_id \
          WHERE m.id IN ({}) ORDER BY m.id{lock}",
-        params(1, ids.len())
+        list(1, ids.len())
     );
     let mut q = sqlx::query(&sql);
     for id in ids {
@@ -118,7 +116,10 @@ async fn held_members(conn: &mut Conn, ids: &[i64]) -> Result<HashMap<i64, Held>
                 campaign_id: row.try_get("campaign_id")?,
                 code: row.try_get("code")?,
                 kind: kind_from_text(&row.try_get::<String, _>("kind")?)?,
-                stored: row.try_get("state")?,
+                stored: {
+                    let s: String = row.try_get("state")?;
+                    StoredState::parse(&s).ok_or_else(|| corrupt(format!("stored member state {s:?}")))?
+                },
                 attempts: to_u32(row.try_get("attempts")?)?,
                 leased_by: row.try_get("leased_by")?,
                 handed_out: row.try_get::<Option<String>, _>("lease_until")?.is_some(),
@@ -138,10 +139,8 @@ async fn receipts_of(conn: &mut Conn, calls: &[i64]) -> Result<HashMap<i64, Vec<
     if calls.is_empty() {
         return Ok(out);
     }
-    let sql = format!(
-        "SELECT call_id, receipt_no FROM call_receipts WHERE call_id IN ({})",
-        params(1, calls.len())
-    );
+    let sql =
+        format!("SELECT call_id, receipt_no FROM call_receipts WHERE call_id IN ({})", list(1, calls.len()));
     let mut q = sqlx::query_as::<_, (i64, String)>(&sql);
     for c in calls {
         q = q.bind(*c);
@@ -192,16 +191,15 @@ pub(super) async fn record_outcomes(
     // Each command in order against the members as the earlier ones of the batch left them.
     let mut accepted: Vec<Accepted> = Vec::new();
     for (n, cmd) in cmds.iter().enumerate() {
-        let missing =
-            || StoreError::NotFound(format!("campaign {} member {}", cmd.campaign_id, cmd.member_id));
         let Some(m) = held.get_mut(&cmd.member_id).filter(|m| m.campaign_id == cmd.campaign_id) else {
-            answers[n] = Some(Err(missing()));
+            let missing = format!("campaign {} member {}", cmd.campaign_id, cmd.member_id);
+            answers[n] = Some(Err(StoreError::NotFound(missing)));
             continue;
         };
         let checked = check_lessee(m.leased_by.as_deref(), m.handed_out, &cmd.operator)
             .map_err(StoreError::from)
             .and_then(|()| {
-                if m.stored == StoredState::Open.as_str() {
+                if m.stored == StoredState::Open {
                     Ok(())
                 } else {
                     Err(crate::domain::RuleError::Refused(
@@ -221,14 +219,17 @@ pub(super) async fn record_outcomes(
             })
             .and_then(|()| match &cmd.call_back {
                 Some(_) => {
-                    crate::domain::call::callback_phone(m.phone.as_deref()).map(|_| ()).map_err(Into::into)
+                    crate::domain::call::callback_phone(m.phone.as_deref()).map(Some).map_err(Into::into)
                 }
-                None => Ok(()),
+                None => Ok(None),
             });
-        if let Err(e) = checked {
-            answers[n] = Some(Err(e));
-            continue;
-        }
+        let call_back_phone = match checked {
+            Ok(phone) => phone,
+            Err(e) => {
+                answers[n] = Some(Err(e));
+                continue;
+            }
+        };
         let attempts = m.attempts + 1;
         let rule = rules[n].take().ok_or_else(|| StoreError::internal("outcome: a rule ran twice"))?;
         let after = rule(m.kind, attempts);
@@ -239,15 +240,17 @@ pub(super) async fn record_outcomes(
         // What a later command of this batch on the same member sees.
         m.attempts = attempts;
         m.handed_out = false;
-        m.stored = match after {
-            AfterOutcome::Done => StoredState::Done,
-            AfterOutcome::Exhausted => StoredState::Exhausted,
-            AfterOutcome::Retry(_) => StoredState::Open,
-        }
-        .as_str()
-        .to_string();
+        m.stored = after.stored();
         let receipt = cmd.receipt_no.as_deref().map(str::trim).filter(|r| !r.is_empty()).map(str::to_string);
-        accepted.push(Accepted { n, member_id: cmd.member_id, attempts, after, handle_seconds, receipt });
+        accepted.push(Accepted {
+            n,
+            member_id: cmd.member_id,
+            attempts,
+            after,
+            handle_seconds,
+            receipt,
+            call_back_phone,
+        });
     }
     if accepted.is_empty() {
         return answers
@@ -255,7 +258,6 @@ pub(super) async fn record_outcomes(
             .map(|a| a.ok_or_else(|| StoreError::internal("outcome: no answer")))
             .collect();
     }
-    let held = held;
 
     // The calls: wrap-up reasons where none were given, closed where still open.
     let mut reasons: Vec<(i64, &str, String)> = Vec::new();
@@ -266,15 +268,16 @@ pub(super) async fn record_outcomes(
         if !call.has_reasons && !reasons.iter().any(|r| r.0 == call.id) {
             reasons.push((call.id, cmd.wrap_up_reason.as_str(), instant_text(call.started_at)));
         }
-        if call.closed.is_none() && !closes.iter().any(|c| c.0 == call.id) {
-            closes.push((call.id, instant_text(cmd.at), (cmd.at - call.started_at).num_seconds().max(0)));
+        if let (None, Some(seconds)) = (call.closed, a.handle_seconds)
+            && !closes.iter().any(|c| c.0 == call.id)
+        {
+            closes.push((call.id, instant_text(cmd.at), seconds));
         }
     }
     if !reasons.is_empty() {
-        let values: Vec<String> = (0..reasons.len()).map(|r| format!("({})", params(r * 3 + 1, 3))).collect();
         let sql = format!(
             "INSERT INTO call_reasons (call_id, reason, started_at) VALUES {} ON CONFLICT DO NOTHING",
-            values.join(", ")
+            rows(reasons.len(), 3)
         );
         let mut q = sqlx::query(&sql);
         for (call, reason, started) in &reasons {
@@ -284,16 +287,11 @@ pub(super) async fn record_outcomes(
     }
     if !closes.is_empty() {
         let k = closes.len();
-        let case = |col: usize| {
-            (0..k).map(|r| format!("WHEN ${} THEN ${}", r * 3 + 1, r * 3 + col)).collect::<Vec<_>>().join(" ")
-        };
-        let ids: Vec<String> = (0..k).map(|r| format!("${}", r * 3 + 1)).collect();
         let sql = format!(
-            "UPDATE calls SET ended_at = CASE id {} END, handle_seconds = CASE id {} END \
-             WHERE id IN ({}) AND ended_at IS NULL",
-            case(2),
-            case(3),
-            ids.join(", ")
+            "UPDATE calls SET ended_at = {}, handle_seconds = {} WHERE id IN ({}) AND ended_at IS NULL",
+            case_by_id(k, 3, 2),
+            case_by_id(k, 3, 3),
+            id_list(k, 3)
         );
         let mut q = sqlx::query(&sql);
         for (call, ended, seconds) in &closes {
@@ -315,11 +313,10 @@ pub(super) async fn record_outcomes(
     let mut floor = follow_agent_states_in(&mut tx, at, floor_rules, "a campaign call's close").await?;
 
     // The attempts.
-    let values: Vec<String> = (0..accepted.len()).map(|r| format!("({})", params(r * 8 + 1, 8))).collect();
     let sql = format!(
         "INSERT INTO campaign_attempts (campaign_id, member_id, operator, call_id, outcome, receipt_no, at, \
          handle_seconds) VALUES {}",
-        values.join(", ")
+        rows(accepted.len(), 8)
     );
     let mut q = sqlx::query(&sql);
     for a in &accepted {
@@ -344,48 +341,38 @@ pub(super) async fn record_outcomes(
         }
     }
     let k = last.len();
-    let case = |col: usize| {
-        (0..k).map(|r| format!("WHEN ${} THEN ${}", r * 6 + 1, r * 6 + col)).collect::<Vec<_>>().join(" ")
-    };
-    let ids: Vec<String> = (0..k).map(|r| format!("${}", r * 6 + 1)).collect();
     let sql = format!(
-        "UPDATE campaign_members SET state = CASE id {} END, attempts = CASE id {} END, outcome = CASE id {} END, \
-         done_at = CASE id {} END, next_try_at = COALESCE(CASE id {} END, next_try_at), lease_until = NULL \
-         WHERE id IN ({})",
-        case(2),
-        case(3),
-        case(4),
-        case(5),
-        case(6),
-        ids.join(", ")
+        "UPDATE campaign_members SET state = {}, attempts = {}, outcome = {}, done_at = {}, \
+         next_try_at = COALESCE({}, next_try_at), lease_until = NULL WHERE id IN ({})",
+        case_by_id(k, 6, 2),
+        case_by_id(k, 6, 3),
+        case_by_id(k, 6, 4),
+        case_by_id(k, 6, 5),
+        case_by_id(k, 6, 6),
+        id_list(k, 6)
     );
     let mut q = sqlx::query(&sql);
     for a in &last {
         let cmd = &cmds[a.n];
-        let at = instant_text(cmd.at);
-        let (state, next_try, done_at) = match a.after {
-            AfterOutcome::Done => (StoredState::Done, None, Some(at)),
-            AfterOutcome::Exhausted => (StoredState::Exhausted, None, Some(at)),
-            AfterOutcome::Retry(t) => (StoredState::Open, Some(instant_text(t)), None),
-        };
+        let state = a.after.stored();
+        let done_at = (state != StoredState::Open).then(|| instant_text(cmd.at));
         q = q
             .bind(a.member_id)
             .bind(state.as_str())
             .bind(i64::from(a.attempts))
             .bind(cmd.outcome.as_str())
             .bind(done_at)
-            .bind(next_try);
+            .bind(a.after.next_try_at().map(instant_text));
     }
     q.execute(&mut *tx).await?;
 
     // 架電不要 marks, kept on the institution for every later campaign.
     let marks: Vec<&Accepted> = accepted.iter().filter(|a| cmds[a.n].outcome == Outcome::DoNotCall).collect();
     if !marks.is_empty() {
-        let values: Vec<String> = (0..marks.len()).map(|r| format!("({})", params(r * 4 + 1, 4))).collect();
         let sql = format!(
             "INSERT INTO institution_do_not_call (code, campaign_id, marked_by, marked_at) VALUES {} \
              ON CONFLICT (code) DO NOTHING",
-            values.join(", ")
+            rows(marks.len(), 4)
         );
         let mut q = sqlx::query(&sql);
         for a in &marks {
@@ -403,9 +390,8 @@ pub(super) async fn record_outcomes(
     let mut callbacks: Vec<Option<crate::domain::CallBack>> = vec![None; accepted.len()];
     for (g, a) in accepted.iter().enumerate() {
         let cmd = &cmds[a.n];
-        let Some(plan) = &cmd.call_back else { continue };
+        let (Some(plan), Some(phone)) = (&cmd.call_back, &a.call_back_phone) else { continue };
         let m = &held[&a.member_id];
-        let phone = crate::domain::call::callback_phone(m.phone.as_deref())?;
         let record = NewCallBackRecord {
             code: m.code.clone(),
             reason: plan.reason.clone(),
@@ -415,7 +401,7 @@ pub(super) async fn record_outcomes(
             origin_call_id: m.call.as_ref().map(|c| c.id),
             change: None,
         };
-        let id = insert_callback(&mut tx, &record, &phone).await?;
+        let id = insert_callback(&mut tx, &record, phone).await?;
         callbacks[g] = Some(callback_by_id(&mut tx, id, cmd.at, false).await?);
     }
 
@@ -425,11 +411,6 @@ pub(super) async fn record_outcomes(
         .zip(&callbacks)
         .map(|(a, cb)| {
             let cmd = &cmds[a.n];
-            let (state, next_try) = match a.after {
-                AfterOutcome::Done => (StoredState::Done, None),
-                AfterOutcome::Exhausted => (StoredState::Exhausted, None),
-                AfterOutcome::Retry(t) => (StoredState::Open, Some(instant_text(t))),
-            };
             serde_json::json!({
                 "campaign_id": cmd.campaign_id,
                 "member_id": a.member_id,
@@ -438,8 +419,8 @@ pub(super) async fn record_outcomes(
                 "attempts": a.attempts,
                 "call_id": held[&a.member_id].call.as_ref().map(|c| c.id),
                 "callback_id": cb.as_ref().map(|c| c.id),
-                "state": state.as_str(),
-                "next_try_at": next_try,
+                "state": a.after.stored().as_str(),
+                "next_try_at": a.after.next_try_at().map(instant_text),
             })
         })
         .collect();
@@ -463,7 +444,7 @@ pub(super) async fn record_outcomes(
     tx.commit().await?;
 
     // Read back after the commit, on a reader: the write lock is not held for it.
-    let sql = format!("{MEMBER_SELECT} WHERE m.id IN ({})", params(1, last.len()));
+    let sql = format!("{MEMBER_SELECT} WHERE m.id IN ({})", list(1, last.len()));
     let mut q = sqlx::query(&sql);
     for a in &last {
         q = q.bind(a.member_id);

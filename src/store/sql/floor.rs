@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 
 use super::convert::{corrupt, parse_instant};
+use super::placeholders;
 use super::{Conn, DbRow, FOR_UPDATE, ThisStore};
 use crate::api::{FloorAgent, FloorCall};
 use crate::domain::floor::{AgentState, AgentStatus, HandRaise, StateChange, Transition};
@@ -135,10 +136,9 @@ pub(super) async fn change_agent_states_in(
     let mut names: Vec<&str> = changes.iter().map(|(op, _)| op.as_str()).collect();
     names.sort_unstable();
     names.dedup();
-    let params: Vec<String> = (1..=names.len()).map(|n| format!("${n}")).collect();
     let sql = format!(
         "SELECT {STATUS_COLUMNS} FROM agent_states s WHERE s.operator IN ({}) ORDER BY s.operator{FOR_UPDATE}",
-        params.join(", ")
+        placeholders::list(1, names.len())
     );
     let mut q = sqlx::query(&sql);
     for name in &names {
@@ -178,17 +178,11 @@ pub(super) async fn change_agent_states_in(
     let rows: Vec<(&str, &AgentStatus)> =
         last.iter().filter_map(|(o, a)| a.as_ref().map(|a| (*o, a))).collect();
     if !rows.is_empty() {
-        let values: Vec<String> = (0..rows.len())
-            .map(|r| {
-                let p: Vec<String> = (1..=6).map(|c| format!("${}", r * 6 + c)).collect();
-                format!("({})", p.join(", "))
-            })
-            .collect();
         let sql = format!(
             "INSERT INTO agent_states (operator, state, reason, since, call_id, signed_in_at) VALUES {} \
              ON CONFLICT (operator) DO UPDATE SET state = excluded.state, reason = excluded.reason, \
              since = excluded.since, call_id = excluded.call_id, signed_in_at = excluded.signed_in_at",
-            values.join(", ")
+            placeholders::rows(rows.len(), 6)
         );
         let mut q = sqlx::query(&sql);
         for (operator, s) in &rows {
@@ -209,11 +203,10 @@ pub(super) async fn change_agent_states_in(
             .await?;
     }
     // The log holds when each state began (see `change_agent_state`).
-    let values: Vec<String> = (0..log.len())
-        .map(|r| format!("(${}, ${}, ${}, ${})", r * 4 + 1, r * 4 + 2, r * 4 + 3, r * 4 + 4))
-        .collect();
-    let sql =
-        format!("INSERT INTO agent_state_log (operator, state, reason, at) VALUES {}", values.join(", "));
+    let sql = format!(
+        "INSERT INTO agent_state_log (operator, state, reason, at) VALUES {}",
+        placeholders::rows(log.len(), 4)
+    );
     let mut q = sqlx::query(&sql);
     for (operator, after) in &log {
         let since = after.as_ref().map(|s| s.since).unwrap_or(at);

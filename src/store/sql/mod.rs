@@ -35,6 +35,7 @@ mod institutions;
 mod migrate;
 mod models;
 mod operators;
+mod placeholders;
 mod reports;
 mod seed;
 mod ssh_keys;
