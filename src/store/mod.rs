@@ -394,24 +394,10 @@ pub trait CampaignStore: Send + Sync {
     /// SKIP LOCKED`, SQLite `BEGIN IMMEDIATE`). One answer per request, in order; `Err` only
     /// when the transaction itself failed.
     async fn next_members(&self, reqs: Vec<NextRequest>) -> Result<Vec<NextAnswer>, StoreError>;
-    /// [`CampaignStore::next_members`] of one request.
-    async fn next_member(&self, req: NextRequest) -> Result<NextResult, StoreError> {
-        self.next_members(vec![req])
-            .await?
-            .pop()
-            .unwrap_or_else(|| Err(StoreError::internal("next: no answer")))
-    }
     /// Records a batch of outcomes (see [`OutcomeCommand`]) in one write transaction: one
     /// answer per command, in order (a command refused — someone else's lease, no receipt —
     /// writes nothing of its own); `Err` only when the transaction itself failed.
     async fn record_outcomes(&self, cmds: Vec<OutcomeCommand>) -> Result<Vec<OutcomeAnswer>, StoreError>;
-    /// [`CampaignStore::record_outcomes`] of one command.
-    async fn record_outcome(&self, cmd: OutcomeCommand) -> Result<RecordedOutcomeRow, StoreError> {
-        self.record_outcomes(vec![cmd])
-            .await?
-            .pop()
-            .unwrap_or_else(|| Err(StoreError::internal("outcome: no answer")))
-    }
     /// Ends at `now` every lease in force of `operator` (their console closed), audited.
     async fn release_leases(&self, operator: &str, now: DateTime<Utc>) -> Result<u64, StoreError>;
     /// Loads the demo's campaign under way in bulk (after the demo data; no audit events, like
