@@ -292,41 +292,17 @@ async fn r25_next_and_the_outcome_move_the_operators_floor_state() {
     assert_eq!(me.call.as_ref().and_then(|c| c.campaign.clone()).as_deref(), Some("全国"), "{me:?}");
     // The event the floor heard (built from the lease, without a read) says what the floor
     // view reads from the database.
-    let told = tokio::time::timeout(Duration::from_secs(30), async {
-        loop {
-            match events.recv().await {
-                Some(madoguchi::api::ServerEvent::AgentState { operator, agent }) if operator == "sato" => {
-                    break agent;
-                }
-                Some(_) => continue,
-                None => panic!("the event stream ended"),
-            }
-        }
-    })
-    .await
-    .expect("sato's state announced");
+    let told = announced(&mut events, "sato", |_| true).await;
     assert_eq!(told.as_ref(), Some(me), "announced vs read");
     outcome(&sato, &leased, Outcome::Absent, None).await.expect("absent");
     let floor = s.client("takahashi").floor().await.expect("floor");
     let me = floor.agents.iter().find(|a| a.operator == "sato").expect("sato on the floor");
     assert_eq!(me.status.state, AgentState::AfterCall, "{me:?}");
     // The outcome's announcement, built from the outcome's own facts, says the same.
-    let told = tokio::time::timeout(Duration::from_secs(30), async {
-        loop {
-            match events.recv().await {
-                Some(madoguchi::api::ServerEvent::AgentState { operator, agent })
-                    if operator == "sato"
-                        && agent.as_ref().is_some_and(|a| a.status.state == AgentState::AfterCall) =>
-                {
-                    break agent;
-                }
-                Some(_) => continue,
-                None => panic!("the event stream ended"),
-            }
-        }
+    let told = announced(&mut events, "sato", |a| {
+        a.as_ref().is_some_and(|a| a.status.state == AgentState::AfterCall)
     })
-    .await
-    .expect("sato's 後処理 announced");
+    .await;
     assert_eq!(told.as_ref(), Some(me), "announced vs read after the outcome");
     assert_eq!(
         me.call.as_ref().map(|c| c.id),
@@ -336,6 +312,29 @@ async fn r25_next_and_the_outcome_move_the_operators_floor_state() {
     let audit = s.client("takahashi").audit(Some(&leased.member.code)).await.expect("audit");
     let actions: Vec<&str> = audit.iter().map(|e| e.action.as_str()).collect();
     assert!(actions.contains(&"campaign.lease") && actions.contains(&"campaign.outcome"), "{actions:?}");
+}
+
+/// The next floor state announced for `operator` that `wanted` accepts (waits up to 30 s).
+async fn announced(
+    events: &mut tokio::sync::mpsc::Receiver<madoguchi::api::ServerEvent>,
+    operator: &str,
+    wanted: impl Fn(&Option<madoguchi::api::FloorAgent>) -> bool,
+) -> Option<madoguchi::api::FloorAgent> {
+    tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            match events.recv().await {
+                Some(madoguchi::api::ServerEvent::AgentState { operator: who, agent })
+                    if who == operator && wanted(&agent) =>
+                {
+                    break agent;
+                }
+                Some(_) => continue,
+                None => panic!("the event stream ended"),
+            }
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("{operator}'s state was not announced within 30 s"))
 }
 
 #[tokio::test]
